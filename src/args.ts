@@ -1,0 +1,156 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Arguments of {@link LvsDrCluster}.
+ *
+ * Everything except SSH secrets is a plain value on purpose: the whole configuration is validated
+ * in the constructor, before any child resource exists, so a mistake costs a failed preview and
+ * never a half-configured cluster.
+ *
+ * Exactly one platform member (`hosts` today; `libvirt` and `aws` are planned) must be set.
+ */
+export interface LvsDrClusterArgs {
+    /**
+     * The virtual IP clients connect to, e.g. `"192.168.77.100"`. IPv4 dotted quad, no prefix.
+     * It is bound /32 on the director's subnet-facing interface and on every real server's loopback
+     * (DR) or `tunl0` (TUN). It must differ from every host address and, when `hosts.subnet` is
+     * given, lie inside that subnet. (IPv6 is refused for now.)
+     */
+    vip: string;
+
+    /**
+     * The virtual services offered on the VIP: at least one, each protocol+port at most once.
+     * LVS-DR cannot map ports: each real server must listen on the same port.
+     */
+    services: LvsDrServiceArgs[];
+
+    /**
+     * How the director hands packets to real servers: `"dr"` (direct routing: only the destination
+     * MAC is rewritten; director and real servers must share one L2 segment) or `"tun"` (IPIP
+     * encapsulation, for real servers that are not on the director's L2 segment; adds 20 bytes per
+     * packet). Default `"dr"`. NAT is not offered: it sends every reply through the director.
+     */
+    forwarding?: string;
+
+    /** SSH settings used to reach every host, unless a host overrides them. */
+    ssh: LvsDrSshArgs;
+
+    /**
+     * The existing-machines platform: configure machines that already exist and are reachable over
+     * SSH. Mutually exclusive with the other platforms.
+     */
+    hosts?: LvsDrExistingHostsArgs;
+}
+
+/** One virtual service (an `ipvsadm -A` entry). */
+export interface LvsDrServiceArgs {
+    /** Port on the VIP, integer 1-65535. Real servers serve the same port (DR has no port mapping). */
+    port: number;
+
+    /** `"tcp"` or `"udp"`. Default `"tcp"`. */
+    protocol?: string;
+
+    /**
+     * IPVS scheduler: one of `rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh`. Default `"wlc"`.
+     * The kernel module `ip_vs_<scheduler>` must exist on the director.
+     */
+    scheduler?: string;
+
+    /**
+     * Client persistence (`ipvsadm -p`) in seconds: a client keeps going to the same real server
+     * while it was seen within this time. Integer 0-2147483647; 0 or unset turns persistence off.
+     */
+    persistenceSeconds?: number;
+}
+
+/** Default SSH connection settings. */
+export interface LvsDrSshArgs {
+    /**
+     * Login user, e.g. `"root"` or `"debian"`. Letters, digits, `._-`, starting with a letter or
+     * `_`, at most 32 characters.
+     */
+    user: string;
+
+    /**
+     * Private key (OpenSSH or PEM text). Treated as a secret: it is wrapped with `pulumi.secret`
+     * before it reaches any resource or the component's recorded inputs.
+     */
+    privateKey: pulumi.Input<string>;
+
+    /** SSH port, integer 1-65535. Default 22. */
+    port?: number;
+
+    /**
+     * Run the host scripts through `sudo -n` (non-interactive: the user needs password-less sudo).
+     * Default: `true` unless `user` is `"root"`.
+     */
+    sudo?: boolean;
+}
+
+/** Per-host overrides of {@link LvsDrSshArgs}. Unset members fall back to `args.ssh`. */
+export interface LvsDrHostSshArgs {
+    /**
+     * Where to SSH to, when it is not the host's `address` (a management network, a NAT'd port).
+     * An IPv4 address or a DNS name.
+     */
+    host?: string;
+    /** Login user; same rules as `ssh.user`. */
+    user?: string;
+    /** SSH port, integer 1-65535. */
+    port?: number;
+    /** Private key for this host only (secret). */
+    privateKey?: pulumi.Input<string>;
+    /**
+     * The host's expected SSH public host key (e.g. `"ssh-ed25519 AAAA..."`). When unset the host key
+     * is not checked, as with `@pulumi/command`.
+     */
+    hostKey?: string;
+}
+
+/** A machine that already exists. */
+export interface LvsDrHostArgs {
+    /**
+     * The host's IPv4 address on the load-balancing subnet. For real servers this is the address the
+     * director forwards to; it is also the SSH target unless `ssh.host` is set.
+     */
+    address: string;
+
+    /**
+     * The network interface that faces the subnet (director: carries the VIP; real servers: receive
+     * forwarded frames, ARP sysctls are set on it). Default `"eth0"`. Linux interface name: 1-15 of
+     * letters, digits, `_.-`, not starting with `-` or `.`; `lo` is refused.
+     */
+    interface?: string;
+
+    /**
+     * Real servers only: IPVS weight, integer 0-65535. Default 1. Weight 0 keeps existing
+     * connections and sends no new ones (draining).
+     */
+    weight?: number;
+
+    /**
+     * Real servers only: a stable name used in child resource names (`<cluster>-rs-<name>-setup`).
+     * Default: the position in `realServers`. Give names when you expect to remove servers from the
+     * middle of the list, so that the others keep their resources. Lower-case letters, digits and
+     * `-`, at most 40 characters, unique.
+     */
+    name?: string;
+
+    /** SSH overrides for this host. */
+    ssh?: LvsDrHostSshArgs;
+}
+
+/** The existing-machines platform. */
+export interface LvsDrExistingHostsArgs {
+    /**
+     * The load-balancing subnet in CIDR form, e.g. `"192.168.77.0/24"`. Optional; when given, the
+     * VIP and every host address must lie inside it (not its network or broadcast address).
+     */
+    subnet?: string;
+
+    /** The director: receives every request for the VIP and forwards it. */
+    director: LvsDrHostArgs;
+
+    /** The real servers: at least one. Their default gateway must not be the director. */
+    realServers: LvsDrHostArgs[];
+}

@@ -1,0 +1,77 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { LvsDrClusterArgs } from "../args";
+import type { ClusterPlan } from "../core/plan";
+import { validateClusterArgs } from "../core/validate";
+import { existingHosts } from "../platforms/existing";
+import type { PlatformHosts } from "../platforms/host";
+import { directorRules, directorSetup, realServerSetup } from "./commands";
+
+/**
+ * An LVS-DR load-balancing cluster: a director that owns the VIP and forwards each request by
+ * rewriting only the destination MAC, and real servers that hold the VIP on their loopback,
+ * never answer ARP for it, and reply straight to the client.
+ *
+ * Arguments are validated in the constructor, before anything is registered: a bad argument
+ * throws {@link LvsDrArgsError} naming the field, the value and the fix.
+ */
+export class LvsDrCluster extends pulumi.ComponentResource {
+    /** The virtual IP. */
+    readonly vip: pulumi.Output<string>;
+    /** The director's address on the subnet. */
+    readonly directorAddress: pulumi.Output<string>;
+    /** The real servers' addresses, in the order given. */
+    readonly realServerAddresses: pulumi.Output<string[]>;
+    /** The director's IPVS table for the VIP (`ipvsadm -Ln`) as printed right after the last apply. */
+    readonly ipvsTable: pulumi.Output<string>;
+
+    constructor(name: string, args: LvsDrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        const plan = validateClusterArgs(args);
+        super("lvs-dr:index:LvsDrCluster", name, recordedInputs(args), opts);
+
+        const hosts = platformHosts(plan, args);
+        const realServerSetups = plan.realServers.map((rs, i) =>
+            realServerSetup(name, plan, rs, hosts.realServers[i], this));
+        const director = directorSetup(name, plan, hosts.director, this);
+        const rules: command.remote.Command =
+            directorRules(name, plan, hosts.director, [director, ...realServerSetups], this);
+
+        this.vip = pulumi.output(plan.vip);
+        this.directorAddress = pulumi.output(hosts.director.address);
+        this.realServerAddresses = pulumi.output(hosts.realServers.map((h) => h.address));
+        this.ipvsTable = rules.stdout;
+        this.registerOutputs({
+            vip: this.vip,
+            directorAddress: this.directorAddress,
+            realServerAddresses: this.realServerAddresses,
+            ipvsTable: this.ipvsTable,
+        });
+    }
+}
+
+function platformHosts(plan: ClusterPlan, args: LvsDrClusterArgs): PlatformHosts {
+    // Validation guarantees exactly one implemented platform; today that is `hosts`.
+    return existingHosts(plan, args);
+}
+
+/**
+ * The engine records a component's constructor inputs in the state: every private key is wrapped
+ * as a secret first so it is stored encrypted.
+ */
+function recordedInputs(args: LvsDrClusterArgs): pulumi.Inputs {
+    const secretSsh = <T extends { privateKey?: pulumi.Input<string> }>(ssh: T): T =>
+        ssh.privateKey === undefined ? ssh : { ...ssh, privateKey: pulumi.secret(ssh.privateKey) };
+    const host = <T extends { ssh?: { privateKey?: pulumi.Input<string> } }>(h: T): T =>
+        h.ssh ? { ...h, ssh: secretSsh(h.ssh) } : h;
+    return {
+        ...args,
+        ssh: secretSsh(args.ssh),
+        ...(args.hosts ? {
+            hosts: {
+                ...args.hosts,
+                director: host(args.hosts.director),
+                realServers: args.hosts.realServers.map(host),
+            },
+        } : {}),
+    };
+}

@@ -1,0 +1,191 @@
+/**
+ * Host scripts for a real server: make it accept traffic for the VIP without ever answering ARP
+ * for it, persist that across reboots, and undo exactly that.
+ */
+import { hostPaths } from "./paths";
+import { ClusterPlan, Forwarding, RealServerPlan } from "./plan";
+import { COMMON_FUNCTIONS, script, shq, writeFileCommand } from "./shell";
+
+export interface Sysctl {
+    /** Path under /proc/sys, slash-separated so that interface names with dots stay intact. */
+    path: string;
+    value: string;
+}
+
+/** The device that holds the VIP on a real server. */
+export function vipDevice(forwarding: Forwarding): string {
+    return forwarding === "dr" ? "lo" : "tunl0";
+}
+
+/**
+ * Kernel parameters of a real server, in the order they must be applied: the ARP pair comes first
+ * so the VIP is never announced, not even for the instant between binding it and silencing ARP.
+ * The kernel uses max(conf/all, conf/<iface>) for arp_ignore, arp_announce and rp_filter, so the ARP
+ * pair goes on `all` and on the NIC facing the director (on `lo` it would do nothing).
+ */
+export function realServerSysctls(forwarding: Forwarding, iface: string): Sysctl[] {
+    const conf = (dev: string, key: string, value: string): Sysctl => ({ path: `net/ipv4/conf/${dev}/${key}`, value });
+    const arp = [
+        conf("all", "arp_ignore", "1"),
+        conf("all", "arp_announce", "2"),
+        conf(iface, "arp_ignore", "1"),
+        conf(iface, "arp_announce", "2"),
+    ];
+    if (forwarding === "dr") {
+        // Loose mode on the NIC: with max(all, iface) this is loose whatever `all` holds, and loose
+        // never drops a DR packet whose client is reachable some way.
+        return [...arp, conf(iface, "rp_filter", "2")];
+    }
+    // TUN: decapsulated packets appear on tunl0 with the client's source address; the effective
+    // value is max(all, tunl0), so both must be 0.
+    return [...arp, conf("all", "rp_filter", "0"), conf("tunl0", "rp_filter", "0")];
+}
+
+function vipAddCommand(plan: ClusterPlan): string {
+    return plan.forwarding === "dr"
+        ? `ip addr replace ${shq(`${plan.vip}/32`)} dev lo label lo:0`
+        : `ip addr replace ${shq(`${plan.vip}/32`)} dev tunl0`;
+}
+
+/** The kernel state alone; run by setup and, through a systemd unit, at every boot. */
+export function renderRealServerUp(plan: ClusterPlan, rs: RealServerPlan): string {
+    const sysctls = realServerSysctls(plan.forwarding, rs.interface);
+    const tunnel = plan.forwarding === "tun"
+        ? `[ -d /sys/class/net/tunl0 ] || modprobe ipip\nip link set tunl0 up\n\n`
+        : "";
+    return script(
+        `LVS-${plan.forwarding.toUpperCase()} real server kernel state for VIP ${plan.vip}.`,
+        `# set_sysctl PATH VALUE: an interface that is not there yet at boot gets its value from
+# sysctl.d when it appears (udev runs systemd-sysctl for new interfaces); conf/all covers it meanwhile.
+set_sysctl() {
+  if [ -e "/proc/sys/$1" ]; then
+    if [ "$(cat "/proc/sys/$1")" != "$2" ]; then
+      printf '%s\\n' "$2" > "/proc/sys/$1"
+    fi
+  else
+    printf 'lvs-dr: /proc/sys/%s is absent for now; sysctl.d sets it when the interface appears\\n' "$1" >&2
+  fi
+}`,
+        `${tunnel}# ARP first, VIP second: a real server must never answer ARP for the VIP.\n` +
+            sysctls.map((s) => `set_sysctl ${shq(s.path)} ${shq(s.value)}`).join("\n") +
+            `\n${vipAddCommand(plan)}`,
+    );
+}
+
+function unitFile(plan: ClusterPlan, upScript: string): string {
+    return `[Unit]
+Description=LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip} (ARP-silent VIP on ${vipDevice(plan.forwarding)})
+DefaultDependencies=no
+After=local-fs.target systemd-sysctl.service systemd-modules-load.service
+Before=network-pre.target
+Wants=network-pre.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh ${upScript}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+function sysctlConf(plan: ClusterPlan, rs: RealServerPlan): string {
+    return `# LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip}; written by lvs-dr, removed by its teardown.\n` +
+        realServerSysctls(plan.forwarding, rs.interface).map((s) => `${s.path} = ${s.value}`).join("\n") + "\n";
+}
+
+/**
+ * Setup: checks the host, remembers the sysctl values it will change, persists the configuration
+ * (sysctl.d + a boot unit) and applies it. Idempotent: a second run changes nothing.
+ */
+export function renderRealServerSetup(plan: ClusterPlan, rs: RealServerPlan): string {
+    const p = hostPaths(plan.vip, "realserver");
+    const sysctls = realServerSysctls(plan.forwarding, rs.interface);
+    const director = plan.director.address;
+    const tunnelPrep = plan.forwarding === "tun"
+        ? `if [ ! -d /sys/class/net/tunl0 ]; then
+  modprobe ipip || die "cannot load the ipip module (needed for forwarding \\"tun\\")"
+fi
+if ! ip -o link show dev tunl0 | grep -q '[<,]UP[,>]'; then
+  remember 'link:tunl0' down
+fi
+`
+        : "";
+    return script(
+        `LVS-${plan.forwarding.toUpperCase()} real server setup for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
+        COMMON_FUNCTIONS,
+        `ORIGINAL=${shq(p.originalSysctls)}
+
+# remember KEY VALUE: records a value to restore on teardown, once (the first setup's value wins).
+remember() {
+  if [ -f "$ORIGINAL" ] && awk -v k="$1" '$1 == k { found = 1 } END { exit !found }' "$ORIGINAL"; then
+    return 0
+  fi
+  mkdir -p "$(dirname "$ORIGINAL")"
+  printf '%s %s\\n' "$1" "$2" >> "$ORIGINAL"
+}`,
+        `[ "$(id -u)" = 0 ] || die "must run as root: log in as root or set ssh.sudo (password-less sudo)"
+command -v ip >/dev/null 2>&1 || die "the ip command is missing: install iproute2"
+[ -d ${shq(`/sys/class/net/${rs.interface}`)} ] || die ${shq(`interface ${rs.interface} not found on ${rs.address}: set hosts.realServers[].interface to the NIC that faces the director`)}
+gateway=$(ip -4 route show default | awk '$2 == "via" { print $3; exit }')
+if [ "$gateway" = ${shq(director)} ]; then
+  die ${shq(`the default gateway of ${rs.address} is the director (${director}). In LVS-${plan.forwarding.toUpperCase()} replies go straight to the client and must not pass through the director: route this host through the subnet's router instead`)}
+fi
+${tunnelPrep}`,
+        `# Values before the first setup, restored by teardown.\n` +
+            sysctls.map((s) => `remember ${shq(s.path)} "$(cat ${shq(`/proc/sys/${s.path}`)})"`).join("\n"),
+        writeFileCommand(p.sysctlConf, "0644", sysctlConf(plan, rs)),
+        writeFileCommand(p.upScript, "0755", renderRealServerUp(plan, rs)),
+        writeFileCommand(p.unitFile, "0644", unitFile(plan, p.upScript)),
+        `if [ "$(readlink ${shq(p.unitWantsLink)} 2>/dev/null || true)" != ${shq(`../${p.unitName}`)} ]; then
+  mkdir -p ${shq(p.unitWantsLink.replace(/\/[^/]*$/, ""))}
+  ln -sfn ${shq(`../${p.unitName}`)} ${shq(p.unitWantsLink)}
+  say ${shq(`enabled ${p.unitName}`)}
+  systemd_reload
+fi`,
+        `sh ${shq(p.upScript)}\nsay ${shq(`VIP ${plan.vip} bound on ${vipDevice(plan.forwarding)}; ARP for it silenced on ${rs.interface}`)}`,
+    );
+}
+
+/** Teardown: unbinds the VIP, restores the remembered sysctl values, removes every file setup wrote. */
+export function renderRealServerTeardown(plan: ClusterPlan, rs: RealServerPlan): string {
+    const p = hostPaths(plan.vip, "realserver");
+    const dev = vipDevice(plan.forwarding);
+    return script(
+        `LVS-${plan.forwarding.toUpperCase()} real server teardown for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
+        COMMON_FUNCTIONS,
+        `ORIGINAL=${shq(p.originalSysctls)}`,
+        `# VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
+if ip -4 -o addr show dev ${shq(dev)} 2>/dev/null | awk '{ print $4 }' | grep -qxF ${shq(`${plan.vip}/32`)}; then
+  ip addr del ${shq(`${plan.vip}/32`)} dev ${shq(dev)}
+  say ${shq(`VIP ${plan.vip} removed from ${dev}`)}
+fi`,
+        `if [ -f "$ORIGINAL" ]; then
+  while read -r key value; do
+    case "$key" in
+      link:*)
+        ip link set "\${key#link:}" "$value" 2>/dev/null || true ;;
+      *)
+        if [ -e "/proc/sys/$key" ]; then
+          printf '%s\\n' "$value" > "/proc/sys/$key"
+        fi ;;
+    esac
+  done < "$ORIGINAL"
+  say "restored the kernel parameters saved in $ORIGINAL"
+  remove_file "$ORIGINAL"
+fi`,
+        `if [ -d /run/systemd/system ] && systemctl is-active --quiet ${shq(p.unitName)}; then
+  systemctl stop ${shq(p.unitName)}
+fi
+remove_file ${shq(p.unitWantsLink)}
+remove_file ${shq(p.unitFile)}
+systemd_reload
+remove_file ${shq(p.upScript)}
+remove_file ${shq(p.sysctlConf)}
+remove_dir ${shq(p.configDir)}
+remove_dir /etc/lvs-dr
+remove_dir ${shq(p.stateDir)}
+remove_dir /var/lib/lvs-dr`,
+    );
+}
