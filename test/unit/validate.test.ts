@@ -1,0 +1,162 @@
+import { strict as assert } from "assert";
+import type { LvsDrClusterArgs } from "../../src/args";
+import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
+import { validArgs } from "../support/fixtures";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the cases feed deliberately ill-typed input */
+type Loose = Record<string, any>;
+
+interface Case {
+    title: string;
+    mutate: (args: Loose) => void;
+    /** Field path the error must name. */
+    field: string;
+    /** Text the problem or fix must contain. */
+    says: string;
+}
+
+const rs = (a: Loose, i: number): Loose => a.hosts.realServers[i];
+
+const CASES: Case[] = [
+    { title: "VIP missing", mutate: (a) => delete a.vip, field: "vip", says: "IPv4" },
+    { title: "VIP not an IP address", mutate: (a) => (a.vip = "192.168.77.300"), field: "vip", says: "not an IPv4 address" },
+    { title: "VIP a hostname", mutate: (a) => (a.vip = "vip.example.com"), field: "vip", says: "not an IPv4 address" },
+    { title: "VIP with a prefix", mutate: (a) => (a.vip = "192.168.77.100/32"), field: "vip", says: "no prefix" },
+    { title: "VIP with leading zeros", mutate: (a) => (a.vip = "192.168.077.100"), field: "vip", says: "leading zeros" },
+    { title: "VIP IPv6 (not yet)", mutate: (a) => (a.vip = "fd00::100"), field: "vip", says: "IPv6 is not supported yet" },
+    { title: "VIP equal to the director", mutate: (a) => (a.vip = "192.168.77.10"), field: "vip", says: "equals the director's address" },
+    { title: "VIP equal to a real server", mutate: (a) => (a.vip = "192.168.77.12"), field: "vip", says: "equals real server 1's address" },
+    { title: "VIP outside the subnet", mutate: (a) => (a.vip = "10.0.0.100"), field: "vip", says: "outside hosts.subnet 192.168.77.0/24" },
+    { title: "VIP is the broadcast address", mutate: (a) => (a.vip = "192.168.77.255"), field: "vip", says: "network or broadcast" },
+    { title: "subnet malformed", mutate: (a) => (a.hosts.subnet = "192.168.77.0/33"), field: "hosts.subnet", says: "prefix length" },
+    { title: "subnet with host bits", mutate: (a) => (a.hosts.subnet = "192.168.77.9/24"), field: "hosts.subnet", says: "did you mean 192.168.77.0/24" },
+    { title: "host outside the subnet", mutate: (a) => (rs(a, 1).address = "192.168.78.12"), field: "hosts.realServers[1].address", says: "outside hosts.subnet" },
+    { title: "duplicate real server address", mutate: (a) => (rs(a, 1).address = "192.168.77.11"), field: "hosts.realServers[1].address", says: "is also hosts.realServers[0].address" },
+    { title: "real server on the director's address", mutate: (a) => (rs(a, 0).address = "192.168.77.10"), field: "hosts.realServers[0].address", says: "is also hosts.director.address" },
+    { title: "host address not an IP", mutate: (a) => (a.hosts.director.address = "director.lan"), field: "hosts.director.address", says: "not an IPv4 address" },
+    { title: "no real servers", mutate: (a) => (a.hosts.realServers = []), field: "hosts.realServers", says: "non-empty list" },
+    { title: "real servers not a list", mutate: (a) => (a.hosts.realServers = { address: "192.168.77.11" }), field: "hosts.realServers", says: "non-empty list" },
+    { title: "no director", mutate: (a) => delete a.hosts.director, field: "hosts.director", says: "must be an object" },
+    { title: "no services", mutate: (a) => (a.services = []), field: "services", says: "non-empty list" },
+    { title: "port 0", mutate: (a) => (a.services[0].port = 0), field: "services[0].port", says: "integer in 1-65535" },
+    { title: "port 65536", mutate: (a) => (a.services[0].port = 65536), field: "services[0].port", says: "integer in 1-65535" },
+    { title: "port as a string", mutate: (a) => (a.services[0].port = "80"), field: "services[0].port", says: "integer in 1-65535" },
+    { title: "fractional port", mutate: (a) => (a.services[0].port = 80.5), field: "services[0].port", says: "integer in 1-65535" },
+    { title: "duplicate protocol+port", mutate: (a) => a.services.push({ port: 80, protocol: "tcp" }), field: "services[1].port", says: "duplicates services[0] (tcp/80)" },
+    { title: "unknown protocol", mutate: (a) => (a.services[0].protocol = "sctp"), field: "services[0].protocol", says: "one of tcp, udp" },
+    { title: "unknown scheduler", mutate: (a) => (a.services[0].scheduler = "roundrobin"), field: "services[0].scheduler", says: "rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh" },
+    { title: "negative persistence", mutate: (a) => (a.services[0].persistenceSeconds = -1), field: "services[0].persistenceSeconds", says: "integer in 0-2147483647" },
+    { title: "fractional persistence", mutate: (a) => (a.services[0].persistenceSeconds = 1.5), field: "services[0].persistenceSeconds", says: "integer" },
+    { title: "weight not an integer", mutate: (a) => (rs(a, 0).weight = 1.5), field: "hosts.realServers[0].weight", says: "integer in 0-65535" },
+    { title: "weight negative", mutate: (a) => (rs(a, 0).weight = -1), field: "hosts.realServers[0].weight", says: "integer in 0-65535" },
+    { title: "weight too large", mutate: (a) => (rs(a, 0).weight = 65536), field: "hosts.realServers[0].weight", says: "integer in 0-65535" },
+    { title: "weight on the director", mutate: (a) => (a.hosts.director.weight = 2), field: "hosts.director.weight", says: "not a known argument" },
+    { title: "no platform", mutate: (a) => delete a.hosts, field: "hosts", says: "exactly one platform must be set, found 0" },
+    { title: "two platforms", mutate: (a) => (a.libvirt = { uri: "qemu:///system" }), field: "hosts + libvirt", says: "found 2" },
+    { title: "platform not implemented yet", mutate: (a) => { delete a.hosts; a.aws = { region: "eu-west-1" }; }, field: "aws", says: "not available in this version" },
+    { title: "forwarding nat", mutate: (a) => (a.forwarding = "nat"), field: "forwarding", says: "one of dr, tun" },
+    { title: "forwarding in capitals", mutate: (a) => (a.forwarding = "DR"), field: "forwarding", says: "one of dr, tun" },
+    { title: "interface injection", mutate: (a) => (rs(a, 0).interface = "eth0; reboot"), field: "hosts.realServers[0].interface", says: "Linux interface name" },
+    { title: "interface with command substitution", mutate: (a) => (a.hosts.director.interface = "$(reboot)"), field: "hosts.director.interface", says: "Linux interface name" },
+    { title: "interface too long", mutate: (a) => (rs(a, 0).interface = "averyveryverylongname"), field: "hosts.realServers[0].interface", says: "1-15" },
+    { title: "interface lo", mutate: (a) => (rs(a, 0).interface = "lo"), field: "hosts.realServers[0].interface", says: "loopback" },
+    { title: "interface all (a sysctl pseudo-interface)", mutate: (a) => (a.hosts.director.interface = "all"), field: "hosts.director.interface", says: "pseudo-interface" },
+    { title: "ssh user injection", mutate: (a) => (a.ssh.user = "root; reboot"), field: "ssh.user", says: "valid login name" },
+    { title: "ssh user empty", mutate: (a) => (a.ssh.user = ""), field: "ssh.user", says: "valid login name" },
+    { title: "ssh private key missing", mutate: (a) => delete a.ssh.privateKey, field: "ssh.privateKey", says: "is required" },
+    { title: "ssh port out of range", mutate: (a) => (a.ssh.port = 70000), field: "ssh.port", says: "integer in 1-65535" },
+    { title: "ssh sudo not a boolean", mutate: (a) => (a.ssh.sudo = "yes"), field: "ssh.sudo", says: "boolean" },
+    { title: "per-host ssh host injection", mutate: (a) => (rs(a, 0).ssh = { host: "h`reboot`" }), field: "hosts.realServers[0].ssh.host", says: "DNS name" },
+    { title: "per-host ssh host invalid IP", mutate: (a) => (rs(a, 0).ssh = { host: "10.0.0.256" }), field: "hosts.realServers[0].ssh.host", says: "not an IPv4 address" },
+    { title: "per-host host key malformed", mutate: (a) => (a.hosts.director.ssh = { hostKey: "ssh-ed25519 $(reboot)" }), field: "hosts.director.ssh.hostKey", says: "SSH public host key" },
+    { title: "real server name with spaces", mutate: (a) => (rs(a, 0).name = "web 1"), field: "hosts.realServers[0].name", says: "lower-case letters" },
+    { title: "duplicate real server names", mutate: (a) => { rs(a, 0).name = "web"; rs(a, 1).name = "web"; }, field: "hosts.realServers[1].name", says: "unique name" },
+    { title: "name clashing with a default index", mutate: (a) => (rs(a, 1).name = "0"), field: "hosts.realServers[1].name", says: "unique name" },
+    { title: "unknown top-level argument (typo)", mutate: (a) => (a.service = [{ port: 443 }]), field: "service", says: "not a known argument" },
+    { title: "unknown service argument", mutate: (a) => (a.services[0].targetPort = 8080), field: "services[0].targetPort", says: "not a known argument" },
+];
+
+function problemsOf(mutate: (args: Loose) => void): LvsDrArgsError {
+    const args = validArgs() as unknown as Loose;
+    mutate(args);
+    try {
+        validateClusterArgs(args as LvsDrClusterArgs);
+    } catch (e) {
+        assert.ok(e instanceof LvsDrArgsError, `expected LvsDrArgsError, got ${String(e)}`);
+        return e;
+    }
+    assert.fail("expected the arguments to be refused");
+}
+
+describe("validateClusterArgs", () => {
+    it(`has at least 25 refusal cases (has ${CASES.length})`, () => {
+        assert.ok(CASES.length >= 25);
+    });
+
+    for (const c of CASES) {
+        it(`refuses: ${c.title}`, () => {
+            const error = problemsOf(c.mutate);
+            const problem = error.problems.find((p) => p.field === c.field);
+            assert.ok(problem, `no problem for field ${c.field}; got:\n${error.message}`);
+            assert.ok(`${problem.problem} ${problem.fix}`.includes(c.says),
+                `problem for ${c.field} does not say "${c.says}":\n${error.message}`);
+            // The message names the field, shows the value and says how to fix it.
+            assert.ok(error.message.includes(`${c.field} = `), error.message);
+            assert.ok(error.message.includes("Fix: "), error.message);
+        });
+    }
+
+    it("lists every problem at once", () => {
+        const error = problemsOf((a) => {
+            a.vip = "nope";
+            a.services[0].port = 0;
+            a.hosts.realServers[0].interface = "eth0;id";
+        });
+        assert.deepEqual(error.problems.map((p) => p.field).sort(),
+            ["hosts.realServers[0].interface", "services[0].port", "vip"]);
+        assert.match(error.message, /^Invalid LvsDrCluster arguments \(3 problems\):/);
+    });
+
+    it("refuses a non-object", () => {
+        assert.throws(() => validateClusterArgs(undefined as unknown as LvsDrClusterArgs), LvsDrArgsError);
+    });
+
+    it("applies every default", () => {
+        const plan = validateClusterArgs(validArgs());
+        assert.deepEqual(plan.services, [{ protocol: "tcp", port: 80, scheduler: "wlc", persistenceSeconds: 0 }]);
+        assert.equal(plan.forwarding, "dr");
+        assert.equal(plan.subnet, "192.168.77.0/24");
+        assert.deepEqual(plan.director, {
+            address: "192.168.77.10", interface: "eth0",
+            ssh: { host: "192.168.77.10", user: "root", port: 22, sudo: false },
+        });
+        assert.deepEqual(plan.realServers.map((r) => [r.name, r.address, r.weight, r.interface]),
+            [["0", "192.168.77.11", 1, "eth0"], ["1", "192.168.77.12", 1, "eth0"]]);
+    });
+
+    it("keeps explicit settings and per-host SSH overrides", () => {
+        const args = validArgs();
+        args.forwarding = "tun";
+        args.services = [{ port: 53, protocol: "udp", scheduler: "sh", persistenceSeconds: 600 }];
+        args.ssh = { user: "debian", privateKey: "k", port: 2222 };
+        args.hosts!.realServers[1] = {
+            address: "192.168.77.12", interface: "ens3.100", weight: 0, name: "web-b",
+            ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" },
+        };
+        const plan = validateClusterArgs(args);
+        assert.equal(plan.forwarding, "tun");
+        assert.deepEqual(plan.services, [{ protocol: "udp", port: 53, scheduler: "sh", persistenceSeconds: 600 }]);
+        assert.deepEqual(plan.director.ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true });
+        assert.deepEqual(plan.realServers[1], {
+            name: "web-b", address: "192.168.77.12", interface: "ens3.100", weight: 0,
+            ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, sudo: true, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" },
+        });
+    });
+
+    it("accepts a cluster without a known subnet (no containment check possible)", () => {
+        const args = validArgs();
+        delete args.hosts!.subnet;
+        args.vip = "10.9.9.9";
+        assert.equal(validateClusterArgs(args).subnet, undefined);
+    });
+});
