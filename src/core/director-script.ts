@@ -230,7 +230,7 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan): string {
     return script(
         `LVS-${plan.forwarding.toUpperCase()} director IPVS rules removal for VIP ${plan.vip}.`,
         COMMON_FUNCTIONS,
-        `if command -v ipvsadm >/dev/null 2>&1 && [ -e /proc/net/ip_vs ]; then
+        `if command -v ipvsadm >/dev/null 2>&1; then
   ipvsadm -Sn | ${ownLinesFilter(plan)} | awk '$1 == "-A" { print $2, $3 }' | while read -r flag addr; do
     ipvsadm -D "$flag" "$addr"
     say "removed virtual service $flag $addr"

@@ -55,13 +55,12 @@ export class Sandbox {
     readonly dir: string;
     /** A writable directory visible inside every step (for fakes' state). */
     readonly rw: string;
-    private readonly extraPath: string[] = [];
 
     constructor() {
         this.netns = `lvsdr-test-${process.pid}-${counter++}`;
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-sandbox-"));
         this.rw = path.join(this.dir, "rw");
-        for (const d of ["etc/upper", "etc/work", "var/upper", "var/work", "rw", "bin"]) {
+        for (const d of ["etc/upper", "etc/work", "var/upper", "var/work", "rw/bin", "bin"]) {
             fs.mkdirSync(path.join(this.dir, d), { recursive: true });
         }
         execFileSync("ip", ["netns", "add", this.netns]);
@@ -83,19 +82,19 @@ export class Sandbox {
         }
     }
 
-    /** Puts an executable on PATH for the steps (fakes for tools the host kernel cannot back). */
-    addTool(name: string, content: string): void {
-        fs.writeFileSync(path.join(this.dir, "bin", name), content, { mode: 0o755 });
-        if (!this.extraPath.includes(path.join(this.dir, "bin"))) {
-            this.extraPath.push(path.join(this.dir, "bin"));
-        }
+    /**
+     * Puts an executable on PATH for the steps (fakes for tools the host kernel cannot back).
+     * `writable` puts it in the directory steps can write to, which is on PATH too.
+     */
+    addTool(name: string, content: string, writable = false): void {
+        fs.writeFileSync(path.join(writable ? this.rw : this.dir, "bin", name), content, { mode: 0o755 });
     }
 
     /** Runs a script as root in the namespace and the mount sandbox. */
     run(script: string): StepResult {
         const file = path.join(this.dir, "step.sh");
         fs.writeFileSync(file, script);
-        const env = { ...process.env, PATH: [...this.extraPath, process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"].join(":") };
+        const env = { ...process.env, PATH: [path.join(this.dir, "bin"), path.join(this.rw, "bin"), process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"].join(":") };
         const r = spawnSync("ip", ["netns", "exec", this.netns, "unshare", "--mount", "--propagation", "private",
             "sh", "-c", PRELUDE, "sandbox", this.dir, "sh", file], { encoding: "utf8", env });
         if (r.error) {
