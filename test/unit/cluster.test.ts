@@ -1,0 +1,207 @@
+/**
+ * The component's wiring under Pulumi mocks: which resources it registers, their parents, the
+ * order they depend on, the exact command texts, and what happens to the SSH key.
+ */
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import type { LvsDrClusterArgs } from "../../src/args";
+import { FAKE_KEY, validArgs } from "../support/fixtures";
+
+interface Registered {
+    type: string;
+    name: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+}
+
+interface Wired {
+    name: string;
+    parent?: string;
+    dependsOn: string[];
+    replaceOnChanges?: string[];
+    deleteBeforeReplace?: boolean;
+}
+
+const registered: Registered[] = [];
+const IPVS_TABLE = "IP Virtual Server version 1.2.1 (mock)";
+
+// Mocks first, then the code under test (so no module captures the real runtime).
+pulumi.runtime.setMocks({
+    newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs });
+        const state = args.type === "command:remote:Command" ? { ...args.inputs, stdout: IPVS_TABLE, stderr: "" } : args.inputs;
+        return { id: `${args.name}-id`, state };
+    },
+    call: (args) => args.inputs,
+}, "lvs-dr-test", "unit", false);
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { LvsDrCluster, LvsDrArgsError } = require("../../src") as typeof import("../../src");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const scripts = require("../../src/core/realserver-script") as typeof import("../../src/core/realserver-script");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const director = require("../../src/core/director-script") as typeof import("../../src/core/director-script");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { remoteCommand } = require("../../src/core/shell") as typeof import("../../src/core/shell");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { validateClusterArgs } = require("../../src/core/validate") as typeof import("../../src/core/validate");
+
+/** The marker the SDK puts on a secret value it serializes (sdk/nodejs/runtime/rpc specialSecretSig). */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+function isSecret(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret envelopes, for asserting on plain values. */
+function reveal(v: unknown): unknown {
+    if (isSecret(v)) {
+        return reveal(v.value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(reveal);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+    }
+    return v;
+}
+
+function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((ok) => output.apply((v) => { ok(v); return v; }));
+}
+
+/** Builds a cluster, recording each child's options through a transformation. */
+async function deploy(args: LvsDrClusterArgs, name = "web"): Promise<{
+    cluster: InstanceType<typeof LvsDrCluster>; wired: Map<string, Wired>; resources: Registered[];
+}> {
+    registered.length = 0;
+    const wired = new Map<string, Wired>();
+    const record: pulumi.ResourceTransformation = ({ name: childName, opts }) => {
+        wired.set(childName, {
+            name: childName,
+            parent: opts.parent ? (opts.parent as unknown as { __name?: string }).__name : undefined,
+            dependsOn: ([] as pulumi.Input<pulumi.Resource>[]).concat((opts.dependsOn as pulumi.Input<pulumi.Resource>[]) ?? [])
+                .map((r) => (r as unknown as { __name: string }).__name),
+            replaceOnChanges: (opts as pulumi.CustomResourceOptions).replaceOnChanges,
+            deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
+        });
+        return undefined;
+    };
+    const cluster = new LvsDrCluster(name, args, { transformations: [record] });
+    await resolve(cluster.ipvsTable);
+    await new Promise((ok) => setTimeout(ok, 50));
+    return { cluster, wired, resources: [...registered] };
+}
+
+const byName = (resources: Registered[], name: string): Registered => {
+    const r = resources.find((x) => x.name === name);
+    assert.ok(r, `no resource named ${name}; have ${resources.map((x) => x.name).join(", ")}`);
+    return r;
+};
+
+describe("LvsDrCluster (mocked engine)", () => {
+    it("registers the component and one command per role, named <cluster>-<role>", async () => {
+        const { resources } = await deploy(validArgs());
+        assert.deepEqual(resources.map((r) => `${r.type} ${r.name}`).sort(), [
+            "command:remote:Command web-director-rules",
+            "command:remote:Command web-director-setup",
+            "command:remote:Command web-rs-0-setup",
+            "command:remote:Command web-rs-1-setup",
+            "lvs-dr:index:LvsDrCluster web",
+        ]);
+        assert.equal(byName(resources, "web").custom, false);
+    });
+
+    it("parents every child on the component and orders rules after every setup", async () => {
+        const { wired } = await deploy(validArgs());
+        for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup", "web-director-rules"]) {
+            assert.equal(wired.get(name)?.parent, "web", `${name} is not parented on the component`);
+        }
+        assert.deepEqual(wired.get("web-director-rules")!.dependsOn.sort(),
+            ["web-director-setup", "web-rs-0-setup", "web-rs-1-setup"]);
+        assert.deepEqual(wired.get("web-rs-0-setup")!.dependsOn, []);
+        // Host setups are torn down before they are set up again when their script changes.
+        for (const name of ["web-rs-0-setup", "web-director-setup"]) {
+            assert.equal(wired.get(name)!.deleteBeforeReplace, true);
+            assert.ok(["create", "delete"].every((k) => wired.get(name)!.replaceOnChanges?.includes(k)));
+        }
+        assert.equal(wired.get("web-director-rules")!.deleteBeforeReplace, undefined, "rules are updated in place");
+    });
+
+    it("runs exactly the rendered scripts, through sudo for a non-root user", async () => {
+        const args = validArgs();
+        args.ssh.user = "debian";
+        const plan = validateClusterArgs(args);
+        const { resources } = await deploy(args);
+        const cmd = (name: string) => byName(resources, name).inputs;
+        assert.equal(cmd("web-rs-1-setup").create, remoteCommand(scripts.renderRealServerSetup(plan, plan.realServers[1]), true));
+        assert.equal(cmd("web-rs-1-setup").delete, remoteCommand(scripts.renderRealServerTeardown(plan, plan.realServers[1]), true));
+        assert.equal(cmd("web-director-setup").create, remoteCommand(director.renderDirectorSetup(plan), true));
+        assert.equal(cmd("web-director-setup").delete, remoteCommand(director.renderDirectorTeardown(plan), true));
+        assert.equal(cmd("web-director-rules").create, remoteCommand(director.renderDirectorRules(plan), true));
+        assert.equal(cmd("web-director-rules").delete, remoteCommand(director.renderDirectorRulesRemoval(plan), true));
+        assert.ok(String(cmd("web-director-rules").create).startsWith("sudo -n sh -c '#!/bin/sh"));
+    });
+
+    it("connects to each host with its own settings", async () => {
+        const args = validArgs();
+        args.hosts!.realServers[1].ssh = {
+            host: "rs1.mgmt.example.org", port: 2201, user: "admin",
+            hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB", privateKey: "other-key",
+        };
+        const { resources } = await deploy(args);
+        const conn = (name: string) => reveal(byName(resources, name).inputs.connection) as Record<string, unknown>;
+        assert.deepEqual(conn("web-rs-0-setup"), {
+            host: "192.168.77.11", port: 22, user: "root", privateKey: FAKE_KEY, dialErrorLimit: 10, perDialTimeout: 15,
+        });
+        assert.equal(conn("web-rs-1-setup").privateKey, "other-key");
+        assert.equal(conn("web-rs-1-setup").host, "rs1.mgmt.example.org");
+        assert.equal(conn("web-rs-1-setup").port, 2201);
+        assert.equal(conn("web-rs-1-setup").user, "admin");
+        assert.equal(conn("web-rs-1-setup").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB");
+        assert.equal(conn("web-director-rules").host, "192.168.77.10");
+    });
+
+    it("keeps the SSH key secret: in every connection and in the component's recorded inputs", async () => {
+        const { resources } = await deploy(validArgs());
+        // A value is safe when it only occurs inside a secret envelope (stored encrypted).
+        const plainText = (v: unknown): string => JSON.stringify(v, (_k, x) => (isSecret(x) ? "(secret)" : x));
+        assert.equal(resources.length, 5);
+        for (const r of resources) {
+            assert.ok(JSON.stringify(reveal(r.inputs)).includes("do-not-leak"), `${r.name}: the key should be in the inputs`);
+            assert.ok(!plainText(r.inputs).includes("do-not-leak"), `${r.name}: the key is stored in plain text: ${plainText(r.inputs)}`);
+        }
+    });
+
+    it("exposes the VIP, the addresses and the director's IPVS table", async () => {
+        const { cluster } = await deploy(validArgs());
+        assert.equal(await resolve(cluster.vip), "192.168.77.100");
+        assert.equal(await resolve(cluster.directorAddress), "192.168.77.10");
+        assert.deepEqual(await resolve(cluster.realServerAddresses), ["192.168.77.11", "192.168.77.12"]);
+        assert.equal(await resolve(cluster.ipvsTable), IPVS_TABLE);
+    });
+
+    it("refuses bad arguments before registering anything", () => {
+        registered.length = 0;
+        const args = validArgs();
+        args.hosts!.realServers[0].interface = "eth0; reboot";
+        assert.throws(() => new LvsDrCluster("bad", args), LvsDrArgsError);
+        assert.deepEqual(registered, []);
+    });
+
+    it("keeps unchanged servers' commands identical when a server is added or a weight changes", async () => {
+        const base = validArgs();
+        const before = (await deploy(base)).resources;
+        const scaled = validArgs();
+        scaled.hosts!.realServers.push({ address: "192.168.77.13" });
+        scaled.hosts!.realServers[1].weight = 5;
+        const after = (await deploy(scaled)).resources;
+        for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup"]) {
+            assert.equal(byName(after, name).inputs.create, byName(before, name).inputs.create, `${name} changed`);
+        }
+        assert.notEqual(byName(after, "web-director-rules").inputs.create, byName(before, "web-director-rules").inputs.create);
+        assert.ok(byName(after, "web-rs-2-setup"));
+    });
+});
