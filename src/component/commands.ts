@@ -13,14 +13,12 @@ import { remoteCommand } from "../core/shell";
 import type { PlatformHost } from "../platforms/host";
 
 /**
- * Host setup commands are replaced, never updated, when their script changes, and the old one is
- * torn down first: a changed VIP, interface or forwarding method must not leave the old VIP or
- * sysctls behind, and an in-place re-run could not remove them.
+ * A host setup is replaced only when what it put on the host would be left behind by an in-place
+ * re-run: the VIP, the interface, the forwarding method (the `triggers`). The old one is then torn
+ * down first. Any other change to its script (a new lvs-dr release, say) re-runs it in place: the
+ * scripts are idempotent, and a replacement would unbind the VIP on every host at once.
  */
-const REPLACE_ON_CHANGE: pulumi.CustomResourceOptions = {
-    replaceOnChanges: ["create", "delete"],
-    deleteBeforeReplace: true,
-};
+const TEARDOWN_FIRST: pulumi.CustomResourceOptions = { deleteBeforeReplace: true };
 
 export function realServerSetup(
     name: string, plan: ClusterPlan, rs: RealServerPlan, host: PlatformHost, parent: pulumi.Resource,
@@ -29,7 +27,8 @@ export function realServerSetup(
         connection: host.connection,
         create: remoteCommand(renderRealServerSetup(plan, rs), host.sudo),
         delete: remoteCommand(renderRealServerTeardown(plan, rs), host.sudo),
-    }, { parent, dependsOn: host.dependsOn, ...REPLACE_ON_CHANGE });
+        triggers: [plan.vip, plan.forwarding, rs.interface],
+    }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
 }
 
 export function directorSetup(
@@ -39,7 +38,8 @@ export function directorSetup(
         connection: host.connection,
         create: remoteCommand(renderDirectorSetup(plan), host.sudo),
         delete: remoteCommand(renderDirectorTeardown(plan), host.sudo),
-    }, { parent, dependsOn: host.dependsOn, ...REPLACE_ON_CHANGE });
+        triggers: [plan.vip, host.interface],
+    }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
 }
 
 /**

@@ -34,9 +34,13 @@ export function desiredIpvsRules(plan: ClusterPlan): string[] {
     });
 }
 
-/** Lines of `ipvsadm -Sn` that belong to this cluster: the third word starts with `VIP:`. */
+/**
+ * Lines of `ipvsadm -Sn` that belong to this cluster (the third word starts with `VIP:`), in the
+ * syntax of {@link desiredIpvsRules}: ipvsadm 1.31 appends `--tun-type ipip` to tunnel entries,
+ * which is the default and is dropped so that an unchanged entry compares equal.
+ */
 function ownLinesFilter(plan: ClusterPlan): string {
-    return `awk -v vip=${shq(plan.vip)} 'index($3, vip ":") == 1'`;
+    return `awk -v vip=${shq(plan.vip)} 'index($3, vip ":") == 1 { sub(/ --tun-type ipip$/, ""); print }'`;
 }
 
 /** The director's kernel state; run by setup and, through a systemd unit, at every boot. */

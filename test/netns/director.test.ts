@@ -103,6 +103,22 @@ chmod 755 ${installed}
         assert.deepEqual(changes(), [], "the second run changed the table");
     });
 
+    it("TUN: rules use -i, and ipvsadm's --tun-type suffix does not make an unchanged entry look changed", () => {
+        const args = validArgs();
+        args.forwarding = "tun";
+        const p = validateClusterArgs(args);
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        assert.deepEqual(state(), [
+            "-A -t 192.168.77.100:80 -s wlc",
+            "-a -t 192.168.77.100:80 -r 192.168.77.11:80 -i -w 1 --tun-type ipip",
+            "-a -t 192.168.77.100:80 -r 192.168.77.12:80 -i -w 1 --tun-type ipip",
+        ]);
+        changes();
+        sb.mustRun(renderDirectorRules(p));
+        assert.deepEqual(changes(), []);
+    });
+
     it("rules reconcile a drifted table entry by entry, never flushing, never touching another VIP", () => {
         const p = plan();
         setState([

@@ -26,13 +26,16 @@ function parse(argv) {
     else if (a === "-r") o.real = argv[++i];
     else if (a === "-w") o.weight = argv[++i];
     else if (a === "-g" || a === "-i" || a === "-m") o.method = a;
+    else if (a === "--tun-type") o.tunType = argv[++i];
     else fail("fake ipvsadm: unsupported argument " + a);
   }
   return o;
 }
 
 const svcLine = (o) => "-A " + o.flag + " " + o.svc + " -s " + (o.sched || "wlc") + (o.persist ? " -p " + o.persist : "");
-const realLine = (o) => "-a " + o.flag + " " + o.svc + " -r " + o.real + " " + (o.method || "-g") + " -w " + (o.weight === undefined ? "1" : o.weight);
+// Like ipvsadm 1.31, tunnel entries carry their tunnel type.
+const realLine = (o) => "-a " + o.flag + " " + o.svc + " -r " + o.real + " " + (o.method || "-g") + " -w " + (o.weight === undefined ? "1" : o.weight)
+  + (o.method === "-i" ? " --tun-type " + (o.tunType || "ipip") : "");
 const isSvc = (l, o) => l.startsWith("-A " + o.flag + " " + o.svc + " ");
 const isReal = (l, o) => l.startsWith("-a " + o.flag + " " + o.svc + " -r " + o.real + " ");
 const ofSvc = (l, o) => l.split(" ")[1] === o.flag && l.split(" ")[2] === o.svc;

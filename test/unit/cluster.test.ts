@@ -122,12 +122,14 @@ describe("LvsDrCluster (mocked engine)", () => {
         assert.deepEqual(wired.get("web-director-rules")!.dependsOn.sort(),
             ["web-director-setup", "web-rs-0-setup", "web-rs-1-setup"]);
         assert.deepEqual(wired.get("web-rs-0-setup")!.dependsOn, []);
-        // Host setups are torn down before they are set up again when their script changes.
+        // Host setups are torn down before being set up again, and replaced only through triggers
+        // (the provider replaces on triggers[*]); a changed script alone re-runs in place.
         for (const name of ["web-rs-0-setup", "web-director-setup"]) {
             assert.equal(wired.get(name)!.deleteBeforeReplace, true);
-            assert.ok(["create", "delete"].every((k) => wired.get(name)!.replaceOnChanges?.includes(k)));
+            assert.deepEqual(wired.get(name)!.replaceOnChanges, ["triggers[*]"]);
         }
         assert.equal(wired.get("web-director-rules")!.deleteBeforeReplace, undefined, "rules are updated in place");
+        assert.deepEqual(wired.get("web-director-rules")!.replaceOnChanges, ["triggers[*]"]);
     });
 
     it("runs exactly the rendered scripts, through sudo for a non-root user", async () => {
@@ -143,6 +145,13 @@ describe("LvsDrCluster (mocked engine)", () => {
         assert.equal(cmd("web-director-rules").create, remoteCommand(director.renderDirectorRules(plan), true));
         assert.equal(cmd("web-director-rules").delete, remoteCommand(director.renderDirectorRulesRemoval(plan), true));
         assert.ok(String(cmd("web-director-rules").create).startsWith("sudo -n sh -c '#!/bin/sh"));
+    });
+
+    it("replaces a host setup only when the VIP, interface or forwarding changes", async () => {
+        const { resources } = await deploy(validArgs());
+        assert.deepEqual(byName(resources, "web-rs-1-setup").inputs.triggers, ["192.168.77.100", "dr", "eth0"]);
+        assert.deepEqual(byName(resources, "web-director-setup").inputs.triggers, ["192.168.77.100", "eth0"]);
+        assert.equal(byName(resources, "web-director-rules").inputs.triggers, undefined);
     });
 
     it("connects to each host with its own settings", async () => {
