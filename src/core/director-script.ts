@@ -2,9 +2,10 @@
  * Host scripts for the director: the VIP on its subnet-facing NIC, the IPVS virtual services and
  * their real servers, both persisted across reboots, and their exact undo.
  */
+import { hostChecks, installBootUnit, removeBootUnit, unbindVip } from "./host-steps";
 import { hostPaths } from "./paths";
 import { ClusterPlan, Scheduler, ServicePlan } from "./plan";
-import { COMMON_FUNCTIONS, script, shq, writeFileCommand } from "./shell";
+import { COMMON_FUNCTIONS, script, shq } from "./shell";
 
 const PROTOCOL_FLAG = { tcp: "-t", udp: "-u" } as const;
 
@@ -58,22 +59,6 @@ fi`,
     );
 }
 
-function unitFile(plan: ClusterPlan, upScript: string): string {
-    return `[Unit]
-Description=LVS-${plan.forwarding.toUpperCase()} director for VIP ${plan.vip} (VIP on ${plan.director.interface}, IPVS table)
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/sh ${upScript}
-
-[Install]
-WantedBy=multi-user.target
-`;
-}
-
 const INSTALL_IPVSADM = `if ! command -v ipvsadm >/dev/null 2>&1; then
   say "ipvsadm is missing; installing it"
   if command -v apt-get >/dev/null 2>&1; then
@@ -98,21 +83,15 @@ export function renderDirectorSetup(plan: ClusterPlan): string {
     return script(
         `LVS-${plan.forwarding.toUpperCase()} director setup for VIP ${plan.vip} (director ${d.address}).`,
         COMMON_FUNCTIONS,
-        `[ "$(id -u)" = 0 ] || die "must run as root: log in as root or set ssh.sudo (password-less sudo)"
-command -v ip >/dev/null 2>&1 || die "the ip command is missing: install iproute2"
-[ -d ${shq(`/sys/class/net/${d.interface}`)} ] || die ${shq(`interface ${d.interface} not found on ${d.address}: set hosts.director.interface to the NIC that faces the real servers`)}`,
+        hostChecks(d.interface, d.address, "hosts.director.interface", "the real servers"),
         INSTALL_IPVSADM,
         `if [ ! -e /proc/net/ip_vs ]; then
   modprobe ip_vs || die "cannot load the ip_vs module: this kernel has no IPVS support"
 fi`,
-        writeFileCommand(p.upScript, "0755", renderDirectorUp(plan)),
-        writeFileCommand(p.unitFile, "0644", unitFile(plan, p.upScript)),
-        `if [ "$(readlink ${shq(p.unitWantsLink)} 2>/dev/null || true)" != ${shq(`../${p.unitName}`)} ]; then
-  mkdir -p ${shq(p.unitWantsLink.replace(/\/[^/]*$/, ""))}
-  ln -sfn ${shq(`../${p.unitName}`)} ${shq(p.unitWantsLink)}
-  say ${shq(`enabled ${p.unitName}`)}
-  systemd_reload
-fi`,
+        ...installBootUnit(p, {
+            description: `LVS-${plan.forwarding.toUpperCase()} director for VIP ${plan.vip} (VIP on ${d.interface}, IPVS table)`,
+            ordering: ["Wants=network-online.target", "After=network-online.target"],
+        }, renderDirectorUp(plan)),
         `sh ${shq(p.upScript)}\nsay ${shq(`VIP ${plan.vip} bound on ${d.interface}`)}`,
     );
 }
@@ -120,21 +99,11 @@ fi`,
 /** Teardown of setup: unbinds the VIP and removes the unit and scripts. ipvsadm and modules stay. */
 export function renderDirectorTeardown(plan: ClusterPlan): string {
     const p = hostPaths(plan.vip, "director");
-    const dev = plan.director.interface;
     return script(
         `LVS-${plan.forwarding.toUpperCase()} director teardown for VIP ${plan.vip} (director ${plan.director.address}).`,
         COMMON_FUNCTIONS,
-        `if ip -4 -o addr show dev ${shq(dev)} 2>/dev/null | awk '{ print $4 }' | grep -qxF ${shq(`${plan.vip}/32`)}; then
-  ip addr del ${shq(`${plan.vip}/32`)} dev ${shq(dev)}
-  say ${shq(`VIP ${plan.vip} removed from ${dev}`)}
-fi`,
-        `if [ -d /run/systemd/system ] && systemctl is-active --quiet ${shq(p.unitName)}; then
-  systemctl stop ${shq(p.unitName)}
-fi
-remove_file ${shq(p.unitWantsLink)}
-remove_file ${shq(p.unitFile)}
-systemd_reload
-remove_file ${shq(p.upScript)}
+        unbindVip(plan.vip, plan.director.interface),
+        `${removeBootUnit(p)}
 remove_dir ${shq(p.configDir)}
 remove_dir /etc/lvs-dr`,
     );

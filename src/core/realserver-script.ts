@@ -2,6 +2,7 @@
  * Host scripts for a real server: make it accept traffic for the VIP without ever answering ARP
  * for it, persist that across reboots, and undo exactly that.
  */
+import { hostChecks, installBootUnit, removeBootUnit, unbindVip } from "./host-steps";
 import { hostPaths } from "./paths";
 import { ClusterPlan, Forwarding, RealServerPlan } from "./plan";
 import { COMMON_FUNCTIONS, script, shq, writeFileCommand } from "./shell";
@@ -72,24 +73,6 @@ set_sysctl() {
     );
 }
 
-function unitFile(plan: ClusterPlan, upScript: string): string {
-    return `[Unit]
-Description=LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip} (ARP-silent VIP on ${vipDevice(plan.forwarding)})
-DefaultDependencies=no
-After=local-fs.target systemd-sysctl.service systemd-modules-load.service
-Before=network-pre.target
-Wants=network-pre.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/sh ${upScript}
-
-[Install]
-WantedBy=multi-user.target
-`;
-}
-
 function sysctlConf(plan: ClusterPlan, rs: RealServerPlan): string {
     return `# LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip}; written by lvs-dr, removed by its teardown.\n` +
         realServerSysctls(plan.forwarding, rs.interface).map((s) => `${s.path} = ${s.value}`).join("\n") + "\n";
@@ -125,9 +108,7 @@ remember() {
   mkdir -p "$(dirname "$ORIGINAL")"
   printf '%s %s\\n' "$1" "$2" >> "$ORIGINAL"
 }`,
-        `[ "$(id -u)" = 0 ] || die "must run as root: log in as root or set ssh.sudo (password-less sudo)"
-command -v ip >/dev/null 2>&1 || die "the ip command is missing: install iproute2"
-[ -d ${shq(`/sys/class/net/${rs.interface}`)} ] || die ${shq(`interface ${rs.interface} not found on ${rs.address}: set hosts.realServers[].interface to the NIC that faces the director`)}
+        `${hostChecks(rs.interface, rs.address, "hosts.realServers[].interface", "the director")}
 gateway=$(ip -4 route show default | awk '$2 == "via" { print $3; exit }')
 if [ "$gateway" = ${shq(director)} ]; then
   die ${shq(`the default gateway of ${rs.address} is the director (${director}). In LVS-${plan.forwarding.toUpperCase()} replies go straight to the client and must not pass through the director: route this host through the subnet's router instead`)}
@@ -136,14 +117,16 @@ ${tunnelPrep}`,
         `# Values before the first setup, restored by teardown.\n` +
             sysctls.map((s) => `remember ${shq(s.path)} "$(cat ${shq(`/proc/sys/${s.path}`)})"`).join("\n"),
         writeFileCommand(p.sysctlConf, "0644", sysctlConf(plan, rs)),
-        writeFileCommand(p.upScript, "0755", renderRealServerUp(plan, rs)),
-        writeFileCommand(p.unitFile, "0644", unitFile(plan, p.upScript)),
-        `if [ "$(readlink ${shq(p.unitWantsLink)} 2>/dev/null || true)" != ${shq(`../${p.unitName}`)} ]; then
-  mkdir -p ${shq(p.unitWantsLink.replace(/\/[^/]*$/, ""))}
-  ln -sfn ${shq(`../${p.unitName}`)} ${shq(p.unitWantsLink)}
-  say ${shq(`enabled ${p.unitName}`)}
-  systemd_reload
-fi`,
+        ...installBootUnit(p, {
+            description: `LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip} (ARP-silent VIP on ${vipDevice(plan.forwarding)})`,
+            // Before the network: the VIP is bound, ARP-silent, before the NIC can see any traffic.
+            ordering: [
+                "DefaultDependencies=no",
+                "After=local-fs.target systemd-sysctl.service systemd-modules-load.service",
+                "Before=network-pre.target",
+                "Wants=network-pre.target",
+            ],
+        }, renderRealServerUp(plan, rs)),
         `sh ${shq(p.upScript)}\nsay ${shq(`VIP ${plan.vip} bound on ${vipDevice(plan.forwarding)}; ARP for it silenced on ${rs.interface}`)}`,
     );
 }
@@ -151,16 +134,12 @@ fi`,
 /** Teardown: unbinds the VIP, restores the remembered sysctl values, removes every file setup wrote. */
 export function renderRealServerTeardown(plan: ClusterPlan, rs: RealServerPlan): string {
     const p = hostPaths(plan.vip, "realserver");
-    const dev = vipDevice(plan.forwarding);
     return script(
         `LVS-${plan.forwarding.toUpperCase()} real server teardown for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
         COMMON_FUNCTIONS,
         `ORIGINAL=${shq(p.originalSysctls)}`,
-        `# VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
-if ip -4 -o addr show dev ${shq(dev)} 2>/dev/null | awk '{ print $4 }' | grep -qxF ${shq(`${plan.vip}/32`)}; then
-  ip addr del ${shq(`${plan.vip}/32`)} dev ${shq(dev)}
-  say ${shq(`VIP ${plan.vip} removed from ${dev}`)}
-fi`,
+        // VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
+        unbindVip(plan.vip, vipDevice(plan.forwarding)),
         `if [ -f "$ORIGINAL" ]; then
   while read -r key value; do
     case "$key" in
@@ -175,13 +154,7 @@ fi`,
   say "restored the kernel parameters saved in $ORIGINAL"
   remove_file "$ORIGINAL"
 fi`,
-        `if [ -d /run/systemd/system ] && systemctl is-active --quiet ${shq(p.unitName)}; then
-  systemctl stop ${shq(p.unitName)}
-fi
-remove_file ${shq(p.unitWantsLink)}
-remove_file ${shq(p.unitFile)}
-systemd_reload
-remove_file ${shq(p.upScript)}
+        `${removeBootUnit(p)}
 remove_file ${shq(p.sysctlConf)}
 remove_dir ${shq(p.configDir)}
 remove_dir /etc/lvs-dr
