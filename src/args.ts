@@ -7,7 +7,8 @@ import type * as pulumi from "@pulumi/pulumi";
  * in the constructor, before any child resource exists, so a mistake costs a failed preview and
  * never a half-configured cluster.
  *
- * Exactly one platform member (`hosts` today; `libvirt` and `aws` are planned) must be set.
+ * Exactly one platform member must be set: `hosts` (machines that exist), `libvirt` (VMs this
+ * component creates on a libvirt hypervisor) or `aws` (EC2 instances it creates).
  */
 export interface LvsDrClusterArgs {
     /**
@@ -40,6 +41,18 @@ export interface LvsDrClusterArgs {
      * SSH. Mutually exclusive with the other platforms.
      */
     hosts?: LvsDrExistingHostsArgs;
+
+    /**
+     * The libvirt platform: create the director and the real servers as VMs on a libvirt
+     * hypervisor, on one L2 network. Mutually exclusive with the other platforms.
+     */
+    libvirt?: LvsDrLibvirtArgs;
+
+    /**
+     * The AWS platform: create the director and the real servers as EC2 instances in one subnet.
+     * Mutually exclusive with the other platforms.
+     */
+    aws?: LvsDrAwsArgs;
 }
 
 /** One virtual service (an `ipvsadm -A` entry). */
@@ -79,6 +92,12 @@ export interface LvsDrSshArgs {
 
     /** SSH port, integer 1-65535. Default 22. */
     port?: number;
+
+    /**
+     * Public key (`"ssh-ed25519 AAAA... comment"`) installed for `user` on the VMs this component
+     * creates. Required with the `libvirt` and `aws` platforms, refused with `hosts`.
+     */
+    publicKey?: string;
 
     /**
      * Run the host scripts through `sudo -n` (non-interactive: the user needs password-less sudo).
@@ -153,4 +172,135 @@ export interface LvsDrExistingHostsArgs {
 
     /** The real servers: at least one. Their default gateway must not be the director. */
     realServers: LvsDrHostArgs[];
+}
+
+/** A VM the component creates (libvirt and AWS platforms). */
+export interface LvsDrVmArgs {
+    /**
+     * Address on the subnet. Default: planned from the subnet: the director gets the 10th address,
+     * real servers the following ones, skipping the VIP and every address given explicitly.
+     */
+    address?: string;
+
+    /** Real servers only: IPVS weight, integer 0-65535. Default 1. */
+    weight?: number;
+
+    /**
+     * Real servers only: stable name used in resource and VM names. Default: the position in the
+     * list. Lower-case letters, digits and `-`, at most 40 characters, unique.
+     */
+    name?: string;
+}
+
+/** The libvirt platform. Drives `virsh` (libvirt-clients) on the machine that runs Pulumi. */
+export interface LvsDrLibvirtArgs {
+    /**
+     * libvirt connection URI. Default `"qemu:///system"`; `"qemu+ssh://user@host/system"` for a
+     * remote hypervisor.
+     */
+    uri?: string;
+
+    /**
+     * The L2 subnet of the VMs in CIDR form, e.g. `"192.168.77.0/24"`. Required. The VIP must lie
+     * inside it.
+     */
+    subnet: string;
+
+    /**
+     * Attach the VMs to this existing libvirt network. Default: create an isolated network
+     * (`<cluster>-net`: a bridge, no NAT, no DHCP, nothing routed out) whose host side takes the
+     * subnet's first address. Mutually exclusive with `bridge`.
+     */
+    network?: string;
+
+    /** Attach the VMs to this existing host bridge instead. Mutually exclusive with `network`. */
+    bridge?: string;
+
+    /**
+     * The VMs' default gateway. Default: the created network's host-side address; none when
+     * attaching to an existing network or bridge. Must not be the director.
+     */
+    gateway?: string;
+
+    /** Storage pool for the VMs' disks and cloud-init seeds. Default `"default"`. */
+    pool?: string;
+
+    /**
+     * Base disk image (qcow2) each VM's disk is an overlay of: an absolute path on the hypervisor,
+     * or the name of a volume in `pool`. A cloud image with cloud-init (NoCloud) is expected.
+     */
+    baseImage: string;
+
+    /** Virtual size of each VM's disk in GiB, at least the base image's. Default 8. */
+    diskGiB?: number;
+
+    /** `"kvm"` (default) or `"qemu"` (software emulation, where KVM is unavailable). */
+    domainType?: string;
+
+    /** Memory per VM in MiB, 128-1048576. Default 512. */
+    memoryMiB?: number;
+
+    /** Virtual CPUs per VM, 1-64. Default 1. */
+    vcpus?: number;
+
+    /** Direct kernel boot: absolute path of a kernel on the hypervisor. Requires `initrd`. */
+    kernel?: string;
+    /** Direct kernel boot: absolute path of an initrd on the hypervisor. */
+    initrd?: string;
+    /** Direct kernel boot: kernel command line. Default `"root=/dev/vda1 console=ttyS0"`. */
+    cmdline?: string;
+
+    /** The director VM. */
+    director?: LvsDrVmArgs;
+
+    /** The real-server VMs: at least one. */
+    realServers: LvsDrVmArgs[];
+}
+
+/** The AWS platform (`@pulumi/aws`; region and credentials from the AWS provider). */
+export interface LvsDrAwsArgs {
+    /**
+     * Use this existing subnet (and its VPC). Requires `subnetCidr`. Default: create a VPC with one
+     * subnet in one availability zone, an internet gateway and a default route (for admin SSH).
+     */
+    subnetId?: string;
+
+    /** CIDR of `subnetId`, or of the subnet to create. Default `"10.77.1.0/24"` when creating. */
+    subnetCidr?: string;
+
+    /** CIDR of the VPC to create. Default `"10.77.0.0/16"`. Refused with `subnetId`. */
+    vpcCidr?: string;
+
+    /** Availability zone of the subnet to create. Default: the region's first. */
+    availabilityZone?: string;
+
+    /** CIDRs allowed to SSH to the instances. Required, at least one; there is no open default. */
+    adminCidrs: string[];
+
+    /** CIDRs allowed to reach the virtual services. Default `["0.0.0.0/0"]`. */
+    allowedCidrs?: string[];
+
+    /** AMI of every instance. Default: the newest official Debian 12 amd64 AMI. */
+    ami?: string;
+
+    /** Instance type of the director. Default `"t3.small"`. */
+    directorInstanceType?: string;
+
+    /** Instance type of the real servers. Default `"t3.small"`. */
+    realServerInstanceType?: string;
+
+    /** The instances' subnet-facing interface. Default `"ens5"` (Debian on Nitro instances). */
+    interface?: string;
+
+    /**
+     * SSH to the instances' private addresses (from a bastion or VPN) instead of public ones.
+     * Default false: instances get public addresses for admin SSH.
+     */
+    sshViaPrivateIp?: boolean;
+
+    /** The director instance. */
+    director?: LvsDrVmArgs;
+
+    /** The real-server instances: at least one. */
+    realServers: LvsDrVmArgs[];
 }

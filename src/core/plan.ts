@@ -45,6 +45,59 @@ export interface RealServerPlan extends HostPlan {
     weight: number;
 }
 
+export const DOMAIN_TYPES = ["kvm", "qemu"] as const;
+export type DomainType = (typeof DOMAIN_TYPES)[number];
+
+/** Where the isolated network the libvirt platform creates puts its host side. */
+export interface CreatedNetworkPlan {
+    name: string;
+    bridge: string;
+    /** The hypervisor's address on the network (the subnet's first host address). */
+    hostAddress: string;
+    prefixLength: number;
+}
+
+export interface LibvirtPlan {
+    uri: string;
+    /** Set when the platform creates the network. */
+    createNetwork?: CreatedNetworkPlan;
+    /** Existing libvirt network to attach to. */
+    network?: string;
+    /** Existing host bridge to attach to. */
+    bridge?: string;
+    /** Prefix length of the subnet (for the VMs' static addresses). */
+    prefixLength: number;
+    gateway?: string;
+    pool: string;
+    baseImage: string;
+    diskGiB: number;
+    domainType: DomainType;
+    memoryMiB: number;
+    vcpus: number;
+    kernel?: string;
+    initrd?: string;
+    cmdline?: string;
+    /** libvirt names of the VMs: `<cluster>-director`, `<cluster>-rs-<name>`. */
+    directorDomain: string;
+    realServerDomains: string[];
+}
+
+export interface AwsPlan {
+    subnetId?: string;
+    subnetCidr: string;
+    /** Set when the platform creates the VPC. */
+    vpcCidr?: string;
+    availabilityZone?: string;
+    adminCidrs: string[];
+    allowedCidrs: string[];
+    ami?: string;
+    directorInstanceType: string;
+    realServerInstanceType: string;
+    sshViaPrivateIp: boolean;
+}
+
+export type PlatformKind = "hosts" | "libvirt" | "aws";
+
 export interface ClusterPlan {
     vip: string;
     forwarding: Forwarding;
@@ -53,6 +106,11 @@ export interface ClusterPlan {
     realServers: RealServerPlan[];
     /** CIDR of the subnet when known. */
     subnet?: string;
+    platform: PlatformKind;
+    /** Public key for the VMs a platform creates. */
+    sshPublicKey?: string;
+    libvirt?: LibvirtPlan;
+    aws?: AwsPlan;
 }
 
 export const DEFAULTS = {
@@ -62,4 +120,18 @@ export const DEFAULTS = {
     interface: "eth0",
     weight: 1,
     sshPort: 22,
+    libvirtUri: "qemu:///system",
+    libvirtPool: "default",
+    diskGiB: 8,
+    domainType: "kvm" as DomainType,
+    memoryMiB: 512,
+    vcpus: 1,
+    cmdline: "root=/dev/vda1 console=ttyS0",
+    awsSubnetCidr: "10.77.1.0/24",
+    awsVpcCidr: "10.77.0.0/16",
+    awsInstanceType: "t3.small",
+    awsInterface: "ens5",
+    allowedCidrs: ["0.0.0.0/0"],
+    /** Offset in the subnet of the first planned address (the director's). */
+    firstHostOffset: 10,
 };

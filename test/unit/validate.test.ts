@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
-import { validArgs } from "../support/fixtures";
+import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the cases feed deliberately ill-typed input */
 type Loose = Record<string, any>;
@@ -53,7 +53,7 @@ const CASES: Case[] = [
     { title: "weight on the director", mutate: (a) => (a.hosts.director.weight = 2), field: "hosts.director.weight", says: "not a known argument" },
     { title: "no platform", mutate: (a) => delete a.hosts, field: "hosts", says: "exactly one platform must be set, found 0" },
     { title: "two platforms", mutate: (a) => (a.libvirt = { uri: "qemu:///system" }), field: "hosts + libvirt", says: "found 2" },
-    { title: "platform not implemented yet", mutate: (a) => { delete a.hosts; a.aws = { region: "eu-west-1" }; }, field: "aws", says: "not available in this version" },
+    { title: "public key given for existing hosts", mutate: (a) => (a.ssh.publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"), field: "ssh.publicKey", says: "only used for VMs" },
     { title: "forwarding nat", mutate: (a) => (a.forwarding = "nat"), field: "forwarding", says: "one of dr, tun" },
     { title: "forwarding in capitals", mutate: (a) => (a.forwarding = "DR"), field: "forwarding", says: "one of dr, tun" },
     { title: "interface injection", mutate: (a) => (rs(a, 0).interface = "eth0; reboot"), field: "hosts.realServers[0].interface", says: "Linux interface name" },
@@ -76,8 +76,33 @@ const CASES: Case[] = [
     { title: "unknown service argument", mutate: (a) => (a.services[0].targetPort = 8080), field: "services[0].targetPort", says: "not a known argument" },
 ];
 
-function problemsOf(mutate: (args: Loose) => void): LvsDrArgsError {
-    const args = validArgs() as unknown as Loose;
+/** Refusals specific to the platforms that create VMs; `base` picks the valid starting point. */
+const VM_CASES: (Case & { base: () => LvsDrClusterArgs })[] = [
+    { base: validLibvirtArgs, title: "libvirt without a public key", mutate: (a) => delete a.ssh.publicKey, field: "ssh.publicKey", says: "required with the libvirt platform" },
+    { base: validLibvirtArgs, title: "libvirt public key with a newline (YAML injection)", mutate: (a) => (a.ssh.publicKey += "\nruncmd: [reboot]"), field: "ssh.publicKey", says: "OpenSSH public key" },
+    { base: validLibvirtArgs, title: "libvirt without a subnet", mutate: (a) => delete a.libvirt.subnet, field: "libvirt.subnet", says: "CIDR" },
+    { base: validLibvirtArgs, title: "libvirt network and bridge both set", mutate: (a) => { a.libvirt.network = "default"; a.libvirt.bridge = "br0"; }, field: "libvirt.bridge", says: "cannot be combined" },
+    { base: validLibvirtArgs, title: "libvirt URI that is an option", mutate: (a) => (a.libvirt.uri = "--help"), field: "libvirt.uri", says: "libvirt URI" },
+    { base: validLibvirtArgs, title: "libvirt base image with XML in it", mutate: (a) => (a.libvirt.baseImage = "/x/'/><disk"), field: "libvirt.baseImage", says: "absolute path or a volume name" },
+    { base: validLibvirtArgs, title: "libvirt domain type unknown", mutate: (a) => (a.libvirt.domainType = "xen"), field: "libvirt.domainType", says: "kvm, qemu" },
+    { base: validLibvirtArgs, title: "libvirt memory too small", mutate: (a) => (a.libvirt.memoryMiB = 64), field: "libvirt.memoryMiB", says: "128-1048576" },
+    { base: validLibvirtArgs, title: "libvirt initrd without kernel", mutate: (a) => (a.libvirt.initrd = "/boot/initrd.img"), field: "libvirt.initrd", says: "direct kernel boot" },
+    { base: validLibvirtArgs, title: "libvirt VIP on the network's host side", mutate: (a) => (a.vip = "192.168.77.1"), field: "vip", says: "host-side address" },
+    { base: validLibvirtArgs, title: "libvirt VM address on the gateway", mutate: (a) => (a.libvirt.realServers[0].address = "192.168.77.1"), field: "libvirt.realServers[0].address", says: "host-side address" },
+    { base: validLibvirtArgs, title: "libvirt subnet too small", mutate: (a) => (a.libvirt.subnet = "192.168.77.96/29"), field: "libvirt.subnet", says: "no room for 3 hosts" },
+    { base: validLibvirtArgs, title: "libvirt weight on the director", mutate: (a) => (a.libvirt.director = { weight: 2 }), field: "libvirt.director.weight", says: "not a known argument" },
+    { base: validAwsArgs, title: "aws without admin CIDRs", mutate: (a) => delete a.aws.adminCidrs, field: "aws.adminCidrs", says: "no open default" },
+    { base: validAwsArgs, title: "aws admin CIDR malformed", mutate: (a) => (a.aws.adminCidrs = ["203.0.113.7"]), field: "aws.adminCidrs[0]", says: "CIDR form" },
+    { base: validAwsArgs, title: "aws subnet id without its CIDR", mutate: (a) => (a.aws.subnetId = "subnet-0123456789abcdef0"), field: "aws.subnetCidr", says: "required with aws.subnetId" },
+    { base: validAwsArgs, title: "aws VPC CIDR with an existing subnet", mutate: (a) => { a.aws.subnetId = "subnet-0123456789abcdef0"; a.aws.subnetCidr = "10.77.1.0/24"; a.aws.vpcCidr = "10.0.0.0/16"; }, field: "aws.vpcCidr", says: "only applies" },
+    { base: validAwsArgs, title: "aws subnet outside the VPC", mutate: (a) => (a.aws.subnetCidr = "10.78.1.0/24"), field: "aws.subnetCidr", says: "not inside aws.vpcCidr" },
+    { base: validAwsArgs, title: "aws VIP on an AWS-reserved address", mutate: (a) => (a.vip = "10.77.1.2"), field: "vip", says: "reserved by AWS" },
+    { base: validAwsArgs, title: "aws AMI malformed", mutate: (a) => (a.aws.ami = "debian-12"), field: "aws.ami", says: "AMI ID" },
+    { base: validAwsArgs, title: "aws instance type malformed", mutate: (a) => (a.aws.directorInstanceType = "t3 small"), field: "aws.directorInstanceType", says: "instance type" },
+];
+
+function problemsOf(mutate: (args: Loose) => void, base: () => LvsDrClusterArgs = validArgs): LvsDrArgsError {
+    const args = base() as unknown as Loose;
     mutate(args);
     try {
         validateClusterArgs(args as LvsDrClusterArgs);
@@ -105,6 +130,58 @@ describe("validateClusterArgs", () => {
             assert.ok(error.message.includes("Fix: "), error.message);
         });
     }
+
+    for (const c of VM_CASES) {
+        it(`refuses: ${c.title}`, () => {
+            const error = problemsOf(c.mutate, c.base);
+            const problem = error.problems.find((p) => p.field === c.field);
+            assert.ok(problem, `no problem for field ${c.field}; got:\n${error.message}`);
+            assert.ok(`${problem.problem} ${problem.fix}`.includes(c.says), `"${c.says}" not in:\n${error.message}`);
+        });
+    }
+
+    it("libvirt: plans addresses from the subnet, creates an isolated network, names domains", () => {
+        const args = validLibvirtArgs();
+        args.libvirt!.realServers = [{}, { name: "web-b", weight: 3, address: "192.168.77.12" }, {}];
+        const plan = validateClusterArgs(args, "demo");
+        assert.equal(plan.platform, "libvirt");
+        // .10 director, .11 first RS, .12 taken explicitly, so the third RS gets .13.
+        assert.deepEqual([plan.director.address, ...plan.realServers.map((r) => r.address)],
+            ["192.168.77.10", "192.168.77.11", "192.168.77.12", "192.168.77.13"]);
+        assert.deepEqual(plan.realServers.map((r) => [r.name, r.weight, r.interface]), [["0", 1, "eth0"], ["web-b", 3, "eth0"], ["2", 1, "eth0"]]);
+        assert.equal(plan.director.ssh.host, "192.168.77.10");
+        const l = plan.libvirt!;
+        assert.deepEqual(l.createNetwork, { name: "demo-net", bridge: l.createNetwork!.bridge, hostAddress: "192.168.77.1", prefixLength: 24 });
+        assert.match(l.createNetwork!.bridge, /^lvsdr[0-9a-f]{8}$/);
+        assert.equal(l.gateway, "192.168.77.1");
+        assert.equal(l.uri, "qemu:///system");
+        assert.equal(l.domainType, "qemu");
+        assert.deepEqual([l.directorDomain, ...l.realServerDomains], ["demo-director", "demo-rs-0", "demo-rs-web-b", "demo-rs-2"]);
+        assert.equal(plan.sshPublicKey, args.ssh.publicKey);
+    });
+
+    it("libvirt: skips the VIP when planning and attaches to an existing network without a gateway", () => {
+        const args = validLibvirtArgs();
+        args.vip = "192.168.77.11";
+        args.libvirt!.network = "lab";
+        const plan = validateClusterArgs(args);
+        assert.deepEqual(plan.realServers.map((r) => r.address), ["192.168.77.12", "192.168.77.13"]);
+        assert.equal(plan.libvirt!.createNetwork, undefined);
+        assert.equal(plan.libvirt!.network, "lab");
+        assert.equal(plan.libvirt!.gateway, undefined);
+    });
+
+    it("aws: defaults a VPC and subnet, plans addresses off AWS-reserved ones", () => {
+        const plan = validateClusterArgs(validAwsArgs());
+        assert.equal(plan.platform, "aws");
+        assert.deepEqual(plan.aws, {
+            subnetCidr: "10.77.1.0/24", vpcCidr: "10.77.0.0/16", adminCidrs: ["203.0.113.7/32"], allowedCidrs: ["0.0.0.0/0"],
+            directorInstanceType: "t3.small", realServerInstanceType: "t3.small", sshViaPrivateIp: false,
+        });
+        assert.deepEqual([plan.director.address, ...plan.realServers.map((r) => r.address)], ["10.77.1.10", "10.77.1.11", "10.77.1.12"]);
+        assert.deepEqual(plan.realServers.map((r) => [r.name, r.weight, r.interface]), [["a", 1, "ens5"], ["b", 2, "ens5"]]);
+        assert.equal(plan.director.ssh.sudo, true);
+    });
 
     it("lists every problem at once", () => {
         const error = problemsOf((a) => {

@@ -1,0 +1,43 @@
+/** Address planning for the VMs a platform creates. Pure and deterministic. */
+import { broadcastOf, formatIpv4, Ipv4Cidr, parseIpv4 } from "./ip";
+
+/**
+ * Gives every host without an explicit address the next free one, starting at `firstOffset`
+ * into the subnet, skipping `taken` (VIP, gateway, addresses the platform reserves) and every
+ * explicit address. Returns undefined for hosts that do not fit.
+ */
+export function planAddresses(
+    subnet: Ipv4Cidr, explicit: (string | undefined)[], taken: string[], firstOffset: number,
+): (string | undefined)[] {
+    const used = new Set([...taken, ...explicit].filter((a): a is string => a !== undefined).map((a) => parseIpv4(a)));
+    const last = broadcastOf(subnet) - 1;
+    let next = subnet.network + firstOffset;
+    return explicit.map((address) => {
+        if (address !== undefined) {
+            return address;
+        }
+        while (next <= last && used.has(next)) {
+            next++;
+        }
+        if (next > last) {
+            return undefined;
+        }
+        used.add(next);
+        return formatIpv4(next++);
+    });
+}
+
+/** The first host address of a subnet (a created libvirt network's host side). */
+export function firstHost(subnet: Ipv4Cidr): string {
+    return formatIpv4(subnet.network + 1);
+}
+
+/** Addresses AWS keeps in every subnet: network, router (+1), DNS (+2), future use (+3), broadcast. */
+export function awsReserved(subnet: Ipv4Cidr): string[] {
+    return [0, 1, 2, 3].map((i) => formatIpv4(subnet.network + i)).concat(formatIpv4(broadcastOf(subnet)));
+}
+
+/** `/24` → `255.255.255.0`. */
+export function netmaskOf(prefixLength: number): string {
+    return formatIpv4(prefixLength === 0 ? 0 : (2 ** 32 - 2 ** (32 - prefixLength)));
+}

@@ -1,0 +1,186 @@
+/**
+ * The machinery every validator shares: collecting problems, type and range checks, and the
+ * whitelists that make a value safe to paste into sh, XML, YAML or a virsh argument.
+ */
+import {
+    broadcastOf, cidrContains, formatCidr, Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr,
+} from "./ip";
+
+/** One thing wrong with the arguments: where, what was given, and what to do about it. */
+export interface ArgsProblem {
+    /** Path of the field, e.g. `services[1].port`. */
+    field: string;
+    value: unknown;
+    problem: string;
+    fix: string;
+}
+
+/**
+ * Thrown by the constructor for invalid arguments, before any resource is registered. Lists every
+ * problem found, not only the first, so one `pulumi preview` shows everything to fix.
+ */
+export class LvsDrArgsError extends Error {
+    constructor(readonly problems: ArgsProblem[]) {
+        super(
+            `Invalid LvsDrCluster arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.field} = ${show(p.value)}: ${p.problem}. Fix: ${p.fix}.`).join("\n"),
+        );
+        this.name = "LvsDrArgsError";
+    }
+}
+
+function show(value: unknown): string {
+    if (value === undefined) {
+        return "(unset)";
+    }
+    try {
+        const text = JSON.stringify(value);
+        return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    } catch {
+        return String(value);
+    }
+}
+
+// Every pattern below is a whitelist of characters that are inert in sh, XML, YAML and virsh, so
+// a value that passes can be pasted anywhere; quoting and escaping are a second line of defence.
+export const INTERFACE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/;
+const RESERVED_INTERFACES = ["lo", "all", "default"];
+export const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+export const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export const HOST_KEY = /^[a-z0-9@.-]{3,64} [A-Za-z0-9+/]{16,}={0,3}$/;
+export const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-]{1,100})?$/;
+export const LIBVIRT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
+export const LIBVIRT_URI = /^(qemu|qemu\+ssh|qemu\+tcp|qemu\+tls|qemu\+unix|test):\/\/[A-Za-z0-9@._:/?=&-]*$/;
+export const KERNEL_CMDLINE = /^[A-Za-z0-9_.,:=/ +-]{0,1024}$/;
+export const AWS_ID = /^(subnet|ami)-[0-9a-f]{8,17}$/;
+export const AWS_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+export const AWS_ZONE = /^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$/;
+
+export class Checker {
+    readonly problems: ArgsProblem[] = [];
+
+    add(field: string, value: unknown, problem: string, fix: string): void {
+        this.problems.push({ field, value, problem, fix });
+    }
+
+    isObject(field: string, value: unknown, fix: string): value is Record<string, unknown> {
+        if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+            return true;
+        }
+        this.add(field, value, "must be an object", fix);
+        return false;
+    }
+
+    /** Unknown keys are usually typos (`service` for `services`) that would silently be ignored. */
+    knownKeys(field: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+        for (const key of Object.keys(value)) {
+            if (!allowed.includes(key) && value[key] !== undefined) {
+                this.add(`${field}${field ? "." : ""}${key}`, value[key], "is not a known argument",
+                    `remove it, or use one of: ${allowed.join(", ")}`);
+            }
+        }
+    }
+
+    integer(field: string, value: unknown, min: number, max: number, fix: string): number | undefined {
+        if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) {
+            return value;
+        }
+        this.add(field, value, `must be an integer in ${min}-${max}`, fix);
+        return undefined;
+    }
+
+    /** An optional integer: the fallback when unset, undefined (and a problem) when invalid. */
+    optionalInteger(field: string, value: unknown, min: number, max: number, fallback: number, fix: string): number | undefined {
+        return value === undefined ? fallback : this.integer(field, value, min, max, fix);
+    }
+
+    boolean(field: string, value: unknown, fallback: boolean): boolean {
+        if (value === undefined) {
+            return fallback;
+        }
+        if (typeof value !== "boolean") {
+            this.add(field, value, "must be a boolean", `use true or false (default ${fallback})`);
+            return fallback;
+        }
+        return value;
+    }
+
+    oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], fallback: T): T {
+        if (value === undefined) {
+            return fallback;
+        }
+        if (typeof value === "string" && (allowed as readonly string[]).includes(value)) {
+            return value as T;
+        }
+        this.add(field, value, `must be one of ${allowed.join(", ")}`, `use one of ${allowed.join(", ")} (default ${fallback})`);
+        return fallback;
+    }
+
+    ipv4(field: string, value: unknown, example: string): string | undefined {
+        if (typeof value !== "string") {
+            this.add(field, value, "must be a string holding an IPv4 address", `use a dotted quad such as ${example}`);
+            return undefined;
+        }
+        if (parseIpv4(value) !== undefined) {
+            return value;
+        }
+        if (looksLikeIpv6(value)) {
+            this.add(field, value, "IPv6 is not supported yet", `use an IPv4 address such as ${example}`);
+        } else {
+            this.add(field, value, "is not an IPv4 address (dotted quad, no prefix, no leading zeros)",
+                `use a dotted quad such as ${example}`);
+        }
+        return undefined;
+    }
+
+    matches(field: string, value: unknown, pattern: RegExp, what: string, fix: string): string | undefined {
+        if (typeof value === "string" && pattern.test(value)) {
+            return value;
+        }
+        this.add(field, value, `is not ${what}`, fix);
+        return undefined;
+    }
+
+    cidr(field: string, value: unknown, example: string): Ipv4Cidr | undefined {
+        const parsed = typeof value === "string" ? parseIpv4Cidr(value) : { error: "must be a string in CIDR form" };
+        if ("error" in parsed) {
+            this.add(field, value, parsed.error, `use the subnet in CIDR form, e.g. ${example}`);
+            return undefined;
+        }
+        return parsed.cidr;
+    }
+
+    cidrList(field: string, value: unknown, required: boolean, fix: string): string[] | undefined {
+        if (value === undefined && !required) {
+            return undefined;
+        }
+        if (!Array.isArray(value) || value.length === 0) {
+            this.add(field, value, "must be a non-empty list of CIDRs", fix);
+            return undefined;
+        }
+        const cidrs = value.map((v: unknown, i: number) => this.cidr(`${field}[${i}]`, v, "203.0.113.0/24"));
+        return cidrs.every((x) => x !== undefined) ? cidrs.map((x) => formatCidr(x!)) : undefined;
+    }
+
+    interfaceName(field: string, value: unknown): string | undefined {
+        const fix = "use the Linux name of the NIC that faces the subnet, e.g. eth0, ens3, enp1s0 or bond0.100";
+        const iface = this.matches(field, value, INTERFACE, "a Linux interface name (1-15 of A-Z a-z 0-9 _ . -)", fix);
+        if (iface !== undefined && RESERVED_INTERFACES.includes(iface)) {
+            this.add(field, iface, `"${iface}" cannot face the subnet (it is the loopback or a sysctl pseudo-interface)`, fix);
+            return undefined;
+        }
+        return iface;
+    }
+
+    inSubnet(field: string, address: string, subnet: Ipv4Cidr, subnetField: string, fix: string): void {
+        const value = parseIpv4(address)!;
+        const where = formatCidr(subnet);
+        if (!cidrContains(subnet, value)) {
+            this.add(field, address, `is outside ${subnetField} ${where}`, fix);
+        } else if (subnet.prefixLength < 31 && (value === subnet.network || value === broadcastOf(subnet))) {
+            this.add(field, address, `is the network or broadcast address of ${where}`, "use a host address inside the subnet");
+        }
+    }
+}
