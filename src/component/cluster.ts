@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../args";
 import type { ClusterPlan } from "../core/plan";
 import { validateClusterArgs } from "../core/validate";
+import { awsHosts } from "../platforms/aws";
 import { existingHosts } from "../platforms/existing";
 import type { PlatformHosts } from "../platforms/host";
+import { libvirtHosts } from "../platforms/libvirt";
 import { directorRules, directorSetup, realServerSetup } from "./commands";
 
 /**
@@ -24,12 +26,24 @@ export class LvsDrCluster extends pulumi.ComponentResource {
     readonly realServerAddresses: pulumi.Output<string[]>;
     /** The director's IPVS table for the VIP (`ipvsadm -Ln`) as printed right after the last apply. */
     readonly ipvsTable: pulumi.Output<string>;
+    /** libvirt: the network the VMs are on (created, or the existing network or bridge). */
+    readonly libvirtNetworkName: pulumi.Output<string | undefined>;
+    /** libvirt: the domains, director first. */
+    readonly libvirtDomainNames: pulumi.Output<string[] | undefined>;
+    /** AWS: the VPC. */
+    readonly awsVpcId: pulumi.Output<string | undefined>;
+    /** AWS: the subnet. */
+    readonly awsSubnetId: pulumi.Output<string | undefined>;
+    /** AWS: the security group of every instance. */
+    readonly awsSecurityGroupId: pulumi.Output<string | undefined>;
+    /** AWS: the instances, director first. */
+    readonly awsInstanceIds: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: LvsDrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = validateClusterArgs(args);
+        const plan = validateClusterArgs(args, name);
         super("lvs-dr:index:LvsDrCluster", name, recordedInputs(args), opts);
 
-        const hosts = platformHosts(plan, args);
+        const hosts = platformHosts(name, plan, args, this);
         const realServerSetups = plan.realServers.map((rs, i) =>
             realServerSetup(name, plan, rs, hosts.realServers[i], this));
         const director = directorSetup(name, plan, hosts.director, this);
@@ -40,18 +54,37 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         this.directorAddress = pulumi.output(hosts.director.address);
         this.realServerAddresses = pulumi.output(hosts.realServers.map((h) => h.address));
         this.ipvsTable = rules.stdout;
+        const ids = hosts.ids;
+        this.libvirtNetworkName = pulumi.output(ids.libvirtNetworkName);
+        this.libvirtDomainNames = pulumi.output(ids.libvirtDomainNames);
+        this.awsVpcId = pulumi.output(ids.awsVpcId);
+        this.awsSubnetId = pulumi.output(ids.awsSubnetId);
+        this.awsSecurityGroupId = pulumi.output(ids.awsSecurityGroupId);
+        this.awsInstanceIds = pulumi.output(ids.awsInstanceIds);
         this.registerOutputs({
             vip: this.vip,
             directorAddress: this.directorAddress,
             realServerAddresses: this.realServerAddresses,
             ipvsTable: this.ipvsTable,
+            libvirtNetworkName: this.libvirtNetworkName,
+            libvirtDomainNames: this.libvirtDomainNames,
+            awsVpcId: this.awsVpcId,
+            awsSubnetId: this.awsSubnetId,
+            awsSecurityGroupId: this.awsSecurityGroupId,
+            awsInstanceIds: this.awsInstanceIds,
         });
     }
 }
 
-function platformHosts(plan: ClusterPlan, args: LvsDrClusterArgs): PlatformHosts {
-    // Validation guarantees exactly one implemented platform; today that is `hosts`.
-    return existingHosts(plan, args);
+function platformHosts(name: string, plan: ClusterPlan, args: LvsDrClusterArgs, parent: pulumi.Resource): PlatformHosts {
+    switch (plan.platform) {
+        case "hosts":
+            return existingHosts(plan, args);
+        case "libvirt":
+            return libvirtHosts(name, plan, args.ssh.privateKey, parent);
+        case "aws":
+            return awsHosts(name, plan, args.ssh.privateKey, parent);
+    }
 }
 
 /**

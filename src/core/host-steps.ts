@@ -3,7 +3,7 @@
  * unit that replays a host's kernel state, and unbinding the VIP.
  */
 import type { HostPaths } from "./paths";
-import { shq, writeFileCommand } from "./shell";
+import { script, shq, writeFileCommand } from "./shell";
 
 /** Checks every setup makes before it changes anything. */
 export function hostChecks(iface: string, address: string, field: string, facing: string): string {
@@ -61,4 +61,25 @@ export function unbindVip(vip: string, dev: string): string {
   ip addr del ${shq(`${vip}/32`)} dev ${shq(dev)}
   say ${shq(`VIP ${vip} removed from ${dev}`)}
 fi`;
+}
+
+/**
+ * Run on a VM the platform just created, once SSH answers: waits for cloud-init to finish (the
+ * user, key and address it sets up are what the host scripts rely on). Fails only when cloud-init
+ * reports a critical error (status 1); recoverable warnings (status 2) are shown, not fatal.
+ */
+export function renderWaitForBoot(): string {
+    return script("Waits until a freshly created VM has finished booting.", `if command -v cloud-init >/dev/null 2>&1; then
+  status=0
+  cloud-init status --wait >/dev/null 2>&1 || status=$?
+  if [ "$status" = 1 ]; then
+    cloud-init status --long >&2 || true
+    printf 'lvs-dr: cloud-init failed on %s\\n' "$(hostname)" >&2
+    exit 1
+  fi
+  if [ "$status" = 2 ]; then
+    printf 'lvs-dr: cloud-init finished with recoverable errors on %s\\n' "$(hostname)" >&2
+  fi
+fi
+printf 'lvs-dr: %s is up\\n' "$(hostname)"`);
 }

@@ -16,6 +16,7 @@ export function existingHosts(plan: ClusterPlan, args: LvsDrClusterArgs): Platfo
     return {
         director: existingHost(plan.director, hosts.director, args),
         realServers: plan.realServers.map((rs, i) => existingHost(rs, hosts.realServers[i], args)),
+        ids: {},
     };
 }
 

@@ -18,8 +18,19 @@ export interface PlatformHost {
     dependsOn: pulumi.Resource[];
 }
 
+/** Identifiers of what a platform created, for the component's outputs. */
+export interface PlatformIds {
+    libvirtNetworkName?: pulumi.Input<string>;
+    libvirtDomainNames?: pulumi.Input<string>[];
+    awsVpcId?: pulumi.Input<string>;
+    awsSubnetId?: pulumi.Input<string>;
+    awsSecurityGroupId?: pulumi.Input<string>;
+    awsInstanceIds?: pulumi.Input<string>[];
+}
+
 /** The hosts of one cluster, real servers in the order of the plan. */
 export interface PlatformHosts {
     director: PlatformHost;
     realServers: PlatformHost[];
+    ids: PlatformIds;
 }

@@ -1,0 +1,159 @@
+/**
+ * What the libvirt platform hands to libvirt and to cloud-init: network, volume and domain XML,
+ * and the NoCloud seed documents. Pure text rendering; every value was validated, and is escaped
+ * (XML) or JSON-quoted (YAML) anyway.
+ */
+import { netmaskOf } from "./addresses";
+import { fnv1a, macAddress } from "./names";
+import type { CreatedNetworkPlan, HostPlan, LibvirtPlan } from "./plan";
+
+export function xmlEscape(value: string | number): string {
+    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+        .replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+/** An isolated network: a bridge with the host's address on it, no <forward> (nothing is routed out), no DHCP. */
+export function renderNetworkXml(net: CreatedNetworkPlan): string {
+    return `<network>
+  <name>${xmlEscape(net.name)}</name>
+  <bridge name='${xmlEscape(net.bridge)}' stp='off' delay='0'/>
+  <ip address='${xmlEscape(net.hostAddress)}' netmask='${xmlEscape(netmaskOf(net.prefixLength))}'/>
+</network>
+`;
+}
+
+/** A qcow2 overlay on the base image (`backingPath` is resolved to a path at create time). */
+export function renderOverlayVolumeXml(name: string, capacityBytes: number, backingPath: string): string {
+    return `<volume>
+  <name>${xmlEscape(name)}</name>
+  <capacity unit='bytes'>${capacityBytes}</capacity>
+  <target><format type='qcow2'/></target>
+  <backingStore><path>${xmlEscape(backingPath)}</path><format type='qcow2'/></backingStore>
+</volume>
+`;
+}
+
+export function renderRawVolumeXml(name: string, capacityBytes: number): string {
+    return `<volume>
+  <name>${xmlEscape(name)}</name>
+  <capacity unit='bytes'>${capacityBytes}</capacity>
+  <target><format type='raw'/></target>
+</volume>
+`;
+}
+
+/** The per-VM names and documents the provider needs. */
+export interface VmSpec {
+    domain: string;
+    mac: string;
+    diskVolume: string;
+    seedVolume: string;
+    domainXml: string;
+    userData: string;
+    metaData: string;
+    networkConfig: string;
+}
+
+function nicXml(plan: LibvirtPlan, mac: string): string {
+    const source = plan.bridge ? `type='bridge'>\n      <source bridge='${xmlEscape(plan.bridge)}'/>`
+        : `type='network'>\n      <source network='${xmlEscape(plan.network ?? plan.createNetwork!.name)}'/>`;
+    return `<interface ${source}
+      <mac address='${xmlEscape(mac)}'/>
+      <model type='virtio'/>
+    </interface>`;
+}
+
+function osXml(plan: LibvirtPlan): string {
+    const kernel = plan.kernel ? [
+        `    <kernel>${xmlEscape(plan.kernel)}</kernel>`,
+        ...(plan.initrd ? [`    <initrd>${xmlEscape(plan.initrd)}</initrd>`] : []),
+        `    <cmdline>${xmlEscape(plan.cmdline ?? "")}</cmdline>`,
+    ] : [];
+    return ["  <os>", "    <type arch='x86_64'>hvm</type>", ...kernel, "    <boot dev='hd'/>", "  </os>"].join("\n");
+}
+
+export function renderDomainXml(plan: LibvirtPlan, domain: string, mac: string, diskVolume: string, seedVolume: string): string {
+    const pool = xmlEscape(plan.pool);
+    return `<domain type='${plan.domainType}'>
+  <name>${xmlEscape(domain)}</name>
+  <memory unit='MiB'>${plan.memoryMiB}</memory>
+  <vcpu>${plan.vcpus}</vcpu>
+${osXml(plan)}
+  <features><acpi/><apic/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='volume' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source pool='${pool}' volume='${xmlEscape(diskVolume)}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <disk type='volume' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source pool='${pool}' volume='${xmlEscape(seedVolume)}'/>
+      <target dev='vdb' bus='virtio'/>
+      <readonly/>
+    </disk>
+    ${nicXml(plan, mac)}
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
+  </devices>
+</domain>
+`;
+}
+
+/** YAML scalars are written as JSON strings: JSON is YAML, and nothing in them can break out. */
+const q = JSON.stringify;
+
+export function renderUserData(hostname: string, user: string, publicKey: string): string {
+    const account = user === "root"
+        ? [`disable_root: false`, `users:`, `  - name: root`, `    lock_passwd: true`]
+        : [`users:`, `  - name: ${q(user)}`, `    sudo: ${q("ALL=(ALL) NOPASSWD:ALL")}`, `    shell: /bin/sh`, `    lock_passwd: true`];
+    return [
+        "#cloud-config",
+        `hostname: ${q(hostname)}`,
+        "manage_etc_hosts: true",
+        "ssh_pwauth: false",
+        ...account,
+        "    ssh_authorized_keys:",
+        `      - ${q(publicKey)}`,
+        "",
+    ].join("\n");
+}
+
+export function renderNetworkConfig(mac: string, address: string, prefixLength: number, gateway: string | undefined): string {
+    return [
+        "version: 2",
+        "ethernets:",
+        "  eth0:",
+        "    match:",
+        `      macaddress: ${q(mac)}`,
+        "    set-name: eth0",
+        "    addresses:",
+        `      - ${q(`${address}/${prefixLength}`)}`,
+        ...(gateway ? ["    routes:", `      - to: ${q("0.0.0.0/0")}`, `        via: ${q(gateway)}`] : []),
+        "",
+    ].join("\n");
+}
+
+/**
+ * Everything the provider needs for one VM. The instance id changes with the seed's content, so
+ * cloud-init applies a changed seed on a new VM and never half-applies it to an old one.
+ */
+export function vmSpec(plan: LibvirtPlan, domain: string, host: HostPlan, user: string, publicKey: string): VmSpec {
+    const mac = macAddress(domain);
+    const diskVolume = `${domain}-disk.qcow2`;
+    const seedVolume = `${domain}-seed.iso`;
+    const userData = renderUserData(domain, user, publicKey);
+    const networkConfig = renderNetworkConfig(mac, host.address, plan.prefixLength, plan.gateway);
+    const instanceId = `${domain}-${fnv1a(userData + networkConfig).toString(16)}`;
+    return {
+        domain, mac, diskVolume, seedVolume,
+        domainXml: renderDomainXml(plan, domain, mac, diskVolume, seedVolume),
+        userData,
+        metaData: `instance-id: ${q(instanceId)}\nlocal-hostname: ${q(domain)}\n`,
+        networkConfig,
+    };
+}

@@ -1,0 +1,253 @@
+/**
+ * Pulumi dynamic providers for libvirt networks and VMs, driving `virsh` (libvirt-clients).
+ *
+ * Dynamic providers are serialized into the state with everything their methods capture, and run
+ * in another process. So this file's functions use nothing but each other and `require`d Node
+ * built-ins, required inside the functions; all XML and cloud-init text arrives ready-made in the
+ * inputs (rendered and tested in src/core/libvirt-xml.ts). virsh runs without a shell, each value
+ * one argument, XML through a private temporary file.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface NetworkInputs {
+    uri: string;
+    name: string;
+    xml: string;
+    autostart: boolean;
+}
+
+export interface VmInputs {
+    uri: string;
+    pool: string;
+    name: string;
+    /** Absolute path, or a volume name in `pool`. */
+    baseImage: string;
+    diskBytes: number;
+    diskVolume: string;
+    seedVolume: string;
+    domainXml: string;
+    userData: string;
+    metaData: string;
+    networkConfig: string;
+    autostart: boolean;
+}
+
+/** Errors virsh reports for things already gone: deleting them again is success. */
+const GONE = /not found|no domain with matching|no network with matching|no storage vol|is not running|network is not active|domain is not running/i;
+
+export function runVirsh(uri: string, args: string[], stdinFile?: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawnSync } = require("child_process") as typeof import("child_process");
+    const r = spawnSync("virsh", ["-c", uri, ...args, ...(stdinFile ? [stdinFile] : [])], { encoding: "utf8" });
+    if (r.error) {
+        const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
+        throw new Error(missing ? "virsh not found: install libvirt-clients on the machine that runs Pulumi" : String(r.error));
+    }
+    if (r.status !== 0) {
+        const error = new Error(`virsh ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim()}`);
+        (error as Error & { gone?: boolean }).gone = GONE.test(r.stderr);
+        throw error;
+    }
+    return r.stdout;
+}
+
+/** Runs virsh, treating "already gone" as done. */
+export function virshIfPresent(uri: string, args: string[]): void {
+    try {
+        runVirsh(uri, args);
+    } catch (e) {
+        if (!(e as { gone?: boolean }).gone) {
+            throw e;
+        }
+    }
+}
+
+/** Runs `virsh <command> <file>` with `text` in a private temporary file. */
+export function virshWithFile(uri: string, args: string[], text: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require("fs") as typeof import("fs");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const os = require("os") as typeof import("os");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require("path") as typeof import("path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-virsh-"));
+    try {
+        const file = path.join(dir, "input.xml");
+        fs.writeFileSync(file, text, { mode: 0o600 });
+        return runVirsh(uri, args, file);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** Builds the NoCloud seed (ISO 9660, volume id "cidata") and returns its bytes' path in `dir`. */
+export function buildSeedIso(dir: string, userData: string, metaData: string, networkConfig: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require("fs") as typeof import("fs");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require("path") as typeof import("path");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawnSync } = require("child_process") as typeof import("child_process");
+    const files = { "user-data": userData, "meta-data": metaData, "network-config": networkConfig };
+    for (const [name, text] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+    }
+    const iso = path.join(dir, "seed.iso");
+    for (const tool of ["genisoimage", "xorrisofs", "mkisofs"]) {
+        const r = spawnSync(tool, ["-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock",
+            ...Object.keys(files).map((f) => path.join(dir, f))], { encoding: "utf8" });
+        if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
+            continue;
+        }
+        if (r.status !== 0) {
+            throw new Error(`${tool} failed to build the cloud-init seed: ${r.stderr}`);
+        }
+        return iso;
+    }
+    throw new Error("no ISO 9660 tool found to build the cloud-init seed: install genisoimage (or xorriso)");
+}
+
+function xmlText(value: string): string {
+    return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Creates overlay disk, seed, domain; starts it. Undoes what it did if a step fails. */
+export function createVm(inputs: VmInputs): void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require("fs") as typeof import("fs");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const os = require("os") as typeof import("os");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const path = require("path") as typeof import("path");
+    const { uri, pool } = inputs;
+    const undo: string[][] = [];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-seed-"));
+    try {
+        const backing = inputs.baseImage.startsWith("/") ? inputs.baseImage
+            : runVirsh(uri, ["vol-path", "--pool", pool, inputs.baseImage]).trim();
+        virshWithFile(uri, ["vol-create", "--pool", pool], `<volume>
+  <name>${xmlText(inputs.diskVolume)}</name>
+  <capacity unit='bytes'>${inputs.diskBytes}</capacity>
+  <target><format type='qcow2'/></target>
+  <backingStore><path>${xmlText(backing)}</path><format type='qcow2'/></backingStore>
+</volume>
+`);
+        undo.push(["vol-delete", "--pool", pool, inputs.diskVolume]);
+
+        const iso = buildSeedIso(dir, inputs.userData, inputs.metaData, inputs.networkConfig);
+        virshWithFile(uri, ["vol-create", "--pool", pool], `<volume>
+  <name>${xmlText(inputs.seedVolume)}</name>
+  <capacity unit='bytes'>${fs.statSync(iso).size}</capacity>
+  <target><format type='raw'/></target>
+</volume>
+`);
+        undo.push(["vol-delete", "--pool", pool, inputs.seedVolume]);
+        runVirsh(uri, ["vol-upload", "--pool", pool, inputs.seedVolume, iso]);
+
+        virshWithFile(uri, ["define"], inputs.domainXml);
+        undo.push(["undefine", inputs.name]);
+        runVirsh(uri, ["start", inputs.name]);
+        undo.push(["destroy", inputs.name]);
+        if (inputs.autostart) {
+            runVirsh(uri, ["autostart", inputs.name]);
+        }
+    } catch (e) {
+        for (const step of undo.reverse()) {
+            try {
+                virshIfPresent(uri, step);
+            } catch {
+                // the original error matters more; what is left is named in it below
+            }
+        }
+        throw new Error(`creating VM ${inputs.name} failed (partial work undone): ${(e as Error).message}`);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** Stops and removes the domain, its disk and its seed. Anything already gone is fine. */
+export function deleteVm(props: Pick<VmInputs, "uri" | "pool" | "name" | "diskVolume" | "seedVolume">): void {
+    virshIfPresent(props.uri, ["destroy", props.name]);
+    virshIfPresent(props.uri, ["undefine", props.name]);
+    virshIfPresent(props.uri, ["vol-delete", "--pool", props.pool, props.diskVolume]);
+    virshIfPresent(props.uri, ["vol-delete", "--pool", props.pool, props.seedVolume]);
+}
+
+export function createNetwork(inputs: NetworkInputs): void {
+    virshWithFile(inputs.uri, ["net-define"], inputs.xml);
+    try {
+        runVirsh(inputs.uri, ["net-start", inputs.name]);
+        if (inputs.autostart) {
+            runVirsh(inputs.uri, ["net-autostart", inputs.name]);
+        }
+    } catch (e) {
+        virshIfPresent(inputs.uri, ["net-destroy", inputs.name]);
+        virshIfPresent(inputs.uri, ["net-undefine", inputs.name]);
+        throw e;
+    }
+}
+
+export function deleteNetwork(props: Pick<NetworkInputs, "uri" | "name">): void {
+    virshIfPresent(props.uri, ["net-destroy", props.name]);
+    virshIfPresent(props.uri, ["net-undefine", props.name]);
+}
+
+/**
+ * Every input change replaces, except `autostart`, which is updated in place. Replacements delete
+ * first: names, MACs and addresses are fixed, so old and new cannot coexist.
+ */
+export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): pulumi.dynamic.DiffResult {
+    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])]
+        .filter((k) => !k.startsWith("__") && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    const replaces = keys.filter((k) => k !== "autostart");
+    return { changes: keys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+export function setAutostart(uri: string, kind: "domain" | "network", name: string, on: boolean): void {
+    runVirsh(uri, kind === "domain" ? ["autostart", ...(on ? [] : ["--disable"]), name]
+        : ["net-autostart", ...(on ? [] : ["--disable"]), name]);
+}
+
+export const networkProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return { inputs: news };
+    },
+    async diff(_id, olds, news) {
+        return diffInputs(olds, news);
+    },
+    async create(inputs: NetworkInputs) {
+        createNetwork(inputs);
+        return { id: inputs.name, outs: inputs };
+    },
+    async update(_id, olds: NetworkInputs, news: NetworkInputs) {
+        if (olds.autostart !== news.autostart) {
+            setAutostart(news.uri, "network", news.name, news.autostart);
+        }
+        return { outs: news };
+    },
+    async delete(_id, props: NetworkInputs) {
+        deleteNetwork(props);
+    },
+};
+
+export const vmProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return { inputs: news };
+    },
+    async diff(_id, olds, news) {
+        return diffInputs(olds, news);
+    },
+    async create(inputs: VmInputs) {
+        createVm(inputs);
+        return { id: inputs.name, outs: inputs };
+    },
+    async update(_id, olds: VmInputs, news: VmInputs) {
+        if (olds.autostart !== news.autostart) {
+            setAutostart(news.uri, "domain", news.name, news.autostart);
+        }
+        return { outs: news };
+    },
+    async delete(_id, props: VmInputs) {
+        deleteVm(props);
+    },
+};
