@@ -1,0 +1,154 @@
+/**
+ * The libvirt dynamic providers, called directly (no engine), against a stand-in virsh; and the
+ * serialization the engine will apply to them. The same providers run against a real libvirtd in
+ * test/libvirt.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { renderNetworkXml, vmSpec } from "../../src/core/libvirt-xml";
+import { validateClusterArgs } from "../../src/core/validate";
+import { diffInputs, networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
+import { installFakeVirsh, FakeVirsh } from "../support/fake-virsh";
+import { validLibvirtArgs } from "../support/fixtures";
+
+const URI = "qemu:///system";
+
+function inputs(): { network: NetworkInputs; vm: VmInputs } {
+    const plan = validateClusterArgs(validLibvirtArgs(), "t");
+    const l = plan.libvirt!;
+    const spec = vmSpec(l, l.directorDomain, plan.director, "root", plan.sshPublicKey!);
+    return {
+        network: { uri: URI, name: l.createNetwork!.name, xml: renderNetworkXml(l.createNetwork!), autostart: true },
+        vm: {
+            uri: URI, pool: "lvsdr", name: spec.domain, baseImage: "base.qcow2", diskBytes: 8 * 1024 ** 3,
+            diskVolume: spec.diskVolume, seedVolume: spec.seedVolume, domainXml: spec.domainXml,
+            userData: spec.userData, metaData: spec.metaData, networkConfig: spec.networkConfig, autostart: true,
+        },
+    };
+}
+
+describe("libvirt providers (stand-in virsh)", () => {
+    let virsh: FakeVirsh;
+    beforeEach(() => {
+        virsh = installFakeVirsh();
+        virsh.addVolume("lvsdr", "base.qcow2");
+    });
+    const ownVolumes = () => Object.keys(virsh.state().volumes).filter((v) => v !== "lvsdr/base.qcow2");
+    afterEach(() => {
+        delete process.env.LVSDR_FAKE_VIRSH_FAIL;
+        virsh.restore();
+    });
+
+    it("network: create defines, starts and autostarts it; delete removes it; delete again is fine", async () => {
+        const { network } = inputs();
+        const created = await networkProvider.create!(network);
+        assert.equal(created.id, "t-net");
+        assert.deepEqual(virsh.calls(), ["net-define <file>", "net-start t-net", "net-autostart t-net"]);
+        assert.equal(virsh.state().networks["t-net"].xml, network.xml);
+        assert.ok(virsh.state().networks["t-net"].active);
+
+        await networkProvider.delete!("t-net", network);
+        assert.deepEqual(virsh.calls(), ["net-destroy t-net", "net-undefine t-net"]);
+        assert.deepEqual(virsh.state().networks, {});
+        await networkProvider.delete!("t-net", network);
+    });
+
+    it("vm: create makes an overlay on the base, uploads a cidata ISO seed, defines and starts the domain", async () => {
+        const { vm } = inputs();
+        await vmProvider.create!(vm);
+        assert.deepEqual(virsh.calls(), [
+            "vol-path --pool lvsdr base.qcow2", "vol-create --pool lvsdr <file>", "vol-create --pool lvsdr <file>",
+            "vol-upload --pool lvsdr t-director-seed.iso <file>", "define <file>", "start t-director", "autostart t-director",
+        ]);
+        const s = virsh.state();
+        assert.match(s.volumes["lvsdr/t-director-disk.qcow2"].xml, /<backingStore><path>\/var\/lib\/libvirt\/images\/base\.qcow2<\/path><format type='qcow2'\/>/);
+        assert.match(s.volumes["lvsdr/t-director-disk.qcow2"].xml, /<capacity unit='bytes'>8589934592<\/capacity>/);
+        assert.equal(s.volumes["lvsdr/t-director-seed.iso"].volid, "cidata");
+        assert.equal(s.domains["t-director"].xml, vm.domainXml);
+        assert.ok(s.domains["t-director"].active && s.domains["t-director"].autostart);
+    });
+
+    it("vm: a base image given as a path is used as is", async () => {
+        const { vm } = inputs();
+        await vmProvider.create!({ ...vm, baseImage: "/srv/images/base.qcow2" });
+        assert.equal(virsh.calls()[0], "vol-create --pool lvsdr <file>");
+        assert.match(virsh.state().volumes["lvsdr/t-director-disk.qcow2"].xml, /<path>\/srv\/images\/base\.qcow2<\/path>/);
+    });
+
+    it("vm: a failed create undoes its partial work and says so", async () => {
+        const { vm } = inputs();
+        process.env.LVSDR_FAKE_VIRSH_FAIL = "start";
+        await assert.rejects(vmProvider.create!(vm), /creating VM t-director failed \(partial work undone\): virsh start t-director failed: error: injected failure/);
+        assert.deepEqual([Object.keys(virsh.state().domains), ownVolumes()], [[], []]);
+    });
+
+    it("vm: delete removes domain, disk and seed; deleting what is gone is not an error", async () => {
+        const { vm } = inputs();
+        await vmProvider.create!(vm);
+        virsh.calls();
+        await vmProvider.delete!("t-director", vm);
+        assert.deepEqual(virsh.calls(), [
+            "destroy t-director", "undefine t-director",
+            "vol-delete --pool lvsdr t-director-disk.qcow2", "vol-delete --pool lvsdr t-director-seed.iso",
+        ]);
+        assert.deepEqual([Object.keys(virsh.state().domains), ownVolumes()], [[], []]);
+        await vmProvider.delete!("t-director", vm);
+    });
+
+    it("vm: update changes autostart in place", async () => {
+        const { vm } = inputs();
+        await vmProvider.create!(vm);
+        virsh.calls();
+        await vmProvider.update!("t-director", vm, { ...vm, autostart: false });
+        assert.deepEqual(virsh.calls(), ["autostart --disable t-director"]);
+        assert.equal(virsh.state().domains["t-director"].autostart, false);
+    });
+
+    it("names a missing virsh", async () => {
+        const saved = process.env.PATH;
+        process.env.PATH = "/nonexistent";
+        try {
+            await assert.rejects(networkProvider.create!(inputs().network), /virsh not found: install libvirt-clients/);
+        } finally {
+            process.env.PATH = saved;
+        }
+    });
+});
+
+describe("libvirt providers: diff", () => {
+    it("replaces on any change but autostart, deleting first; no change is no change", () => {
+        const { vm } = inputs();
+        assert.deepEqual(diffInputs({ ...vm }, { ...vm }), { changes: false, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual(diffInputs({ ...vm }, { ...vm, autostart: false }), { changes: true, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual(diffInputs({ ...vm }, { ...vm, domainXml: "<x/>", diskBytes: 1 }),
+            { changes: true, replaces: ["diskBytes", "domainXml"], deleteBeforeReplace: true });
+    });
+});
+
+describe("libvirt providers: serialization (what the engine stores and runs)", function () {
+    this.timeout(30000);
+
+    for (const [kind, provider] of [["network", networkProvider], ["vm", vmProvider]] as const) {
+        it(`${kind} provider serializes and works in a fresh process`, async () => {
+            const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+            assert.doesNotMatch(serialized.text, /lvs-dr-test-key-do-not-leak/);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-serialized-"));
+            try {
+                fs.writeFileSync(path.join(dir, "provider.js"), serialized.text);
+                const { vm } = inputs();
+                const program = `const p = require(${JSON.stringify(path.join(dir, "provider.js"))}).${serialized.exportName}();
+p.diff("x", ${JSON.stringify(vm)}, ${JSON.stringify({ ...vm, memory: 1 })}).then((d) => console.log(JSON.stringify(d)));`;
+                // No access to this repository's modules: the serialized text must stand alone.
+                const r = spawnSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } });
+                assert.equal(r.status, 0, r.stderr);
+                assert.deepEqual(JSON.parse(r.stdout), { changes: true, replaces: ["memory"], deleteBeforeReplace: true });
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    }
+});

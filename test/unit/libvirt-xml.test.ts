@@ -1,0 +1,107 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as yaml from "js-yaml";
+import {
+    renderDomainXml, renderNetworkConfig, renderNetworkXml, renderUserData, vmSpec, xmlEscape,
+} from "../../src/core/libvirt-xml";
+import { bridgeName, macAddress } from "../../src/core/names";
+import { LibvirtPlan } from "../../src/core/plan";
+import { validateClusterArgs } from "../../src/core/validate";
+import { PUBLIC_KEY, validLibvirtArgs } from "../support/fixtures";
+
+/** Well-formedness by libxml2's own parser; a missing xmllint fails the test. */
+function xmllint(xml: string): void {
+    const r = spawnSync("xmllint", ["--noout", "-"], { input: xml, encoding: "utf8" });
+    if (r.error) {
+        throw new Error(`xmllint could not be run (${r.error.message}): install libxml2-utils`);
+    }
+    assert.equal(r.status, 0, `xmllint: ${r.stderr}\n${xml}`);
+}
+
+function plan(mutate?: (l: LibvirtPlan) => void): LibvirtPlan {
+    const l = validateClusterArgs(validLibvirtArgs(), "demo").libvirt!;
+    mutate?.(l);
+    return l;
+}
+
+describe("libvirt XML and cloud-init", () => {
+    it("network: a bridge with the host address and no <forward> (isolated), well-formed", () => {
+        const xml = renderNetworkXml(plan().createNetwork!);
+        xmllint(xml);
+        assert.match(xml, /<name>demo-net<\/name>/);
+        assert.match(xml, /<bridge name='lvsdr[0-9a-f]{8}' stp='off' delay='0'\/>/);
+        assert.match(xml, /<ip address='192\.168\.77\.1' netmask='255\.255\.255\.0'\/>/);
+        assert.doesNotMatch(xml, /forward|dhcp/);
+    });
+
+    it("domain: type, memory, overlay + seed volumes, NIC with the planned MAC; direct kernel boot when asked", () => {
+        const xml = renderDomainXml(plan(), "demo-rs-0", "52:54:00:01:02:03", "d.qcow2", "s.iso");
+        xmllint(xml);
+        assert.match(xml, /^<domain type='qemu'>/);
+        assert.match(xml, /<memory unit='MiB'>512<\/memory>/);
+        assert.match(xml, /<source pool='default' volume='d\.qcow2'\/>\s*<target dev='vda' bus='virtio'\/>/);
+        assert.match(xml, /<source pool='default' volume='s\.iso'\/>\s*<target dev='vdb' bus='virtio'\/>\s*<readonly\/>/);
+        assert.match(xml, /<interface type='network'>\s*<source network='demo-net'\/>\s*<mac address='52:54:00:01:02:03'\/>/);
+        assert.doesNotMatch(xml, /<kernel>/);
+
+        const direct = renderDomainXml(plan((l) => {
+            l.kernel = "/lab/vmlinuz"; l.initrd = "/lab/initrd.img"; l.cmdline = "root=/dev/vda1 console=ttyS0";
+        }), "x", "52:54:00:01:02:03", "d", "s");
+        xmllint(direct);
+        assert.match(direct, /<kernel>\/lab\/vmlinuz<\/kernel>\s*<initrd>\/lab\/initrd\.img<\/initrd>\s*<cmdline>root=\/dev\/vda1 console=ttyS0<\/cmdline>/);
+
+        const bridged = renderDomainXml(plan((l) => { delete l.createNetwork; l.bridge = "br0"; }), "x", "52:54:00:01:02:03", "d", "s");
+        assert.match(bridged, /<interface type='bridge'>\s*<source bridge='br0'\/>/);
+    });
+
+    it("escapes XML even though validation already refuses such values", () => {
+        assert.equal(xmlEscape(`a<b>&'"`), "a&lt;b&gt;&amp;&apos;&quot;");
+        const xml = renderDomainXml(plan((l) => { l.pool = "p'/><evil/"; }), "n<", "52:54:00:01:02:03", "d&", "s\"");
+        xmllint(xml);
+        assert.doesNotMatch(xml, /<evil/);
+    });
+
+    it("user-data: the SSH user with the key (sudo for non-root, root login by key only)", () => {
+        const root = yaml.load(renderUserData("demo-director", "root", PUBLIC_KEY)) as Record<string, unknown>;
+        assert.deepEqual(root, {
+            hostname: "demo-director", manage_etc_hosts: true, ssh_pwauth: false, disable_root: false,
+            users: [{ name: "root", lock_passwd: true, ssh_authorized_keys: [PUBLIC_KEY] }],
+        });
+        assert.ok(renderUserData("h", "root", PUBLIC_KEY).startsWith("#cloud-config\n"));
+        const admin = yaml.load(renderUserData("h", "admin", PUBLIC_KEY)) as { users: Record<string, unknown>[] };
+        assert.deepEqual(admin.users, [{
+            name: "admin", sudo: "ALL=(ALL) NOPASSWD:ALL", shell: "/bin/sh", lock_passwd: true, ssh_authorized_keys: [PUBLIC_KEY],
+        }]);
+    });
+
+    it("network-config: static address on the NIC renamed eth0 by MAC, default route only with a gateway", () => {
+        assert.deepEqual(yaml.load(renderNetworkConfig("52:54:00:aa:bb:cc", "192.168.77.10", 24, "192.168.77.1")), {
+            version: 2,
+            ethernets: { eth0: {
+                match: { macaddress: "52:54:00:aa:bb:cc" }, "set-name": "eth0", addresses: ["192.168.77.10/24"],
+                routes: [{ to: "0.0.0.0/0", via: "192.168.77.1" }],
+            } },
+        });
+        const noGateway = yaml.load(renderNetworkConfig("52:54:00:aa:bb:cc", "10.0.0.5", 16, undefined)) as
+            { ethernets: { eth0: Record<string, unknown> } };
+        assert.equal(noGateway.ethernets.eth0.routes, undefined);
+    });
+
+    it("vmSpec: stable names, MAC and instance id; the id changes with the seed", () => {
+        const p = validateClusterArgs(validLibvirtArgs(), "demo");
+        const a = vmSpec(p.libvirt!, "demo-rs-0", p.realServers[0], "root", PUBLIC_KEY);
+        const b = vmSpec(p.libvirt!, "demo-rs-0", p.realServers[0], "root", PUBLIC_KEY);
+        assert.deepEqual(a, b);
+        assert.equal(a.mac, macAddress("demo-rs-0"));
+        assert.match(a.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
+        assert.equal(a.diskVolume, "demo-rs-0-disk.qcow2");
+        assert.equal(a.seedVolume, "demo-rs-0-seed.iso");
+        assert.match(a.networkConfig, /"192\.168\.77\.11\/24"/);
+        const meta = yaml.load(a.metaData) as Record<string, string>;
+        assert.equal(meta["local-hostname"], "demo-rs-0");
+        const other = vmSpec(p.libvirt!, "demo-rs-0", p.realServers[0], "admin", PUBLIC_KEY);
+        assert.notEqual((yaml.load(other.metaData) as Record<string, string>)["instance-id"], meta["instance-id"]);
+        assert.notEqual(macAddress("demo-rs-1"), a.mac);
+        assert.ok(bridgeName("demo-net").length <= 15);
+    });
+});
