@@ -3,40 +3,12 @@
  * order they depend on, the exact command texts, and what happens to the SSH key.
  */
 import { strict as assert } from "assert";
-import * as pulumi from "@pulumi/pulumi";
-import type { LvsDrClusterArgs } from "../../src/args";
 import { FAKE_KEY, validArgs } from "../support/fixtures";
+import {
+    byName, clearRegistered, deploy, IPVS_TABLE, isSecret, lvsdr, resolve, reveal,
+} from "../support/mocks";
 
-interface Registered {
-    type: string;
-    name: string;
-    custom: boolean;
-    inputs: Record<string, unknown>;
-}
-
-interface Wired {
-    name: string;
-    parent?: string;
-    dependsOn: string[];
-    replaceOnChanges?: string[];
-    deleteBeforeReplace?: boolean;
-}
-
-const registered: Registered[] = [];
-const IPVS_TABLE = "IP Virtual Server version 1.2.1 (mock)";
-
-// Mocks first, then the code under test (so no module captures the real runtime).
-pulumi.runtime.setMocks({
-    newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs });
-        const state = args.type === "command:remote:Command" ? { ...args.inputs, stdout: IPVS_TABLE, stderr: "" } : args.inputs;
-        return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-}, "lvs-dr-test", "unit", false);
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { LvsDrCluster, LvsDrArgsError } = require("../../src") as typeof import("../../src");
+const { LvsDrCluster, LvsDrArgsError } = lvsdr;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const scripts = require("../../src/core/realserver-script") as typeof import("../../src/core/realserver-script");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,61 +17,6 @@ const director = require("../../src/core/director-script") as typeof import("../
 const { remoteCommand } = require("../../src/core/shell") as typeof import("../../src/core/shell");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { validateClusterArgs } = require("../../src/core/validate") as typeof import("../../src/core/validate");
-
-/** The marker the SDK puts on a secret value it serializes (sdk/nodejs/runtime/rpc specialSecretSig). */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-
-function isSecret(v: unknown): v is { value: unknown } {
-    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** Removes secret envelopes, for asserting on plain values. */
-function reveal(v: unknown): unknown {
-    if (isSecret(v)) {
-        return reveal(v.value);
-    }
-    if (Array.isArray(v)) {
-        return v.map(reveal);
-    }
-    if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-    }
-    return v;
-}
-
-function resolve<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((ok) => output.apply((v) => { ok(v); return v; }));
-}
-
-/** Builds a cluster, recording each child's options through a transformation. */
-async function deploy(args: LvsDrClusterArgs, name = "web"): Promise<{
-    cluster: InstanceType<typeof LvsDrCluster>; wired: Map<string, Wired>; resources: Registered[];
-}> {
-    registered.length = 0;
-    const wired = new Map<string, Wired>();
-    const record: pulumi.ResourceTransformation = ({ name: childName, opts }) => {
-        wired.set(childName, {
-            name: childName,
-            parent: opts.parent ? (opts.parent as unknown as { __name?: string }).__name : undefined,
-            dependsOn: ([] as pulumi.Input<pulumi.Resource>[]).concat((opts.dependsOn as pulumi.Input<pulumi.Resource>[]) ?? [])
-                .map((r) => (r as unknown as { __name: string }).__name),
-            replaceOnChanges: (opts as pulumi.CustomResourceOptions).replaceOnChanges,
-            deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
-        });
-        return undefined;
-    };
-    const cluster = new LvsDrCluster(name, args, { transformations: [record] });
-    await resolve(cluster.ipvsTable);
-    await new Promise((ok) => setTimeout(ok, 50));
-    return { cluster, wired, resources: [...registered] };
-}
-
-const byName = (resources: Registered[], name: string): Registered => {
-    const r = resources.find((x) => x.name === name);
-    assert.ok(r, `no resource named ${name}; have ${resources.map((x) => x.name).join(", ")}`);
-    return r;
-};
 
 describe("LvsDrCluster (mocked engine)", () => {
     it("registers the component and one command per role, named <cluster>-<role>", async () => {
@@ -193,7 +110,7 @@ describe("LvsDrCluster (mocked engine)", () => {
     });
 
     it("refuses bad arguments before registering anything", () => {
-        registered.length = 0;
+        const registered = clearRegistered();
         const args = validArgs();
         args.hosts!.realServers[0].interface = "eth0; reboot";
         assert.throws(() => new LvsDrCluster("bad", args), LvsDrArgsError);

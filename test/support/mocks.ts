@@ -1,0 +1,133 @@
+/**
+ * One set of Pulumi mocks for every unit test file (setMocks is global: a second call would
+ * replace the first). Records every registered resource with its inputs, and, through a
+ * transformation on the component, every child's options (parent, dependencies, timeouts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    type: string;
+    name: string;
+    custom: boolean;
+    inputs: Record<string, unknown>;
+}
+
+export interface Wired {
+    name: string;
+    parent?: string;
+    dependsOn: string[];
+    replaceOnChanges?: string[];
+    deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
+    customTimeouts?: pulumi.CustomTimeouts;
+}
+
+export const IPVS_TABLE = "IP Virtual Server version 1.2.1 (mock)";
+const registered: Registered[] = [];
+export const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
+
+pulumi.runtime.setMocks({
+    newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs });
+        const extra: Record<string, unknown> = {};
+        if (args.type === "command:remote:Command") {
+            extra.stdout = IPVS_TABLE;
+            extra.stderr = "";
+        } else if (args.type === "aws:ec2/instance:Instance") {
+            // Stable per instance name, as a real instance's address is.
+            extra.publicIp = `198.51.100.${[...args.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 250, 7) + 1}`;
+        } else if (args.type === "aws:ec2/keyPair:KeyPair") {
+            extra.keyName = `${args.name}-kp`;
+        }
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
+    },
+    call: (args) => {
+        invokes.push({ token: args.token, inputs: args.inputs });
+        switch (args.token) {
+            case "aws:ec2/getAmi:getAmi":
+                return { id: "ami-0debian12mock", imageId: "ami-0debian12mock" };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["eu-west-1a", "eu-west-1b"], zoneIds: ["euw1-az1", "euw1-az2"] };
+            case "aws:ec2/getSubnet:getSubnet":
+                return { id: args.inputs.id, vpcId: "vpc-0existing", cidrBlock: "10.0.1.0/24" };
+            default:
+                return args.inputs;
+        }
+    },
+}, "lvs-dr-test", "unit", false);
+
+// The code under test is loaded only after the mocks are in place.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const lvsdr = require("../../src") as typeof import("../../src");
+
+export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((ok) => output.apply((v) => { ok(v); return v; }));
+}
+
+const nameOf = (r: unknown) => (r as { __name?: string }).__name;
+
+export interface Deployment {
+    cluster: InstanceType<typeof lvsdr.LvsDrCluster>;
+    wired: Map<string, Wired>;
+    resources: Registered[];
+}
+
+/** Builds a cluster and waits for its registrations. */
+export async function deploy(args: import("../../src").LvsDrClusterArgs, name = "web"): Promise<Deployment> {
+    registered.length = 0;
+    invokes.length = 0;
+    const wired = new Map<string, Wired>();
+    const record: pulumi.ResourceTransformation = ({ name: childName, opts }) => {
+        const o = opts as pulumi.CustomResourceOptions;
+        wired.set(childName, {
+            name: childName,
+            parent: opts.parent ? nameOf(opts.parent) : undefined,
+            dependsOn: ([] as unknown[]).concat(opts.dependsOn ?? []).map((r) => nameOf(r)!),
+            replaceOnChanges: o.replaceOnChanges,
+            deleteBeforeReplace: o.deleteBeforeReplace,
+            ignoreChanges: o.ignoreChanges,
+            customTimeouts: o.customTimeouts,
+        });
+        return undefined;
+    };
+    const cluster = new lvsdr.LvsDrCluster(name, args, { transformations: [record] });
+    await resolve(pulumi.all([cluster.ipvsTable, cluster.realServerAddresses, cluster.awsInstanceIds, cluster.libvirtDomainNames]));
+    await new Promise((ok) => setTimeout(ok, 100));
+    return { cluster, wired, resources: [...registered] };
+}
+
+/** Forgets what earlier tests registered (for "nothing was registered" checks). */
+export function clearRegistered(): Registered[] {
+    registered.length = 0;
+    return registered;
+}
+
+export function byName(resources: Registered[], name: string): Registered {
+    const r = resources.find((x) => x.name === name);
+    if (!r) {
+        throw new Error(`no resource named ${name}; have ${resources.map((x) => x.name).join(", ")}`);
+    }
+    return r;
+}
+
+/** The marker the SDK puts on a secret value it serializes (sdk/nodejs/runtime/rpc specialSecretSig). */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export function isSecret(v: unknown): v is { value: unknown } {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret envelopes, for asserting on plain values. */
+export function reveal(v: unknown): unknown {
+    if (isSecret(v)) {
+        return reveal(v.value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(reveal);
+    }
+    if (typeof v === "object" && v !== null) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+    }
+    return v;
+}
