@@ -260,10 +260,11 @@ export interface LvsDrLibvirtArgs {
 /** The AWS platform (`@pulumi/aws`; region and credentials from the AWS provider). */
 export interface LvsDrAwsArgs {
     /**
-     * Use this existing subnet (and its VPC). Requires `subnetCidr`. Default: create a VPC with one
-     * subnet in one availability zone, an internet gateway and a default route (for admin SSH).
+     * Use this existing subnet (and its VPC); may be an Output, e.g. of a subnet created in the same
+     * program. Requires `subnetCidr`. Default: create a VPC with one subnet in one availability
+     * zone, an internet gateway and a default route (for admin SSH).
      */
-    subnetId?: string;
+    subnetId?: pulumi.Input<string>;
 
     /** CIDR of `subnetId`, or of the subnet to create. Default `"10.77.1.0/24"` when creating. */
     subnetCidr?: string;

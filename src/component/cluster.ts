@@ -83,7 +83,7 @@ function platformHosts(name: string, plan: ClusterPlan, args: LvsDrClusterArgs, 
         case "libvirt":
             return libvirtHosts(name, plan, args.ssh.privateKey, parent);
         case "aws":
-            return awsHosts(name, plan, args.ssh.privateKey, parent);
+            return awsHosts(name, plan, args.aws!, args.ssh.privateKey, parent);
     }
 }
 

@@ -83,7 +83,8 @@ export interface LibvirtPlan {
 }
 
 export interface AwsPlan {
-    subnetId?: string;
+    /** The args name an existing subnet (`aws.subnetId`, possibly an Output the platform reads). */
+    existingSubnet: boolean;
     subnetCidr: string;
     /** Set when the platform creates the VPC. */
     vpcCidr?: string;

@@ -160,7 +160,10 @@ export function validateAws(
     requirePublicKey(c, ssh, "aws");
     const start = c.problems.length;
     const existing = value.subnetId !== undefined;
-    const subnetId = existing ? c.matches("aws.subnetId", value.subnetId, /^subnet-[0-9a-f]{8,17}$/, "a subnet ID", "use an ID such as subnet-0123456789abcdef0") : undefined;
+    // An Output (a subnet made by the same program) is checked by AWS; a literal is checked here.
+    if (typeof value.subnetId === "string" || (existing && (typeof value.subnetId !== "object" || value.subnetId === null))) {
+        c.matches("aws.subnetId", value.subnetId, /^subnet-[0-9a-f]{8,17}$/, "a subnet ID", "use an ID such as subnet-0123456789abcdef0");
+    }
     if (existing && value.subnetCidr === undefined) {
         c.add("aws.subnetCidr", undefined, "is required with aws.subnetId", "give the CIDR of that subnet, e.g. 10.0.1.0/24");
     }
@@ -202,7 +205,8 @@ export function validateAws(
         ...hosts,
         aws: {
             subnetCidr: formatCidr(subnet),
-            ...(subnetId ? { subnetId } : { vpcCidr: formatCidr(vpc!) }),
+            existingSubnet: existing,
+            ...(existing ? {} : { vpcCidr: formatCidr(vpc!) }),
             ...(availabilityZone ? { availabilityZone } : {}),
             adminCidrs, allowedCidrs,
             ...(ami ? { ami } : {}),

@@ -7,6 +7,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LvsDrAwsArgs } from "../args";
 import type { ClusterPlan, HostPlan } from "../core/plan";
 import type { PlatformHost, PlatformHosts } from "./host";
 import { waitForSsh } from "./wait-ssh";
@@ -15,14 +16,14 @@ import { waitForSsh } from "./wait-ssh";
 const DEBIAN_AMI_OWNER = "136693071363";
 
 export function awsHosts(
-    name: string, plan: ClusterPlan, privateKey: pulumi.Input<string>, parent: pulumi.Resource,
+    name: string, plan: ClusterPlan, args: LvsDrAwsArgs, privateKey: pulumi.Input<string>, parent: pulumi.Resource,
 ): PlatformHosts {
     const a = plan.aws;
     if (!a || !plan.sshPublicKey) {
         throw new Error("awsHosts called without a validated AWS plan");
     }
     const tags = (role: string) => ({ Name: `${name}-${role}`, "lvs-dr:cluster": name });
-    const { vpcId, subnetId } = a.subnetId ? existingSubnet(a.subnetId) : newSubnet(name, plan, tags, parent);
+    const { vpcId, subnetId } = a.existingSubnet ? existingSubnet(args.subnetId!, parent) : newSubnet(name, plan, tags, parent);
 
     const sshPort = plan.director.ssh.port;
     const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
@@ -89,8 +90,8 @@ export function awsHosts(
     };
 }
 
-function existingSubnet(subnetId: string): { vpcId: pulumi.Output<string>; subnetId: pulumi.Input<string> } {
-    return { vpcId: aws.ec2.getSubnetOutput({ id: subnetId }).vpcId, subnetId };
+function existingSubnet(subnetId: pulumi.Input<string>, parent: pulumi.Resource): { vpcId: pulumi.Output<string>; subnetId: pulumi.Input<string> } {
+    return { vpcId: aws.ec2.getSubnetOutput({ id: subnetId }, { parent }).vpcId, subnetId };
 }
 
 function newSubnet(

@@ -3,6 +3,7 @@
  * and how little changes when a cluster is scaled or re-weighted.
  */
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { byName, deploy, Deployment, invokes, Registered, resolve, reveal } from "../support/mocks";
@@ -181,6 +182,16 @@ describe("AWS platform (mocked engine)", () => {
         assert.equal(e.wired.get("web-director")!.ignoreChanges, undefined);
         const conn = reveal(byName(e.resources, "web-director-setup").inputs.connection) as Record<string, unknown>;
         assert.equal(conn.host, "10.0.1.10");
+    });
+});
+
+describe("AWS platform with a subnet made by the same program", () => {
+    it("accepts the subnet ID as an Output", async () => {
+        const args = validAwsArgs();
+        Object.assign(args.aws!, { subnetId: pulumi.output("subnet-0feedfacefeedface"), subnetCidr: "10.77.1.0/24" });
+        const d = await deploy(args, "web");
+        assert.equal(byName(d.resources, "web-director").inputs.subnetId, "subnet-0feedfacefeedface");
+        assert.equal(await resolve(d.cluster.awsSubnetId), "subnet-0feedfacefeedface");
     });
 });
 

@@ -95,6 +95,7 @@ const VM_CASES: (Case & { base: () => LvsDrClusterArgs })[] = [
     { base: validAwsArgs, title: "aws admin CIDR malformed", mutate: (a) => (a.aws.adminCidrs = ["203.0.113.7"]), field: "aws.adminCidrs[0]", says: "CIDR form" },
     { base: validAwsArgs, title: "aws subnet id without its CIDR", mutate: (a) => (a.aws.subnetId = "subnet-0123456789abcdef0"), field: "aws.subnetCidr", says: "required with aws.subnetId" },
     { base: validAwsArgs, title: "aws VPC CIDR with an existing subnet", mutate: (a) => { a.aws.subnetId = "subnet-0123456789abcdef0"; a.aws.subnetCidr = "10.77.1.0/24"; a.aws.vpcCidr = "10.0.0.0/16"; }, field: "aws.vpcCidr", says: "only applies" },
+    { base: validAwsArgs, title: "aws subnet id malformed", mutate: (a) => { a.aws.subnetId = "subnet-xyz; reboot"; a.aws.subnetCidr = "10.77.1.0/24"; }, field: "aws.subnetId", says: "subnet ID" },
     { base: validAwsArgs, title: "aws subnet outside the VPC", mutate: (a) => (a.aws.subnetCidr = "10.78.1.0/24"), field: "aws.subnetCidr", says: "not inside aws.vpcCidr" },
     { base: validAwsArgs, title: "aws VIP on an AWS-reserved address", mutate: (a) => (a.vip = "10.77.1.2"), field: "vip", says: "reserved by AWS" },
     { base: validAwsArgs, title: "aws AMI malformed", mutate: (a) => (a.aws.ami = "debian-12"), field: "aws.ami", says: "AMI ID" },
@@ -175,7 +176,7 @@ describe("validateClusterArgs", () => {
         const plan = validateClusterArgs(validAwsArgs());
         assert.equal(plan.platform, "aws");
         assert.deepEqual(plan.aws, {
-            subnetCidr: "10.77.1.0/24", vpcCidr: "10.77.0.0/16", adminCidrs: ["203.0.113.7/32"], allowedCidrs: ["0.0.0.0/0"],
+            existingSubnet: false, subnetCidr: "10.77.1.0/24", vpcCidr: "10.77.0.0/16", adminCidrs: ["203.0.113.7/32"], allowedCidrs: ["0.0.0.0/0"],
             directorInstanceType: "t3.small", realServerInstanceType: "t3.small", sshViaPrivateIp: false,
         });
         assert.deepEqual([plan.director.address, ...plan.realServers.map((r) => r.address)], ["10.77.1.10", "10.77.1.11", "10.77.1.12"]);
