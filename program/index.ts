@@ -1,5 +1,7 @@
 /**
- * The root project's program: an LVS-DR cluster on existing machines described by stack config.
+ * The root project's program: an LVS-DR cluster whose platform and settings come from stack
+ * config. Exactly one of the objects `hosts`, `libvirt` or `aws` must be set (same shape as the
+ * component's args), e.g. for machines that already exist:
  *
  *   pulumi config set vip 192.168.77.100
  *   pulumi config set sshUser root
@@ -7,12 +9,20 @@
  *   pulumi config set --path 'hosts.director.address' 192.168.77.10
  *   pulumi config set --path 'hosts.realServers[0].address' 192.168.77.11
  *   pulumi config set --path 'hosts.realServers[1].address' 192.168.77.12
- *   pulumi config set --path 'services[0].port' 80          # optional; default one TCP service on 80
  *
- * Optional: forwarding (dr|tun), sshPort, hosts.subnet, services[i].scheduler/protocol/persistenceSeconds.
+ * or for VMs on libvirt:
+ *
+ *   pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"
+ *   pulumi config set --path 'libvirt.subnet' 192.168.77.0/24
+ *   pulumi config set --path 'libvirt.baseImage' /var/lib/libvirt/images/debian-12.qcow2
+ *   pulumi config set --path 'libvirt.realServers[0].name' web-a
+ *
+ * Optional: services (default one TCP service on 80), forwarding (dr|tun), sshPort.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { LvsDrCluster, LvsDrExistingHostsArgs, LvsDrServiceArgs } from "../src";
+import {
+    LvsDrAwsArgs, LvsDrCluster, LvsDrExistingHostsArgs, LvsDrLibvirtArgs, LvsDrServiceArgs,
+} from "../src";
 
 const config = new pulumi.Config();
 
@@ -23,12 +33,17 @@ const cluster = new LvsDrCluster("lvs", {
     ssh: {
         user: config.require("sshUser"),
         privateKey: config.requireSecret("sshPrivateKey"),
+        publicKey: config.get("sshPublicKey"),
         port: config.getNumber("sshPort"),
     },
-    hosts: config.requireObject<LvsDrExistingHostsArgs>("hosts"),
+    hosts: config.getObject<LvsDrExistingHostsArgs>("hosts"),
+    libvirt: config.getObject<LvsDrLibvirtArgs>("libvirt"),
+    aws: config.getObject<LvsDrAwsArgs>("aws"),
 });
 
 export const vip = cluster.vip;
 export const directorAddress = cluster.directorAddress;
 export const realServerAddresses = cluster.realServerAddresses;
 export const ipvsTable = cluster.ipvsTable;
+export const libvirtDomainNames = cluster.libvirtDomainNames;
+export const awsInstanceIds = cluster.awsInstanceIds;
