@@ -21,6 +21,7 @@
 #   LVSDR_STATE_DIR  PIDs of the daemons started here    (default /var/lib/lvsdr-lab/state)
 #   LVSDR_LOG_DIR    daemon log files (kept after down)  (default /var/lib/lvsdr-lab/log)
 #   LVSDR_WAIT       seconds to wait for libvirtd        (default 30)
+#   LVSDR_KVM        hide | use                          (default hide, see start_daemon)
 set -euo pipefail
 
 NS="${LVSDR_NETNS:-lvsdr-lab}"
@@ -29,6 +30,7 @@ POOL_DIR="${LVSDR_POOL_DIR:-/var/lib/lvsdr-lab/pool}"
 STATE_DIR="${LVSDR_STATE_DIR:-/var/lib/lvsdr-lab/state}"
 LOG_DIR="${LVSDR_LOG_DIR:-/var/lib/lvsdr-lab/log}"
 WAIT_SECS="${LVSDR_WAIT:-30}"
+KVM_MODE="${LVSDR_KVM:-hide}"
 PREFIX="lvsdr-"
 URI="qemu:///system"
 
@@ -70,6 +72,14 @@ need_root() {
 }
 
 virsh_() { virsh -q -c "$URI" "$@"; }
+
+# Value of "Key: value" in the output of `virsh SUBCMD NAME` (dominfo, net-info, pool-info), or nothing.
+# The output is captured first: piping virsh into `grep -q` under pipefail fails on SIGPIPE.
+virsh_field() { # subcmd name key
+  local out
+  out="$(virsh_ "$1" "$2" 2>/dev/null)" || return 0
+  awk -F': *' -v k="$3" '$1 == k {print $2}' <<<"$out"
+}
 
 # ---------------------------------------------------------------- packages
 
@@ -134,6 +144,7 @@ ensure_netns() {
   else
     log "creating network namespace $NS"
     ip netns add "$NS" || die "ip netns add $NS failed (needs CAP_SYS_ADMIN and network namespace support)"
+    : >"$STATE_DIR/netns.created"
   fi
   ip netns exec "$NS" ip link set lo up || die "cannot bring lo up in namespace $NS"
 }
@@ -152,6 +163,13 @@ proc_starttime() {
 
 proc_comm() { cat "/proc/$1/comm" 2>/dev/null; }
 
+# True while PID exists and is not a zombie (daemonized processes are reaped by PID 1, sometimes late).
+proc_alive() {
+  local state
+  state="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # PID of a running daemon NAME according to its pid file, or nothing.
 daemon_pid() { # name pidfile
   local pid
@@ -159,6 +177,7 @@ daemon_pid() { # name pidfile
   pid="$(tr -dc '0-9' <"$2")"
   [ -n "$pid" ] || return 0
   [ "$(proc_comm "$pid")" = "$1" ] || return 0
+  proc_alive "$pid" || return 0
   printf '%s\n' "$pid"
 }
 
@@ -169,10 +188,22 @@ pid_in_ns() { # pid → true if the process lives in our namespace
   [ "$have" = "net:[$want]" ]
 }
 
-# Liveness: a round trip through libvirtd into the qemu driver. Not `virsh version`: on the lab machines
-# that call takes 4 s (over 10 s on the first call after a start), because the qemu driver re-probes the
-# host capabilities for it; `list` takes ~20 ms and fails the same way when the daemon is not serving.
+# Liveness: a round trip through libvirtd into the qemu driver. Not `virsh version`: that call looks up
+# the QEMU capabilities and blocks while they are (re-)probed — over 10 s on the first call after a
+# fresh install, ~4 s on every call with LVSDR_KVM=use here; `list` takes ~20 ms and fails the same
+# way when the daemon is not serving.
 libvirt_answers() { timeout 10 virsh -c "$URI" list --all --name >/dev/null 2>&1; }
+
+# Before creating anything: a daemon already running outside the lab namespace owns the shared
+# /run/libvirt sockets, and networks it creates would not be isolated.
+check_foreign_daemon() { # name pidfile
+  local pid
+  pid="$(daemon_pid "$1" "$2")"
+  [ -n "$pid" ] || return 0
+  if ! ns_exists || ! pid_in_ns "$pid"; then
+    die "$1 (pid $pid, from $2) is already running outside namespace $NS; stop it first (its networks would not be isolated)"
+  fi
+}
 
 # Start daemon NAME inside the namespace unless it already runs there; record its PID if we started it.
 ensure_daemon() { # name pidfile
@@ -192,8 +223,34 @@ ensure_daemon() { # name pidfile
   log "starting $name in namespace $NS (log: $LOG_DIR/$name.log)"
   # LIBVIRT_LOG_OUTPUTS overrides the daemons' config: warnings and errors go to a file, since there
   # is no syslog/journal on the lab machines.
-  ip netns exec "$NS" env LIBVIRT_LOG_OUTPUTS="3:file:$LOG_DIR/$name.log" "$name" -d ||
-    die "$name -d failed in namespace $NS (see $LOG_DIR/$name.log)"
+  local run=(env LIBVIRT_LOG_OUTPUTS="3:file:$LOG_DIR/$name.log" "$name" -d)
+  if [ "$name" = libvirtd ] && [ "$KVM_MODE" = hide ] && [ -e /dev/kvm ]; then
+    # /dev/kvm exists on the lab machines but guests fail under it (lab notes), and it is root-only
+    # (0600, no udev). libvirt probes QEMU as root (KVM works) but checks KVM as the qemu user (KVM
+    # unusable), so it finds its capability cache "outdated" on every lookup and re-probes QEMU
+    # (~4 s each, ~45 s for one `virsh define`). `ip netns exec` gives the daemon a private mount
+    # namespace; there (the host stays unchanged):
+    #  - a root-only regular file is bind-mounted over /dev/kvm: libvirt probes TCG only, caches that
+    #    once, and refuses <domain type='kvm'> with a clear error;
+    #  - a copy of qemu.conf with `namespaces = []` is bind-mounted over /etc/libvirt/qemu.conf: with
+    #    per-domain /dev namespaces libvirt would try to move the /dev/kvm mount into each domain's
+    #    /dev and fail ("Unable to move ... mount to /dev/kvm: Invalid argument").
+    # LVSDR_KVM=use skips both.
+    local nokvm="$STATE_DIR/no-kvm" qconf="$STATE_DIR/qemu.conf"
+    [ -f /etc/libvirt/qemu.conf ] || die "/etc/libvirt/qemu.conf not found (package libvirt-daemon-driver-qemu)"
+    : >"$nokvm"
+    (
+      umask 077
+      sed -E '/^[[:space:]]*namespaces[[:space:]]*=/d' /etc/libvirt/qemu.conf >"$qconf"
+      printf '\n# lab/libvirtd.sh: /dev/kvm is hidden by a bind mount; no per-domain /dev namespace\nnamespaces = []\n' >>"$qconf"
+    )
+    chmod 600 "$nokvm"
+    log "hiding /dev/kvm from libvirtd (software emulation only: use <domain type='qemu'>)"
+    # shellcheck disable=SC2016 # $1, $2, $@ expand in the inner sh
+    run=(sh -c 'mount --bind "$1" /dev/kvm && mount --bind "$2" /etc/libvirt/qemu.conf || exit 1
+      shift 2; exec "$@"' sh "$nokvm" "$qconf" "${run[@]}")
+  fi
+  ip netns exec "$NS" "${run[@]}" || die "$name -d failed in namespace $NS (see $LOG_DIR/$name.log)"
   pid=""
   for _ in $(seq 1 50); do
     pid="$(daemon_pid "$name" "$pidfile")"
@@ -224,18 +281,18 @@ stop_daemon() { # name
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
-      [ -d "/proc/$pid" ] || break
+      proc_alive "$pid" || break
       sleep 0.1
     done
-    if [ -d "/proc/$pid" ]; then
+    if proc_alive "$pid"; then
       warn "$name (pid $pid) still running after 10s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do
-        [ -d "/proc/$pid" ] || break
+        proc_alive "$pid" || break
         sleep 0.1
       done
     fi
-    [ -d "/proc/$pid" ] && die "$name (pid $pid) did not exit"
+    proc_alive "$pid" && die "$name (pid $pid) did not exit"
     log "$name stopped"
   else
     log "$name (recorded pid ${pid:-?}) is no longer running"
@@ -243,10 +300,35 @@ stop_daemon() { # name
   rm -f "$file"
 }
 
+# Processes still in the namespace after the daemons stopped (a domain or network libvirt could not
+# remove, a command started with `exec`). If this script created the namespace they belong to the lab:
+# stop them by PID. Otherwise only report them.
+stop_leftovers() {
+  local pids=() p desc=""
+  mapfile -t pids < <(ip netns pids "$NS" 2>/dev/null)
+  [ "${#pids[@]}" -gt 0 ] || return 0
+  for p in "${pids[@]}"; do desc+=" $p($(proc_comm "$p"))"; done
+  if [ ! -f "$STATE_DIR/netns.created" ]; then
+    warn "processes still in namespace $NS, which this script did not create (left running):$desc"
+    return 0
+  fi
+  log "stopping processes left in namespace $NS:$desc"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local left=()
+  for _ in $(seq 1 50); do
+    left=()
+    for p in "${pids[@]}"; do proc_alive "$p" && left+=("$p"); done
+    [ "${#left[@]}" -gt 0 ] || return 0
+    sleep 0.1
+  done
+  warn "sending SIGKILL to ${left[*]}"
+  kill -KILL "${left[@]}" 2>/dev/null || true
+}
+
 # ---------------------------------------------------------------- storage pool
 
 pool_exists() { virsh_ pool-info "$POOL" >/dev/null 2>&1; }
-pool_field() { virsh_ pool-info "$POOL" 2>/dev/null | awk -F': *' -v k="$1" '$1 == k {print $2}'; }
+pool_field() { virsh_field pool-info "$POOL" "$1"; }
 
 ensure_pool() {
   if ! pool_exists; then
@@ -277,12 +359,20 @@ cmd_up() {
   need_root
   mkdir -p "$STATE_DIR" "$LOG_DIR"
   ensure_packages
+  check_foreign_daemon virtlogd "$VIRTLOGD_PIDFILE"
+  check_foreign_daemon libvirtd "$LIBVIRTD_PIDFILE"
   ensure_netns
   ensure_daemon virtlogd "$VIRTLOGD_PIDFILE"
   ensure_daemon libvirtd "$LIBVIRTD_PIDFILE"
   wait_libvirt
   ensure_pool
   log "up: namespace $NS, $URI, pool $POOL"
+}
+
+remove_libvirt_objects() {
+  remove_domains
+  remove_networks
+  remove_pool
 }
 
 remove_domains() {
@@ -293,7 +383,7 @@ remove_domains() {
       log "destroying domain $d"
       virsh_ destroy "$d" >/dev/null 2>&1 || warn "virsh destroy $d failed"
     fi
-    if virsh_ dominfo "$d" 2>/dev/null | grep -Eq '^Persistent: +yes'; then
+    if [ "$(virsh_field dominfo "$d" Persistent)" = yes ]; then
       log "undefining domain $d"
       virsh_ undefine --managed-save --snapshots-metadata --checkpoints-metadata "$d" >/dev/null 2>&1 ||
         virsh_ undefine "$d" >/dev/null || warn "virsh undefine $d failed"
@@ -305,11 +395,11 @@ remove_networks() {
   local n
   while IFS= read -r n; do
     case "$n" in "$PREFIX"*) ;; *) continue ;; esac
-    if virsh_ net-info "$n" 2>/dev/null | grep -Eq '^Active: +yes'; then
+    if [ "$(virsh_field net-info "$n" Active)" = yes ]; then
       log "destroying network $n"
       virsh_ net-destroy "$n" >/dev/null || warn "virsh net-destroy $n failed"
     fi
-    if virsh_ net-info "$n" 2>/dev/null | grep -Eq '^Persistent: +yes'; then
+    if [ "$(virsh_field net-info "$n" Persistent)" = yes ]; then
       log "undefining network $n"
       virsh_ net-undefine "$n" >/dev/null || warn "virsh net-undefine $n failed"
     fi
@@ -334,25 +424,38 @@ remove_pool() {
   rmdir "$POOL_DIR" 2>/dev/null || true
 }
 
+# Persistent lab definitions in libvirt's configuration directory (there even when no daemon runs).
+leftover_definitions() {
+  compgen -G "/etc/libvirt/qemu/$PREFIX*.xml" || true
+  compgen -G "/etc/libvirt/qemu/networks/$PREFIX*.xml" || true
+  [ ! -f "/etc/libvirt/storage/$POOL.xml" ] || echo "/etc/libvirt/storage/$POOL.xml"
+}
+
 cmd_down() {
   need_root
   if command -v virsh >/dev/null 2>&1 && libvirt_answers; then
-    remove_domains
-    remove_networks
-    remove_pool
-  elif [ -f "$STATE_DIR/libvirtd.pid" ] || ns_exists; then
-    warn "libvirtd does not answer on $URI: skipping removal of domains, networks and pool"
+    remove_libvirt_objects
+  else
+    local defs
+    defs="$(leftover_definitions | tr '\n' ' ')"
+    if [ -n "$defs" ] && command -v libvirtd >/dev/null 2>&1; then
+      # e.g. libvirtd crashed or was killed: start it (in the namespace) only to remove what it owns;
+      # it reattaches to domains and networks still running there and destroys them properly.
+      log "libvirtd does not answer; lab definitions left: $defs- starting libvirtd to remove them"
+      mkdir -p "$STATE_DIR" "$LOG_DIR"
+      check_foreign_daemon virtlogd "$VIRTLOGD_PIDFILE"
+      check_foreign_daemon libvirtd "$LIBVIRTD_PIDFILE"
+      ensure_netns
+      ensure_daemon virtlogd "$VIRTLOGD_PIDFILE"
+      ensure_daemon libvirtd "$LIBVIRTD_PIDFILE"
+      wait_libvirt
+      remove_libvirt_objects
+    fi
   fi
   stop_daemon libvirtd
   stop_daemon virtlogd
   if ns_exists; then
-    local pids
-    pids="$(ip netns pids "$NS" 2>/dev/null | tr '\n' ' ')"
-    if [ -n "${pids// /}" ]; then
-      local p desc=""
-      for p in $pids; do desc+=" $p($(proc_comm "$p"))"; done
-      warn "processes still in namespace $NS (not started by this script, left running):$desc"
-    fi
+    stop_leftovers
     log "deleting network namespace $NS"
     ip netns delete "$NS" || die "ip netns delete $NS failed"
   fi

@@ -29,7 +29,8 @@ const cmd = argv[0];
 const pool = flag("--pool");
 const a = argv[1];
 const net = () => s.networks[a] || die("failed to get network '" + a + "'\\nerror: Network not found: no network with matching name '" + a + "'");
-const dom = () => s.domains[a] || die("failed to get domain '" + a + "'\\nerror: Domain not found: no domain with matching name '" + a + "'");
+// libvirt 9 says only this much about a missing domain.
+const dom = () => s.domains[a] || die("failed to get domain '" + a + "'");
 const vol = (name) => s.volumes[pool + "/" + name] || die("failed to get vol '" + name + "'\\nerror: Storage volume not found: no storage vol with matching path '" + name + "'");
 switch (cmd) {
   case "net-define": { const x = readXml(a); s.networks[nameOf(x)] = { xml: x, active: false, autostart: false }; break; }

@@ -33,7 +33,7 @@ export interface VmInputs {
 }
 
 /** Errors virsh reports for things already gone: deleting them again is success. */
-const GONE = /not found|no domain with matching|no network with matching|no storage vol|is not running|network is not active|domain is not running/i;
+const GONE = /failed to get (domain|network|vol) |not found|no domain with matching|no network with matching|no storage vol|network is not active|domain is not running/i;
 
 export function runVirsh(uri: string, args: string[], stdinFile?: string): string {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
