@@ -31,6 +31,8 @@ describe("libvirt platform (mocked engine)", () => {
     });
 
     it("creates one isolated network, one VM per host, waits for SSH on each, then configures them", () => {
+        assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtNetwork")), ["lab-network"]);
+        assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm")), ["lab-director-vm", "lab-rs-0-vm", "lab-rs-1-vm"]);
         assert.deepEqual(names(d.resources), [
             "lab", "lab-director-rules", "lab-director-setup", "lab-director-ssh", "lab-director-vm", "lab-network",
             "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-vm", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-vm",
@@ -91,7 +93,8 @@ describe("libvirt platform (mocked engine)", () => {
         const args = validLibvirtArgs();
         args.libvirt!.network = "default";
         const e = await deploy(args, "lab");
-        assert.equal(ofType(e.resources, "pulumi-nodejs:dynamic:Resource").filter((r) => r.name === "lab-network").length, 0);
+        assert.deepEqual(names(ofType(e.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtNetwork")), []);
+        assert.equal(ofType(e.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm").length, 3);
         assert.match(String(byName(e.resources, "lab-director-vm").inputs.domainXml), /<source network='default'\/>/);
         assert.deepEqual(e.wired.get("lab-director-vm")!.dependsOn, []);
     });
