@@ -1,6 +1,7 @@
 /**
- * What the libvirt platform hands to libvirt and to cloud-init: network, volume and domain XML,
- * and the NoCloud seed documents. Pure text rendering; every value was validated, and is escaped
+ * What the libvirt platform hands to libvirt and to cloud-init: network and domain XML, and the
+ * NoCloud seed documents. (Volume XML is written by the provider: it needs the base image's path
+ * and the seed's size, known only when the VM is created.) Pure text rendering; every value was validated, and is escaped
  * (XML) or JSON-quoted (YAML) anyway.
  */
 import { netmaskOf } from "./addresses";
@@ -19,26 +20,6 @@ export function renderNetworkXml(net: CreatedNetworkPlan): string {
   <bridge name='${xmlEscape(net.bridge)}' stp='off' delay='0'/>
   <ip address='${xmlEscape(net.hostAddress)}' netmask='${xmlEscape(netmaskOf(net.prefixLength))}'/>
 </network>
-`;
-}
-
-/** A qcow2 overlay on the base image (`backingPath` is resolved to a path at create time). */
-export function renderOverlayVolumeXml(name: string, capacityBytes: number, backingPath: string): string {
-    return `<volume>
-  <name>${xmlEscape(name)}</name>
-  <capacity unit='bytes'>${capacityBytes}</capacity>
-  <target><format type='qcow2'/></target>
-  <backingStore><path>${xmlEscape(backingPath)}</path><format type='qcow2'/></backingStore>
-</volume>
-`;
-}
-
-export function renderRawVolumeXml(name: string, capacityBytes: number): string {
-    return `<volume>
-  <name>${xmlEscape(name)}</name>
-  <capacity unit='bytes'>${capacityBytes}</capacity>
-  <target><format type='raw'/></target>
-</volume>
 `;
 }
 

@@ -208,46 +208,35 @@ export function setAutostart(uri: string, kind: "domain" | "network", name: stri
         : ["net-autostart", ...(on ? [] : ["--disable"]), name]);
 }
 
-export const networkProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        return { inputs: news };
-    },
-    async diff(_id, olds, news) {
-        return diffInputs(olds, news);
-    },
-    async create(inputs: NetworkInputs) {
-        createNetwork(inputs);
-        return { id: inputs.name, outs: inputs };
-    },
-    async update(_id, olds: NetworkInputs, news: NetworkInputs) {
-        if (olds.autostart !== news.autostart) {
-            setAutostart(news.uri, "network", news.name, news.autostart);
-        }
-        return { outs: news };
-    },
-    async delete(_id, props: NetworkInputs) {
-        deleteNetwork(props);
-    },
-};
+/**
+ * A provider for one kind of libvirt object: create and delete as given, every change but
+ * `autostart` a replacement (see {@link diffInputs}), `autostart` toggled in place.
+ */
+function virshProvider<T extends { uri: string; name: string; autostart: boolean }>(
+    kind: "domain" | "network", create: (inputs: T) => void, remove: (props: T) => void,
+): pulumi.dynamic.ResourceProvider {
+    return {
+        async check(_olds, news) {
+            return { inputs: news };
+        },
+        async diff(_id, olds, news) {
+            return diffInputs(olds, news);
+        },
+        async create(inputs: T) {
+            create(inputs);
+            return { id: inputs.name, outs: inputs };
+        },
+        async update(_id, olds: T, news: T) {
+            if (olds.autostart !== news.autostart) {
+                setAutostart(news.uri, kind, news.name, news.autostart);
+            }
+            return { outs: news };
+        },
+        async delete(_id, props: T) {
+            remove(props);
+        },
+    };
+}
 
-export const vmProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        return { inputs: news };
-    },
-    async diff(_id, olds, news) {
-        return diffInputs(olds, news);
-    },
-    async create(inputs: VmInputs) {
-        createVm(inputs);
-        return { id: inputs.name, outs: inputs };
-    },
-    async update(_id, olds: VmInputs, news: VmInputs) {
-        if (olds.autostart !== news.autostart) {
-            setAutostart(news.uri, "domain", news.name, news.autostart);
-        }
-        return { outs: news };
-    },
-    async delete(_id, props: VmInputs) {
-        deleteVm(props);
-    },
-};
+export const networkProvider = virshProvider<NetworkInputs>("network", createNetwork, deleteNetwork);
+export const vmProvider = virshProvider<VmInputs>("domain", createVm, deleteVm);
