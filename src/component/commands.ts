@@ -4,12 +4,8 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderDirectorTeardown,
-} from "../core/director-script";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../core/host-commands";
 import type { ClusterPlan, RealServerPlan } from "../core/plan";
-import { renderRealServerSetup, renderRealServerTeardown } from "../core/realserver-script";
-import { remoteCommand } from "../core/shell";
 import type { PlatformHost } from "../platforms/host";
 
 /**
@@ -25,8 +21,7 @@ export function realServerSetup(
 ): command.remote.Command {
     return new command.remote.Command(`${name}-rs-${rs.name}-setup`, {
         connection: host.connection,
-        create: remoteCommand(renderRealServerSetup(plan, rs), host.sudo),
-        delete: remoteCommand(renderRealServerTeardown(plan, rs), host.sudo),
+        ...realServerSetupCommand(plan, rs, host.sudo),
         triggers: [plan.vip, plan.forwarding, rs.interface],
     }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
 }
@@ -36,8 +31,7 @@ export function directorSetup(
 ): command.remote.Command {
     return new command.remote.Command(`${name}-director-setup`, {
         connection: host.connection,
-        create: remoteCommand(renderDirectorSetup(plan), host.sudo),
-        delete: remoteCommand(renderDirectorTeardown(plan), host.sudo),
+        ...directorSetupCommand(plan, host.sudo),
         triggers: [plan.vip, host.interface],
     }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
 }
@@ -52,7 +46,6 @@ export function directorRules(
 ): command.remote.Command {
     return new command.remote.Command(`${name}-director-rules`, {
         connection: host.connection,
-        create: remoteCommand(renderDirectorRules(plan), host.sudo),
-        delete: remoteCommand(renderDirectorRulesRemoval(plan), host.sudo),
+        ...directorRulesCommand(plan, host.sudo),
     }, { parent, dependsOn: after });
 }

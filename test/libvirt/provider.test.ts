@@ -6,8 +6,8 @@
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
-import { renderNetworkXml, vmSpec } from "../../src/core/libvirt-xml";
 import { validateClusterArgs } from "../../src/core/validate";
+import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { validLibvirtArgs } from "../support/fixtures";
 
@@ -34,19 +34,11 @@ function requireLibvirtd(): void {
 
 function inputs(): { network: NetworkInputs; vm: VmInputs } {
     const args = validLibvirtArgs();
-    Object.assign(args.libvirt!, { subnet: "192.168.78.0/24", pool: POOL, domainType: "qemu", memoryMiB: 128, baseImage: BASE });
+    Object.assign(args.libvirt!, { subnet: "192.168.78.0/24", pool: POOL, domainType: "qemu", memoryMiB: 128, baseImage: BASE, diskGiB: 1 });
     args.vip = "192.168.78.100";
     const plan = validateClusterArgs(args, "lvsdr-test");
     const l = plan.libvirt!;
-    const spec = vmSpec(l, l.directorDomain, plan.director, "root", plan.sshPublicKey!);
-    return {
-        network: { uri: URI, name: l.createNetwork!.name, xml: renderNetworkXml(l.createNetwork!), autostart: true },
-        vm: {
-            uri: URI, pool: POOL, name: spec.domain, baseImage: BASE, diskBytes: 256 * 1024 ** 2,
-            diskVolume: spec.diskVolume, seedVolume: spec.seedVolume, domainXml: spec.domainXml,
-            userData: spec.userData, metaData: spec.metaData, networkConfig: spec.networkConfig, autostart: true,
-        },
-    };
+    return { network: networkInputs(l)!, vm: vmInputs(l, l.directorDomain, plan.director, plan.sshPublicKey!) };
 }
 
 describe("libvirt providers against a real libvirtd", function () {
@@ -83,7 +75,7 @@ describe("libvirt providers against a real libvirtd", function () {
         assert.equal(virsh("domstate", vm.name).trim(), "running");
         const disk = virsh("vol-dumpxml", "--pool", POOL, vm.diskVolume);
         assert.match(disk, /<backingStore>[\s\S]*lvsdr-test-base\.qcow2/);
-        assert.match(disk, /<capacity unit='bytes'>268435456<\/capacity>/);
+        assert.match(disk, /<capacity unit='bytes'>1073741824<\/capacity>/);
         const seed = virsh("vol-info", "--pool", POOL, vm.seedVolume, "--bytes");
         assert.ok(Number(/Capacity:\s+(\d+)/.exec(seed)![1]) > 0);
         const live = virsh("dumpxml", vm.name);

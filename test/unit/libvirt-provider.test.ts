@@ -9,26 +9,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { renderNetworkXml, vmSpec } from "../../src/core/libvirt-xml";
 import { validateClusterArgs } from "../../src/core/validate";
+import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { diffInputs, networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { installFakeVirsh, FakeVirsh } from "../support/fake-virsh";
 import { validLibvirtArgs } from "../support/fixtures";
 
-const URI = "qemu:///system";
-
 function inputs(): { network: NetworkInputs; vm: VmInputs } {
-    const plan = validateClusterArgs(validLibvirtArgs(), "t");
-    const l = plan.libvirt!;
-    const spec = vmSpec(l, l.directorDomain, plan.director, "root", plan.sshPublicKey!);
-    return {
-        network: { uri: URI, name: l.createNetwork!.name, xml: renderNetworkXml(l.createNetwork!), autostart: true },
-        vm: {
-            uri: URI, pool: "lvsdr", name: spec.domain, baseImage: "base.qcow2", diskBytes: 8 * 1024 ** 3,
-            diskVolume: spec.diskVolume, seedVolume: spec.seedVolume, domainXml: spec.domainXml,
-            userData: spec.userData, metaData: spec.metaData, networkConfig: spec.networkConfig, autostart: true,
-        },
-    };
+    const args = validLibvirtArgs();
+    Object.assign(args.libvirt!, { pool: "lvsdr", baseImage: "base.qcow2" });
+    const plan = validateClusterArgs(args, "t");
+    return { network: networkInputs(plan.libvirt!)!, vm: vmInputs(plan.libvirt!, plan.libvirt!.directorDomain, plan.director, plan.sshPublicKey!) };
 }
 
 describe("libvirt providers (stand-in virsh)", () => {

@@ -3,13 +3,11 @@
  * reachable over SSH once cloud-init has given it its user, key and static address.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { renderNetworkXml, vmSpec } from "../../core/libvirt-xml";
 import type { ClusterPlan, HostPlan } from "../../core/plan";
 import type { PlatformHost, PlatformHosts } from "../host";
 import { waitForSsh } from "../wait-ssh";
+import { networkInputs, vmInputs } from "./inputs";
 import { LibvirtNetwork, LibvirtVm } from "./resources";
-
-const GIB = 1024 ** 3;
 
 export function libvirtHosts(
     name: string, plan: ClusterPlan, privateKey: pulumi.Input<string>, parent: pulumi.Resource,
@@ -18,17 +16,12 @@ export function libvirtHosts(
     if (!l || !plan.sshPublicKey) {
         throw new Error("libvirtHosts called without a validated libvirt plan");
     }
-    const network = l.createNetwork && new LibvirtNetwork(`${name}-network`, {
-        uri: l.uri, name: l.createNetwork.name, xml: renderNetworkXml(l.createNetwork), autostart: true,
-    }, { parent });
+    const netInputs = networkInputs(l);
+    const network = netInputs && new LibvirtNetwork(`${name}-network`, netInputs, { parent });
 
     const vm = (resourceName: string, domain: string, host: HostPlan): PlatformHost => {
-        const spec = vmSpec(l, domain, host, host.ssh.user, plan.sshPublicKey!);
-        const machine = new LibvirtVm(`${resourceName}-vm`, {
-            uri: l.uri, pool: l.pool, name: domain, baseImage: l.baseImage, diskBytes: l.diskGiB * GIB,
-            diskVolume: spec.diskVolume, seedVolume: spec.seedVolume, domainXml: spec.domainXml,
-            userData: spec.userData, metaData: spec.metaData, networkConfig: spec.networkConfig, autostart: true,
-        }, { parent, dependsOn: network ? [network] : [] });
+        const machine = new LibvirtVm(`${resourceName}-vm`, vmInputs(l, domain, host, plan.sshPublicKey!),
+            { parent, dependsOn: network ? [network] : [] });
         const connection = {
             host: host.address, port: host.ssh.port, user: host.ssh.user, privateKey: pulumi.secret(privateKey),
         };
