@@ -1,0 +1,232 @@
+/**
+ * `npm run test:lab`: a real LVS cluster of Debian VMs (director + real servers a, b, c) under
+ * software emulation, configured with exactly the commands the component runs, then checked from
+ * the client side (the lab namespace) and on the hosts. Each check can fail: check 9 makes one fail
+ * on purpose. The tests run in order and share one set of VMs.
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { directorRulesCommand, realServerSetupCommand } from "../../src/core/host-commands";
+import type { ClusterPlan } from "../../src/core/plan";
+import { realServerSysctls } from "../../src/core/realserver-script";
+import { inNetns, inNetnsAsync, Lab, POOL, URI, VIP } from "./support/lab";
+
+const BIG = 20 * 1024 * 1024;
+
+/** IPVS counters of the service, exact numbers. */
+function stats(lab: Lab): { conns: number; inPkts: number; outPkts: number } {
+    const out = lab.mustSsh("director", `ipvsadm -Ln --stats --exact -t ${VIP}:80`);
+    const line = out.split("\n").find((l) => l.startsWith("TCP"));
+    assert.ok(line, `no service line in:\n${out}`);
+    const [, , conns, inPkts, outPkts] = line.trim().split(/\s+/).map((x, i) => (i >= 2 ? Number(x) : 0));
+    return { conns, inPkts, outPkts };
+}
+
+function txBytes(lab: Lab, host: string): number {
+    return Number(lab.mustSsh(host, "cat /sys/class/net/eth0/statistics/tx_bytes").trim());
+}
+
+/** The MAC addresses that answer an ARP request for `ip` on the lab bridge. */
+function arpAnswers(lab: Lab, ip: string): string[] {
+    const r = inNetns(`arping -b -c 3 -w 8 -I ${lab.bridge} ${ip}`, 30000);
+    const macs = [...r.stdout.matchAll(/reply from \S+ \[([0-9A-Fa-f:]+)\]/g)].map((m) => m[1].toLowerCase());
+    return [...new Set(macs)].sort();
+}
+
+/** Check 3: only the director answers ARP for the VIP, and the client caches its MAC. */
+function checkArp(lab: Lab, realServers: string[]): void {
+    inNetns(`ip neigh flush dev ${lab.bridge}; curl -s -m 10 -o /dev/null http://${VIP}/`);
+    const neigh = inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout;
+    assert.match(neigh, new RegExp(`lladdr ${lab.mac("director")}`), `client's neighbour entry for the VIP: ${neigh}`);
+    assert.deepEqual(arpAnswers(lab, VIP), [lab.mac("director")], "answers to ARP for the VIP");
+    for (const rs of realServers) {
+        assert.deepEqual(arpAnswers(lab, lab.address(rs)), [lab.mac(rs)], `answers to ARP for ${rs}'s own address`);
+    }
+}
+
+/** Check 4: captured on the bridge, every reply comes from a real server's MAC with the VIP as source. */
+async function checkReplySource(lab: Lab, realServers: string[]): Promise<void> {
+    const capture = inNetnsAsync(`timeout 25 tcpdump -U -l -nn -e -i ${lab.bridge} -c 400 'tcp and src port 80' 2>/dev/null`);
+    await new Promise((ok) => setTimeout(ok, 2000));
+    lab.requests(6);
+    const lines = (await capture).stdout.split("\n").filter((l) => l.includes(" > "));
+    assert.ok(lines.length >= 6, `too few reply packets captured: ${lines.length}`);
+    const rsMacs = realServers.map((r) => lab.mac(r));
+    for (const line of lines) {
+        const m = /^(?:\S+ )?([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype IPv4 \(0x0800\), length \d+: (\d+\.\d+\.\d+\.\d+)\.80 >/.exec(line);
+        assert.ok(m, `unparsed capture line: ${line}`);
+        assert.equal(m[2], VIP, `a reply with source ${m[2]}: ${line}`);
+        assert.ok(rsMacs.includes(m[1]), `a reply from ${m[1]}, not a real server (director is ${lab.mac("director")})`);
+    }
+}
+
+/** Check 1 (rr): every real server serves and consecutive requests alternate exactly. */
+function checkRoundRobin(lab: Lab, realServers: string[]): void {
+    const hosts = lab.requests(realServers.length * 4);
+    assert.ok(!hosts.includes("FAILED"), `failed requests: ${hosts.join(", ")}`);
+    const expected = realServers.map((r) => `${"lvsdr-lab-rs-"}${r}`).sort();
+    assert.deepEqual([...new Set(hosts)].sort(), expected, "servers that answered");
+    const cycle = hosts.slice(0, realServers.length);
+    hosts.forEach((h, i) => assert.equal(h, cycle[i % cycle.length], `request ${i} broke the rotation: ${hosts.join(" ")}`));
+}
+
+/** Check 2: the director sends nothing back (OutPkts 0) and its NIC transmits < 5% of the bytes served. */
+function checkBypass(lab: Lab): void {
+    const txBefore = txBytes(lab, "director");
+    const r = inNetns(`for i in 1 2 3; do curl -s -m 120 -o /dev/null -w '%{size_download}\\n' http://${VIP}/big.bin; done`, 400000);
+    const served = r.stdout.split("\n").filter(Boolean).map(Number).reduce((a, b) => a + b, 0);
+    const txGrowth = txBytes(lab, "director") - txBefore;
+    assert.equal(served, 3 * BIG, `bytes served through the VIP: ${r.stdout} ${r.stderr}`);
+    assert.ok(txGrowth < 0.05 * served, `director transmitted ${txGrowth} bytes for ${served} served (>= 5%)`);
+    const s = stats(lab);
+    assert.ok(s.inPkts > 0, "the director forwarded nothing");
+    assert.equal(s.outPkts, 0, "the director saw reply packets");
+}
+
+/** Kernel and file state a re-apply must leave byte-identical. */
+function hostState(lab: Lab, host: string): string {
+    return lab.mustSsh(host, [
+        "ipvsadm -Sn 2>/dev/null || true",
+        "ip -o addr show | sed 's/valid_lft.*//'",
+        "sysctl -a 2>/dev/null | grep -E '^net\\.ipv4\\.conf\\.(all|eth0|lo|tunl0)\\.(arp_ignore|arp_announce|rp_filter) ' || true",
+        "find /etc/lvs-dr /var/lib/lvs-dr /etc/sysctl.d /etc/systemd/system -name '*lvs-dr*' -exec md5sum {} + 2>/dev/null | sort || true",
+    ].join("; "));
+}
+
+function sysctlValues(lab: Lab, host: string, forwarding: "dr" | "tun"): string {
+    return lab.mustSsh(host, realServerSysctls(forwarding, "eth0")
+        .map((s) => `printf '%s=' ${s.path}; cat /proc/sys/${s.path} 2>/dev/null || echo absent`).join("; "));
+}
+
+async function reboot(lab: Lab, host: string): Promise<void> {
+    const bootId = lab.mustSsh(host, "cat /proc/sys/kernel/random/boot_id").trim();
+    lab.ssh(host, "systemctl reboot", 30000);
+    await new Promise((ok) => setTimeout(ok, 10000));
+    await lab.waitForSsh(host);
+    assert.notEqual(lab.mustSsh(host, "cat /proc/sys/kernel/random/boot_id").trim(), bootId, `${host} did not reboot`);
+}
+
+describe("VM lab: LVS-DR on real kernels", function () {
+    this.timeout(20 * 60 * 1000);
+    let lab: Lab;
+    let two: ClusterPlan;
+    let three: ClusterPlan;
+    const baseline = new Map<string, string>();
+
+    before(async () => {
+        lab = new Lab();
+        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }] });
+        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }] });
+        await lab.boot();
+        for (const rs of ["a", "b", "c"]) {
+            baseline.set(rs, sysctlValues(lab, rs, "dr"));
+        }
+    });
+
+    after(() => {
+        lab?.destroyAll(true);
+        lab?.cleanupKey();
+    });
+
+    it("1. rr: every real server serves and requests alternate exactly", () => {
+        lab.apply(two);
+        checkRoundRobin(lab, ["a", "b"]);
+    });
+
+    it("1. wrr 1:3 over 200 requests gives that ratio within ±10% (rules updated in place)", () => {
+        const wrr = lab.plan({ realServers: [{ name: "a", weight: 1 }, { name: "b", weight: 3 }], scheduler: "wrr" });
+        lab.mustSsh("director", directorRulesCommand(wrr, false).create);
+        const hosts = lab.requests(200);
+        const b = hosts.filter((h) => h === "lvsdr-lab-rs-b").length;
+        const a = hosts.filter((h) => h === "lvsdr-lab-rs-a").length;
+        assert.equal(a + b, 200, `failed requests: ${200 - a - b}`);
+        assert.ok(Math.abs(b / 200 - 0.75) <= 0.1 * 0.75, `b served ${b}/200, expected 150 ± 15`);
+        lab.mustSsh("director", directorRulesCommand(two, false).create);
+    });
+
+    it("2. replies bypass the director: OutPkts 0, director NIC transmits < 5% of the bytes served", () => {
+        checkBypass(lab);
+    });
+
+    it("3. ARP: only the director answers for the VIP; real servers answer only for themselves", () => {
+        checkArp(lab, ["a", "b"]);
+    });
+
+    it("4. replies leave real servers with the VIP as source", async () => {
+        await checkReplySource(lab, ["a", "b"]);
+    });
+
+    it("scaling: a third real server joins with its setup and a rules update", () => {
+        lab.mustSsh("c", realServerSetupCommand(three, lab.realServer(three, "c"), false).create);
+        lab.mustSsh("director", directorRulesCommand(three, false).create);
+        checkRoundRobin(lab, ["a", "b", "c"]);
+    });
+
+    it("9. negative control: a real server without the ARP sysctls makes check 3 fail", () => {
+        // Take c out properly, then bind the VIP on its loopback as a naive setup would.
+        lab.mustSsh("director", directorRulesCommand(two, false).create);
+        lab.mustSsh("c", realServerSetupCommand(three, lab.realServer(three, "c"), false).delete);
+        lab.mustSsh("c", `ip addr add ${VIP}/32 dev lo label lo:0`);
+        try {
+            assert.throws(() => checkArp(lab, ["a", "b"]), /answers to ARP for the VIP|neighbour entry for the VIP/);
+            assert.ok(arpAnswers(lab, VIP).includes(lab.mac("c")), "c should answer ARP for the VIP");
+        } finally {
+            lab.mustSsh("c", `ip addr del ${VIP}/32 dev lo`);
+        }
+        checkArp(lab, ["a", "b"]);
+    });
+
+    it("5. re-applying every script changes nothing, and a download through the VIP survives it", async () => {
+        const before = ["director", "a", "b"].map((h) => hostState(lab, h));
+        const download = inNetnsAsync(`curl -s -m 240 --limit-rate 1M -o /dev/null -w '%{size_download}' http://${VIP}/big.bin`);
+        await new Promise((ok) => setTimeout(ok, 2000));
+        lab.apply(two);
+        const after = ["director", "a", "b"].map((h) => hostState(lab, h));
+        assert.deepEqual(after, before);
+        const r = await download;
+        assert.equal(r.status, 0, `download failed: ${r.stderr}`);
+        assert.equal(Number(r.stdout), BIG);
+    });
+
+    it("6. after rebooting the director and a real server, LVS-DR works with no re-apply", async () => {
+        await Promise.all([reboot(lab, "director"), reboot(lab, "a")]);
+        // The web server starts after the network; give it a moment to listen.
+        await new Promise((ok) => setTimeout(ok, 5000));
+        checkRoundRobin(lab, ["a", "b"]);
+        checkArp(lab, ["a", "b"]);
+        assert.equal(stats(lab).outPkts, 0);
+    });
+
+    it("7. teardown leaves no virtual service, no VIP, and the sysctls as they were", () => {
+        lab.teardown(two);
+        assert.doesNotMatch(lab.mustSsh("director", "ipvsadm -Sn"), new RegExp(VIP.replace(/\./g, "\\.")));
+        assert.doesNotMatch(lab.mustSsh("director", "ip -o addr show dev eth0"), new RegExp(`${VIP}/32`));
+        for (const rs of ["a", "b"]) {
+            assert.doesNotMatch(lab.mustSsh(rs, "ip -o addr show"), new RegExp(`${VIP}/32`), `${rs} still holds the VIP`);
+            assert.equal(sysctlValues(lab, rs, "dr"), baseline.get(rs), `${rs}'s sysctls`);
+            assert.equal(lab.mustSsh(rs, "ls /etc/lvs-dr /var/lib/lvs-dr 2>/dev/null | wc -l").trim(), "0");
+        }
+    });
+
+    it("8. forwarding tun: rr serves from every real server, replies bypass the director with the VIP as source", async () => {
+        const tun = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], forwarding: "tun" });
+        lab.apply(tun);
+        try {
+            checkRoundRobin(lab, ["a", "b"]);
+            checkBypass(lab);
+            await checkReplySource(lab, ["a", "b"]);
+        } finally {
+            lab.teardown(tun);
+        }
+    });
+
+    it("10. the libvirt provider's delete leaves no domain, volume or network", () => {
+        lab.destroyAll();
+        const domains = spawnSync("virsh", ["-c", URI, "list", "--all", "--name"], { encoding: "utf8" }).stdout;
+        assert.doesNotMatch(domains, /lvsdr-lab-/);
+        const volumes = spawnSync("virsh", ["-c", URI, "vol-list", "--pool", POOL], { encoding: "utf8" }).stdout;
+        assert.doesNotMatch(volumes, /lvsdr-lab-/);
+        const networks = spawnSync("virsh", ["-c", URI, "net-list", "--all", "--name"], { encoding: "utf8" }).stdout;
+        assert.doesNotMatch(networks, /lvsdr-lab-net/);
+    });
+});

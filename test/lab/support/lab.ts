@@ -1,0 +1,239 @@
+/**
+ * The VM lab: real Debian VMs under QEMU software emulation on libvirt, inside the network
+ * namespace that lab/libvirtd.sh made. VMs are created and deleted by the libvirt platform's own
+ * providers with the inputs the platform computes; hosts are configured with the exact command
+ * texts the component's remote commands run. The namespace is the client: all traffic stays in it.
+ */
+import { execFileSync, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { LvsDrClusterArgs } from "../../../src/args";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/host-commands";
+import { macAddress } from "../../../src/core/names";
+import type { ClusterPlan, RealServerPlan } from "../../../src/core/plan";
+import { validateClusterArgs } from "../../../src/core/validate";
+import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
+import { createNetwork, createVm, deleteNetwork, deleteVm, NetworkInputs, VmInputs } from "../../../src/platforms/libvirt/provider";
+
+export const NETNS = process.env.LVSDR_NETNS ?? "lvsdr-lab";
+export const POOL = process.env.LVSDR_POOL ?? "lvsdr";
+export const URI = "qemu:///system";
+export const CLUSTER = "lvsdr-lab";
+export const VIP = "192.168.77.100";
+const REPO = path.resolve(__dirname, "../../../..");
+
+export interface Image {
+    dir: string;
+    disk: string;
+    kernel: string;
+    initrd: string;
+}
+
+/** Fails, naming what is missing, unless libvirtd, the pool, the image and the client tools are there. */
+export function requireLab(): Image {
+    const missing: string[] = [];
+    if (process.getuid?.() !== 0) {
+        missing.push("root");
+    }
+    for (const [tool, pkg] of [["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"], ["curl", "curl"],
+        ["arping", "iputils-arping"], ["tcpdump", "tcpdump"], ["virsh", "libvirt-clients"]]) {
+        if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
+            missing.push(`${tool} (apt-get install ${pkg})`);
+        }
+    }
+    if (spawnSync("virsh", ["-c", URI, "pool-info", POOL]).status !== 0) {
+        missing.push(`libvirtd with pool ${POOL} (run: bash lab/libvirtd.sh up)`);
+    }
+    const r = spawnSync("bash", [path.join(REPO, "lab/image.sh"), "path"], { encoding: "utf8" });
+    const dir = r.stdout.trim().split("\n").pop() ?? "";
+    if (r.status !== 0 || !fs.existsSync(path.join(dir, "disk.qcow2"))) {
+        missing.push("the lab VM image (run: bash lab/image.sh build)");
+    }
+    if (missing.length > 0) {
+        throw new Error(`the VM lab cannot run; missing: ${missing.join("; ")}`);
+    }
+    return { dir, disk: path.join(dir, "disk.qcow2"), kernel: path.join(dir, "vmlinuz"), initrd: path.join(dir, "initrd.img") };
+}
+
+export interface Sh {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs a command inside the lab namespace (the client side of the lab network). */
+export function inNetns(command: string, timeoutMs = 120000): Sh {
+    const r = spawnSync("ip", ["netns", "exec", NETNS, "sh", "-c", command], { encoding: "utf8", timeout: timeoutMs });
+    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? String(r.error ?? "") };
+}
+
+/** Starts a command inside the namespace in the background; resolves with its result. */
+export function inNetnsAsync(command: string): Promise<Sh> {
+    return new Promise((resolve) => {
+        const child = spawn("ip", ["netns", "exec", NETNS, "sh", "-c", command]);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+}
+
+export class Lab {
+    readonly image: Image;
+    readonly keyDir: string;
+    readonly key: string;
+    /** All VMs the lab boots: the director and three real servers a, b, c. */
+    readonly full: ClusterPlan;
+    private network?: NetworkInputs;
+    private vms: VmInputs[] = [];
+
+    constructor() {
+        this.image = requireLab();
+        this.keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-lab-key-"));
+        this.key = path.join(this.keyDir, "id_ed25519");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "lvsdr-lab", "-f", this.key]);
+        this.full = this.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }] });
+    }
+
+    /** A validated plan on the lab's libvirt (same addresses for the same server names). */
+    plan(overrides: { realServers: { name: string; weight?: number }[]; forwarding?: string; scheduler?: string }): ClusterPlan {
+        const args: LvsDrClusterArgs = {
+            vip: VIP,
+            services: [{ port: 80, scheduler: overrides.scheduler ?? "rr" }],
+            forwarding: overrides.forwarding,
+            ssh: {
+                user: "root",
+                privateKey: fs.readFileSync(this.key, "utf8"),
+                publicKey: fs.readFileSync(`${this.key}.pub`, "utf8").trim(),
+            },
+            libvirt: {
+                subnet: "192.168.77.0/24", pool: POOL, domainType: "qemu", memoryMiB: 384, diskGiB: 4,
+                baseImage: this.image.disk, kernel: this.image.kernel, initrd: this.image.initrd,
+                cmdline: "root=/dev/vda console=ttyS0 net.ifnames=0 rw",
+                realServers: overrides.realServers,
+            },
+        };
+        return validateClusterArgs(args, CLUSTER);
+    }
+
+    get bridge(): string {
+        return this.full.libvirt!.createNetwork!.bridge;
+    }
+
+    mac(host: "director" | string): string {
+        return macAddress(host === "director" ? this.full.libvirt!.directorDomain : `${CLUSTER}-rs-${host}`);
+    }
+
+    address(host: "director" | string): string {
+        return host === "director" ? this.full.director.address : this.full.realServers.find((r) => r.name === host)!.address;
+    }
+
+    /** Creates the network and every VM with the platform's providers, then waits until all answer SSH. */
+    async boot(): Promise<void> {
+        const l = this.full.libvirt!;
+        // Leftovers of an interrupted run would make create fail for the wrong reason.
+        this.destroyAll(true);
+        this.network = networkInputs(l)!;
+        createNetwork(this.network);
+        this.vms = [
+            vmInputs(l, l.directorDomain, this.full.director, this.full.sshPublicKey!),
+            ...this.full.realServers.map((rs, i) => vmInputs(l, l.realServerDomains[i], rs, this.full.sshPublicKey!)),
+        ];
+        for (const vm of this.vms) {
+            createVm(vm);
+        }
+        await Promise.all(["director", ...this.full.realServers.map((r) => r.name)].map((h) => this.waitForSsh(h)));
+    }
+
+    /** What the platform's wait-for-SSH step does: SSH answers, then cloud-init is done. */
+    async waitForSsh(host: string, timeoutMs = 600000): Promise<void> {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            const r = await inNetnsAsync(this.sshCommand(host, "cloud-init status --wait >/dev/null 2>&1; hostname", 5));
+            if (r.status === 0) {
+                return;
+            }
+            await new Promise((ok) => setTimeout(ok, 3000));
+        }
+        throw new Error(`${host} (${this.address(host)}) did not answer SSH within ${timeoutMs / 1000} s`);
+    }
+
+    private sshCommand(host: string, command: string, connectTimeout = 10): string {
+        const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+        return ["ssh", "-i", q(this.key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", `ConnectTimeout=${connectTimeout}`,
+            `root@${this.address(host)}`, q(command)].join(" ");
+    }
+
+    /** Runs a command on a VM over SSH, as the command provider does (one exec of the text). */
+    ssh(host: string, command: string, timeoutMs = 300000): Sh {
+        return inNetns(this.sshCommand(host, command), timeoutMs);
+    }
+
+    mustSsh(host: string, command: string, timeoutMs = 300000): string {
+        const r = this.ssh(host, command, timeoutMs);
+        if (r.status !== 0) {
+            throw new Error(`on ${host}: exit ${r.status}\n--- command\n${command.slice(0, 300)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+        }
+        return r.stdout;
+    }
+
+    /** Every real server's setup, then the director's setup and rules: the component's order. */
+    apply(plan: ClusterPlan): void {
+        for (const rs of plan.realServers) {
+            this.mustSsh(rs.name, realServerSetupCommand(plan, rs, false).create);
+        }
+        this.mustSsh("director", directorSetupCommand(plan, false).create);
+        this.mustSsh("director", directorRulesCommand(plan, false).create);
+    }
+
+    /** The component's delete order: rules, then the setups. */
+    teardown(plan: ClusterPlan): void {
+        this.mustSsh("director", directorRulesCommand(plan, false).delete);
+        this.mustSsh("director", directorSetupCommand(plan, false).delete);
+        for (const rs of plan.realServers) {
+            this.mustSsh(rs.name, realServerSetupCommand(plan, rs, false).delete);
+        }
+    }
+
+    realServer(plan: ClusterPlan, name: string): RealServerPlan {
+        return plan.realServers.find((r) => r.name === name)!;
+    }
+
+    /** `n` HTTP requests to the VIP from the namespace, each on a new connection; the answering hostnames. */
+    requests(n: number): string[] {
+        const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -s -m 10 -H 'Connection: close' http://${VIP}/ || echo FAILED; i=$((i+1)); done`, 600000);
+        return r.stdout.split("\n").filter(Boolean);
+    }
+
+    /** Deletes every VM and the network with the providers. `quiet` ignores what does not exist. */
+    destroyAll(quiet = false): void {
+        const l = this.full.libvirt!;
+        const vms = this.vms.length > 0 ? this.vms : [
+            vmInputs(l, l.directorDomain, this.full.director, this.full.sshPublicKey!),
+            ...this.full.realServers.map((rs, i) => vmInputs(l, l.realServerDomains[i], rs, this.full.sshPublicKey!)),
+        ];
+        const errors: string[] = [];
+        for (const vm of vms) {
+            try {
+                deleteVm(vm);
+            } catch (e) {
+                errors.push(String(e));
+            }
+        }
+        try {
+            deleteNetwork(this.network ?? networkInputs(l)!);
+        } catch (e) {
+            errors.push(String(e));
+        }
+        if (errors.length > 0 && !quiet) {
+            throw new Error(errors.join("\n"));
+        }
+    }
+
+    cleanupKey(): void {
+        fs.rmSync(this.keyDir, { recursive: true, force: true });
+    }
+}
