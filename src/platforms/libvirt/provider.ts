@@ -8,6 +8,7 @@
  * one argument, XML through a private temporary file.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { VmSpec } from "../../core/libvirt-xml";
 
 export interface NetworkInputs {
     uri: string;
@@ -16,19 +17,14 @@ export interface NetworkInputs {
     autostart: boolean;
 }
 
-export interface VmInputs {
+/** A VM's spec (rendered in the core) plus where and how big to make it. */
+export interface VmInputs extends Omit<VmSpec, "domain" | "mac"> {
     uri: string;
     pool: string;
     name: string;
     /** Absolute path, or a volume name in `pool`. */
     baseImage: string;
     diskBytes: number;
-    diskVolume: string;
-    seedVolume: string;
-    domainXml: string;
-    userData: string;
-    metaData: string;
-    networkConfig: string;
     autostart: boolean;
 }
 
