@@ -28,7 +28,7 @@ function requireLibvirtd(): void {
     const r = spawnSync("virsh", ["-c", URI, "pool-info", POOL], { encoding: "utf8" });
     if (r.error || r.status !== 0) {
         throw new Error(`libvirtd with the storage pool "${POOL}" is not available (${r.error?.message ?? r.stderr.trim()}): ` +
-            "run `bash lab/libvirtd.sh up` as root first (it installs libvirt and starts it in a network namespace)");
+            "run `bash lab/lab.sh up` as root first (it installs libvirt and starts it in a network namespace)");
     }
 }
 

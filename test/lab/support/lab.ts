@@ -43,12 +43,12 @@ export function requireLab(): Image {
         }
     }
     if (spawnSync("virsh", ["-c", URI, "pool-info", POOL]).status !== 0) {
-        missing.push(`libvirtd with pool ${POOL} (run: bash lab/libvirtd.sh up)`);
+        missing.push(`libvirtd with pool ${POOL} (run: bash lab/lab.sh up)`);
     }
     const r = spawnSync("bash", [path.join(REPO, "lab/image.sh"), "path"], { encoding: "utf8" });
     const dir = r.stdout.trim().split("\n").pop() ?? "";
     if (r.status !== 0 || !fs.existsSync(path.join(dir, "disk.qcow2"))) {
-        missing.push("the lab VM image (run: bash lab/image.sh build)");
+        missing.push("the lab VM image (run: bash lab/lab.sh up)");
     }
     if (missing.length > 0) {
         throw new Error(`the VM lab cannot run; missing: ${missing.join("; ")}`);
