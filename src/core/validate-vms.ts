@@ -215,7 +215,7 @@ export function validateAws(
     };
 }
 
-/** True when a VIP sits on an address a platform reserves; used for the VIP's own message. */
+/** Whose reserved address the VIP sits on, if any (for the VIP's own message). */
 export function reservedClash(vip: string, reserved: { address: string; what: string }[]): string | undefined {
     return parseIpv4(vip) === undefined ? undefined : reserved.find((r) => r.address === vip)?.what;
 }
