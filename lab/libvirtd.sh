@@ -272,6 +272,16 @@ wait_libvirt() {
   log "libvirtd answers on $URI"
 }
 
+# wait_exit PID TENTHS: true once PID has exited, false if it is still alive after TENTHS/10 s.
+wait_exit() {
+  local _
+  for _ in $(seq 1 "$2"); do
+    proc_alive "$1" || return 0
+    sleep 0.1
+  done
+  ! proc_alive "$1"
+}
+
 # Stop a daemon this script started (recorded PID + start time), wait for it to exit.
 stop_daemon() { # name
   local name="$1" file="$STATE_DIR/$1.pid" pid start
@@ -280,19 +290,11 @@ stop_daemon() { # name
   if [ -n "${pid:-}" ] && [ "$(proc_comm "$pid")" = "$name" ] && [ "$(proc_starttime "$pid")" = "${start:-}" ]; then
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      proc_alive "$pid" || break
-      sleep 0.1
-    done
-    if proc_alive "$pid"; then
+    if ! wait_exit "$pid" 100; then
       warn "$name (pid $pid) still running after 10s; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do
-        proc_alive "$pid" || break
-        sleep 0.1
-      done
+      wait_exit "$pid" 50 || die "$name (pid $pid) did not exit"
     fi
-    proc_alive "$pid" && die "$name (pid $pid) did not exit"
     log "$name stopped"
   else
     log "$name (recorded pid ${pid:-?}) is no longer running"
