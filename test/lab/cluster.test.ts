@@ -62,12 +62,17 @@ async function checkReplySource(lab: Lab, realServers: string[]): Promise<void> 
 
 /** Check 1 (rr): every real server serves and consecutive requests alternate exactly. */
 function checkRoundRobin(lab: Lab, realServers: string[]): void {
-    const hosts = lab.requests(realServers.length * 4);
+    const n = realServers.length * 4;
+    const connsBefore = stats(lab).conns;
+    const hosts = lab.requests(n);
     assert.ok(!hosts.includes("FAILED"), `failed requests: ${hosts.join(", ")}`);
     const expected = realServers.map((r) => `${"lvsdr-lab-rs-"}${r}`).sort();
     assert.deepEqual([...new Set(hosts)].sort(), expected, "servers that answered");
     const cycle = hosts.slice(0, realServers.length);
-    hosts.forEach((h, i) => assert.equal(h, cycle[i % cycle.length], `request ${i} broke the rotation: ${hosts.join(" ")}`));
+    // On failure, say whether every request was scheduled by the director and where the client sends the VIP.
+    const why = (): string => `${hosts.join(" ")}; director scheduled ${stats(lab).conns - connsBefore} of ${n} connections; ` +
+        `client neighbour entry: ${inNetns(`ip neigh show ${VIP}`).stdout.trim()}`;
+    hosts.forEach((h, i) => { if (h !== cycle[i % cycle.length]) assert.fail(`request ${i} broke the rotation: ${why()}`); });
 }
 
 /** Check 2: the director sends nothing back (OutPkts 0) and its NIC transmits < 5% of the bytes served. */

@@ -4,6 +4,7 @@
  * providers with the inputs the platform computes; hosts are configured with the exact command
  * texts the component's remote commands run. The namespace is the client: all traffic stays in it.
  */
+import { strict as assert } from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -88,6 +89,7 @@ export class Lab {
     readonly full: ClusterPlan;
     private network?: NetworkInputs;
     private vms: VmInputs[] = [];
+    private nextClientPort = 20000;
 
     constructor() {
         this.image = requireLab();
@@ -202,9 +204,17 @@ export class Lab {
         return plan.realServers.find((r) => r.name === name)!;
     }
 
-    /** `n` HTTP requests to the VIP from the namespace, each on a new connection; the answering hostnames. */
+    /**
+     * `n` HTTP requests to the VIP from the namespace, each on a new connection; the answering
+     * hostnames. Each request uses a client port never used before in this run (below the
+     * ephemeral range): IPVS sends a packet whose 4-tuple matches a connection it still tracks to
+     * that connection's server without scheduling, which would make an exact rr check flaky.
+     */
     requests(n: number): string[] {
-        const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -s -m 10 -H 'Connection: close' http://${VIP}/ || echo FAILED; i=$((i+1)); done`, 600000);
+        const first = this.nextClientPort;
+        this.nextClientPort += n;
+        assert.ok(this.nextClientPort < 32768, "the lab ran out of unused client ports");
+        const r = inNetns(`p=${first}; while [ $p -lt ${first + n} ]; do curl -s -m 10 --local-port $p -H 'Connection: close' http://${VIP}/ || echo FAILED; p=$((p+1)); done`, 600000);
         return r.stdout.split("\n").filter(Boolean);
     }
 
