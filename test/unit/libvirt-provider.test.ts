@@ -124,20 +124,37 @@ describe("libvirt providers: serialization (what the engine stores and runs)", f
     this.timeout(30000);
 
     for (const [kind, provider] of [["network", networkProvider], ["vm", vmProvider]] as const) {
-        it(`${kind} provider serializes and works in a fresh process`, async () => {
+        it(`${kind} provider serializes and runs diff, create, update and delete in a fresh process`, async () => {
             const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
             assert.doesNotMatch(serialized.text, /lvs-dr-test-key-do-not-leak/);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-serialized-"));
+            const virsh = installFakeVirsh();
             try {
+                virsh.addVolume("lvsdr", "base.qcow2");
                 fs.writeFileSync(path.join(dir, "provider.js"), serialized.text);
-                const { vm } = inputs();
+                const given = kind === "vm" ? inputs().vm : inputs().network;
                 const program = `const p = require(${JSON.stringify(path.join(dir, "provider.js"))}).${serialized.exportName}();
-p.diff("x", ${JSON.stringify(vm)}, ${JSON.stringify({ ...vm, memory: 1 })}).then((d) => console.log(JSON.stringify(d)));`;
+const given = ${JSON.stringify(given)};
+(async () => {
+    const diff = await p.diff("x", given, { ...given, uri: "qemu+ssh://h/system" });
+    const { id } = await p.create(given);
+    await p.update(id, given, { ...given, autostart: false });
+    await p.delete(id, given);
+    console.log(JSON.stringify({ diff, id }));
+})().catch((e) => { console.error(e); process.exit(1); });`;
                 // No access to this repository's modules: the serialized text must stand alone.
-                const r = spawnSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH } });
+                const r = spawnSync(process.execPath, ["-e", program], { cwd: dir, encoding: "utf8", env: {
+                    PATH: process.env.PATH, LVSDR_FAKE_VIRSH_STATE: process.env.LVSDR_FAKE_VIRSH_STATE, LVSDR_FAKE_VIRSH_LOG: process.env.LVSDR_FAKE_VIRSH_LOG,
+                } });
                 assert.equal(r.status, 0, r.stderr);
-                assert.deepEqual(JSON.parse(r.stdout), { changes: true, replaces: ["memory"], deleteBeforeReplace: true });
+                assert.deepEqual(JSON.parse(r.stdout), { diff: { changes: true, replaces: ["uri"], deleteBeforeReplace: true }, id: given.name });
+                const calls = virsh.calls();
+                assert.ok(calls.includes(kind === "vm" ? `start ${given.name}` : `net-start ${given.name}`), calls.join("\n"));
+                assert.ok(calls.includes(kind === "vm" ? `autostart ${given.name}` : `net-autostart ${given.name}`), calls.join("\n"));
+                const left = virsh.state();
+                assert.deepEqual([Object.keys(left.domains), Object.keys(left.networks), Object.keys(left.volumes)], [[], [], ["lvsdr/base.qcow2"]]);
             } finally {
+                virsh.restore();
                 fs.rmSync(dir, { recursive: true, force: true });
             }
         });

@@ -207,9 +207,11 @@ export function setAutostart(uri: string, kind: "domain" | "network", name: stri
 /**
  * A provider for one kind of libvirt object: create and delete as given, every change but
  * `autostart` a replacement (see {@link diffInputs}), `autostart` toggled in place.
+ * The functions it closes over must not share a name with a method: the engine's closure
+ * serializer then leaves them out ("create is not defined" at `pulumi up`).
  */
 function virshProvider<T extends { uri: string; name: string; autostart: boolean }>(
-    kind: "domain" | "network", create: (inputs: T) => void, remove: (props: T) => void,
+    kind: "domain" | "network", make: (inputs: T) => void, unmake: (props: T) => void,
 ): pulumi.dynamic.ResourceProvider {
     return {
         async check(_olds, news) {
@@ -219,7 +221,7 @@ function virshProvider<T extends { uri: string; name: string; autostart: boolean
             return diffInputs(olds, news);
         },
         async create(inputs: T) {
-            create(inputs);
+            make(inputs);
             return { id: inputs.name, outs: inputs };
         },
         async update(_id, olds: T, news: T) {
@@ -229,7 +231,7 @@ function virshProvider<T extends { uri: string; name: string; autostart: boolean
             return { outs: news };
         },
         async delete(_id, props: T) {
-            remove(props);
+            unmake(props);
         },
     };
 }
