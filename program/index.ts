@@ -1,49 +1,90 @@
 /**
- * The root project's program: an LVS-DR cluster whose platform and settings come from stack
- * config. Exactly one of the objects `hosts`, `libvirt` or `aws` must be set (same shape as the
- * component's args), e.g. for machines that already exist:
+ * The root project's program: an LVS-DR cluster whose platform and settings come from stack config.
+ *
+ * With none of `hosts`, `libvirt` or `aws` set it deploys on the embedded lab (see README, "The
+ * lab"): libvirt VMs from the lab image on an isolated 192.168.78.0/24 network, 1 director and
+ * `realServers` (default 3) real servers serving HTTP on the VIP 192.168.78.100. `npm run demo` does
+ * exactly that. Otherwise exactly one of the objects `hosts`, `libvirt`, `aws` (the component's args
+ * of the same name) selects the platform, e.g. for machines that already exist:
  *
  *   pulumi config set vip 192.168.77.100
- *   pulumi config set sshUser root
  *   pulumi config set --secret sshPrivateKey -- "$(cat ~/.ssh/id_ed25519)"
  *   pulumi config set --path 'hosts.director.address' 192.168.77.10
  *   pulumi config set --path 'hosts.realServers[0].address' 192.168.77.11
  *   pulumi config set --path 'hosts.realServers[1].address' 192.168.77.12
  *
- * or for VMs on libvirt:
- *
- *   pulumi config set sshPublicKey "$(cat ~/.ssh/id_ed25519.pub)"
- *   pulumi config set --path 'libvirt.subnet' 192.168.77.0/24
- *   pulumi config set --path 'libvirt.baseImage' /var/lib/libvirt/images/debian-12.qcow2
- *   pulumi config set --path 'libvirt.realServers[0].name' web-a
- *
- * Optional: services (default one TCP service on 80), forwarding (dr|tun), sshPort.
+ * Config keys: vip, sshUser (default root), sshPrivateKey (secret, required), sshPublicKey
+ * (required for VMs), sshPort, services (default one TCP service on 80), scheduler (default for
+ * services that set none; default wlc), forwarding (dr|tun), clusterName (default lvsdr: names
+ * resources and VMs), and on the lab: realServers (count), weights (one per real server), labSubnet
+ * (a /24, default 192.168.78.0/24; the VIP defaults to its .100).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "child_process";
+import * as path from "path";
 import {
     LvsDrAwsArgs, LvsDrCluster, LvsDrExistingHostsArgs, LvsDrLibvirtArgs, LvsDrServiceArgs,
 } from "../src";
 
-const config = new pulumi.Config();
+const LAB_SUBNET = "192.168.78.0/24";
 
-const cluster = new LvsDrCluster("lvs", {
-    vip: config.require("vip"),
-    services: config.getObject<LvsDrServiceArgs[]>("services") ?? [{ port: 80 }],
-    forwarding: config.get("forwarding"),
-    ssh: {
-        user: config.require("sshUser"),
-        privateKey: config.requireSecret("sshPrivateKey"),
-        publicKey: config.get("sshPublicKey"),
-        port: config.getNumber("sshPort"),
-    },
-    hosts: config.getObject<LvsDrExistingHostsArgs>("hosts"),
-    libvirt: config.getObject<LvsDrLibvirtArgs>("libvirt"),
-    aws: config.getObject<LvsDrAwsArgs>("aws"),
-});
+/** The libvirt args of the embedded lab: its pool, its image, software emulation. */
+function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
+    const repo = path.resolve(__dirname, "..", ...(path.basename(path.dirname(__dirname)) === "build" ? [".."] : []));
+    let image: string;
+    try {
+        image = execFileSync("bash", [path.join(repo, "lab", "image.sh"), "path"], { encoding: "utf8" }).trim().split("\n").pop()!;
+    } catch {
+        throw new Error("no platform is configured (hosts, libvirt or aws) and the lab image is missing: run `bash lab/lab.sh up`");
+    }
+    const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
+    const weights = config.getObject<number[]>("weights") ?? [];
+    return {
+        subnet,
+        pool: "lvsdr",
+        domainType: "qemu",
+        memoryMiB: 384,
+        diskGiB: 4,
+        baseImage: path.join(image, "disk.qcow2"),
+        kernel: path.join(image, "vmlinuz"),
+        initrd: path.join(image, "initrd.img"),
+        cmdline: "root=/dev/vda console=ttyS0 net.ifnames=0 rw",
+        realServers: Array.from({ length: count }, (_, i) => ({ weight: weights[i] })),
+    };
+}
 
-export const vip = cluster.vip;
-export const directorAddress = cluster.directorAddress;
-export const realServerAddresses = cluster.realServerAddresses;
-export const ipvsTable = cluster.ipvsTable;
-export const libvirtDomainNames = cluster.libvirtDomainNames;
-export const awsInstanceIds = cluster.awsInstanceIds;
+export = async () => {
+    const config = new pulumi.Config();
+    const hosts = config.getObject<LvsDrExistingHostsArgs>("hosts");
+    const aws = config.getObject<LvsDrAwsArgs>("aws");
+    const onLab = !hosts && !aws && config.getObject("libvirt") === undefined;
+    const labSubnet = config.get("labSubnet", { pattern: /^\d+\.\d+\.\d+\.0\/24$/ }) ?? LAB_SUBNET;
+    const libvirt = onLab ? labLibvirt(config, labSubnet) : config.getObject<LvsDrLibvirtArgs>("libvirt");
+    const scheduler = config.get("scheduler");
+    const services = (config.getObject<LvsDrServiceArgs[]>("services") ?? [{ port: 80 }])
+        .map((s) => ({ ...s, scheduler: s.scheduler ?? scheduler }));
+
+    const cluster = new LvsDrCluster(config.get("clusterName") ?? "lvsdr", {
+        vip: config.get("vip") ?? (onLab ? labSubnet.replace(/0\/24$/, "100") : config.require("vip")),
+        services,
+        forwarding: config.get("forwarding"),
+        ssh: {
+            user: config.get("sshUser") ?? "root",
+            privateKey: config.requireSecret("sshPrivateKey"),
+            publicKey: config.get("sshPublicKey"),
+            port: config.getNumber("sshPort"),
+        },
+        hosts,
+        libvirt,
+        aws,
+    });
+
+    return {
+        vip: cluster.vip,
+        directorAddress: cluster.directorAddress,
+        realServerAddresses: cluster.realServerAddresses,
+        ipvsTable: cluster.ipvsTable,
+        ...(libvirt ? { libvirtDomainNames: cluster.libvirtDomainNames } : {}),
+        ...(aws ? { awsInstanceIds: cluster.awsInstanceIds } : {}),
+    };
+};

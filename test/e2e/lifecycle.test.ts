@@ -1,0 +1,178 @@
+/**
+ * `npm run test:e2e`: the root project's whole lifecycle with the real Pulumi engine on the lab —
+ * up from empty, a no-op up, scaling out, a weight change, scaling in, the state's secrets, destroy —
+ * with a client load through the VIP the whole time. The tests run in order and share one stack.
+ */
+import { strict as assert } from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { inNetns, POOL, requireLab, URI } from "../lab/support/lab";
+import { changes, Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
+
+const CLUSTER = "lvsdr-e2e";
+const SUBNET = "192.168.79.0/24";
+const VIP = "192.168.79.100";
+const DIRECTOR = "192.168.79.10";
+
+function rsName(i: number): string {
+    return `${CLUSTER}-rs-${i}`;
+}
+
+function countBy(hosts: string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const h of hosts) {
+        counts[h] = (counts[h] ?? 0) + 1;
+    }
+    return counts;
+}
+
+function libvirtLeftovers(): string[] {
+    const list = (args: string[]): string[] => execFileSync("virsh", ["-c", URI, ...args], { encoding: "utf8" })
+        .split("\n").map((l) => l.trim()).filter((l) => l.startsWith(CLUSTER));
+    return [
+        ...list(["list", "--all", "--name"]).map((d) => `domain ${d}`),
+        ...list(["net-list", "--all", "--name"]).map((n) => `network ${n}`),
+        ...list(["vol-list", POOL]).map((v) => `volume ${v.split(/\s+/)[0]}`),
+    ];
+}
+
+describe("end to end: pulumi drives the root project on the lab", function () {
+    this.timeout(30 * 60 * 1000);
+    const stack = new Stack("e2e");
+    const load = new Load();
+    let keyDir: string;
+    let key: string;
+    let loadFrom = 0;
+    let scalingFrom = 0;
+
+    function ssh(host: string, command: string): string {
+        const r = inNetns(`ssh -i ${key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ` +
+            `-o LogLevel=ERROR -o ConnectTimeout=10 root@${host} '${command}'`);
+        assert.equal(r.status, 0, `ssh ${host} ${command}: ${r.stderr}`);
+        return r.stdout;
+    }
+
+    function requests(n: number): string[] {
+        const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -s -m 10 -H 'Connection: close' http://${VIP}/ || echo FAILED; i=$((i+1)); done`, 600000);
+        return r.stdout.split("\n").filter(Boolean);
+    }
+
+    function outPkts(): number {
+        const line = ssh(DIRECTOR, `ipvsadm -Ln --stats --exact -t ${VIP}:80`).split("\n").find((l) => l.startsWith("TCP"));
+        assert.ok(line, "no virtual service on the director");
+        return Number(line.trim().split(/\s+/)[4]);
+    }
+
+    function failures(hits: Hit[]): Hit[] {
+        return hits.filter((h) => !h.host.startsWith(`${CLUSTER}-rs-`));
+    }
+
+    before(async () => {
+        requireLab();
+        requireToolchain();
+        keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-e2e-key-"));
+        key = path.join(keyDir, "id_ed25519");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "lvsdr-e2e", "-f", key]);
+        await stack.reset();
+        await stack.must(["stack", "init"], false);
+        await stack.must(["config", "set", "--secret", "sshPrivateKey", "--", fs.readFileSync(key, "utf8")], false);
+        await stack.must(["config", "set", "sshPublicKey", fs.readFileSync(`${key}.pub`, "utf8").trim()], false);
+        for (const [k, v] of [["clusterName", CLUSTER], ["labSubnet", SUBNET], ["scheduler", "wrr"], ["realServers", "3"]]) {
+            await stack.must(["config", "set", k, v], false);
+        }
+    });
+
+    after(async () => {
+        await load.stop();
+        if (process.env.LVSDR_E2E_KEEP !== "1") {
+            await stack.reset();
+        }
+        stack.cleanup();
+        if (keyDir) {
+            fs.rmSync(keyDir, { recursive: true, force: true });
+        }
+    });
+
+    it("1. pulumi up from empty: the VIP serves from every real server, the director sends no reply", async () => {
+        const events = await stack.apply("up");
+        assert.ok((summary(events).create ?? 0) >= 14, `created: ${JSON.stringify(summary(events))}`);
+        assert.equal(await stack.output("vip"), VIP);
+        const hosts = requests(12);
+        assert.deepEqual(Object.keys(countBy(hosts)).sort(), [0, 1, 2].map(rsName), `answers: ${hosts.join(" ")}`);
+        assert.equal(outPkts(), 0, "the director saw reply packets");
+        load.start(VIP);
+        loadFrom = Date.now();
+    });
+
+    it("2. pulumi up again with no change: the engine reports 0 changes", async () => {
+        const events = await stack.apply("up", ["--expect-no-changes"]);
+        const s = summary(events);
+        assert.deepEqual(Object.keys(s).filter((op) => op !== "same"), [], `changes: ${JSON.stringify(s)}`);
+    });
+
+    it("3. adding a real server creates only its resources and updates the director's rules in place", async () => {
+        scalingFrom = Date.now();
+        await stack.must(["config", "set", "realServers", "4"], false);
+        const planned = changes(await stack.preview());
+        const created = planned.filter((c) => c.startsWith("create "));
+        const others = planned.filter((c) => !c.startsWith("create "));
+        assert.ok(created.length > 0 && created.every((c) => c.startsWith(`create ${rsName(3)}-`)), `planned: ${planned.join(", ")}`);
+        assert.ok(others.length <= 1 && others.every((c) => c === `update ${CLUSTER}-director-rules`), `planned: ${planned.join(", ")}`);
+        await stack.apply("up");
+        const hosts = requests(16);
+        assert.ok(hosts.includes(rsName(3)), `the new server does not serve: ${hosts.join(" ")}`);
+    });
+
+    it("4. changing one weight is exactly one in-place update, and the ratio follows", async () => {
+        for (const [i, w] of [3, 1, 1, 1].entries()) {
+            await stack.must(["config", "set", "--path", `weights[${i}]`, String(w), "--type", "int"], false);
+        }
+        assert.deepEqual(changes(await stack.preview()), [`update ${CLUSTER}-director-rules`]);
+        const events = await stack.apply("up");
+        assert.deepEqual(Object.keys(summary(events)).filter((op) => op !== "same"), ["update"]);
+        const hosts = requests(240);
+        const share = (countBy(hosts)[rsName(0)] ?? 0) / hosts.length;
+        assert.ok(Math.abs(share - 0.5) <= 0.05, `weight 3 of 6 should get 50% ± 5 points, got ${(share * 100).toFixed(1)}%`);
+    });
+
+    it("5. removing a real server: it stops receiving new connections before it is torn down; no request fails", async () => {
+        await stack.must(["config", "set", "realServers", "3"], false);
+        const events = await stack.apply("up");
+        const steps = stepEvents(events);
+        const rulesDone = steps.findIndex((s) => s.kind === "done" && s.op === "update" && s.name === `${CLUSTER}-director-rules`);
+        const teardown = steps.findIndex((s) => s.kind === "pre" && s.op === "delete" && s.name === `${rsName(3)}-setup`);
+        assert.ok(rulesDone >= 0 && teardown >= 0, `steps: ${JSON.stringify(steps)}`);
+        assert.ok(rulesDone < teardown, `the rules update must finish before ${rsName(3)} is torn down: ${JSON.stringify(steps)}`);
+        // Event timestamps are whole seconds: nothing may reach the removed server after the update finished.
+        const rulesAt = (steps[rulesDone].timestamp + 1) * 1000;
+        const late = load.hits.filter((h) => h.host === rsName(3) && h.t > rulesAt);
+        assert.deepEqual(late, [], "requests served by the removed server after the rules update");
+        const during = load.between(scalingFrom, Date.now());
+        assert.ok(during.length > 50, `too little load during scaling: ${during.length} requests`);
+        assert.deepEqual(failures(during), [], "failed client requests while scaling");
+        assert.deepEqual(Object.keys(countBy(requests(12))).sort(), [0, 1, 2].map(rsName));
+    });
+
+    it("6. the exported stack state contains no plaintext private key", async () => {
+        const exported = await stack.must(["stack", "export", "--show-secrets=false"], false);
+        const body = fs.readFileSync(key, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+        assert.ok(body.length > 0);
+        for (const line of body) {
+            assert.ok(!exported.includes(line), "a line of the private key is in the exported state");
+        }
+        assert.ok(!exported.includes("PRIVATE KEY"), "a private key header is in the exported state");
+        assert.ok(exported.includes("4dabf18193072939515e22adb298388d"), "no secret at all in the state: the test is not looking at the right thing");
+    });
+
+    it("7. pulumi destroy leaves no domain, volume or network, and an empty stack", async () => {
+        await load.stop();
+        assert.deepEqual(failures(load.between(loadFrom, Date.now())), [], "failed client requests since step 1");
+        await stack.apply("destroy");
+        assert.deepEqual(libvirtLeftovers(), []);
+        const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources?: unknown[] } };
+        assert.deepEqual(state.deployment.resources ?? [], []);
+        assert.notEqual(spawnSync("virsh", ["-c", URI, "net-info", `${CLUSTER}-net`]).status, 0);
+    });
+});

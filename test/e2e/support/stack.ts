@@ -1,0 +1,156 @@
+/**
+ * Drives the root project with the real Pulumi engine (through lab/pulumi.ts, inside the lab
+ * namespace so the engine's SSH reaches the VMs), and a client load through the VIP.
+ */
+import { strict as assert } from "assert";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { NETNS } from "../../lab/support/lab";
+
+const REPO = path.resolve(__dirname, "../../../..");
+
+export interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** One engine event from --event-log (only what the tests read). */
+export interface EngineEvent {
+    sequence: number;
+    timestamp: number;
+    resourcePreEvent?: { metadata: { op: string; urn: string } };
+    resOutputsEvent?: { metadata: { op: string; urn: string } };
+    summaryEvent?: { resourceChanges: Record<string, number> };
+}
+
+export interface PreviewStep {
+    op: string;
+    urn: string;
+}
+
+/** Fails, naming what is missing, unless the toolchain can provide `pulumi` (building it if needed). */
+export function requireToolchain(): void {
+    const r = spawnSync("bash", [path.join(REPO, "scripts/pulumi-toolchain")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    assert.equal(r.status, 0, "the Pulumi toolchain is missing and could not be built: run bash scripts/pulumi-toolchain");
+    assert.ok(fs.existsSync(path.join(REPO, "build/lab/pulumi.js")), "build/lab/pulumi.js is missing: run npx tsc -p tsconfig.test.json");
+}
+
+export class Stack {
+    private readonly logDir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-e2e-events-"));
+    private logs = 0;
+
+    constructor(readonly name: string) {}
+
+    /** `pulumi <args> --stack <name>`; the CLI's output is echoed so a CI log shows the engine's progress. */
+    run(args: string[], echo = true): Promise<Run> {
+        return new Promise((resolve, reject) => {
+            const child = spawn("ip", ["netns", "exec", NETNS, "node", path.join(REPO, "build/lab/pulumi.js"),
+                ...args, "--stack", this.name, "--non-interactive"], { cwd: REPO });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (d: Buffer) => { stdout += d; if (echo) { process.stdout.write(d); } });
+            child.stderr.on("data", (d: Buffer) => { stderr += d; if (echo) { process.stderr.write(d); } });
+            child.on("error", reject);
+            child.on("close", (status) => resolve({ status, stdout, stderr }));
+        });
+    }
+
+    async must(args: string[], echo = true): Promise<string> {
+        const r = await this.run(args, echo);
+        assert.equal(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+        return r.stdout;
+    }
+
+    /** `pulumi <command> --yes` with an event log; returns the engine's events. */
+    async apply(command: "up" | "destroy", extra: string[] = []): Promise<EngineEvent[]> {
+        const log = path.join(this.logDir, `${++this.logs}.json`);
+        await this.must([command, "--yes", "--skip-preview", "--event-log", log, ...extra]);
+        return fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
+    }
+
+    async preview(): Promise<PreviewStep[]> {
+        const out = await this.must(["preview", "--json"], false);
+        return (JSON.parse(out) as { steps: PreviewStep[] }).steps;
+    }
+
+    async output(name: string): Promise<unknown> {
+        return JSON.parse(await this.must(["stack", "output", name, "--json"], false));
+    }
+
+    /** Removes the stack and whatever an interrupted run left in it. */
+    async reset(): Promise<void> {
+        if ((await this.run(["stack", "select"], false)).status === 0) {
+            await this.run(["destroy", "--yes", "--skip-preview"]);
+            await this.run(["stack", "rm", "--yes", "--force"], false);
+        }
+        fs.rmSync(path.join(REPO, `Pulumi.${this.name}.yaml`), { force: true });
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.logDir, { recursive: true, force: true });
+    }
+}
+
+/** Non-"same" steps of a preview, as "op name" (name = last URN segment). */
+export function changes(steps: PreviewStep[]): string[] {
+    return steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
+}
+
+/** The step events of a deployment, in order, as { op, name, kind, timestamp }. */
+export function stepEvents(events: EngineEvent[]): { op: string; name: string; kind: "pre" | "done"; timestamp: number }[] {
+    return events.flatMap((e) => {
+        const ev = e.resourcePreEvent ?? e.resOutputsEvent;
+        if (!ev) {
+            return [];
+        }
+        return [{ op: ev.metadata.op, name: ev.metadata.urn.split("::").pop()!, kind: e.resourcePreEvent ? "pre" as const : "done" as const, timestamp: e.timestamp }];
+    });
+}
+
+export function summary(events: EngineEvent[]): Record<string, number> {
+    const s = events.find((e) => e.summaryEvent);
+    assert.ok(s, "the event log has no summary");
+    return s.summaryEvent!.resourceChanges;
+}
+
+/** One request of the client load: when it started (ms since epoch) and who answered (or FAILED). */
+export interface Hit {
+    t: number;
+    host: string;
+}
+
+/** A client load through the VIP from the lab namespace: one request every 200 ms, each recorded. */
+export class Load {
+    readonly hits: Hit[] = [];
+    private readonly stopFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-load-")), "stop");
+    private done?: Promise<void>;
+    private partial = "";
+
+    start(vip: string): void {
+        const script = `while [ ! -e ${this.stopFile} ]; do t=$(date +%s%3N); ` +
+            `h=$(curl -s -m 5 -H 'Connection: close' http://${vip}/) || h=FAILED; echo "$t \${h:-FAILED}"; sleep 0.2; done`;
+        const child = spawn("ip", ["netns", "exec", NETNS, "sh", "-c", script]);
+        child.stdout.on("data", (d: Buffer) => {
+            const lines = (this.partial + d.toString()).split("\n");
+            this.partial = lines.pop() ?? "";
+            for (const line of lines) {
+                const [t, host] = line.split(" ");
+                this.hits.push({ t: Number(t), host: host ?? "FAILED" });
+            }
+        });
+        this.done = new Promise((ok) => child.on("close", () => ok()));
+    }
+
+    async stop(): Promise<void> {
+        fs.writeFileSync(this.stopFile, "");
+        await this.done;
+        fs.rmSync(path.dirname(this.stopFile), { recursive: true, force: true });
+    }
+
+    between(from: number, to: number): Hit[] {
+        return this.hits.filter((h) => h.t >= from && h.t <= to);
+    }
+}
