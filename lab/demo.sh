@@ -45,7 +45,7 @@ ensure_stack() {
     ssh-keygen -q -t ed25519 -N "" -C "lvsdr-$STACK" -f "$KEY"
   fi
   if ! pulumi_lab config get --stack "$STACK" sshPrivateKey >/dev/null 2>&1; then
-    pulumi_lab config set --stack "$STACK" --secret sshPrivateKey -- "$(cat "$KEY")"
+    pulumi_lab config set --stack "$STACK" --secret sshPrivateKey <"$KEY"
     pulumi_lab config set --stack "$STACK" sshPublicKey "$(cat "$KEY.pub")"
     pulumi_lab config set --stack "$STACK" scheduler rr
   fi

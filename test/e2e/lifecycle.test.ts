@@ -77,7 +77,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "lvsdr-e2e", "-f", key]);
         await stack.reset();
         await stack.must(["stack", "init"], false);
-        await stack.must(["config", "set", "--secret", "sshPrivateKey", "--", fs.readFileSync(key, "utf8")], false);
+        await stack.must(["config", "set", "--secret", "sshPrivateKey"], false, fs.readFileSync(key, "utf8"));
         await stack.must(["config", "set", "sshPublicKey", fs.readFileSync(`${key}.pub`, "utf8").trim()], false);
         for (const [k, v] of [["clusterName", CLUSTER], ["labSubnet", SUBNET], ["scheduler", "wrr"], ["realServers", "3"]]) {
             await stack.must(["config", "set", k, v], false);

@@ -44,22 +44,33 @@ export class Stack {
 
     constructor(readonly name: string) {}
 
-    /** `pulumi <args> --stack <name>`; the CLI's output is echoed so a CI log shows the engine's progress. */
-    run(args: string[], echo = true): Promise<Run> {
+    /**
+     * `pulumi <args> --stack <name>`; the CLI's output is echoed so a CI log shows the engine's
+     * progress. `input` goes to stdin (how secrets are passed: never on a command line).
+     */
+    run(args: string[], echo = true, input?: string): Promise<Run> {
         return new Promise((resolve, reject) => {
             const child = spawn("ip", ["netns", "exec", NETNS, "node", path.join(REPO, "build/lab/pulumi.js"),
-                ...args, "--stack", this.name, "--non-interactive"], { cwd: REPO });
+                ...args, "--stack", this.name, "--non-interactive"], {
+                cwd: REPO,
+                stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+                // --event-log is one of the CLI's debug flags (the Automation API sets this too).
+                env: { ...process.env, PULUMI_DEBUG_COMMANDS: "true" },
+            });
+            if (input !== undefined) {
+                child.stdin!.end(input);
+            }
             let stdout = "";
             let stderr = "";
-            child.stdout.on("data", (d: Buffer) => { stdout += d; if (echo) { process.stdout.write(d); } });
-            child.stderr.on("data", (d: Buffer) => { stderr += d; if (echo) { process.stderr.write(d); } });
+            child.stdout!.on("data", (d: Buffer) => { stdout += d; if (echo) { process.stdout.write(d); } });
+            child.stderr!.on("data", (d: Buffer) => { stderr += d; if (echo) { process.stderr.write(d); } });
             child.on("error", reject);
             child.on("close", (status) => resolve({ status, stdout, stderr }));
         });
     }
 
-    async must(args: string[], echo = true): Promise<string> {
-        const r = await this.run(args, echo);
+    async must(args: string[], echo = true, input?: string): Promise<string> {
+        const r = await this.run(args, echo, input);
         assert.equal(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
         return r.stdout;
     }
