@@ -41,7 +41,10 @@ export class LvsDrCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: LvsDrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validateClusterArgs(args, name);
-        super("lvs-dr:index:LvsDrCluster", name, recordedInputs(args), opts);
+        // No inputs are recorded on the component: the engine would diff them and list the component
+        // as updated whenever an argument changes, although a component has nothing to update (its
+        // children carry every change), and the state would hold a copy of every private key.
+        super("lvs-dr:index:LvsDrCluster", name, {}, opts);
 
         const hosts = platformHosts(name, plan, args, this);
         const realServerSetups = plan.realServers.map((rs, i) =>
@@ -87,24 +90,3 @@ function platformHosts(name: string, plan: ClusterPlan, args: LvsDrClusterArgs, 
     }
 }
 
-/**
- * The engine records a component's constructor inputs in the state: every private key is wrapped
- * as a secret first so it is stored encrypted.
- */
-function recordedInputs(args: LvsDrClusterArgs): pulumi.Inputs {
-    const secretSsh = <T extends { privateKey?: pulumi.Input<string> }>(ssh: T): T =>
-        ssh.privateKey === undefined ? ssh : { ...ssh, privateKey: pulumi.secret(ssh.privateKey) };
-    const host = <T extends { ssh?: { privateKey?: pulumi.Input<string> } }>(h: T): T =>
-        h.ssh ? { ...h, ssh: secretSsh(h.ssh) } : h;
-    return {
-        ...args,
-        ssh: secretSsh(args.ssh),
-        ...(args.hosts ? {
-            hosts: {
-                ...args.hosts,
-                director: host(args.hosts.director),
-                realServers: args.hosts.realServers.map(host),
-            },
-        } : {}),
-    };
-}

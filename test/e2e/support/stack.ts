@@ -105,9 +105,24 @@ export class Stack {
     }
 }
 
-/** Non-"same" steps of a preview, as "op name" (name = last URN segment). */
+/**
+ * A config change re-configures the nodejs dynamic-provider host (the SDK hands it the stack's
+ * config), which the engine lists as an update of its `default` provider. It touches nothing, so it
+ * is left out of the changes below; any other provider step is kept.
+ */
+function isConfigOnly(op: string, urn: string): boolean {
+    return op === "update" && urn.split("::")[2] === "pulumi:providers:pulumi-nodejs";
+}
+
+/** The steps of a preview that change something, as "op name" (name = last URN segment). */
 export function changes(steps: PreviewStep[]): string[] {
-    return steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
+    return steps.filter((s) => s.op !== "same" && !isConfigOnly(s.op, s.urn)).map((s) => `${s.op} ${s.urn.split("::").pop()}`).sort();
+}
+
+/** The same for a deployment's event log (each step once, when it finished). */
+export function applied(events: EngineEvent[]): string[] {
+    return events.flatMap((e) => (e.resOutputsEvent ? [e.resOutputsEvent.metadata] : []))
+        .filter((m) => m.op !== "same" && !isConfigOnly(m.op, m.urn)).map((m) => `${m.op} ${m.urn.split("::").pop()}`).sort();
 }
 
 /** The step events of a deployment, in order, as { op, name, kind, timestamp }. */
@@ -156,8 +171,11 @@ export class Load {
     }
 
     async stop(): Promise<void> {
-        fs.writeFileSync(this.stopFile, "");
-        await this.done;
+        if (this.done) {
+            fs.writeFileSync(this.stopFile, "");
+            await this.done;
+            this.done = undefined;
+        }
         fs.rmSync(path.dirname(this.stopFile), { recursive: true, force: true });
     }
 
