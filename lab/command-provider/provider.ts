@@ -1,0 +1,216 @@
+/**
+ * The lab's stand-in for `pulumi-resource-command` (the provider behind @pulumi/command).
+ *
+ * Why it exists: on the machines this project is developed and tested on, the Go module proxy is the
+ * only source of binaries, and it refuses github.com/pulumi/pulumi-command/provider (every version
+ * and pseudo-version). scripts/pulumi-toolchain puts this stand-in on PATH only when the real plugin
+ * is not installed; users with a normal Pulumi install never run it.
+ *
+ * What it implements: `command:remote:Command` as pulumi-command v1.2.1 does for what this package
+ * uses — create/update/delete command strings run by the remote login shell, `update` falling back
+ * to `create`, `triggers` changes replacing, stdout/stderr outputs with one trailing newline trimmed,
+ * dials retried `dialErrorLimit` times (-1 = until the 20-minute cap) with `perDialTimeout` each,
+ * host key pinned when `hostKey` is set, secrets kept secret in state. It speaks SSH through the
+ * OpenSSH client. Anything else (password, agent, proxy, environment, stdin, other resource types)
+ * is refused with an error rather than half-done. `main.ts` serves it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const VERSION = "1.2.1";
+const TYPE = "command:remote:Command";
+const DIAL_CAP_MS = 20 * 60 * 1000;
+/** Inputs of remote.Command; anything else in the state is an output. */
+const INPUTS = ["connection", "create", "update", "delete", "triggers", "environment", "stdin", "logging", "addPreviousOutputInEnv"];
+const UNSUPPORTED_CONNECTION = ["password", "privateKeyPassword", "agentSocketPath", "proxy"];
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The plain value of a property as the engine sends it (secrets arrive wrapped in a signature object). */
+function reveal(v: unknown): unknown {
+    if (Array.isArray(v)) {
+        return v.map(reveal);
+    }
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG] === SECRET_VALUE) {
+            return reveal(o.value);
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, reveal(x)]));
+    }
+    return v;
+}
+
+function secret(v: unknown): unknown {
+    return { [SECRET_SIG]: SECRET_VALUE, value: v };
+}
+
+interface Connection {
+    host: string;
+    port: number;
+    user: string;
+    privateKey: string;
+    dialErrorLimit: number;
+    perDialTimeout: number;
+    hostKey?: string;
+}
+
+function connectionOf(inputs: Record<string, unknown>): Connection {
+    const c = reveal(inputs.connection) as Record<string, unknown> | undefined;
+    if (!c || typeof c.host !== "string") {
+        throw new Error("connection.host is required");
+    }
+    for (const k of UNSUPPORTED_CONNECTION) {
+        if (c[k] !== undefined) {
+            throw new Error(`the lab's command provider does not support connection.${k}; install the real pulumi-resource-command`);
+        }
+    }
+    if (typeof c.privateKey !== "string") {
+        throw new Error("the lab's command provider needs connection.privateKey");
+    }
+    return {
+        host: c.host,
+        port: typeof c.port === "number" ? c.port : 22,
+        user: typeof c.user === "string" ? c.user : "root",
+        privateKey: c.privateKey,
+        dialErrorLimit: typeof c.dialErrorLimit === "number" ? c.dialErrorLimit : 10,
+        perDialTimeout: typeof c.perDialTimeout === "number" ? c.perDialTimeout : 15,
+        hostKey: typeof c.hostKey === "string" ? c.hostKey : undefined,
+    };
+}
+
+interface Result {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    both: string;
+}
+
+function ssh(dir: string, c: Connection, command: string): Promise<Result> {
+    const args = [
+        "-i", path.join(dir, "key"), "-p", String(c.port), "-l", c.user,
+        "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
+        "-o", `ConnectTimeout=${c.perDialTimeout > 0 ? c.perDialTimeout : 600}`,
+        "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+        ...(c.hostKey
+            ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(dir, "known_hosts")}`]
+            : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]),
+        "--", c.host, command,
+    ];
+    return new Promise((resolve, reject) => {
+        const child = spawn("ssh", args, { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        let both = "";
+        child.stdout.on("data", (d: Buffer) => { stdout += d; both += d; });
+        child.stderr.on("data", (d: Buffer) => { stderr += d; both += d; });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr, both }));
+    });
+}
+
+/** Dial (retried like the real provider), then run the command once. */
+async function run(inputs: Record<string, unknown>, command: string): Promise<{ stdout: string; stderr: string }> {
+    for (const k of ["environment", "stdin"]) {
+        if (inputs[k] !== undefined) {
+            throw new Error(`the lab's command provider does not support ${k}; install the real pulumi-resource-command`);
+        }
+    }
+    const c = connectionOf(inputs);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-command-"));
+    try {
+        fs.writeFileSync(path.join(dir, "key"), c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
+        if (c.hostKey) {
+            fs.writeFileSync(path.join(dir, "known_hosts"), `${c.port === 22 ? c.host : `[${c.host}]:${c.port}`} ${c.hostKey.trim()}\n`);
+        }
+        const deadline = Date.now() + DIAL_CAP_MS;
+        let delay = 1000;
+        for (let dials = 1; ; dials++) {
+            const probe = await ssh(dir, c, "true");
+            if (probe.code === 0) {
+                break;
+            }
+            const limited = c.dialErrorLimit >= 0 && dials > c.dialErrorLimit;
+            if (limited || Date.now() + delay > deadline) {
+                throw new Error(`Dial ${c.user}@${c.host}:${c.port} failed ${dials} times: ${probe.stderr.trim()}`);
+            }
+            await new Promise((ok) => setTimeout(ok, delay));
+            delay = Math.min(delay * 1.5, 5000);
+        }
+        const r = await ssh(dir, c, command);
+        if (r.code !== 0) {
+            throw new Error(`Process exited with status ${r.code}: running ${JSON.stringify(command)}:\n${r.both}`);
+        }
+        return { stdout: r.stdout.replace(/\n$/, ""), stderr: r.stderr.replace(/\n$/, "") };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function checkType(urn: string): void {
+    const type = urn.split("::")[2]?.split("$").pop();
+    if (type !== TYPE) {
+        throw new Error(`the lab's command provider implements only ${TYPE}, not ${type}`);
+    }
+}
+
+function inputsOf(props: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(INPUTS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
+}
+
+/** The state: inputs as given (secrets stay wrapped) plus outputs; the connection is secret as in the real schema. */
+function outputs(inputs: Record<string, unknown>, out: { stdout: string; stderr: string }): Record<string, unknown> {
+    return { ...inputs, connection: secret(reveal(inputs.connection)), stdout: out.stdout, stderr: out.stderr };
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(reveal(a) ?? null) === JSON.stringify(reveal(b) ?? null);
+
+export const provider: pulumi.provider.Provider = {
+    version: VERSION,
+
+    async check(urn, _olds, news) {
+        checkType(urn);
+        return { inputs: news };
+    },
+
+    async diff(_id, urn, olds, news) {
+        checkType(urn);
+        const changed = INPUTS.filter((k) => !same(olds[k], news[k]));
+        return { changes: changed.length > 0, replaces: changed.includes("triggers") ? ["triggers"] : [] };
+    },
+
+    async create(urn, inputs) {
+        checkType(urn);
+        const name = urn.split("::").pop() ?? "command";
+        const id = `${name}${crypto.randomBytes(4).toString("hex")}`;
+        const out = typeof inputs.create === "string" ? await run(inputs, inputs.create) : { stdout: "", stderr: "" };
+        return { id, outs: outputs(inputsOf(inputs), out) };
+    },
+
+    async update(_id, urn, olds, news) {
+        checkType(urn);
+        const command = typeof news.update === "string" ? news.update : news.create;
+        const out = typeof command === "string"
+            ? await run(news, command)
+            : { stdout: String(olds.stdout ?? ""), stderr: String(olds.stderr ?? "") };
+        return { outs: outputs(inputsOf(news), out) };
+    },
+
+    async delete(_id, urn, props) {
+        checkType(urn);
+        if (typeof props.delete === "string") {
+            await run(inputsOf(props), props.delete);
+        }
+    },
+
+    async read(id, urn, props) {
+        checkType(urn);
+        return { id, props };
+    },
+};
+
