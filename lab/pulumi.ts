@@ -11,6 +11,7 @@
  * With a normal Pulumi install, `pulumi <arguments>` in the repository does the same.
  */
 import * as grpc from "@grpc/grpc-js";
+import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
 import { spawn, spawnSync } from "child_process";
 import * as path from "path";
 
@@ -32,14 +33,10 @@ function toolchainEnv(): void {
 
 /** Serves the root program over the language runtime protocol; returns the address and a stop function. */
 async function hostProgram(): Promise<{ address: string; stop: (failed: boolean) => void }> {
-    // Internal to @pulumi/pulumi (pinned): the Automation API's in-process language runtime.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // Internal to @pulumi/pulumi (pinned, so stable here; its typings omit them): the Automation
+    // API's in-process language runtime and the channel options it serves it with.
     const { LanguageServer } = require("@pulumi/pulumi/automation/server");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const langrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(ROOT, "build", "program", "index.js"));
     const server = new grpc.Server({ ...grpcChannelOptions });
     const language = new LanguageServer(program);
