@@ -30,6 +30,8 @@ const LAB_SUBNET = "192.168.78.0/24";
 
 /** The libvirt args of the embedded lab: its pool, its image, software emulation. */
 function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
+    // This file runs from program/ (nodejs language host, ts-node) or from build/program/ (compiled,
+    // hosted by lab/pulumi.ts); the repository root is one or two levels up.
     const repo = path.resolve(__dirname, "..", ...(path.basename(path.dirname(__dirname)) === "build" ? [".."] : []));
     let image: string;
     try {
