@@ -25,10 +25,11 @@ import * as path from "path";
 import {
     LvsDrAwsArgs, LvsDrCluster, LvsDrExistingHostsArgs, LvsDrLibvirtArgs, LvsDrServiceArgs,
 } from "../src";
+import { labImageFiles, labLibvirtArgs } from "../lab/lab-libvirt";
 
 const LAB_SUBNET = "192.168.78.0/24";
 
-/** The libvirt args of the embedded lab: its pool, its image, software emulation. */
+/** The libvirt args of the embedded lab, with the image lab/image.sh built. */
 function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
     // This file runs from program/ (nodejs language host, ts-node) or from build/program/ (compiled,
     // hosted by lab/pulumi.ts); the repository root is one or two levels up.
@@ -41,18 +42,7 @@ function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
     }
     const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
     const weights = config.getObject<number[]>("weights") ?? [];
-    return {
-        subnet,
-        pool: "lvsdr",
-        domainType: "qemu",
-        memoryMiB: 384,
-        diskGiB: 4,
-        baseImage: path.join(image, "disk.qcow2"),
-        kernel: path.join(image, "vmlinuz"),
-        initrd: path.join(image, "initrd.img"),
-        cmdline: "root=/dev/vda console=ttyS0 net.ifnames=0 rw",
-        realServers: Array.from({ length: count }, (_, i) => ({ weight: weights[i] })),
-    };
+    return labLibvirtArgs(labImageFiles(image), subnet, Array.from({ length: count }, (_, i) => ({ weight: weights[i] })));
 }
 
 export = async () => {

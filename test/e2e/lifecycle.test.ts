@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { inNetns, POOL, requireLab, URI } from "../lab/support/lab";
+import { inNetns, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI } from "../lab/support/lab";
 import { applied, changes, Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
 
 const CLUSTER = "lvsdr-e2e";
@@ -28,16 +28,6 @@ function countBy(hosts: string[]): Record<string, number> {
     return counts;
 }
 
-function libvirtLeftovers(): string[] {
-    const list = (args: string[]): string[] => execFileSync("virsh", ["-c", URI, ...args], { encoding: "utf8" })
-        .split("\n").map((l) => l.trim()).filter((l) => l.startsWith(CLUSTER));
-    return [
-        ...list(["list", "--all", "--name"]).map((d) => `domain ${d}`),
-        ...list(["net-list", "--all", "--name"]).map((n) => `network ${n}`),
-        ...list(["vol-list", POOL]).map((v) => `volume ${v.split(/\s+/)[0]}`),
-    ];
-}
-
 describe("end to end: pulumi drives the root project on the lab", function () {
     this.timeout(30 * 60 * 1000);
     const stack = new Stack("e2e");
@@ -48,16 +38,12 @@ describe("end to end: pulumi drives the root project on the lab", function () {
     let scalingFrom = 0;
 
     function ssh(host: string, command: string): string {
-        const r = inNetns(`ssh -i ${key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ` +
-            `-o LogLevel=ERROR -o ConnectTimeout=10 root@${host} '${command}'`);
+        const r = inNetns(sshCommandLine(key, host, command));
         assert.equal(r.status, 0, `ssh ${host} ${command}: ${r.stderr}`);
         return r.stdout;
     }
 
-    function requests(n: number): string[] {
-        const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -s -m 10 -H 'Connection: close' http://${VIP}/ || echo FAILED; i=$((i+1)); done`, 600000);
-        return r.stdout.split("\n").filter(Boolean);
-    }
+    const requests = (n: number): string[] => requestsTo(VIP, n);
 
     function outPkts(): number {
         const line = ssh(DIRECTOR, `ipvsadm -Ln --stats --exact -t ${VIP}:80`).split("\n").find((l) => l.startsWith("TCP"));
@@ -174,7 +160,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         await load.stop();
         assert.deepEqual(failures(load.between(loadFrom, Date.now())), [], "failed client requests since step 1");
         await stack.apply("destroy");
-        assert.deepEqual(libvirtLeftovers(), []);
+        assert.deepEqual(libvirtObjects(CLUSTER), []);
         const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources?: unknown[] } };
         assert.deepEqual(state.deployment.resources ?? [], []);
         assert.notEqual(spawnSync("virsh", ["-c", URI, "net-info", `${CLUSTER}-net`]).status, 0);

@@ -9,6 +9,7 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { LAB_POOL, LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
 import type { LvsDrClusterArgs } from "../../../src/args";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/host-commands";
 import { macAddress } from "../../../src/core/names";
@@ -18,21 +19,15 @@ import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
 import { createNetwork, createVm, deleteNetwork, deleteVm, NetworkInputs, VmInputs } from "../../../src/platforms/libvirt/provider";
 
 export const NETNS = process.env.LVSDR_NETNS ?? "lvsdr-lab";
-export const POOL = process.env.LVSDR_POOL ?? "lvsdr";
+export const POOL = LAB_POOL;
 export const URI = "qemu:///system";
 export const CLUSTER = "lvsdr-lab";
 export const VIP = "192.168.77.100";
 const REPO = path.resolve(__dirname, "../../../..");
 
-export interface Image {
-    dir: string;
-    disk: string;
-    kernel: string;
-    initrd: string;
-}
 
 /** Fails, naming what is missing, unless libvirtd, the pool, the image and the client tools are there. */
-export function requireLab(): Image {
+export function requireLab(): LabImage {
     const missing: string[] = [];
     if (process.getuid?.() !== 0) {
         missing.push("root");
@@ -54,7 +49,7 @@ export function requireLab(): Image {
     if (missing.length > 0) {
         throw new Error(`the VM lab cannot run; missing: ${missing.join("; ")}`);
     }
-    return { dir, disk: path.join(dir, "disk.qcow2"), kernel: path.join(dir, "vmlinuz"), initrd: path.join(dir, "initrd.img") };
+    return labImageFiles(dir);
 }
 
 export interface Sh {
@@ -81,15 +76,50 @@ export function inNetnsAsync(command: string): Promise<Sh> {
     });
 }
 
+/** A shell command line (for inNetns) that runs `command` as root on `address` over SSH, one exec of the text. */
+export function sshCommandLine(key: string, address: string, command: string, connectTimeout = 10): string {
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    return ["ssh", "-i", q(key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", `ConnectTimeout=${connectTimeout}`,
+        `root@${address}`, q(command)].join(" ");
+}
+
+let nextClientPort = 20000;
+
+/**
+ * `n` HTTP requests to `vip` from the namespace, each on a new connection; the answering
+ * hostnames (FAILED for a failed request). Each request uses a client port never used before in
+ * this process (below the ephemeral range): IPVS sends a packet whose 4-tuple matches a connection
+ * it still tracks to that connection's server without scheduling, which would make an exact rr
+ * check flaky.
+ */
+export function requestsTo(vip: string, n: number): string[] {
+    const first = nextClientPort;
+    nextClientPort += n;
+    assert.ok(nextClientPort < 32768, "the lab ran out of unused client ports");
+    const r = inNetns(`p=${first}; while [ $p -lt ${first + n} ]; do curl -s -m 10 --local-port $p -H 'Connection: close' http://${vip}/ || echo FAILED; p=$((p+1)); done`, 600000);
+    return r.stdout.split("\n").filter(Boolean);
+}
+
+/** Domains, networks and volumes (pool {@link POOL}) of the lab's libvirt whose listing mentions `prefix`. */
+export function libvirtObjects(prefix: string): string[] {
+    const list = (args: string[]): string[] => execFileSync("virsh", ["-c", URI, ...args], { encoding: "utf8" })
+        .split("\n").map((l) => l.trim()).filter((l) => l.includes(prefix));
+    return [
+        ...list(["list", "--all", "--name"]).map((d) => `domain ${d}`),
+        ...list(["net-list", "--all", "--name"]).map((n) => `network ${n}`),
+        ...list(["vol-list", "--pool", POOL]).map((v) => `volume ${v.split(/\s+/)[0]}`),
+    ];
+}
+
 export class Lab {
-    readonly image: Image;
+    readonly image: LabImage;
     readonly keyDir: string;
     readonly key: string;
     /** All VMs the lab boots: the director and three real servers a, b, c. */
     readonly full: ClusterPlan;
     private network?: NetworkInputs;
     private vms: VmInputs[] = [];
-    private nextClientPort = 20000;
 
     constructor() {
         this.image = requireLab();
@@ -110,12 +140,7 @@ export class Lab {
                 privateKey: fs.readFileSync(this.key, "utf8"),
                 publicKey: fs.readFileSync(`${this.key}.pub`, "utf8").trim(),
             },
-            libvirt: {
-                subnet: "192.168.77.0/24", pool: POOL, domainType: "qemu", memoryMiB: 384, diskGiB: 4,
-                baseImage: this.image.disk, kernel: this.image.kernel, initrd: this.image.initrd,
-                cmdline: "root=/dev/vda console=ttyS0 net.ifnames=0 rw",
-                realServers: overrides.realServers,
-            },
+            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers),
         };
         return validateClusterArgs(args, CLUSTER);
     }
@@ -163,10 +188,7 @@ export class Lab {
     }
 
     private sshCommand(host: string, command: string, connectTimeout = 10): string {
-        const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-        return ["ssh", "-i", q(this.key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-o", `ConnectTimeout=${connectTimeout}`,
-            `root@${this.address(host)}`, q(command)].join(" ");
+        return sshCommandLine(this.key, this.address(host), command, connectTimeout);
     }
 
     /** Runs a command on a VM over SSH, as the command provider does (one exec of the text). */
@@ -204,18 +226,9 @@ export class Lab {
         return plan.realServers.find((r) => r.name === name)!;
     }
 
-    /**
-     * `n` HTTP requests to the VIP from the namespace, each on a new connection; the answering
-     * hostnames. Each request uses a client port never used before in this run (below the
-     * ephemeral range): IPVS sends a packet whose 4-tuple matches a connection it still tracks to
-     * that connection's server without scheduling, which would make an exact rr check flaky.
-     */
+    /** `n` HTTP requests to the lab's VIP: see {@link requestsTo}. */
     requests(n: number): string[] {
-        const first = this.nextClientPort;
-        this.nextClientPort += n;
-        assert.ok(this.nextClientPort < 32768, "the lab ran out of unused client ports");
-        const r = inNetns(`p=${first}; while [ $p -lt ${first + n} ]; do curl -s -m 10 --local-port $p -H 'Connection: close' http://${VIP}/ || echo FAILED; p=$((p+1)); done`, 600000);
-        return r.stdout.split("\n").filter(Boolean);
+        return requestsTo(VIP, n);
     }
 
     /** Deletes every VM and the network with the providers. `quiet` ignores what does not exist. */
