@@ -355,18 +355,23 @@ ensure_pool() {
   log "storage pool $POOL: $(pool_field State), autostart $(pool_field Autostart), target $POOL_DIR"
 }
 
-# ---------------------------------------------------------------- subcommands
-
-cmd_up() {
-  need_root
-  mkdir -p "$STATE_DIR" "$LOG_DIR"
-  ensure_packages
+# virtlogd and libvirtd in the namespace (each started only if not running), answering on $URI.
+start_daemons() {
   check_foreign_daemon virtlogd "$VIRTLOGD_PIDFILE"
   check_foreign_daemon libvirtd "$LIBVIRTD_PIDFILE"
   ensure_netns
   ensure_daemon virtlogd "$VIRTLOGD_PIDFILE"
   ensure_daemon libvirtd "$LIBVIRTD_PIDFILE"
   wait_libvirt
+}
+
+# ---------------------------------------------------------------- subcommands
+
+cmd_up() {
+  need_root
+  mkdir -p "$STATE_DIR" "$LOG_DIR"
+  ensure_packages
+  start_daemons
   ensure_pool
   log "up: namespace $NS, $URI, pool $POOL"
 }
@@ -445,12 +450,7 @@ cmd_down() {
       # it reattaches to domains and networks still running there and destroys them properly.
       log "libvirtd does not answer; lab definitions left: $defs- starting libvirtd to remove them"
       mkdir -p "$STATE_DIR" "$LOG_DIR"
-      check_foreign_daemon virtlogd "$VIRTLOGD_PIDFILE"
-      check_foreign_daemon libvirtd "$LIBVIRTD_PIDFILE"
-      ensure_netns
-      ensure_daemon virtlogd "$VIRTLOGD_PIDFILE"
-      ensure_daemon libvirtd "$LIBVIRTD_PIDFILE"
-      wait_libvirt
+      start_daemons
       remove_libvirt_objects
     fi
   fi
