@@ -3,7 +3,7 @@
  * whitelists that make a value safe to paste into sh, XML, YAML or a virsh argument.
  */
 import {
-    broadcastOf, cidrContains, formatCidr, Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr,
+    broadcastOf, cidrContains, formatCidr, formatIpv4, Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr, specialAddress,
 } from "./ip";
 
 /** One thing wrong with the arguments: where, what was given, and what to do about it. */
@@ -54,7 +54,11 @@ export const LIBVIRT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
 export const LIBVIRT_URI = /^(qemu|qemu\+ssh|qemu\+tcp|qemu\+tls|qemu\+unix|test):\/\/[A-Za-z0-9@._:/?=&-]*$/;
 export const KERNEL_CMDLINE = /^[A-Za-z0-9_.,:=/ +-]{0,1024}$/;
-export const AWS_ID = /^(subnet|ami)-[0-9a-f]{8,17}$/;
+/** AWS resource IDs: a prefix per kind, then 8 (older) or 17 hexadecimal digits. */
+export const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+export const SUBNET_ID = /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/;
+/** A name for the cluster: in resource names, VM and network names, AWS tags. */
+export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 export const AWS_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export const AWS_ZONE = /^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$/;
 
@@ -133,6 +137,43 @@ export class Checker {
                 `use a dotted quad such as ${example}`);
         }
         return undefined;
+    }
+
+    /**
+     * An address a host or the VIP can have on the load-balancing subnet: IPv4, and an ordinary
+     * unicast address (not loopback, unspecified, link-local, multicast, reserved or broadcast).
+     */
+    hostAddress(field: string, value: unknown, example: string): string | undefined {
+        const address = this.ipv4(field, value, example);
+        const special = address === undefined ? undefined : specialAddress(parseIpv4(address)!);
+        if (special) {
+            this.add(field, address, `is ${special}`, `use a unicast address of the hosts' L2 subnet, such as ${example}`);
+            return undefined;
+        }
+        return address;
+    }
+
+    /**
+     * An L2 subnet in CIDR form with a prefix length in `minPrefix`-`maxPrefix` (a /0 or a /32 is
+     * no subnet hosts share), whose network is ordinary unicast space.
+     */
+    subnet(field: string, value: unknown, example: string, minPrefix: number, maxPrefix: number, why: string): Ipv4Cidr | undefined {
+        const cidr = this.cidr(field, value, example);
+        if (cidr === undefined) {
+            return undefined;
+        }
+        if (cidr.prefixLength < minPrefix || cidr.prefixLength > maxPrefix) {
+            this.add(field, formatCidr(cidr), `has prefix length /${cidr.prefixLength}; ${why}`,
+                `use the subnet's real prefix length, between /${minPrefix} and /${maxPrefix}, e.g. ${example}`);
+            return undefined;
+        }
+        const special = specialAddress(cidr.network) ?? specialAddress(broadcastOf(cidr));
+        if (special) {
+            this.add(field, formatCidr(cidr), `is not unicast address space: ${formatIpv4(cidr.network)} is ${special}`,
+                `use the hosts' real subnet, e.g. ${example}`);
+            return undefined;
+        }
+        return cidr;
     }
 
     matches(field: string, value: unknown, pattern: RegExp, what: string, fix: string): string | undefined {

@@ -2,10 +2,13 @@
  * Host scripts for the director: the VIP on its subnet-facing NIC, the IPVS virtual services and
  * their real servers, both persisted across reboots, and their exact undo.
  */
-import { hostChecks, installBootUnit, removeBootUnit, unbindVip } from "./host-steps";
+import {
+    hostChecks, installBootUnit, rememberFunction, rememberSysctls, removeBootUnit, restoreRemembered, SET_SYSCTL, Sysctl,
+    sysctlConf, unbindVip,
+} from "./host-steps";
 import { hostPaths } from "./paths";
 import { ClusterPlan, Scheduler, ServicePlan } from "./plan";
-import { COMMON_FUNCTIONS, script, shq } from "./shell";
+import { COMMON_FUNCTIONS, script, shq, writeFileCommand } from "./shell";
 
 const PROTOCOL_FLAG = { tcp: "-t", udp: "-u" } as const;
 
@@ -44,12 +47,34 @@ function ownLinesFilter(plan: ClusterPlan): string {
     return `awk -v vip=${shq(plan.vip)} 'index($3, vip ":") == 1 { sub(/ --tun-type ipip$/, ""); print }'`;
 }
 
+/**
+ * IPVS parameters of a director (kernel Documentation/networking/ipvs-sysctl.rst). In DR and TUN the
+ * director sees only the client's half of each TCP connection, so a finished connection stays in
+ * its table in FIN_WAIT for the tcpfin timeout (120 s):
+ * - `conn_reuse_mode=2`: a new connection whose client port matches such an entry is scheduled
+ *   afresh ("FIN_WAIT ... the last state seen by load balancer in Direct Routing mode"); with the
+ *   default 1 it follows the old entry to the old real server, bypassing weights and the scheduler;
+ * - `expire_nodest_conn=1`: a packet of an entry whose real server was removed expires the entry
+ *   (and a new connection is scheduled) instead of being dropped in silence until it times out;
+ * - `expire_quiescent_template=1`: persistence templates of a real server at weight 0 expire, so
+ *   weight 0 means "no new clients" under persistence too, not only for new clients.
+ */
+export function directorSysctls(): Sysctl[] {
+    return [
+        { path: "net/ipv4/vs/conn_reuse_mode", value: "2" },
+        { path: "net/ipv4/vs/expire_nodest_conn", value: "1" },
+        { path: "net/ipv4/vs/expire_quiescent_template", value: "1" },
+    ];
+}
+
 /** The director's kernel state; run by setup and, through a systemd unit, at every boot. */
 export function renderDirectorUp(plan: ClusterPlan): string {
     const p = hostPaths(plan.vip, "director");
     return script(
         `LVS-${plan.forwarding.toUpperCase()} director kernel state for VIP ${plan.vip}.`,
+        SET_SYSCTL,
         `[ -e /proc/net/ip_vs ] || modprobe ip_vs
+${directorSysctls().map((s) => `set_sysctl ${shq(s.path)} ${shq(s.value)}`).join("\n")}
 ip addr replace ${shq(`${plan.vip}/32`)} dev ${shq(plan.director.interface)}`,
         `# At boot the table is empty: restore the last applied one. A live table is left alone (the
 # rules command reconciles it), so re-running setup never disturbs connections.
@@ -83,11 +108,16 @@ export function renderDirectorSetup(plan: ClusterPlan): string {
     return script(
         `LVS-${plan.forwarding.toUpperCase()} director setup for VIP ${plan.vip} (director ${d.address}).`,
         COMMON_FUNCTIONS,
-        hostChecks(d.interface, d.address, "hosts.director.interface", "the real servers"),
+        rememberFunction(p.originalSysctls),
+        hostChecks(d.interface, d.address, d.interfaceFix),
         INSTALL_IPVSADM,
         `if [ ! -e /proc/net/ip_vs ]; then
   modprobe ip_vs || die "cannot load the ip_vs module: this kernel has no IPVS support"
 fi`,
+        rememberSysctls(directorSysctls()),
+        writeFileCommand(p.modulesLoadConf, "0644", "# Loaded at boot for lvs-dr (VIP " + plan.vip + "): IPVS, and its sysctls for systemd-sysctl.\nip_vs\n"),
+        writeFileCommand(p.sysctlConf, "0644",
+            sysctlConf(`LVS-${plan.forwarding.toUpperCase()} director for VIP ${plan.vip}`, directorSysctls())),
         ...installBootUnit(p, {
             description: `LVS-${plan.forwarding.toUpperCase()} director for VIP ${plan.vip} (VIP on ${d.interface}, IPVS table)`,
             ordering: ["Wants=network-online.target", "After=network-online.target"],
@@ -103,9 +133,14 @@ export function renderDirectorTeardown(plan: ClusterPlan): string {
         `LVS-${plan.forwarding.toUpperCase()} director teardown for VIP ${plan.vip} (director ${plan.director.address}).`,
         COMMON_FUNCTIONS,
         unbindVip(plan.vip, plan.director.interface),
+        restoreRemembered(p.originalSysctls),
         `${removeBootUnit(p)}
+remove_file ${shq(p.sysctlConf)}
+remove_file ${shq(p.modulesLoadConf)}
 remove_dir ${shq(p.configDir)}
-remove_dir /etc/lvs-dr`,
+remove_dir /etc/lvs-dr
+remove_dir ${shq(p.stateDir)}
+remove_dir /var/lib/lvs-dr`,
     );
 }
 

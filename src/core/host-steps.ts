@@ -5,11 +5,77 @@
 import type { HostPaths } from "./paths";
 import { script, shq, writeFileCommand } from "./shell";
 
+export interface Sysctl {
+    /** Path under /proc/sys, slash-separated so that interface names with dots stay intact. */
+    path: string;
+    value: string;
+}
+
+/**
+ * set_sysctl PATH VALUE, for the up-scripts. A path that is not there yet at boot (an interface
+ * that appears later) gets its value from sysctl.d when it appears (udev runs systemd-sysctl for
+ * new interfaces); conf/all covers it meanwhile.
+ */
+export const SET_SYSCTL = `set_sysctl() {
+  if [ -e "/proc/sys/$1" ]; then
+    if [ "$(cat "/proc/sys/$1")" != "$2" ]; then
+      printf '%s\\n' "$2" > "/proc/sys/$1"
+    fi
+  else
+    printf 'lvs-dr: /proc/sys/%s is absent for now; sysctl.d sets it when it appears\\n' "$1" >&2
+  fi
+}`;
+
+/** Defines remember(): records a value to restore on teardown, once (the first setup's value wins). */
+export function rememberFunction(originals: string): string {
+    return `ORIGINAL=${shq(originals)}
+
+# remember KEY VALUE: records a value to restore on teardown, once (the first setup's value wins).
+remember() {
+  if [ -f "$ORIGINAL" ] && awk -v k="$1" '$1 == k { found = 1 } END { exit !found }' "$ORIGINAL"; then
+    return 0
+  fi
+  mkdir -p "$(dirname "$ORIGINAL")"
+  printf '%s %s\\n' "$1" "$2" >> "$ORIGINAL"
+}`;
+}
+
+/** Setup lines recording the current value of each sysctl (present ones) before it is changed. */
+export function rememberSysctls(sysctls: Sysctl[]): string {
+    return "# Values before the first setup, restored by teardown.\n" + sysctls.map((s) =>
+        `if [ -e ${shq(`/proc/sys/${s.path}`)} ]; then remember ${shq(s.path)} "$(cat ${shq(`/proc/sys/${s.path}`)})"; fi`).join("\n");
+}
+
+/** Teardown: puts back every value remember() recorded, then forgets them. */
+export function restoreRemembered(originals: string): string {
+    return `ORIGINAL=${shq(originals)}
+if [ -f "$ORIGINAL" ]; then
+  while read -r key value; do
+    case "$key" in
+      link:*)
+        ip link set "\${key#link:}" "$value" 2>/dev/null || true ;;
+      *)
+        if [ -e "/proc/sys/$key" ]; then
+          printf '%s\\n' "$value" > "/proc/sys/$key"
+        fi ;;
+    esac
+  done < "$ORIGINAL"
+  say "restored the kernel parameters saved in $ORIGINAL"
+  remove_file "$ORIGINAL"
+fi`;
+}
+
+/** The sysctl.d file of a role: the same values, applied by systemd-sysctl at boot. */
+export function sysctlConf(description: string, sysctls: Sysctl[]): string {
+    return `# ${description}; written by lvs-dr, removed by its teardown.\n` +
+        sysctls.map((s) => `${s.path} = ${s.value}`).join("\n") + "\n";
+}
+
 /** Checks every setup makes before it changes anything. */
-export function hostChecks(iface: string, address: string, field: string, facing: string): string {
+export function hostChecks(iface: string, address: string, fix: string): string {
     return `[ "$(id -u)" = 0 ] || die "must run as root: log in as root or set ssh.sudo (password-less sudo)"
 command -v ip >/dev/null 2>&1 || die "the ip command is missing: install iproute2"
-[ -d ${shq(`/sys/class/net/${iface}`)} ] || die ${shq(`interface ${iface} not found on ${address}: set ${field} to the NIC that faces ${facing}`)}`;
+[ -d ${shq(`/sys/class/net/${iface}`)} ] || die ${shq(`interface ${iface} not found on ${address}: ${fix}`)}`;
 }
 
 export interface BootUnit {

@@ -20,6 +20,8 @@ export interface HostPaths {
     unitWantsLink: string;
     /** Director only: the cluster's IPVS entries as `ipvsadm -S` lines, restored at boot. */
     rulesFile: string;
+    /** Director only: loads ip_vs early at boot, so that systemd-sysctl finds net/ipv4/vs. */
+    modulesLoadConf: string;
 }
 
 export function hostPaths(vip: string, role: Role): HostPaths {
@@ -36,5 +38,6 @@ export function hostPaths(vip: string, role: Role): HostPaths {
         unitFile: `/etc/systemd/system/${unitName}`,
         unitWantsLink: `/etc/systemd/system/multi-user.target.wants/${unitName}`,
         rulesFile: `${configDir}/ipvs.rules`,
+        modulesLoadConf: `/etc/modules-load.d/lvs-dr-${role}-${vip}.conf`,
     };
 }

@@ -36,6 +36,11 @@ export interface HostPlan {
     address: string;
     /** Subnet-facing interface. */
     interface: string;
+    /**
+     * What the host scripts tell the user when `interface` is missing on the host: the argument
+     * that set it on this platform (`hosts.realServers[1].interface`, `aws.interface`, ...).
+     */
+    interfaceFix: string;
     ssh: SshPlan;
 }
 

@@ -2,16 +2,15 @@
  * Host scripts for a real server: make it accept traffic for the VIP without ever answering ARP
  * for it, persist that across reboots, and undo exactly that.
  */
-import { hostChecks, installBootUnit, removeBootUnit, unbindVip } from "./host-steps";
+import {
+    hostChecks, installBootUnit, rememberFunction, rememberSysctls, removeBootUnit, restoreRemembered, SET_SYSCTL, Sysctl,
+    sysctlConf, unbindVip,
+} from "./host-steps";
 import { hostPaths } from "./paths";
 import { ClusterPlan, Forwarding, RealServerPlan } from "./plan";
 import { COMMON_FUNCTIONS, script, shq, writeFileCommand } from "./shell";
 
-export interface Sysctl {
-    /** Path under /proc/sys, slash-separated so that interface names with dots stay intact. */
-    path: string;
-    value: string;
-}
+export type { Sysctl } from "./host-steps";
 
 /** The device that holds the VIP on a real server. */
 export function vipDevice(forwarding: Forwarding): string {
@@ -56,26 +55,11 @@ export function renderRealServerUp(plan: ClusterPlan, rs: RealServerPlan): strin
         : "";
     return script(
         `LVS-${plan.forwarding.toUpperCase()} real server kernel state for VIP ${plan.vip}.`,
-        `# set_sysctl PATH VALUE: an interface that is not there yet at boot gets its value from
-# sysctl.d when it appears (udev runs systemd-sysctl for new interfaces); conf/all covers it meanwhile.
-set_sysctl() {
-  if [ -e "/proc/sys/$1" ]; then
-    if [ "$(cat "/proc/sys/$1")" != "$2" ]; then
-      printf '%s\\n' "$2" > "/proc/sys/$1"
-    fi
-  else
-    printf 'lvs-dr: /proc/sys/%s is absent for now; sysctl.d sets it when the interface appears\\n' "$1" >&2
-  fi
-}`,
+        SET_SYSCTL,
         `${tunnel}# ARP first, VIP second: a real server must never answer ARP for the VIP.\n` +
             sysctls.map((s) => `set_sysctl ${shq(s.path)} ${shq(s.value)}`).join("\n") +
             `\n${vipAddCommand(plan)}`,
     );
-}
-
-function sysctlConf(plan: ClusterPlan, rs: RealServerPlan): string {
-    return `# LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip}; written by lvs-dr, removed by its teardown.\n` +
-        realServerSysctls(plan.forwarding, rs.interface).map((s) => `${s.path} = ${s.value}`).join("\n") + "\n";
 }
 
 /**
@@ -98,25 +82,16 @@ fi
     return script(
         `LVS-${plan.forwarding.toUpperCase()} real server setup for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
         COMMON_FUNCTIONS,
-        `ORIGINAL=${shq(p.originalSysctls)}
-
-# remember KEY VALUE: records a value to restore on teardown, once (the first setup's value wins).
-remember() {
-  if [ -f "$ORIGINAL" ] && awk -v k="$1" '$1 == k { found = 1 } END { exit !found }' "$ORIGINAL"; then
-    return 0
-  fi
-  mkdir -p "$(dirname "$ORIGINAL")"
-  printf '%s %s\\n' "$1" "$2" >> "$ORIGINAL"
-}`,
-        `${hostChecks(rs.interface, rs.address, "hosts.realServers[].interface", "the director")}
+        rememberFunction(p.originalSysctls),
+        `${hostChecks(rs.interface, rs.address, rs.interfaceFix)}
 gateway=$(ip -4 route show default | awk '$2 == "via" { print $3; exit }')
 if [ "$gateway" = ${shq(director)} ]; then
   die ${shq(`the default gateway of ${rs.address} is the director (${director}). In LVS-${plan.forwarding.toUpperCase()} replies go straight to the client and must not pass through the director: route this host through the subnet's router instead`)}
 fi
 ${tunnelPrep}`,
-        `# Values before the first setup, restored by teardown.\n` +
-            sysctls.map((s) => `remember ${shq(s.path)} "$(cat ${shq(`/proc/sys/${s.path}`)})"`).join("\n"),
-        writeFileCommand(p.sysctlConf, "0644", sysctlConf(plan, rs)),
+        rememberSysctls(sysctls),
+        writeFileCommand(p.sysctlConf, "0644",
+            sysctlConf(`LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip}`, sysctls)),
         ...installBootUnit(p, {
             description: `LVS-${plan.forwarding.toUpperCase()} real server for VIP ${plan.vip} (ARP-silent VIP on ${vipDevice(plan.forwarding)})`,
             // Before the network: the VIP is bound, ARP-silent, before the NIC can see any traffic.
@@ -137,23 +112,9 @@ export function renderRealServerTeardown(plan: ClusterPlan, rs: RealServerPlan):
     return script(
         `LVS-${plan.forwarding.toUpperCase()} real server teardown for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
         COMMON_FUNCTIONS,
-        `ORIGINAL=${shq(p.originalSysctls)}`,
         // VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
         unbindVip(plan.vip, vipDevice(plan.forwarding)),
-        `if [ -f "$ORIGINAL" ]; then
-  while read -r key value; do
-    case "$key" in
-      link:*)
-        ip link set "\${key#link:}" "$value" 2>/dev/null || true ;;
-      *)
-        if [ -e "/proc/sys/$key" ]; then
-          printf '%s\\n' "$value" > "/proc/sys/$key"
-        fi ;;
-    esac
-  done < "$ORIGINAL"
-  say "restored the kernel parameters saved in $ORIGINAL"
-  remove_file "$ORIGINAL"
-fi`,
+        restoreRemembered(p.originalSysctls),
         `${removeBootUnit(p)}
 remove_file ${shq(p.sysctlConf)}
 remove_dir ${shq(p.configDir)}

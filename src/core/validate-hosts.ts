@@ -41,13 +41,17 @@ export function realServerIdentity(
     return { name, weight };
 }
 
-/** Every address once, inside the subnet when it is known, off the reserved ones. */
+/** Every address once, not the VIP, inside the subnet when it is known, off the reserved ones. */
 export function checkAddresses(
     c: Checker, entries: { field: string; address: string }[], subnet: Ipv4Cidr | undefined,
-    reserved: { address: string; what: string }[], subnetField: string,
+    reserved: { address: string; what: string }[], subnetField: string, vip: string | undefined,
 ): void {
     const seen = new Map<string, string>();
     for (const { field, address } of entries) {
+        if (address === vip) {
+            c.add(field, address, "is the VIP (vip)",
+                "give the host its own address: the VIP is shared by every host and is no host's own address");
+        }
         const other = seen.get(address);
         if (other !== undefined) {
             c.add(field, address, `is also ${other}`, "give every host its own address");
@@ -64,7 +68,7 @@ export function checkAddresses(
     }
 }
 
-export function validateExistingHosts(c: Checker, value: unknown, ssh: DefaultSsh): PlatformHostsPlan {
+export function validateExistingHosts(c: Checker, value: unknown, ssh: DefaultSsh, vip: string | undefined): PlatformHostsPlan {
     const none: PlatformHostsPlan = { realServers: [], reserved: [] };
     if (!c.isObject("hosts", value, "give hosts: { director: { address }, realServers: [{ address }, ...] }")) {
         return none;
@@ -74,9 +78,10 @@ export function validateExistingHosts(c: Checker, value: unknown, ssh: DefaultSs
         c.add("ssh.publicKey", ssh.publicKey, "is only used for VMs a platform creates",
             "remove it: existing machines already have their keys");
     }
-    const subnet = value.subnet === undefined ? undefined : c.cidr("hosts.subnet", value.subnet, "192.168.77.0/24");
+    const subnet = value.subnet === undefined ? undefined
+        : c.subnet("hosts.subnet", value.subnet, "192.168.77.0/24", 8, 30, "the director, the real servers and the VIP share one L2 subnet");
 
-    const director = validateHost(c, "hosts.director", value.director, ssh, "director");
+    const director = validateHost(c, "hosts.director", value.director, ssh, "director", "the real servers");
     const addresses: { field: string; address: string }[] = [];
     if (director) {
         addresses.push({ field: "hosts.director.address", address: director.address });
@@ -89,7 +94,7 @@ export function validateExistingHosts(c: Checker, value: unknown, ssh: DefaultSs
         const names = new Map<string, number>();
         value.realServers.forEach((entry: unknown, i: number) => {
             const field = `hosts.realServers[${i}]`;
-            const host = validateHost(c, field, entry, ssh, "real server");
+            const host = validateHost(c, field, entry, ssh, "real server", "the director");
             if (!host) {
                 return;
             }
@@ -100,23 +105,28 @@ export function validateExistingHosts(c: Checker, value: unknown, ssh: DefaultSs
             }
         });
     }
-    checkAddresses(c, addresses, subnet, [], "hosts.subnet");
+    checkAddresses(c, addresses, subnet, [], "hosts.subnet", vip);
     return { director, realServers, subnet, reserved: [] };
 }
 
-function validateHost(c: Checker, field: string, value: unknown, ssh: DefaultSsh, role: string): HostPlan | undefined {
+function validateHost(
+    c: Checker, field: string, value: unknown, ssh: DefaultSsh, role: string, facing: string,
+): HostPlan | undefined {
     if (!c.isObject(field, value, `give the ${role} as { address, interface? }`)) {
         return undefined;
     }
     const isDirector = role === "director";
     c.knownKeys(field, value, isDirector ? ["address", "interface", "ssh"] : ["address", "interface", "ssh", "weight", "name"]);
-    const address = c.ipv4(`${field}.address`, value.address, "192.168.77.10");
+    const address = c.hostAddress(`${field}.address`, value.address, "192.168.77.10");
     const iface = value.interface === undefined ? DEFAULTS.interface : c.interfaceName(`${field}.interface`, value.interface);
     const hostSsh = validateHostSsh(c, `${field}.ssh`, value.ssh, ssh);
     if (address === undefined || iface === undefined || hostSsh === undefined) {
         return undefined;
     }
-    return { address, interface: iface, ssh: { ...hostSsh, host: hostSsh.host ?? address } };
+    return {
+        address, interface: iface, interfaceFix: `set ${field}.interface to the NIC that faces ${facing}`,
+        ssh: { ...hostSsh, host: hostSsh.host ?? address },
+    };
 }
 
 /** SSH settings of a host the component creates: the defaults, to its own address. */

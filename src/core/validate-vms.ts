@@ -1,7 +1,7 @@
 /** Validation of the platforms that create VMs: libvirt and AWS. */
 import { awsReserved, firstHost, planAddresses } from "./addresses";
 import {
-    ABSOLUTE_PATH, AWS_ID, AWS_INSTANCE_TYPE, AWS_ZONE, Checker, INTERFACE, KERNEL_CMDLINE, LIBVIRT_NAME, LIBVIRT_URI,
+    ABSOLUTE_PATH, AMI_ID, AWS_INSTANCE_TYPE, AWS_ZONE, Checker, INTERFACE, KERNEL_CMDLINE, LIBVIRT_NAME, LIBVIRT_URI, SUBNET_ID,
 } from "./checker";
 import { cidrContains, formatCidr, Ipv4Cidr, parseIpv4 } from "./ip";
 import { bridgeName } from "./names";
@@ -18,7 +18,7 @@ const VM_KEYS = ["address", "weight", "name"];
  */
 function validateVms(
     c: Checker, base: string, value: Record<string, unknown>, ssh: DefaultSsh, vip: string | undefined,
-    subnet: Ipv4Cidr | undefined, reserved: { address: string; what: string }[], iface: string | undefined,
+    subnet: Ipv4Cidr | undefined, reserved: { address: string; what: string }[], iface: string | undefined, interfaceFix: string,
 ): PlatformHostsPlan {
     const directorArgs = value.director === undefined ? {} : value.director;
     const entries: { field: string; args: Record<string, unknown> }[] = [];
@@ -42,9 +42,9 @@ function validateVms(
         });
     }
     const explicit = entries.map((e) => e.args.address === undefined ? undefined
-        : c.ipv4(`${e.field}.address`, e.args.address, "192.168.77.10"));
+        : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10"));
     checkAddresses(c, entries.flatMap((e, i) => explicit[i] ? [{ field: `${e.field}.address`, address: explicit[i]! }] : []),
-        subnet, reserved, `${base}.subnet`);
+        subnet, reserved, `${base}.subnet`, vip);
     if (!subnet || iface === undefined || c.problems.length > 0) {
         return { realServers: [], subnet, reserved };
     }
@@ -55,7 +55,7 @@ function validateVms(
             "use a larger subnet or give addresses explicitly");
         return { realServers: [], subnet, reserved };
     }
-    const host = (address: string) => ({ address, interface: iface, ssh: defaultHostSsh(ssh, address) });
+    const host = (address: string) => ({ address, interface: iface, interfaceFix, ssh: defaultHostSsh(ssh, address) });
     const realServers: RealServerPlan[] = identities.map((id, i) => ({ ...host(addresses[i + 1]!), ...id! }));
     return { director: host(addresses[0]!), realServers, subnet, reserved };
 }
@@ -77,13 +77,10 @@ export function validateLibvirt(
         "domainType", "memoryMiB", "vcpus", "kernel", "initrd", "cmdline", "director", "realServers"]);
     requirePublicKey(c, ssh, "libvirt");
     const start = c.problems.length;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/.test(clusterName)) {
-        c.add("name", clusterName, "cannot name libvirt domains and networks",
-            "give the LvsDrCluster a name of at most 40 letters, digits, '_', '.' or '-'");
-    }
     const uri = value.uri === undefined ? DEFAULTS.libvirtUri
         : c.matches("libvirt.uri", value.uri, LIBVIRT_URI, "a libvirt URI", "use e.g. qemu:///system or qemu+ssh://user@host/system");
-    const subnet = c.cidr("libvirt.subnet", value.subnet, "192.168.77.0/24");
+    const subnet = c.subnet("libvirt.subnet", value.subnet, "192.168.77.0/24", 8, 30,
+        "it becomes the VMs' L2 network (and the created network's netmask)");
     if (value.network !== undefined && value.bridge !== undefined) {
         c.add("libvirt.bridge", value.bridge, "cannot be combined with libvirt.network",
             "set one of network (a libvirt network) or bridge (a host bridge), or neither to create a network");
@@ -95,7 +92,7 @@ export function validateLibvirt(
     const creating = value.network === undefined && value.bridge === undefined;
     const hostAddress = creating && subnet ? firstHost(subnet) : undefined;
     const gateway = value.gateway === undefined ? hostAddress
-        : c.ipv4("libvirt.gateway", value.gateway, "192.168.77.1");
+        : c.hostAddress("libvirt.gateway", value.gateway, "192.168.77.1");
     if (gateway && subnet && value.gateway !== undefined) {
         c.inSubnet("libvirt.gateway", gateway, subnet, "libvirt.subnet", "use the router's address on libvirt.subnet");
     }
@@ -127,7 +124,8 @@ export function validateLibvirt(
         ...(hostAddress ? [{ address: hostAddress, what: "the created network's host-side address" }] : []),
         ...(gateway && gateway !== hostAddress ? [{ address: gateway, what: "the gateway (libvirt.gateway)" }] : []),
     ];
-    const hosts = validateVms(c, "libvirt", value, ssh, vip, subnet, reserved, DEFAULTS.interface);
+    const hosts = validateVms(c, "libvirt", value, ssh, vip, subnet, reserved, DEFAULTS.interface,
+        "the NIC of a libvirt VM is named eth0 by cloud-init from the seed (network-config): use a libvirt.baseImage whose cloud-init (NoCloud) applies it");
     if (c.problems.length > start || !subnet || !uri || !pool || !baseImage || diskGiB === undefined
         || memoryMiB === undefined || vcpus === undefined || !hosts.director) {
         return hosts;
@@ -160,9 +158,10 @@ export function validateAws(
     requirePublicKey(c, ssh, "aws");
     const start = c.problems.length;
     const existing = value.subnetId !== undefined;
-    // An Output (a subnet made by the same program) is checked by AWS; a literal is checked here.
-    if (typeof value.subnetId === "string" || (existing && (typeof value.subnetId !== "object" || value.subnetId === null))) {
-        c.matches("aws.subnetId", value.subnetId, /^subnet-[0-9a-f]{8,17}$/, "a subnet ID", "use an ID such as subnet-0123456789abcdef0");
+    // An Output or a promise (a subnet made by the same program) is checked by AWS; a literal here.
+    if (existing && !isEventual(value.subnetId)) {
+        c.matches("aws.subnetId", value.subnetId, SUBNET_ID, "a subnet ID (or an Output of one)",
+            "use an ID such as subnet-0123456789abcdef0, or the id Output of a subnet made in the same program");
     }
     if (existing && value.subnetCidr === undefined) {
         c.add("aws.subnetCidr", undefined, "is required with aws.subnetId", "give the CIDR of that subnet, e.g. 10.0.1.0/24");
@@ -173,13 +172,11 @@ export function validateAws(
         }
     }
     const subnet = existing && value.subnetCidr === undefined ? undefined
-        : c.cidr("aws.subnetCidr", value.subnetCidr ?? DEFAULTS.awsSubnetCidr, "10.77.1.0/24");
-    const vpc = existing ? undefined : c.cidr("aws.vpcCidr", value.vpcCidr ?? DEFAULTS.awsVpcCidr, "10.77.0.0/16");
+        : c.subnet("aws.subnetCidr", value.subnetCidr ?? DEFAULTS.awsSubnetCidr, "10.77.1.0/24", 16, 28, "AWS subnets are /16 to /28");
+    const vpc = existing ? undefined
+        : c.subnet("aws.vpcCidr", value.vpcCidr ?? DEFAULTS.awsVpcCidr, "10.77.0.0/16", 16, 28, "AWS VPCs are /16 to /28");
     if (vpc && subnet && (subnet.prefixLength < vpc.prefixLength || !cidrContains(vpc, subnet.network))) {
         c.add("aws.subnetCidr", formatCidr(subnet), `is not inside aws.vpcCidr ${formatCidr(vpc)}`, "pick a subnet inside the VPC");
-    }
-    if (subnet && (subnet.prefixLength < 16 || subnet.prefixLength > 28)) {
-        c.add("aws.subnetCidr", formatCidr(subnet), "AWS subnets are /16 to /28", "use a prefix length between 16 and 28");
     }
     const availabilityZone = value.availabilityZone === undefined ? undefined
         : c.matches("aws.availabilityZone", value.availabilityZone, AWS_ZONE, "an availability zone", "use e.g. eu-west-1a");
@@ -188,7 +185,7 @@ export function validateAws(
     const allowedCidrs = c.cidrList("aws.allowedCidrs", value.allowedCidrs, false, "list CIDRs, e.g. [\"0.0.0.0/0\"]")
         ?? DEFAULTS.allowedCidrs;
     const ami = value.ami === undefined ? undefined
-        : c.matches("aws.ami", value.ami, AWS_ID, "an AMI ID", "use an ID such as ami-0123456789abcdef0");
+        : c.matches("aws.ami", value.ami, AMI_ID, "an AMI ID", "use an ID such as ami-0123456789abcdef0");
     const type = (key: string) => value[key] === undefined ? DEFAULTS.awsInstanceType
         : c.matches(`aws.${key}`, value[key], AWS_INSTANCE_TYPE, "an instance type", "use e.g. t3.small");
     const directorInstanceType = type("directorInstanceType");
@@ -197,7 +194,8 @@ export function validateAws(
     const sshViaPrivateIp = c.boolean("aws.sshViaPrivateIp", value.sshViaPrivateIp, false);
 
     const reserved = subnet ? awsReserved(subnet).map((address) => ({ address, what: "reserved by AWS in every subnet" })) : [];
-    const hosts = validateVms(c, "aws", value, ssh, vip, subnet, reserved, iface);
+    const hosts = validateVms(c, "aws", value, ssh, vip, subnet, reserved, iface,
+        "set aws.interface to the instances' subnet-facing NIC (ens5 for Debian on Nitro instances)");
     if (c.problems.length > start || !subnet || !adminCidrs || !directorInstanceType || !realServerInstanceType || !hosts.director) {
         return hosts;
     }
@@ -213,6 +211,16 @@ export function validateAws(
             directorInstanceType, realServerInstanceType, sshViaPrivateIp,
         },
     };
+}
+
+/** A value that is not there yet: a Pulumi Output or a promise (`pulumi.Input` allows both). */
+function isEventual(value: unknown): boolean {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return false;
+    }
+    const v = value as Record<string, unknown>;
+    // Output.isInstance without importing Pulumi into the pure core: the SDK marks every Output so.
+    return v.__pulumiOutput === true || typeof v.then === "function";
 }
 
 /** Whose reserved address the VIP sits on, if any (for the VIP's own message). */

@@ -3,7 +3,7 @@
  * Every problem is collected; one {@link LvsDrArgsError} lists them all.
  */
 import type { LvsDrClusterArgs } from "../args";
-import { Checker, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
+import { Checker, CLUSTER_NAME, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
 import { formatCidr } from "./ip";
 import {
     ClusterPlan, DEFAULTS, FORWARDING_METHODS, Forwarding, PlatformKind, PROTOCOLS, Protocol, SCHEDULERS, Scheduler,
@@ -29,7 +29,11 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
     }
     c.knownKeys("", raw, ["vip", "services", "forwarding", "ssh", ...PLATFORMS]);
 
-    const vip = c.ipv4("vip", raw.vip, "192.168.77.100");
+    if (!CLUSTER_NAME.test(clusterName)) {
+        c.add("name", clusterName, "(the LvsDrCluster's first argument) cannot name the cluster's resources, VMs, networks and tags",
+            "name the cluster with 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit");
+    }
+    const vip = c.hostAddress("vip", raw.vip, "192.168.77.100");
     const forwarding: Forwarding = c.oneOf("forwarding", raw.forwarding, FORWARDING_METHODS, DEFAULTS.forwarding);
     const services = validateServices(c, raw.services);
     const ssh = validateDefaultSsh(c, raw.ssh);
@@ -37,7 +41,7 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
 
     let hosts: PlatformHostsPlan & Pick<ClusterPlan, "libvirt" | "aws"> = { realServers: [], reserved: [] };
     if (platform && ssh) {
-        hosts = platform === "hosts" ? validateExistingHosts(c, raw.hosts, ssh)
+        hosts = platform === "hosts" ? validateExistingHosts(c, raw.hosts, ssh, vip)
             : platform === "libvirt" ? validateLibvirt(c, raw.libvirt, ssh, vip, clusterName)
                 : validateAws(c, raw.aws, ssh, vip);
     }

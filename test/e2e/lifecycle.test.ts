@@ -51,8 +51,10 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         return Number(line.trim().split(/\s+/)[4]);
     }
 
-    function failures(hits: Hit[]): Hit[] {
-        return hits.filter((h) => !h.host.startsWith(`${CLUSTER}-rs-`));
+    /** Failed requests as "time port curl-exit", so a failure says when, from which port and how. */
+    function failures(hits: Hit[]): string[] {
+        return hits.filter((h) => !h.host.startsWith(`${CLUSTER}-rs-`))
+            .map((h) => `${new Date(h.t).toISOString()} client port ${h.port} curl exit ${h.exit} (${h.host})`);
     }
 
     before(async () => {

@@ -5,10 +5,11 @@
  * on purpose. The tests run in order and share one set of VMs.
  */
 import { strict as assert } from "assert";
-import { directorRulesCommand, realServerSetupCommand } from "../../src/core/host-commands";
+import { directorSysctls } from "../../src/core/director-script";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/host-commands";
 import type { ClusterPlan } from "../../src/core/plan";
 import { realServerSysctls } from "../../src/core/realserver-script";
-import { inNetns, inNetnsAsync, Lab, libvirtObjects, VIP } from "./support/lab";
+import { inNetns, inNetnsAsync, Lab, libvirtObjects, PortRequest, requestsFromPorts, VIP } from "./support/lab";
 
 const BIG = 20 * 1024 * 1024;
 
@@ -72,6 +73,7 @@ function checkRoundRobin(lab: Lab, realServers: string[]): void {
     const why = (): string => `${hosts.join(" ")}; director scheduled ${stats(lab).conns - connsBefore} of ${n} connections; ` +
         `client neighbour entry: ${inNetns(`ip neigh show ${VIP}`).stdout.trim()}`;
     hosts.forEach((h, i) => { if (h !== cycle[i % cycle.length]) assert.fail(`request ${i} broke the rotation: ${why()}`); });
+    assert.equal(stats(lab).conns - connsBefore, n, `every request is a connection the director scheduled: ${why()}`);
 }
 
 /** Check 2: the director sends nothing back (OutPkts 0) and its NIC transmits < 5% of the bytes served. */
@@ -92,7 +94,7 @@ function hostState(lab: Lab, host: string): string {
     return lab.mustSsh(host, [
         "ipvsadm -Sn 2>/dev/null || true",
         "ip -o addr show | sed 's/valid_lft.*//'",
-        "sysctl -a 2>/dev/null | grep -E '^net\\.ipv4\\.conf\\.(all|eth0|lo|tunl0)\\.(arp_ignore|arp_announce|rp_filter) ' || true",
+        "sysctl -a 2>/dev/null | grep -E '^net\\.ipv4\\.(conf\\.(all|eth0|lo|tunl0)\\.(arp_ignore|arp_announce|rp_filter)|vs\\.[a-z_]+) ' || true",
         "find /etc/lvs-dr /var/lib/lvs-dr /etc/sysctl.d /etc/systemd/system -name '*lvs-dr*' -exec md5sum {} + 2>/dev/null | sort || true",
     ].join("; "));
 }
@@ -100,6 +102,42 @@ function hostState(lab: Lab, host: string): string {
 function sysctlValues(lab: Lab, host: string, forwarding: "dr" | "tun"): string {
     return lab.mustSsh(host, realServerSysctls(forwarding, "eth0")
         .map((s) => `printf '%s=' ${s.path}; cat /proc/sys/${s.path} 2>/dev/null || echo absent`).join("; "));
+}
+
+/** The director's IPVS sysctls as "path=value" lines (ip_vs loaded first: they exist only then). */
+function directorSysctlValues(lab: Lab): string {
+    return lab.mustSsh("director", "modprobe ip_vs; " + directorSysctls()
+        .map((s) => `printf '%s=' ${s.path}; cat /proc/sys/${s.path}`).join("; "));
+}
+
+const DIRECTOR_DR_SYSCTLS = directorSysctls().map((s) => `${s.path}=${s.value}`).join("\n") + "\n";
+
+/** Six consecutive client ports starting at `from` (below the ephemeral range: no other client takes them). */
+function portsFrom(from: number): number[] {
+    return Array.from({ length: 6 }, (_, i) => from + i);
+}
+
+function show(requests: PortRequest[]): string {
+    return requests.map((r) => `${r.port}: ${r.host} (curl exit ${r.exit}, ${r.seconds} s)`).join("; ");
+}
+
+/**
+ * One request from each of `ports` while `c` serves, then `c` removed from the table (the rules of
+ * `without`), then the same ports again within the FIN_WAIT window: returns which ports had gone to
+ * c, and the second round.
+ */
+function reuseAfterRemoval(lab: Lab, ports: number[], without: ClusterPlan, timeout: number): { onC: number[]; again: PortRequest[] } {
+    const first = requestsFromPorts(VIP, ports, 10);
+    assert.deepEqual(first.filter((r) => r.exit !== 0), [], `first round failed: ${show(first)}`);
+    const onC = first.filter((r) => r.host === "lvsdr-lab-rs-c").map((r) => r.port);
+    assert.ok(onC.length > 0, `no request went to c, so removing it tests nothing: ${show(first)}`);
+    lab.mustSsh("director", directorRulesCommand(without, false).create);
+    // The director still tracks every first-round connection (FIN_WAIT, 2 minutes): the ports are reused.
+    const tracked = lab.mustSsh("director", `ipvsadm -Lnc | awk '{ print $4 }'`);
+    for (const port of ports) {
+        assert.ok(tracked.includes(`:${port}\n`), `no connection entry for client port ${port} any more:\n${tracked}`);
+    }
+    return { onC, again: requestsFromPorts(VIP, ports, timeout) };
 }
 
 async function reboot(lab: Lab, host: string): Promise<void> {
@@ -116,6 +154,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
     let two: ClusterPlan;
     let three: ClusterPlan;
     const baseline = new Map<string, string>();
+    let directorBaseline = "";
 
     before(async () => {
         lab = new Lab();
@@ -125,6 +164,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         for (const rs of ["a", "b", "c"]) {
             baseline.set(rs, sysctlValues(lab, rs, "dr"));
         }
+        directorBaseline = directorSysctlValues(lab);
     });
 
     after(() => {
@@ -134,6 +174,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
 
     it("1. rr: every real server serves and requests alternate exactly", () => {
         lab.apply(two);
+        assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after setup");
         checkRoundRobin(lab, ["a", "b"]);
     });
 
@@ -164,6 +205,25 @@ describe("VM lab: LVS-DR on real kernels", function () {
         lab.mustSsh("c", realServerSetupCommand(three, lab.realServer(three, "c"), false).create);
         lab.mustSsh("director", directorRulesCommand(three, false).create);
         checkRoundRobin(lab, ["a", "b", "c"]);
+    });
+
+    it("11. a client port reused after its real server was removed is scheduled afresh (and dropped without the director's sysctls)", () => {
+        const { onC, again } = reuseAfterRemoval(lab, portsFrom(21000), two, 5);
+        assert.deepEqual(again.filter((r) => r.exit !== 0), [],
+            `requests from reused ports failed (ports ${onC.join(", ")} had gone to c): ${show(again)}`);
+        assert.ok(again.every((r) => r.host === "lvsdr-lab-rs-a" || r.host === "lvsdr-lab-rs-b"), show(again));
+
+        // Negative control: with the kernel's defaults the ports whose entry pointed to c go nowhere.
+        lab.mustSsh("director", directorRulesCommand(three, false).create);
+        lab.mustSsh("director", "sysctl -q -w net.ipv4.vs.conn_reuse_mode=1 net.ipv4.vs.expire_nodest_conn=0");
+        try {
+            const control = reuseAfterRemoval(lab, portsFrom(21100), two, 3);
+            assert.deepEqual(control.again.filter((r) => r.exit !== 0).map((r) => r.port), control.onC,
+                `with conn_reuse_mode=1 and expire_nodest_conn=0, exactly the ports that had gone to c should fail: ${show(control.again)}`);
+        } finally {
+            lab.mustSsh("director", directorSetupCommand(two, false).create);
+        }
+        assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "setup puts the director's IPVS sysctls back");
     });
 
     it("9. negative control: a real server without the ARP sysctls makes check 3 fail", () => {
@@ -199,12 +259,14 @@ describe("VM lab: LVS-DR on real kernels", function () {
         checkRoundRobin(lab, ["a", "b"]);
         checkArp(lab, ["a", "b"]);
         assert.equal(stats(lab).outPkts, 0);
+        assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after the reboot");
     });
 
     it("7. teardown leaves no virtual service, no VIP, and the sysctls as they were", () => {
         lab.teardown(two);
         assert.doesNotMatch(lab.mustSsh("director", "ipvsadm -Sn"), new RegExp(VIP.replace(/\./g, "\\.")));
         assert.doesNotMatch(lab.mustSsh("director", "ip -o addr show dev eth0"), new RegExp(`${VIP}/32`));
+        assert.equal(directorSysctlValues(lab), directorBaseline, "the director's IPVS sysctls after teardown");
         for (const rs of ["a", "b"]) {
             assert.doesNotMatch(lab.mustSsh(rs, "ip -o addr show"), new RegExp(`${VIP}/32`), `${rs} still holds the VIP`);
             assert.equal(sysctlValues(lab, rs, "dr"), baseline.get(rs), `${rs}'s sysctls`);

@@ -59,8 +59,13 @@ describe("director scripts in a network namespace (real kernel, stand-in ipvsadm
         assert.ok(sb.addresses("eth0").includes(`${VIP}/32 eth0`), sb.addresses("eth0").join(", "));
         const files = sb.writtenFiles();
         assert.deepEqual([...files.keys()].filter((f) => !f.endsWith("/")).sort(),
-            [paths.upScript, paths.unitFile, paths.unitWantsLink].sort());
+            [paths.upScript, paths.unitFile, paths.unitWantsLink, paths.sysctlConf, paths.modulesLoadConf].sort());
         assert.match(files.get(paths.unitFile)!, /^After=network-online.target$/m);
+        // The IPVS sysctls a DR director needs, persisted (this kernel has no net/ipv4/vs to set).
+        assert.deepEqual(files.get(paths.sysctlConf)!.split("\n").filter((l) => l && !l.startsWith("#")), [
+            "net/ipv4/vs/conn_reuse_mode = 2", "net/ipv4/vs/expire_nodest_conn = 1", "net/ipv4/vs/expire_quiescent_template = 1",
+        ]);
+        assert.match(files.get(paths.modulesLoadConf)!, /^ip_vs$/m);
         assert.equal(fs.readFileSync(path.join(sb.rw, "modprobe.log"), "utf8").split("\n")[0], "ip_vs");
 
         const again = sb.mustRun(renderDirectorSetup(p));

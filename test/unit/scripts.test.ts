@@ -11,7 +11,7 @@ import {
 } from "../../src/core/realserver-script";
 import { remoteCommand, shq, writeFileCommand } from "../../src/core/shell";
 import { validateClusterArgs } from "../../src/core/validate";
-import { validArgs } from "../support/fixtures";
+import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { shellcheck } from "../support/shellcheck";
 
 interface Variant {
@@ -117,7 +117,39 @@ describe("host scripts", () => {
         });
     });
 
+    describe("messages name the argument the user set on each platform", () => {
+        const rendered = (plan: ClusterPlan): string =>
+            [renderDirectorSetup(plan), ...plan.realServers.map((rs) => renderRealServerSetup(plan, rs))].join("\n");
+        it("hosts: the host's own interface field", () => {
+            const text = rendered(validateClusterArgs(validArgs()));
+            assert.match(text, /interface eth0 not found on 192\.168\.77\.10: set hosts\.director\.interface to the NIC that faces the real servers/);
+            assert.match(text, /interface eth0 not found on 192\.168\.77\.12: set hosts\.realServers\[1\]\.interface to the NIC that faces the director/);
+        });
+        it("aws: aws.interface, never a hosts field", () => {
+            const text = rendered(validateClusterArgs(validAwsArgs()));
+            assert.match(text, /interface ens5 not found on 10\.77\.1\.11: set aws\.interface/);
+            assert.doesNotMatch(text, /hosts\./);
+        });
+        it("libvirt: the base image whose cloud-init names the NIC, never a hosts field", () => {
+            const text = rendered(validateClusterArgs(validLibvirtArgs()));
+            assert.match(text, /interface eth0 not found on 192\.168\.77\.11: the NIC of a libvirt VM is named eth0 by cloud-init .* libvirt\.baseImage/);
+            assert.doesNotMatch(text, /hosts\./);
+        });
+    });
+
     describe("director", () => {
+        it("sets, persists and restores the IPVS sysctls a DR director needs", () => {
+            const plan = planFor(VARIANTS[0]);
+            const up = renderDirectorUp(plan);
+            assert.ok(up.indexOf("modprobe ip_vs") < up.indexOf("set_sysctl 'net/ipv4/vs/conn_reuse_mode' '2'"), up);
+            assert.match(up, /^set_sysctl 'net\/ipv4\/vs\/expire_nodest_conn' '1'$/m);
+            assert.match(up, /^set_sysctl 'net\/ipv4\/vs\/expire_quiescent_template' '1'$/m);
+            const setup = renderDirectorSetup(plan);
+            assert.match(setup, /remember 'net\/ipv4\/vs\/conn_reuse_mode'/);
+            assert.match(setup, /^net\/ipv4\/vs\/conn_reuse_mode = 2$/m);
+            assert.match(renderDirectorTeardown(plan), /restored the kernel parameters/);
+        });
+
         it("desired table: -g for DR, -i for TUN, weights, persistence, same port on real servers", () => {
             const dr = planFor({ forwarding: "dr", protocol: "udp", scheduler: "sh", persistenceSeconds: 300 });
             assert.deepEqual(desiredIpvsRules(dr), [

@@ -9,6 +9,8 @@ type Loose = Record<string, any>;
 interface Case {
     title: string;
     mutate: (args: Loose) => void;
+    /** The cluster's name (the constructor's first argument), when the case is about it. */
+    name?: string;
     /** Field path the error must name. */
     field: string;
     /** Text the problem or fix must contain. */
@@ -16,6 +18,8 @@ interface Case {
 }
 
 const rs = (a: Loose, i: number): Loose => a.hosts.realServers[i];
+/** Without hosts.subnet no containment check can catch a nonsensical address: these must be caught anyway. */
+const noSubnet = (a: Loose): void => { delete a.hosts.subnet; };
 
 const CASES: Case[] = [
     { title: "VIP missing", mutate: (a) => delete a.vip, field: "vip", says: "IPv4" },
@@ -74,6 +78,26 @@ const CASES: Case[] = [
     { title: "name clashing with a default index", mutate: (a) => (rs(a, 1).name = "0"), field: "hosts.realServers[1].name", says: "unique name" },
     { title: "unknown top-level argument (typo)", mutate: (a) => (a.service = [{ port: 443 }]), field: "service", says: "not a known argument" },
     { title: "unknown service argument", mutate: (a) => (a.services[0].targetPort = 8080), field: "services[0].targetPort", says: "not a known argument" },
+    // Special-purpose addresses, refused even when no subnet is given.
+    { title: "VIP loopback", mutate: (a) => { noSubnet(a); a.vip = "127.0.0.1"; }, field: "vip", says: "loopback" },
+    { title: "VIP unspecified", mutate: (a) => { noSubnet(a); a.vip = "0.0.0.0"; }, field: "vip", says: "unspecified address" },
+    { title: "VIP multicast", mutate: (a) => { noSubnet(a); a.vip = "224.0.0.18"; }, field: "vip", says: "multicast" },
+    { title: "VIP broadcast", mutate: (a) => { noSubnet(a); a.vip = "255.255.255.255"; }, field: "vip", says: "broadcast" },
+    { title: "VIP link-local", mutate: (a) => { noSubnet(a); a.vip = "169.254.10.1"; }, field: "vip", says: "link-local" },
+    { title: "director address loopback", mutate: (a) => { noSubnet(a); a.hosts.director.address = "127.0.0.2"; }, field: "hosts.director.address", says: "loopback" },
+    { title: "director address unspecified", mutate: (a) => { noSubnet(a); a.hosts.director.address = "0.0.0.0"; }, field: "hosts.director.address", says: "unspecified" },
+    { title: "real server address multicast", mutate: (a) => { noSubnet(a); rs(a, 0).address = "239.1.2.3"; }, field: "hosts.realServers[0].address", says: "multicast" },
+    { title: "real server address broadcast", mutate: (a) => { noSubnet(a); rs(a, 1).address = "255.255.255.255"; }, field: "hosts.realServers[1].address", says: "broadcast" },
+    { title: "real server address link-local", mutate: (a) => { noSubnet(a); rs(a, 1).address = "169.254.0.7"; }, field: "hosts.realServers[1].address", says: "link-local" },
+    { title: "subnet /0", mutate: (a) => (a.hosts.subnet = "0.0.0.0/0"), field: "hosts.subnet", says: "prefix length /0" },
+    { title: "subnet /31", mutate: (a) => (a.hosts.subnet = "192.168.77.10/31"), field: "hosts.subnet", says: "between /8 and /30" },
+    { title: "subnet of loopback space", mutate: (a) => (a.hosts.subnet = "127.0.0.0/8"), field: "hosts.subnet", says: "not unicast address space" },
+    { title: "real server address equal to the VIP", mutate: (a) => (rs(a, 1).address = "192.168.77.100"), field: "hosts.realServers[1].address", says: "is the VIP" },
+    { title: "director address equal to the VIP", mutate: (a) => (a.hosts.director.address = "192.168.77.100"), field: "hosts.director.address", says: "is the VIP" },
+    // The cluster's name reaches resource names, VM names and tags on every platform.
+    { title: "cluster name with shell syntax", mutate: () => undefined, name: "\";touch /tmp/x;\"", field: "name", says: "first argument" },
+    { title: "cluster name with a newline", mutate: () => undefined, name: "web\nprod", field: "name", says: "1-40 letters" },
+    { title: "cluster name of 10,000 characters", mutate: () => undefined, name: "w".repeat(10000), field: "name", says: "1-40 letters" },
 ];
 
 /** Refusals specific to the platforms that create VMs; `base` picks the valid starting point. */
@@ -99,14 +123,29 @@ const VM_CASES: (Case & { base: () => LvsDrClusterArgs })[] = [
     { base: validAwsArgs, title: "aws subnet outside the VPC", mutate: (a) => (a.aws.subnetCidr = "10.78.1.0/24"), field: "aws.subnetCidr", says: "not inside aws.vpcCidr" },
     { base: validAwsArgs, title: "aws VIP on an AWS-reserved address", mutate: (a) => (a.vip = "10.77.1.2"), field: "vip", says: "reserved by AWS" },
     { base: validAwsArgs, title: "aws AMI malformed", mutate: (a) => (a.aws.ami = "debian-12"), field: "aws.ami", says: "AMI ID" },
+    { base: validLibvirtArgs, title: "libvirt subnet /0", mutate: (a) => (a.libvirt.subnet = "0.0.0.0/0"), field: "libvirt.subnet", says: "prefix length /0" },
+    { base: validLibvirtArgs, title: "libvirt VM address loopback", mutate: (a) => (a.libvirt.realServers[0].address = "127.0.0.1"), field: "libvirt.realServers[0].address", says: "loopback" },
+    { base: validLibvirtArgs, title: "libvirt gateway multicast", mutate: (a) => (a.libvirt.gateway = "224.0.0.1"), field: "libvirt.gateway", says: "multicast" },
+    { base: validLibvirtArgs, title: "libvirt VM address equal to the VIP", mutate: (a) => (a.libvirt.director = { address: "192.168.77.100" }), field: "libvirt.director.address", says: "is the VIP" },
+    { base: validLibvirtArgs, title: "libvirt cluster name with shell syntax", mutate: () => undefined, name: "$(reboot)", field: "name", says: "first argument" },
+    { base: validAwsArgs, title: "aws VPC larger than /16", mutate: (a) => (a.aws.vpcCidr = "10.0.0.0/8"), field: "aws.vpcCidr", says: "AWS VPCs are /16 to /28" },
+    { base: validAwsArgs, title: "aws VPC smaller than /28", mutate: (a) => { a.aws.vpcCidr = "10.77.1.0/29"; a.aws.subnetCidr = "10.77.1.0/29"; }, field: "aws.vpcCidr", says: "AWS VPCs are /16 to /28" },
+    { base: validAwsArgs, title: "aws subnet /0", mutate: (a) => (a.aws.subnetCidr = "0.0.0.0/0"), field: "aws.subnetCidr", says: "AWS subnets are /16 to /28" },
+    { base: validAwsArgs, title: "aws AMI given a subnet ID", mutate: (a) => (a.aws.ami = "subnet-0123456789abcdef0"), field: "aws.ami", says: "AMI ID" },
+    { base: validAwsArgs, title: "aws AMI of the wrong length", mutate: (a) => (a.aws.ami = "ami-0123456789"), field: "aws.ami", says: "AMI ID" },
+    { base: validAwsArgs, title: "aws subnet ID given an AMI ID", mutate: (a) => { a.aws.subnetId = "ami-0123456789abcdef0"; a.aws.subnetCidr = "10.77.1.0/24"; }, field: "aws.subnetId", says: "subnet ID" },
+    { base: validAwsArgs, title: "aws subnet ID as a plain object", mutate: (a) => { a.aws.subnetId = { id: "subnet-0123456789abcdef0" }; a.aws.subnetCidr = "10.77.1.0/24"; }, field: "aws.subnetId", says: "subnet ID" },
+    { base: validAwsArgs, title: "aws subnet ID as a list", mutate: (a) => { a.aws.subnetId = ["subnet-0123456789abcdef0"]; a.aws.subnetCidr = "10.77.1.0/24"; }, field: "aws.subnetId", says: "subnet ID" },
+    { base: validAwsArgs, title: "aws VM address link-local", mutate: (a) => (a.aws.realServers[0].address = "169.254.169.254"), field: "aws.realServers[0].address", says: "link-local" },
+    { base: validAwsArgs, title: "aws cluster name with a newline", mutate: () => undefined, name: "web\n", field: "name", says: "1-40 letters" },
     { base: validAwsArgs, title: "aws instance type malformed", mutate: (a) => (a.aws.directorInstanceType = "t3 small"), field: "aws.directorInstanceType", says: "instance type" },
 ];
 
-function problemsOf(mutate: (args: Loose) => void, base: () => LvsDrClusterArgs = validArgs): LvsDrArgsError {
+function problemsOf(mutate: (args: Loose) => void, base: () => LvsDrClusterArgs = validArgs, name?: string): LvsDrArgsError {
     const args = base() as unknown as Loose;
     mutate(args);
     try {
-        validateClusterArgs(args as LvsDrClusterArgs);
+        validateClusterArgs(args as LvsDrClusterArgs, name);
     } catch (e) {
         assert.ok(e instanceof LvsDrArgsError, `expected LvsDrArgsError, got ${String(e)}`);
         return e;
@@ -121,7 +160,7 @@ describe("validateClusterArgs", () => {
 
     for (const c of CASES) {
         it(`refuses: ${c.title}`, () => {
-            const error = problemsOf(c.mutate);
+            const error = problemsOf(c.mutate, validArgs, c.name);
             const problem = error.problems.find((p) => p.field === c.field);
             assert.ok(problem, `no problem for field ${c.field}; got:\n${error.message}`);
             assert.ok(`${problem.problem} ${problem.fix}`.includes(c.says),
@@ -134,7 +173,7 @@ describe("validateClusterArgs", () => {
 
     for (const c of VM_CASES) {
         it(`refuses: ${c.title}`, () => {
-            const error = problemsOf(c.mutate, c.base);
+            const error = problemsOf(c.mutate, c.base, c.name);
             const problem = error.problems.find((p) => p.field === c.field);
             assert.ok(problem, `no problem for field ${c.field}; got:\n${error.message}`);
             assert.ok(`${problem.problem} ${problem.fix}`.includes(c.says), `"${c.says}" not in:\n${error.message}`);
@@ -205,7 +244,7 @@ describe("validateClusterArgs", () => {
         assert.equal(plan.forwarding, "dr");
         assert.equal(plan.subnet, "192.168.77.0/24");
         assert.deepEqual(plan.director, {
-            address: "192.168.77.10", interface: "eth0",
+            address: "192.168.77.10", interface: "eth0", interfaceFix: "set hosts.director.interface to the NIC that faces the real servers",
             ssh: { host: "192.168.77.10", user: "root", port: 22, sudo: false },
         });
         assert.deepEqual(plan.realServers.map((r) => [r.name, r.address, r.weight, r.interface]),
@@ -227,6 +266,7 @@ describe("validateClusterArgs", () => {
         assert.deepEqual(plan.director.ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true });
         assert.deepEqual(plan.realServers[1], {
             name: "web-b", address: "192.168.77.12", interface: "ens3.100", weight: 0,
+            interfaceFix: "set hosts.realServers[1].interface to the NIC that faces the director",
             ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, sudo: true, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" },
         });
     });

@@ -142,13 +142,24 @@ export function summary(events: EngineEvent[]): Record<string, number> {
     return s.summaryEvent!.resourceChanges;
 }
 
-/** One request of the client load: when it started (ms since epoch) and who answered (or FAILED). */
+/**
+ * One request of the client load: when it started (ms since epoch), its client port, curl's exit
+ * code and who answered (FAILED when curl failed).
+ */
 export interface Hit {
     t: number;
+    port: number;
+    exit: number;
     host: string;
 }
 
-/** A client load through the VIP from the lab namespace: one request every 200 ms, each recorded. */
+/**
+ * A client load through the VIP from the lab namespace: one request every 200 ms, each recorded.
+ * Each request's client port is drawn at random from the kernel's ephemeral range, as the kernel
+ * would, but by the script: curl cannot report the port of a connection that never completed, and a
+ * failed request must say which port it used (a port the director still tracks from an earlier
+ * connection is scheduled differently).
+ */
 export class Load {
     readonly hits: Hit[] = [];
     private readonly stopFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-load-")), "stop");
@@ -156,15 +167,22 @@ export class Load {
     private partial = "";
 
     start(vip: string): void {
-        const script = `while [ ! -e ${this.stopFile} ]; do t=$(date +%s%3N); ` +
-            `h=$(curl -s -m 5 -H 'Connection: close' http://${vip}/) || h=FAILED; echo "$t \${h:-FAILED}"; sleep 0.2; done`;
+        const script = `read -r low high < /proc/sys/net/ipv4/ip_local_port_range
+while [ ! -e ${this.stopFile} ]; do
+  t=$(date +%s%3N)
+  port=$(( $(od -An -N2 -tu2 /dev/urandom) % (high - low + 1) + low ))
+  h=$(curl -s -m 5 --local-port "$port" -H 'Connection: close' http://${vip}/) && rc=0 || rc=$?
+  [ "$rc" = 0 ] && [ -n "$h" ] || h=FAILED
+  echo "$t $port $rc $h"
+  sleep 0.2
+done`;
         const child = spawn("ip", ["netns", "exec", NETNS, "sh", "-c", script]);
         child.stdout.on("data", (d: Buffer) => {
             const lines = (this.partial + d.toString()).split("\n");
             this.partial = lines.pop() ?? "";
             for (const line of lines) {
-                const [t, host] = line.split(" ");
-                this.hits.push({ t: Number(t), host: host ?? "FAILED" });
+                const [t, port, exit, host] = line.split(" ");
+                this.hits.push({ t: Number(t), port: Number(port), exit: Number(exit), host: host ?? "FAILED" });
             }
         });
         this.done = new Promise((ok) => child.on("close", () => ok()));

@@ -4,7 +4,6 @@
  * providers with the inputs the platform computes; hosts are configured with the exact command
  * texts the component's remote commands run. The namespace is the client: all traffic stays in it.
  */
-import { strict as assert } from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -84,21 +83,38 @@ export function sshCommandLine(key: string, address: string, command: string, co
         `root@${address}`, q(command)].join(" ");
 }
 
-let nextClientPort = 20000;
-
 /**
- * `n` HTTP requests to `vip` from the namespace, each on a new connection; the answering
- * hostnames (FAILED for a failed request). Each request uses a client port never used before in
- * this process (below the ephemeral range): IPVS sends a packet whose 4-tuple matches a connection
- * it still tracks to that connection's server without scheduling, which would make an exact rr
- * check flaky.
+ * `n` HTTP requests to `vip` from the namespace, each on a new connection from a port the kernel
+ * chooses, as any client's; the answering hostnames (FAILED for a failed request).
  */
 export function requestsTo(vip: string, n: number): string[] {
-    const first = nextClientPort;
-    nextClientPort += n;
-    assert.ok(nextClientPort < 32768, "the lab ran out of unused client ports");
-    const r = inNetns(`p=${first}; while [ $p -lt ${first + n} ]; do curl -s -m 10 --local-port $p -H 'Connection: close' http://${vip}/ || echo FAILED; p=$((p+1)); done`, 600000);
+    const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -s -m 10 -H 'Connection: close' http://${vip}/ || echo FAILED; i=$((i+1)); done`, 600000);
     return r.stdout.split("\n").filter(Boolean);
+}
+
+/** One request from a given client port: who answered (FAILED), curl's exit code and the time it took. */
+export interface PortRequest {
+    port: number;
+    host: string;
+    exit: number;
+    seconds: number;
+}
+
+/**
+ * One request to `vip` from each of `ports`, in order, each waiting at most `timeout` seconds. For
+ * checks about client port reuse: a client behind a NAT gateway, or one that simply cycles through
+ * its ports, reuses a port while the director still tracks its previous connection.
+ */
+export function requestsFromPorts(vip: string, ports: number[], timeout: number): PortRequest[] {
+    const r = inNetns(`body=$(mktemp); for p in ${ports.join(" ")}; do
+  : > "$body"
+  t=$(curl -s -m ${timeout} --local-port $p -H 'Connection: close' -o "$body" -w '%{time_total}' http://${vip}/) && rc=0 || rc=$?
+  echo "$p $rc $t $(cat "$body")"
+done; rm -f "$body"`, 60000 + ports.length * timeout * 1000);
+    return r.stdout.split("\n").filter(Boolean).map((line) => {
+        const [port, exit, seconds, host] = line.split(/\s+/);
+        return { port: Number(port), exit: Number(exit), seconds: Number(seconds), host: exit === "0" && host ? host : "FAILED" };
+    });
 }
 
 /** Domains, networks and volumes (pool {@link POOL}) of the lab's libvirt whose listing mentions `prefix`. */
