@@ -1,6 +1,65 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /**
+ * How the director hands packets to real servers. NAT is not offered: it sends every reply through
+ * the director, which is what LVS-DR exists to avoid.
+ */
+export const Forwarding = {
+    /** Direct routing: only the destination MAC is rewritten; director and real servers share one L2 segment. */
+    dr: "dr",
+    /** IPIP encapsulation, for real servers that are not on the director's L2 segment (20 bytes more per packet). */
+    tun: "tun",
+} as const;
+export type Forwarding = (typeof Forwarding)[keyof typeof Forwarding];
+
+/** The transport protocol of a virtual service. */
+export const Protocol = {
+    tcp: "tcp",
+    udp: "udp",
+} as const;
+export type Protocol = (typeof Protocol)[keyof typeof Protocol];
+
+/** An IPVS scheduler; the director needs the kernel module `ip_vs_<scheduler>`. */
+export const Scheduler = {
+    /** Round robin. */
+    rr: "rr",
+    /** Weighted round robin. */
+    wrr: "wrr",
+    /** Least connections. */
+    lc: "lc",
+    /** Weighted least connections. */
+    wlc: "wlc",
+    /** Locality-based least connections. */
+    lblc: "lblc",
+    /** Locality-based least connections with replication. */
+    lblcr: "lblcr",
+    /** Destination hashing. */
+    dh: "dh",
+    /** Source hashing. */
+    sh: "sh",
+    /** Shortest expected delay. */
+    sed: "sed",
+    /** Never queue. */
+    nq: "nq",
+    /** Weighted failover. */
+    fo: "fo",
+    /** Weighted overflow. */
+    ovf: "ovf",
+    /** Maglev hashing. */
+    mh: "mh",
+} as const;
+export type Scheduler = (typeof Scheduler)[keyof typeof Scheduler];
+
+/** The libvirt domain type of the VMs. */
+export const DomainType = {
+    /** Hardware virtualization (needs a usable /dev/kvm). */
+    kvm: "kvm",
+    /** Software emulation (TCG), where KVM is unavailable. */
+    qemu: "qemu",
+} as const;
+export type DomainType = (typeof DomainType)[keyof typeof DomainType];
+
+/**
  * Arguments of {@link LvsDrCluster}.
  *
  * Everything except SSH secrets is a plain value on purpose: the whole configuration is validated
@@ -15,7 +74,8 @@ export interface LvsDrClusterArgs {
      * The virtual IP clients connect to, e.g. `"192.168.77.100"`. IPv4 dotted quad, no prefix.
      * It is bound /32 on the director's subnet-facing interface and on every real server's loopback
      * (DR) or `tunl0` (TUN). It must differ from every host address and, when `hosts.subnet` is
-     * given, lie inside that subnet. (IPv6 is refused for now.)
+     * given, lie inside that subnet. An ordinary unicast address: loopback, 0.0.0.0/8, link-local,
+     * multicast, reserved and broadcast addresses are refused. (IPv6 is refused for now.)
      */
     vip: string;
 
@@ -31,7 +91,7 @@ export interface LvsDrClusterArgs {
      * encapsulation, for real servers that are not on the director's L2 segment; adds 20 bytes per
      * packet). Default `"dr"`. NAT is not offered: it sends every reply through the director.
      */
-    forwarding?: string;
+    forwarding?: Forwarding;
 
     /** SSH settings used to reach every host, unless a host overrides them. */
     ssh: LvsDrSshArgs;
@@ -61,13 +121,13 @@ export interface LvsDrServiceArgs {
     port: number;
 
     /** `"tcp"` or `"udp"`. Default `"tcp"`. */
-    protocol?: string;
+    protocol?: Protocol;
 
     /**
      * IPVS scheduler: one of `rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh`. Default `"wlc"`.
      * The kernel module `ip_vs_<scheduler>` must exist on the director.
      */
-    scheduler?: string;
+    scheduler?: Scheduler;
 
     /**
      * Client persistence (`ipvsadm -p`) in seconds: a client keeps going to the same real server
@@ -130,7 +190,8 @@ export interface LvsDrHostSshArgs {
 export interface LvsDrHostArgs {
     /**
      * The host's IPv4 address on the load-balancing subnet. For real servers this is the address the
-     * director forwards to; it is also the SSH target unless `ssh.host` is set.
+     * director forwards to; it is also the SSH target unless `ssh.host` is set. Unique, not the VIP,
+     * an ordinary unicast address (as for `vip`).
      */
     address: string;
 
@@ -162,8 +223,9 @@ export interface LvsDrHostArgs {
 /** The existing-machines platform. */
 export interface LvsDrExistingHostsArgs {
     /**
-     * The load-balancing subnet in CIDR form, e.g. `"192.168.77.0/24"`. Optional; when given, the
-     * VIP and every host address must lie inside it (not its network or broadcast address).
+     * The load-balancing subnet in CIDR form, e.g. `"192.168.77.0/24"`, prefix length /8 to /30, in
+     * unicast address space. Optional; when given, the VIP and every host address must lie inside it
+     * (not its network or broadcast address).
      */
     subnet?: string;
 
@@ -201,8 +263,8 @@ export interface LvsDrLibvirtArgs {
     uri?: string;
 
     /**
-     * The L2 subnet of the VMs in CIDR form, e.g. `"192.168.77.0/24"`. Required. The VIP must lie
-     * inside it.
+     * The L2 subnet of the VMs in CIDR form, e.g. `"192.168.77.0/24"`, prefix length /8 to /30, in
+     * unicast address space. Required. The VIP must lie inside it.
      */
     subnet: string;
 
@@ -235,7 +297,7 @@ export interface LvsDrLibvirtArgs {
     diskGiB?: number;
 
     /** `"kvm"` (default) or `"qemu"` (software emulation, where KVM is unavailable). */
-    domainType?: string;
+    domainType?: DomainType;
 
     /** Memory per VM in MiB, 128-1048576. Default 512. */
     memoryMiB?: number;
@@ -260,16 +322,16 @@ export interface LvsDrLibvirtArgs {
 /** The AWS platform (`@pulumi/aws`; region and credentials from the AWS provider). */
 export interface LvsDrAwsArgs {
     /**
-     * Use this existing subnet (and its VPC); may be an Output, e.g. of a subnet created in the same
-     * program. Requires `subnetCidr`. Default: create a VPC with one subnet in one availability
+     * Use this existing subnet (and its VPC): an ID such as `"subnet-0123456789abcdef0"`, or an Output
+     * (or promise) of one, e.g. of a subnet created in the same program. Requires `subnetCidr`. Default: create a VPC with one subnet in one availability
      * zone, an internet gateway and a default route (for admin SSH).
      */
     subnetId?: pulumi.Input<string>;
 
-    /** CIDR of `subnetId`, or of the subnet to create. Default `"10.77.1.0/24"` when creating. */
+    /** CIDR of `subnetId`, or of the subnet to create (/16 to /28). Default `"10.77.1.0/24"` when creating. */
     subnetCidr?: string;
 
-    /** CIDR of the VPC to create. Default `"10.77.0.0/16"`. Refused with `subnetId`. */
+    /** CIDR of the VPC to create (/16 to /28, as AWS allows). Default `"10.77.0.0/16"`. Refused with `subnetId`. */
     vpcCidr?: string;
 
     /** Availability zone of the subnet to create. Default: the region's first. */
@@ -281,7 +343,7 @@ export interface LvsDrAwsArgs {
     /** CIDRs allowed to reach the virtual services. Default `["0.0.0.0/0"]`. */
     allowedCidrs?: string[];
 
-    /** AMI of every instance. Default: the newest official Debian 12 amd64 AMI. */
+    /** AMI of every instance (`"ami-"` and 8 or 17 hexadecimal digits). Default: the newest official Debian 12 amd64 AMI. */
     ami?: string;
 
     /** Instance type of the director. Default `"t3.small"`. */

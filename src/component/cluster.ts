@@ -1,13 +1,12 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../args";
 import type { ClusterPlan } from "../core/plan";
 import { validateClusterArgs } from "../core/validate";
-import { awsHosts } from "../platforms/aws";
-import { existingHosts } from "../platforms/existing";
-import type { PlatformHosts } from "../platforms/host";
-import { libvirtHosts } from "../platforms/libvirt";
-import { directorRules, directorSetup, realServerSetup } from "./commands";
+import { awsHosts } from "../platforms/aws/hosts";
+import { existingHosts } from "../platforms/hosts/hosts";
+import { libvirtHosts } from "../platforms/libvirt/hosts";
+import type { PlatformHosts } from "../platforms/platform";
+import { directorRules, directorSetup, realServerSetup } from "./host-configuration";
 
 /**
  * An LVS-DR load-balancing cluster: a director that owns the VIP and forwards each request by
@@ -15,7 +14,8 @@ import { directorRules, directorSetup, realServerSetup } from "./commands";
  * never answer ARP for it, and reply straight to the client.
  *
  * Arguments are validated in the constructor, before anything is registered: a bad argument
- * throws {@link LvsDrArgsError} naming the field, the value and the fix.
+ * throws {@link LvsDrArgsError} naming the field, the value and the fix. The name (1-40 letters,
+ * digits, `_.-`) prefixes every child resource, VM, network and tag.
  */
 export class LvsDrCluster extends pulumi.ComponentResource {
     /** The virtual IP. */
@@ -46,17 +46,17 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         // children carry every change), and the state would hold a copy of every private key.
         super("lvs-dr:index:LvsDrCluster", name, {}, opts);
 
-        const hosts = platformHosts(name, plan, args, this);
-        const realServerSetups = plan.realServers.map((rs, i) =>
-            realServerSetup(name, plan, rs, hosts.realServers[i], this));
-        const director = directorSetup(name, plan, hosts.director, this);
-        const rules: command.remote.Command =
-            directorRules(name, plan, hosts.director, [director, ...realServerSetups], this);
+        const hosts = platformHosts(plan, this);
+        const realServerSetups = plan.realServers.map((rs, i) => realServerSetup(plan, rs, hosts.realServers[i], this));
+        const rules = plan.directors.map((director, i) => {
+            const setup = directorSetup(plan, i, director, hosts.directors[i], this);
+            return directorRules(plan, i, director, hosts.directors[i], [setup, ...realServerSetups], this);
+        });
 
         this.vip = pulumi.output(plan.vip);
-        this.directorAddress = pulumi.output(hosts.director.address);
-        this.realServerAddresses = pulumi.output(hosts.realServers.map((h) => h.address));
-        this.ipvsTable = rules.stdout;
+        this.directorAddress = pulumi.output(plan.directors[0].address);
+        this.realServerAddresses = pulumi.output(plan.realServers.map((rs) => rs.address));
+        this.ipvsTable = rules[0].stdout;
         const ids = hosts.ids;
         this.libvirtNetworkName = pulumi.output(ids.libvirtNetworkName);
         this.libvirtDomainNames = pulumi.output(ids.libvirtDomainNames);
@@ -79,14 +79,15 @@ export class LvsDrCluster extends pulumi.ComponentResource {
     }
 }
 
-function platformHosts(name: string, plan: ClusterPlan, args: LvsDrClusterArgs, parent: pulumi.Resource): PlatformHosts {
-    switch (plan.platform) {
+/** The hosts of the plan's platform; the plan's union tells which platform, with its settings. */
+function platformHosts(plan: ClusterPlan, parent: pulumi.Resource): PlatformHosts {
+    const platform = plan.platform;
+    switch (platform.kind) {
         case "hosts":
-            return existingHosts(plan, args);
+            return existingHosts(plan, platform, parent);
         case "libvirt":
-            return libvirtHosts(name, plan, args.ssh.privateKey, parent);
+            return libvirtHosts(plan, platform, parent);
         case "aws":
-            return awsHosts(name, plan, args.aws!, args.ssh.privateKey, parent);
+            return awsHosts(plan, platform, parent);
     }
 }
-

@@ -2,6 +2,7 @@
  * The machinery every validator shares: collecting problems, type and range checks, and the
  * whitelists that make a value safe to paste into sh, XML, YAML or a virsh argument.
  */
+import type { Input } from "@pulumi/pulumi";
 import {
     broadcastOf, cidrContains, formatCidr, formatIpv4, Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr, specialAddress,
 } from "./ip";
@@ -62,8 +63,63 @@ export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 export const AWS_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export const AWS_ZONE = /^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$/;
 
+/** A value that is not there yet: a Pulumi Output or a promise (`pulumi.Input` allows both). */
+export function isEventual(value: unknown): boolean {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return false;
+    }
+    const v = value as Record<string, unknown>;
+    // Output.isInstance without loading Pulumi into the pure core: the SDK marks every Output so.
+    return v.__pulumiOutput === true || typeof v.then === "function";
+}
+
+/**
+ * The keys of an args interface, for refusing unknown ones: the object must list every key of T
+ * and no other, which the compiler checks, so the list cannot drift from the interface.
+ */
+export function keysOf<T>(keys: { [K in keyof Required<T>]: true }): string[] {
+    return Object.keys(keys);
+}
+
+/** Values of a validation once nothing was refused. */
+export type Checked<T> = { [K in keyof T]-?: NonNullable<T[K]> };
+
 export class Checker {
     readonly problems: ArgsProblem[] = [];
+
+    /**
+     * Throws every problem found, if any; otherwise returns `values`, all present. Every check
+     * that returns undefined records a problem, so with none recorded nothing is undefined (the
+     * loop below only guards that rule).
+     */
+    finish<T extends object>(values: T): Checked<T> {
+        if (this.problems.length > 0) {
+            throw new LvsDrArgsError(this.problems);
+        }
+        return this.present(values);
+    }
+
+    /**
+     * `values`, all present, for a part of the arguments that recorded no problem: each check that
+     * returns undefined records one, so none is undefined (the loop only guards that rule).
+     */
+    present<T extends object>(values: T): Checked<T> {
+        for (const [key, value] of Object.entries(values)) {
+            if (value === undefined || value === null) {
+                throw new Error(`lvs-dr: ${key} was refused without a problem being recorded`);
+            }
+        }
+        return values as Checked<T>;
+    }
+
+    /** A secret such as a private key: a non-empty string, or an Output or promise of one. */
+    secretInput(field: string, value: unknown, fix: string): Input<string> | undefined {
+        if ((typeof value === "string" && value !== "") || isEventual(value)) {
+            return value as Input<string>;
+        }
+        this.add(field, value === undefined ? undefined : "(hidden)", value === undefined ? "is required" : "must be a non-empty string or an Output of one", fix);
+        return undefined;
+    }
 
     add(field: string, value: unknown, problem: string, fix: string): void {
         this.problems.push({ field, value, problem, fix });
@@ -145,7 +201,8 @@ export class Checker {
      */
     hostAddress(field: string, value: unknown, example: string): string | undefined {
         const address = this.ipv4(field, value, example);
-        const special = address === undefined ? undefined : specialAddress(parseIpv4(address)!);
+        const parsed = address === undefined ? undefined : parseIpv4(address);
+        const special = parsed === undefined ? undefined : specialAddress(parsed);
         if (special) {
             this.add(field, address, `is ${special}`, `use a unicast address of the hosts' L2 subnet, such as ${example}`);
             return undefined;
@@ -216,8 +273,11 @@ export class Checker {
     }
 
     inSubnet(field: string, address: string, subnet: Ipv4Cidr, subnetField: string, fix: string): void {
-        const value = parseIpv4(address)!;
+        const value = parseIpv4(address);
         const where = formatCidr(subnet);
+        if (value === undefined) {
+            return; // refused as an address already
+        }
         if (!cidrContains(subnet, value)) {
             this.add(field, address, `is outside ${subnetField} ${where}`, fix);
         } else if (subnet.prefixLength < 31 && (value === subnet.network || value === broadcastOf(subnet))) {

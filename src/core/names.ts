@@ -1,4 +1,43 @@
-/** Deterministic names and MAC addresses for what the libvirt platform creates. */
+/**
+ * Every name the package gives to something: Pulumi resources, libvirt objects, AWS tags, files and
+ * units on the hosts. No other module spells one, so a rename happens here or nowhere.
+ *
+ * Resource names are what Pulumi keys state by: changing one replaces the resource in every
+ * existing stack. The first director keeps the role `director` for that reason.
+ */
+
+/** The role of the director at `index` in the plan's list: `director`, then `director-1`, ... */
+export function directorRole(index: number): string {
+    return index === 0 ? "director" : `director-${index}`;
+}
+
+/** The role of a real server: `rs-<name>`. */
+export function realServerRole(name: string): string {
+    return `rs-${name}`;
+}
+
+/** What a child resource of a host does, in `<cluster>-<role>-<step>`. */
+export type HostStep = "setup" | "rules" | "ssh" | "vm";
+
+/** A child resource of one host: `<cluster>-<role>-<step>`, e.g. `web-rs-a-setup`. */
+export function hostResourceName(cluster: string, role: string, step: HostStep): string {
+    return `${cluster}-${role}-${step}`;
+}
+
+/** A child resource of the cluster as a whole (`network`, `vpc`, `sg`, ...): `<cluster>-<what>`. */
+export function clusterResourceName(cluster: string, what: string): string {
+    return `${cluster}-${what}`;
+}
+
+/** The EC2 instance of a host: `<cluster>-<role>` (also its Name tag). */
+export function instanceResourceName(cluster: string, role: string): string {
+    return `${cluster}-${role}`;
+}
+
+/** Tags of every AWS resource of a cluster: its Name and the cluster it belongs to. */
+export function awsTags(cluster: string, role: string): Record<string, string> {
+    return { Name: `${cluster}-${role}`, "lvs-dr:cluster": cluster };
+}
 
 /** 32-bit FNV-1a: stable across runs and machines, no crypto needed for naming. */
 export function fnv1a(text: string): number {
@@ -10,14 +49,80 @@ export function fnv1a(text: string): number {
     return hash;
 }
 
-/** A Linux bridge name (at most 15 characters) unique to a cluster's network. */
-export function bridgeName(networkName: string): string {
-    return `lvsdr${fnv1a(networkName).toString(16).padStart(8, "0")}`;
+/** libvirt names of a cluster's objects. */
+export const libvirtNames = {
+    /** The VM of a host: `<cluster>-<role>`. */
+    domain: (cluster: string, role: string): string => `${cluster}-${role}`,
+    /** The isolated network the platform creates: `<cluster>-net`. */
+    network: (cluster: string): string => `${cluster}-net`,
+    /** A Linux bridge name (at most 15 characters) unique to a network. */
+    bridge: (network: string): string => `lvsdr${fnv1a(network).toString(16).padStart(8, "0")}`,
+    /** A VM's qcow2 overlay disk. */
+    disk: (domain: string): string => `${domain}-disk.qcow2`,
+    /** A VM's cloud-init NoCloud seed. */
+    seed: (domain: string): string => `${domain}-seed.iso`,
+    /** cloud-init's instance id: changes with the seed's content, so a changed seed applies on a new VM. */
+    instanceId: (domain: string, seedContent: string): string => `${domain}-${fnv1a(seedContent).toString(16)}`,
+    /** A locally administered MAC in QEMU's 52:54:00 range, derived from the VM's name. */
+    mac: (domain: string): string => {
+        const hash = fnv1a(domain);
+        const bytes = [0x52, 0x54, 0x00, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff];
+        return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+    },
+};
+
+/** The two kinds of host the scripts configure. */
+export type HostKind = "director" | "realserver";
+
+/**
+ * Where the scripts keep things on a host. Files of one cluster are keyed by its VIP, so clusters
+ * with different VIPs can share a machine and teardown knows exactly which files are its own.
+ * Writes go only under /etc and /var/lib (the namespace tests rely on this to sandbox them).
+ */
+export interface HostPaths {
+    /** Generated scripts and the saved IPVS table of this cluster. */
+    configDir: string;
+    /** The kernel-state script run by setup and at every boot. */
+    upScript: string;
+    /** Host-wide state of every cluster of this kind. */
+    stateDir: string;
+    /** Values of sysctls before the first setup on this host, restored by the last teardown. */
+    originalSysctls: string;
+    /** The sysctl.d file of this cluster; those of the other clusters share its directory and prefix. */
+    sysctlConf: string;
+    sysctlConfDir: string;
+    sysctlConfPrefix: string;
+    unitName: string;
+    unitFile: string;
+    /** The symlink `systemctl enable` would create; made by hand so it also works without systemd running. */
+    unitWantsLink: string;
+    /** Director only: the cluster's IPVS entries as `ipvsadm -S` lines, restored at boot. */
+    rulesFile: string;
+    /** Director only: loads ip_vs early at boot, so that systemd-sysctl finds net/ipv4/vs. */
+    modulesLoadConf: string;
+    /** Directories the files live in that teardown removes once empty, deepest first. */
+    ownDirs: string[];
 }
 
-/** A locally administered MAC in QEMU's 52:54:00 range, derived from the VM's name. */
-export function macAddress(domainName: string): string {
-    const hash = fnv1a(domainName);
-    const bytes = [0x52, 0x54, 0x00, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff];
-    return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+export function hostPaths(vip: string, kind: HostKind): HostPaths {
+    const configDir = `/etc/lvs-dr/${vip}`;
+    const stateDir = "/var/lib/lvs-dr";
+    const unitName = `lvs-dr-${kind}-${vip}.service`;
+    const sysctlConfDir = "/etc/sysctl.d";
+    const sysctlConfPrefix = `90-lvs-dr-${kind}-`;
+    return {
+        configDir,
+        upScript: `${configDir}/${kind}-up.sh`,
+        stateDir,
+        originalSysctls: `${stateDir}/${kind}-sysctl.orig`,
+        sysctlConf: `${sysctlConfDir}/${sysctlConfPrefix}${vip}.conf`,
+        sysctlConfDir,
+        sysctlConfPrefix,
+        unitName,
+        unitFile: `/etc/systemd/system/${unitName}`,
+        unitWantsLink: `/etc/systemd/system/multi-user.target.wants/${unitName}`,
+        rulesFile: `${configDir}/ipvs.rules`,
+        modulesLoadConf: `/etc/modules-load.d/lvs-dr-${kind}-${vip}.conf`,
+        ownDirs: [configDir, "/etc/lvs-dr", stateDir],
+    };
 }

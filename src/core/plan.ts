@@ -1,18 +1,17 @@
 /**
- * The validated, defaulted model of a cluster. Everything downstream (scripts, platforms, the
- * component) reads this and never the raw args, so each default is decided in exactly one place.
+ * The validated, defaulted model of a cluster: the contract between the layers. Everything
+ * downstream (scripts, platforms, the component) reads this and never the raw args, so each default
+ * is decided in exactly one place, and what a platform needs is in its own member of the union.
  */
+import type { Input } from "@pulumi/pulumi";
+import { DomainType, Forwarding, Protocol, Scheduler } from "../args";
 
-export const SCHEDULERS = [
-    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
-] as const;
-export type Scheduler = (typeof SCHEDULERS)[number];
+export type { DomainType, Forwarding, Protocol, Scheduler } from "../args";
 
-export const PROTOCOLS = ["tcp", "udp"] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-export const FORWARDING_METHODS = ["dr", "tun"] as const;
-export type Forwarding = (typeof FORWARDING_METHODS)[number];
+export const SCHEDULERS = Object.values(Scheduler);
+export const PROTOCOLS = Object.values(Protocol);
+export const FORWARDING_METHODS = Object.values(Forwarding);
+export const DOMAIN_TYPES = Object.values(DomainType);
 
 export interface ServicePlan {
     protocol: Protocol;
@@ -22,13 +21,15 @@ export interface ServicePlan {
     persistenceSeconds: number;
 }
 
-/** Connection settings with every default applied; the private key stays with the component. */
+/** Connection settings with every default applied. */
 export interface SshPlan {
     host: string;
     user: string;
     port: number;
     sudo: boolean;
     hostKey?: string;
+    /** A secret: the platforms wrap it with `pulumi.secret` before it reaches a resource. */
+    privateKey: Input<string>;
 }
 
 export interface HostPlan {
@@ -50,26 +51,24 @@ export interface RealServerPlan extends HostPlan {
     weight: number;
 }
 
-export const DOMAIN_TYPES = ["kvm", "qemu"] as const;
-export type DomainType = (typeof DOMAIN_TYPES)[number];
-
-/** Where the isolated network the libvirt platform creates puts its host side. */
-export interface CreatedNetworkPlan {
-    name: string;
-    bridge: string;
-    /** The hypervisor's address on the network (the subnet's first host address). */
-    hostAddress: string;
-    prefixLength: number;
+/** Machines that already exist: nothing to create. */
+export interface HostsPlatformPlan {
+    kind: "hosts";
 }
 
-export interface LibvirtPlan {
+/** The network the libvirt VMs are attached to. */
+export type LibvirtNetworkPlan =
+    /** An isolated network the platform creates: a bridge with the hypervisor's address on it. */
+    | { kind: "create"; name: string; bridge: string; hostAddress: string; prefixLength: number }
+    /** An existing libvirt network. */
+    | { kind: "network"; name: string }
+    /** An existing host bridge. */
+    | { kind: "bridge"; name: string };
+
+export interface LibvirtPlatformPlan {
+    kind: "libvirt";
     uri: string;
-    /** Set when the platform creates the network. */
-    createNetwork?: CreatedNetworkPlan;
-    /** Existing libvirt network to attach to. */
-    network?: string;
-    /** Existing host bridge to attach to. */
-    bridge?: string;
+    network: LibvirtNetworkPlan;
     /** Prefix length of the subnet (for the VMs' static addresses). */
     prefixLength: number;
     gateway?: string;
@@ -79,57 +78,60 @@ export interface LibvirtPlan {
     domainType: DomainType;
     memoryMiB: number;
     vcpus: number;
-    kernel?: string;
-    initrd?: string;
-    cmdline?: string;
-    /** libvirt names of the VMs: `<cluster>-director`, `<cluster>-rs-<name>`. */
-    directorDomain: string;
-    realServerDomains: string[];
+    /** Direct kernel boot, when set. */
+    kernel?: { path: string; initrd?: string; cmdline: string };
+    /** Installed for the SSH user on every VM. */
+    sshPublicKey: string;
 }
 
-export interface AwsPlan {
-    /** The args name an existing subnet (`aws.subnetId`, possibly an Output the platform reads). */
-    existingSubnet: boolean;
+/** The subnet of the AWS instances: given (possibly as an Output), or created with its VPC. */
+export type AwsNetworkPlan =
+    | { kind: "existing"; subnetId: Input<string> }
+    | { kind: "create"; vpcCidr: string; availabilityZone?: string };
+
+export interface AwsPlatformPlan {
+    kind: "aws";
+    network: AwsNetworkPlan;
     subnetCidr: string;
-    /** Set when the platform creates the VPC. */
-    vpcCidr?: string;
-    availabilityZone?: string;
     adminCidrs: string[];
     allowedCidrs: string[];
+    /** Unset: the newest official Debian 12 AMI. */
     ami?: string;
     directorInstanceType: string;
     realServerInstanceType: string;
     sshViaPrivateIp: boolean;
+    /** The instances' key pair. */
+    sshPublicKey: string;
 }
 
-export type PlatformKind = "hosts" | "libvirt" | "aws";
+export type PlatformPlan = HostsPlatformPlan | LibvirtPlatformPlan | AwsPlatformPlan;
+export type PlatformKind = PlatformPlan["kind"];
 
 export interface ClusterPlan {
+    /** The component's name: the prefix of every child's name. */
+    name: string;
     vip: string;
     forwarding: Forwarding;
     services: ServicePlan[];
-    director: HostPlan;
+    /** The directors, in order; exactly one until a backup director is offered. */
+    directors: HostPlan[];
     realServers: RealServerPlan[];
     /** CIDR of the subnet when known. */
     subnet?: string;
-    platform: PlatformKind;
-    /** Public key for the VMs a platform creates. */
-    sshPublicKey?: string;
-    libvirt?: LibvirtPlan;
-    aws?: AwsPlan;
+    platform: PlatformPlan;
 }
 
 export const DEFAULTS = {
-    forwarding: "dr" as Forwarding,
-    protocol: "tcp" as Protocol,
-    scheduler: "wlc" as Scheduler,
+    forwarding: Forwarding.dr as Forwarding,
+    protocol: Protocol.tcp as Protocol,
+    scheduler: Scheduler.wlc as Scheduler,
     interface: "eth0",
     weight: 1,
     sshPort: 22,
     libvirtUri: "qemu:///system",
     libvirtPool: "default",
     diskGiB: 8,
-    domainType: "kvm" as DomainType,
+    domainType: DomainType.kvm as DomainType,
     memoryMiB: 512,
     vcpus: 1,
     cmdline: "root=/dev/vda1 console=ttyS0",

@@ -2,24 +2,37 @@
  * Validates the component's arguments and applies every default. Pure: no Pulumi, no I/O.
  * Every problem is collected; one {@link LvsDrArgsError} lists them all.
  */
-import type { LvsDrClusterArgs } from "../args";
-import { Checker, CLUSTER_NAME, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
+import type { LvsDrClusterArgs, LvsDrServiceArgs, LvsDrSshArgs } from "../args";
+import { validateAws } from "../platforms/aws/validate";
+import { validateHosts } from "../platforms/hosts/validate";
+import { validateLibvirt } from "../platforms/libvirt/validate";
+import { Checker, CLUSTER_NAME, keysOf, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
+import { DefaultSsh, PlatformValidation, reservedClash, ValidatePlatform } from "./host-validation";
 import { formatCidr } from "./ip";
 import {
-    ClusterPlan, DEFAULTS, FORWARDING_METHODS, Forwarding, PlatformKind, PROTOCOLS, Protocol, SCHEDULERS, Scheduler,
+    ClusterPlan, DEFAULTS, FORWARDING_METHODS, Forwarding, PlatformKind, PlatformPlan, PROTOCOLS, Protocol, SCHEDULERS, Scheduler,
     ServicePlan,
 } from "./plan";
-import { DefaultSsh, PlatformHostsPlan, validateExistingHosts } from "./validate-hosts";
-import { reservedClash, validateAws, validateLibvirt } from "./validate-vms";
 
 export { LvsDrArgsError } from "./checker";
 export type { ArgsProblem } from "./checker";
 
-const PLATFORMS: readonly PlatformKind[] = ["hosts", "libvirt", "aws"];
+/** Each platform's validator, by the args member that selects it. */
+const PLATFORMS: { [K in PlatformKind]: ValidatePlatform<Extract<PlatformPlan, { kind: K }>> } = {
+    hosts: validateHosts,
+    libvirt: validateLibvirt,
+    aws: validateAws,
+};
+const PLATFORM_KINDS = Object.keys(PLATFORMS) as PlatformKind[];
+
+const CLUSTER_KEYS = keysOf<LvsDrClusterArgs>({
+    vip: true, services: true, forwarding: true, ssh: true, hosts: true, libvirt: true, aws: true,
+});
+const SERVICE_KEYS = keysOf<LvsDrServiceArgs>({ port: true, protocol: true, scheduler: true, persistenceSeconds: true });
+const SSH_KEYS = keysOf<LvsDrSshArgs>({ user: true, privateKey: true, publicKey: true, port: true, sudo: true });
 
 /**
- * @param clusterName the component's name; the libvirt platform derives VM and network names
- *   from it.
+ * @param clusterName the component's name; child resources, VMs and networks are named after it.
  */
 export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs"): ClusterPlan {
     const c = new Checker();
@@ -27,8 +40,7 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
     if (!c.isObject("args", raw, "pass an object with vip, services, ssh and one platform (hosts, libvirt or aws)")) {
         throw new LvsDrArgsError(c.problems);
     }
-    c.knownKeys("", raw, ["vip", "services", "forwarding", "ssh", ...PLATFORMS]);
-
+    c.knownKeys("", raw, CLUSTER_KEYS);
     if (!CLUSTER_NAME.test(clusterName)) {
         c.add("name", clusterName, "(the LvsDrCluster's first argument) cannot name the cluster's resources, VMs, networks and tags",
             "name the cluster with 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit");
@@ -37,38 +49,28 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
     const forwarding: Forwarding = c.oneOf("forwarding", raw.forwarding, FORWARDING_METHODS, DEFAULTS.forwarding);
     const services = validateServices(c, raw.services);
     const ssh = validateDefaultSsh(c, raw.ssh);
-    const platform = choosePlatform(c, raw);
+    const kind = choosePlatform(c, raw);
 
-    let hosts: PlatformHostsPlan & Pick<ClusterPlan, "libvirt" | "aws"> = { realServers: [], reserved: [] };
-    if (platform && ssh) {
-        hosts = platform === "hosts" ? validateExistingHosts(c, raw.hosts, ssh, vip)
-            : platform === "libvirt" ? validateLibvirt(c, raw.libvirt, ssh, vip, clusterName)
-                : validateAws(c, raw.aws, ssh, vip);
+    const hosts: PlatformValidation<PlatformPlan> | undefined = kind && ssh
+        ? PLATFORMS[kind](c, raw[kind], { ssh, vip, cluster: clusterName }) : undefined;
+    if (vip !== undefined && hosts) {
+        checkVip(c, vip, hosts);
     }
-    if (vip !== undefined) {
-        checkVip(c, vip, hosts, { hosts: "hosts.subnet", libvirt: "libvirt.subnet", aws: "aws.subnetCidr" }[platform ?? "hosts"]);
-    }
-
-    if (c.problems.length > 0 || !vip || !platform || !hosts.director) {
-        throw new LvsDrArgsError(c.problems.length > 0 ? c.problems
-            : [{ field: "args", value: undefined, problem: "could not be planned", fix: "report this as a bug" }]);
-    }
+    const ok = c.finish({ vip, platform: hosts?.platform });
     return {
-        vip,
+        name: clusterName,
+        vip: ok.vip,
         forwarding,
         services,
-        director: hosts.director,
-        realServers: hosts.realServers,
-        subnet: hosts.subnet && formatCidr(hosts.subnet),
-        platform,
-        ...(ssh?.publicKey ? { sshPublicKey: ssh.publicKey } : {}),
-        ...(hosts.libvirt ? { libvirt: hosts.libvirt } : {}),
-        ...(hosts.aws ? { aws: hosts.aws } : {}),
+        directors: hosts?.directors ?? [],
+        realServers: hosts?.realServers ?? [],
+        ...(hosts?.subnet ? { subnet: formatCidr(hosts.subnet) } : {}),
+        platform: ok.platform,
     };
 }
 
 function choosePlatform(c: Checker, raw: Record<string, unknown>): PlatformKind | undefined {
-    const chosen = PLATFORMS.filter((p) => raw[p] !== undefined);
+    const chosen = PLATFORM_KINDS.filter((p) => raw[p] !== undefined);
     if (chosen.length !== 1) {
         c.add(chosen.length === 0 ? "hosts" : chosen.join(" + "), chosen.length === 0 ? undefined : "(several set)",
             `exactly one platform must be set, found ${chosen.length}`,
@@ -91,7 +93,7 @@ function validateServices(c: Checker, value: unknown): ServicePlan[] {
         if (!c.isObject(field, entry, "use { port, protocol?, scheduler?, persistenceSeconds? }")) {
             return;
         }
-        c.knownKeys(field, entry, ["port", "protocol", "scheduler", "persistenceSeconds"]);
+        c.knownKeys(field, entry, SERVICE_KEYS);
         const port = c.integer(`${field}.port`, entry.port, 1, 65535,
             "use the port the real servers listen on (DR cannot map ports)");
         const protocol: Protocol = c.oneOf(`${field}.protocol`, entry.protocol, PROTOCOLS, DEFAULTS.protocol);
@@ -118,13 +120,11 @@ function validateDefaultSsh(c: Checker, value: unknown): DefaultSsh | undefined 
     if (!c.isObject("ssh", value, "give ssh: { user, privateKey } (privateKey as a secret)")) {
         return undefined;
     }
-    c.knownKeys("ssh", value, ["user", "privateKey", "publicKey", "port", "sudo"]);
+    c.knownKeys("ssh", value, SSH_KEYS);
     const user = c.matches("ssh.user", value.user, USER, "a valid login name",
         "use a login name such as root or debian (letters, digits, ._-)");
-    if (value.privateKey === undefined || value.privateKey === null || value.privateKey === "") {
-        c.add("ssh.privateKey", undefined, "is required",
-            "pass the key text, e.g. config.requireSecret(\"sshPrivateKey\")");
-    }
+    const privateKey = c.secretInput("ssh.privateKey", value.privateKey,
+        "pass the key text, e.g. config.requireSecret(\"sshPrivateKey\")");
     const publicKey = value.publicKey === undefined ? undefined
         : c.matches("ssh.publicKey", value.publicKey, PUBLIC_KEY, "an OpenSSH public key",
             "paste one line of a .pub file: '<type> <base64> [comment]'");
@@ -132,15 +132,15 @@ function validateDefaultSsh(c: Checker, value: unknown): DefaultSsh | undefined 
     if (value.sudo !== undefined && typeof value.sudo !== "boolean") {
         c.add("ssh.sudo", value.sudo, "must be a boolean", "use true or false (default: true unless user is root)");
     }
-    if (user === undefined || port === undefined || (value.publicKey !== undefined && publicKey === undefined)) {
+    if (user === undefined || port === undefined || privateKey === undefined || (value.publicKey !== undefined && publicKey === undefined)) {
         return undefined;
     }
-    return { user, port, sudo: value.sudo as boolean | undefined, ...(publicKey ? { publicKey } : {}) };
+    return { user, port, privateKey, sudo: value.sudo as boolean | undefined, ...(publicKey ? { publicKey } : {}) };
 }
 
-function checkVip(c: Checker, vip: string, hosts: PlatformHostsPlan, subnetField: string): void {
+function checkVip(c: Checker, vip: string, hosts: PlatformValidation<PlatformPlan>): void {
     const clash = [
-        ...(hosts.director ? [{ what: "the director's address", address: hosts.director.address }] : []),
+        ...hosts.directors.map((d) => ({ what: "the director's address", address: d.address })),
         ...hosts.realServers.map((rs) => ({ what: `real server ${rs.name}'s address`, address: rs.address })),
     ].find((h) => h.address === vip);
     if (clash) {
@@ -152,6 +152,7 @@ function checkVip(c: Checker, vip: string, hosts: PlatformHostsPlan, subnetField
         c.add("vip", vip, `is ${reserved}`, "pick a free address in the subnet");
     }
     if (hosts.subnet) {
-        c.inSubnet("vip", vip, hosts.subnet, subnetField, `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${subnetField}`);
+        c.inSubnet("vip", vip, hosts.subnet, hosts.subnetField,
+            `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${hosts.subnetField}`);
     }
 }

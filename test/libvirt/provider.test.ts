@@ -6,10 +6,12 @@
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
+import { directorRole, libvirtNames } from "../../src/core/names";
 import { validateClusterArgs } from "../../src/core/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { validLibvirtArgs } from "../support/fixtures";
+import { libvirtOf } from "../support/plans";
 
 const URI = "qemu:///system";
 const POOL = process.env.LVSDR_POOL ?? "lvsdr";
@@ -37,8 +39,9 @@ function inputs(): { network: NetworkInputs; vm: VmInputs } {
     Object.assign(args.libvirt!, { subnet: "192.168.78.0/24", pool: POOL, domainType: "qemu", memoryMiB: 128, baseImage: BASE, diskGiB: 1 });
     args.vip = "192.168.78.100";
     const plan = validateClusterArgs(args, "lvsdr-test");
-    const l = plan.libvirt!;
-    return { network: networkInputs(l)!, vm: vmInputs(l, l.directorDomain, plan.director, plan.sshPublicKey!) };
+    const l = libvirtOf(plan);
+    const network = networkInputs(l) ?? assert.fail("the plan creates no network");
+    return { network, vm: vmInputs(l, libvirtNames.domain(plan.name, directorRole(0)), plan.directors[0]) };
 }
 
 describe("libvirt providers against a real libvirtd", function () {

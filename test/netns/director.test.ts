@@ -7,11 +7,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    desiredIpvsRules, renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderDirectorTeardown,
-} from "../../src/core/director-script";
-import { hostPaths } from "../../src/core/paths";
-import { ClusterPlan } from "../../src/core/plan";
+import { hostPaths } from "../../src/core/names";
+import type { ClusterPlan } from "../../src/core/plan";
+import * as director from "../../src/core/scripts/director";
+import { desiredIpvsRules } from "../../src/core/scripts/director";
 import { validateClusterArgs } from "../../src/core/validate";
 import { fakeIpvsadm, fakeModprobe } from "../support/fake-ipvsadm";
 import { validArgs } from "../support/fixtures";
@@ -20,6 +19,11 @@ import { requireSandboxPrerequisites, Sandbox } from "../support/sandbox";
 const VIP = "192.168.77.100";
 const paths = hostPaths(VIP, "director");
 const FOREIGN = ["-A -t 192.168.77.200:443 -s rr", "-a -t 192.168.77.200:443 -r 192.168.77.50:443 -g -w 1"];
+
+const renderDirectorSetup = (p: ClusterPlan) => director.renderDirectorSetup(p, p.directors[0]);
+const renderDirectorTeardown = (p: ClusterPlan) => director.renderDirectorTeardown(p, p.directors[0]);
+const renderDirectorRules = (p: ClusterPlan) => director.renderDirectorRules(p, p.directors[0]);
+const renderDirectorRulesRemoval = (p: ClusterPlan) => director.renderDirectorRulesRemoval(p, p.directors[0]);
 
 function plan(): ClusterPlan {
     const args = validArgs();

@@ -5,11 +5,10 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import { hostPaths } from "../../src/core/paths";
-import { ClusterPlan } from "../../src/core/plan";
-import {
-    realServerSysctls, renderRealServerSetup, renderRealServerTeardown,
-} from "../../src/core/realserver-script";
+import { hostPaths } from "../../src/core/names";
+import type { ClusterPlan } from "../../src/core/plan";
+import { realServerSysctls } from "../../src/core/scripts/kernel-parameters";
+import { renderRealServerSetup, renderRealServerTeardown } from "../../src/core/scripts/realserver";
 import { validateClusterArgs } from "../../src/core/validate";
 import { validArgs } from "../support/fixtures";
 import { requireSandboxPrerequisites, Sandbox } from "../support/sandbox";
@@ -117,9 +116,32 @@ ${execStart}`);
         assert.equal(snapshot(sb, "eth0"), before);
     });
 
+    it("two clusters on one real server: tearing one down keeps what the other needs; the last restores all", () => {
+        const a = plan();
+        const argsB = validArgs();
+        argsB.vip = "192.168.77.101";
+        const b = validateClusterArgs(argsB);
+        sb.setSysctl("net/ipv4/conf/eth0/rp_filter", "1");
+        sb.setSysctl("net/ipv4/conf/all/arp_announce", "1");
+        const before = snapshot(sb, "eth0");
+
+        sb.mustRun(renderRealServerSetup(a, a.realServers[0]));
+        sb.mustRun(renderRealServerSetup(b, b.realServers[0]));
+        sb.mustRun(renderRealServerTeardown(a, a.realServers[0]));
+        // Cluster b's VIP is still bound, so the host must still be ARP-silent for it.
+        for (const s of realServerSysctls("dr", "eth0")) {
+            assert.equal(sb.sysctl(s.path), s.value, `${s.path} after the other cluster's teardown`);
+        }
+        assert.deepEqual(sb.addresses("lo").filter((x) => x.includes("/32")), ["192.168.77.101/32 lo:0"]);
+
+        sb.mustRun(renderRealServerTeardown(b, b.realServers[0]));
+        assert.equal(snapshot(sb, "eth0"), before);
+        assert.deepEqual([...sb.writtenFiles().keys()], [], "teardown left files behind");
+    });
+
     it("refuses, changing nothing, when the default gateway is the director", () => {
         const p = plan();
-        sb.ip("route", "add", "default", "via", p.director.address);
+        sb.ip("route", "add", "default", "via", p.directors[0].address);
         const before = snapshot(sb, "eth0");
         const r = sb.run(renderRealServerSetup(p, p.realServers[0]));
         assert.notEqual(r.status, 0);

@@ -10,11 +10,11 @@ import {
 
 const { LvsDrCluster, LvsDrArgsError } = lvsdr;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const scripts = require("../../src/core/realserver-script") as typeof import("../../src/core/realserver-script");
+const scripts = require("../../src/core/scripts/realserver") as typeof import("../../src/core/scripts/realserver");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const director = require("../../src/core/director-script") as typeof import("../../src/core/director-script");
+const director = require("../../src/core/scripts/director") as typeof import("../../src/core/scripts/director");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { remoteCommand } = require("../../src/core/shell") as typeof import("../../src/core/shell");
+const { remoteCommand } = require("../../src/core/scripts/render") as typeof import("../../src/core/scripts/render");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { validateClusterArgs } = require("../../src/core/validate") as typeof import("../../src/core/validate");
 
@@ -52,15 +52,16 @@ describe("LvsDrCluster (mocked engine)", () => {
     it("runs exactly the rendered scripts, through sudo for a non-root user", async () => {
         const args = validArgs();
         args.ssh.user = "debian";
-        const plan = validateClusterArgs(args);
+        const plan = validateClusterArgs(args, "web");
+        const d = plan.directors[0];
         const { resources } = await deploy(args);
         const cmd = (name: string) => byName(resources, name).inputs;
         assert.equal(cmd("web-rs-1-setup").create, remoteCommand(scripts.renderRealServerSetup(plan, plan.realServers[1]), true));
         assert.equal(cmd("web-rs-1-setup").delete, remoteCommand(scripts.renderRealServerTeardown(plan, plan.realServers[1]), true));
-        assert.equal(cmd("web-director-setup").create, remoteCommand(director.renderDirectorSetup(plan), true));
-        assert.equal(cmd("web-director-setup").delete, remoteCommand(director.renderDirectorTeardown(plan), true));
-        assert.equal(cmd("web-director-rules").create, remoteCommand(director.renderDirectorRules(plan), true));
-        assert.equal(cmd("web-director-rules").delete, remoteCommand(director.renderDirectorRulesRemoval(plan), true));
+        assert.equal(cmd("web-director-setup").create, remoteCommand(director.renderDirectorSetup(plan, d), true));
+        assert.equal(cmd("web-director-setup").delete, remoteCommand(director.renderDirectorTeardown(plan, d), true));
+        assert.equal(cmd("web-director-rules").create, remoteCommand(director.renderDirectorRules(plan, d), true));
+        assert.equal(cmd("web-director-rules").delete, remoteCommand(director.renderDirectorRulesRemoval(plan, d), true));
         assert.ok(String(cmd("web-director-rules").create).startsWith("sudo -n sh -c '#!/bin/sh"));
     });
 

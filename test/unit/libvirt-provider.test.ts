@@ -9,17 +9,21 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { directorRole, libvirtNames } from "../../src/core/names";
 import { validateClusterArgs } from "../../src/core/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { diffInputs, networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { installFakeVirsh, FakeVirsh } from "../support/fake-virsh";
 import { validLibvirtArgs } from "../support/fixtures";
+import { libvirtOf } from "../support/plans";
 
 function inputs(): { network: NetworkInputs; vm: VmInputs } {
     const args = validLibvirtArgs();
     Object.assign(args.libvirt!, { pool: "lvsdr", baseImage: "base.qcow2" });
     const plan = validateClusterArgs(args, "t");
-    return { network: networkInputs(plan.libvirt!)!, vm: vmInputs(plan.libvirt!, plan.libvirt!.directorDomain, plan.director, plan.sshPublicKey!) };
+    const l = libvirtOf(plan);
+    const network = networkInputs(l) ?? assert.fail("the plan creates no network");
+    return { network, vm: vmInputs(l, libvirtNames.domain(plan.name, directorRole(0)), plan.directors[0]) };
 }
 
 describe("libvirt providers (stand-in virsh)", () => {

@@ -1,13 +1,14 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
+import { libvirtNames } from "../../src/core/names";
+import type { LibvirtPlatformPlan } from "../../src/core/plan";
+import { validateClusterArgs } from "../../src/core/validate";
 import {
     renderDomainXml, renderNetworkConfig, renderNetworkXml, renderUserData, vmSpec, xmlEscape,
-} from "../../src/core/libvirt-xml";
-import { bridgeName, macAddress } from "../../src/core/names";
-import { LibvirtPlan } from "../../src/core/plan";
-import { validateClusterArgs } from "../../src/core/validate";
+} from "../../src/platforms/libvirt/xml";
 import { PUBLIC_KEY, validLibvirtArgs } from "../support/fixtures";
+import { createdNetworkOf, libvirtOf } from "../support/plans";
 
 /** Well-formedness by libxml2's own parser; a missing xmllint fails the test. */
 function xmllint(xml: string): void {
@@ -18,15 +19,15 @@ function xmllint(xml: string): void {
     assert.equal(r.status, 0, `xmllint: ${r.stderr}\n${xml}`);
 }
 
-function plan(mutate?: (l: LibvirtPlan) => void): LibvirtPlan {
-    const l = validateClusterArgs(validLibvirtArgs(), "demo").libvirt!;
+function plan(mutate?: (l: LibvirtPlatformPlan) => void): LibvirtPlatformPlan {
+    const l = libvirtOf(validateClusterArgs(validLibvirtArgs(), "demo"));
     mutate?.(l);
     return l;
 }
 
 describe("libvirt XML and cloud-init", () => {
     it("network: a bridge with the host address and no <forward> (isolated), well-formed", () => {
-        const xml = renderNetworkXml(plan().createNetwork!);
+        const xml = renderNetworkXml(createdNetworkOf(plan()));
         xmllint(xml);
         assert.match(xml, /<name>demo-net<\/name>/);
         assert.match(xml, /<bridge name='lvsdr[0-9a-f]{8}' stp='off' delay='0'\/>/);
@@ -45,12 +46,12 @@ describe("libvirt XML and cloud-init", () => {
         assert.doesNotMatch(xml, /<kernel>/);
 
         const direct = renderDomainXml(plan((l) => {
-            l.kernel = "/lab/vmlinuz"; l.initrd = "/lab/initrd.img"; l.cmdline = "root=/dev/vda1 console=ttyS0";
+            l.kernel = { path: "/lab/vmlinuz", initrd: "/lab/initrd.img", cmdline: "root=/dev/vda1 console=ttyS0" };
         }), "x", "52:54:00:01:02:03", "d", "s");
         xmllint(direct);
         assert.match(direct, /<kernel>\/lab\/vmlinuz<\/kernel>\s*<initrd>\/lab\/initrd\.img<\/initrd>\s*<cmdline>root=\/dev\/vda1 console=ttyS0<\/cmdline>/);
 
-        const bridged = renderDomainXml(plan((l) => { delete l.createNetwork; l.bridge = "br0"; }), "x", "52:54:00:01:02:03", "d", "s");
+        const bridged = renderDomainXml(plan((l) => { l.network = { kind: "bridge", name: "br0" }; }), "x", "52:54:00:01:02:03", "d", "s");
         assert.match(bridged, /<interface type='bridge'>\s*<source bridge='br0'\/>/);
     });
 
@@ -89,19 +90,21 @@ describe("libvirt XML and cloud-init", () => {
 
     it("vmSpec: stable names, MAC and instance id; the id changes with the seed", () => {
         const p = validateClusterArgs(validLibvirtArgs(), "demo");
-        const a = vmSpec(p.libvirt!, "demo-rs-0", p.realServers[0], "root", PUBLIC_KEY);
-        const b = vmSpec(p.libvirt!, "demo-rs-0", p.realServers[0], "root", PUBLIC_KEY);
+        const rs = p.realServers[0];
+        const a = vmSpec(libvirtOf(p), "demo-rs-0", rs);
+        const b = vmSpec(libvirtOf(p), "demo-rs-0", rs);
         assert.deepEqual(a, b);
-        assert.equal(a.mac, macAddress("demo-rs-0"));
+        assert.match(a.userData, /ssh-ed25519 AAAA/);
+        assert.equal(a.mac, libvirtNames.mac("demo-rs-0"));
         assert.match(a.mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
         assert.equal(a.diskVolume, "demo-rs-0-disk.qcow2");
         assert.equal(a.seedVolume, "demo-rs-0-seed.iso");
         assert.match(a.networkConfig, /"192\.168\.77\.11\/24"/);
         const meta = yaml.load(a.metaData) as Record<string, string>;
         assert.equal(meta["local-hostname"], "demo-rs-0");
-        const other = vmSpec(p.libvirt!, "demo-rs-0", p.realServers[0], "admin", PUBLIC_KEY);
+        const other = vmSpec(libvirtOf(p), "demo-rs-0", { ...rs, ssh: { ...rs.ssh, user: "admin" } });
         assert.notEqual((yaml.load(other.metaData) as Record<string, string>)["instance-id"], meta["instance-id"]);
-        assert.notEqual(macAddress("demo-rs-1"), a.mac);
-        assert.ok(bridgeName("demo-net").length <= 15);
+        assert.notEqual(libvirtNames.mac("demo-rs-1"), a.mac);
+        assert.ok(libvirtNames.bridge("demo-net").length <= 15);
     });
 });

@@ -161,7 +161,7 @@ describe("AWS platform (mocked engine)", () => {
         assert.deepEqual(d.wired.get("web-rs-a-setup")!.dependsOn, ["web-rs-a-ssh"]);
         assert.deepEqual(d.wired.get("web-rs-a-ssh")!.dependsOn, ["web-rs-a"]);
         assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).startsWith("sudo -n sh -c"));
-        assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).includes("/sys/class/net/ens5"));
+        assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).includes("require_interface '\\''ens5'\\''"));
     });
 
     it("exposes VPC, subnet, security group and instance IDs", async () => {

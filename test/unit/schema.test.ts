@@ -27,7 +27,7 @@ describe("component package schema (what pulumi package get-schema . returns)", 
     let schema: {
         name: string;
         resources: Record<string, { isComponent: boolean; inputProperties: Record<string, Property>; requiredInputs: string[]; properties: Record<string, Property> }>;
-        types: Record<string, { properties: Record<string, Property> }>;
+        types: Record<string, { properties: Record<string, Property>; type?: string; enum?: { name: string; value: string }[] }>;
     };
 
     before(async () => {
@@ -69,8 +69,14 @@ describe("component package schema (what pulumi package get-schema . returns)", 
                 const ref = p.$ref ?? p.items?.$ref;
                 if (ref) {
                     const type = schema.types[ref.replace("#/types/", "")];
+                    assert.ok(type, `${where}.${k}: ${ref} is not a type of the schema`);
                     for (const [i, item] of (Array.isArray(v) ? v : [v]).entries()) {
-                        check(`${where}.${k}${Array.isArray(v) ? `[${i}]` : ""}`, item, type.properties);
+                        const at = `${where}.${k}${Array.isArray(v) ? `[${i}]` : ""}`;
+                        if (type.enum) {
+                            assert.ok(type.enum.some((e) => e.value === item), `${at} = ${String(item)} is not one of ${ref}`);
+                        } else {
+                            check(at, item, type.properties);
+                        }
                     }
                 } else if (p.type === "number") {
                     assert.equal(typeof v, "number", `${where}.${k} should be a number`);
@@ -78,6 +84,17 @@ describe("component package schema (what pulumi package get-schema . returns)", 
             }
         };
         check("cluster", cluster.properties, schema.resources["lvs-dr:index:LvsDrCluster"].inputProperties);
+    });
+
+    it("carries the fixed value sets as enums (scheduler, protocol, forwarding, domain type)", () => {
+        const values = (name: string) => schema.types[`lvs-dr:index:${name}`]?.enum?.map((e) => e.value);
+        assert.deepEqual(values("Scheduler"), ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"]);
+        assert.deepEqual(values("Protocol"), ["tcp", "udp"]);
+        assert.deepEqual(values("Forwarding"), ["dr", "tun"]);
+        assert.deepEqual(values("DomainType"), ["kvm", "qemu"]);
+        const service = schema.types["lvs-dr:index:LvsDrServiceArgs"];
+        assert.equal(service.properties.scheduler.$ref, "#/types/lvs-dr:index:Scheduler");
+        assert.equal(schema.resources["lvs-dr:index:LvsDrCluster"].inputProperties.forwarding.$ref, "#/types/lvs-dr:index:Forwarding");
     });
 
     it("documents the nested argument types", () => {

@@ -1,23 +1,24 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import type { LvsDrClusterArgs } from "../../src/args";
+import type { Forwarding, Protocol, Scheduler } from "../../src/args";
+import { ClusterPlan, FORWARDING_METHODS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import {
     desiredIpvsRules, renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup,
     renderDirectorTeardown, renderDirectorUp,
-} from "../../src/core/director-script";
-import { ClusterPlan, FORWARDING_METHODS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
-import {
-    realServerSysctls, renderRealServerSetup, renderRealServerTeardown, renderRealServerUp,
-} from "../../src/core/realserver-script";
-import { remoteCommand, shq, writeFileCommand } from "../../src/core/shell";
+} from "../../src/core/scripts/director";
+import { realServerSysctls } from "../../src/core/scripts/kernel-parameters";
+import { renderRealServerSetup, renderRealServerTeardown, renderRealServerUp } from "../../src/core/scripts/realserver";
+import { remoteCommand, shq, writeFile } from "../../src/core/scripts/render";
 import { validateClusterArgs } from "../../src/core/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { shellcheck } from "../support/shellcheck";
 
 interface Variant {
-    forwarding: string;
-    protocol: string;
-    scheduler: string;
+    forwarding: Forwarding;
+    protocol: Protocol;
+    scheduler: Scheduler;
     persistenceSeconds: number;
 }
 
@@ -36,13 +37,15 @@ function planFor(v: Variant): ClusterPlan {
     return validateClusterArgs(args);
 }
 
+/** Every script of a plan: what the commands run, and the up-scripts their setups write to disk. */
 function renderAll(plan: ClusterPlan): Record<string, string> {
+    const d = plan.directors[0];
     const scripts: Record<string, string> = {
-        "director setup": renderDirectorSetup(plan),
-        "director up": renderDirectorUp(plan),
-        "director teardown": renderDirectorTeardown(plan),
-        "director rules": renderDirectorRules(plan),
-        "director rules removal": renderDirectorRulesRemoval(plan),
+        "director setup": renderDirectorSetup(plan, d),
+        "director up": renderDirectorUp(plan, d),
+        "director teardown": renderDirectorTeardown(plan, d),
+        "director rules": renderDirectorRules(plan, d),
+        "director rules removal": renderDirectorRulesRemoval(plan, d),
     };
     for (const rs of plan.realServers) {
         scripts[`real server ${rs.name} setup`] = renderRealServerSetup(plan, rs);
@@ -52,9 +55,20 @@ function renderAll(plan: ClusterPlan): Record<string, string> {
     return scripts;
 }
 
-/** The scripts a setup script writes to disk (here-documents), which run on their own later. */
-function embeddedScripts(text: string): string[] {
-    return [...text.matchAll(/<<'LVS_DR_EOF'\n(#!\/bin\/sh\n[\s\S]*?)LVS_DR_EOF\n/g)].map((m) => m[1]);
+/** The command lines of a plan, as each remote command receives them (with the sh -c / sudo wrapper). */
+function commandLines(plan: ClusterPlan): Record<string, string> {
+    const d = plan.directors[0];
+    const lines: Record<string, string> = {};
+    const add = (what: string, c: { create: string; delete: string }) => {
+        lines[`${what} create`] = `#!/bin/sh\n${c.create}\n`;
+        lines[`${what} delete`] = `#!/bin/sh\n${c.delete}\n`;
+    };
+    add("director setup", directorSetupCommand(plan, d));
+    add("director rules", directorRulesCommand(plan, d));
+    for (const rs of plan.realServers) {
+        add(`real server ${rs.name} setup`, realServerSetupCommand(plan, rs));
+    }
+    return lines;
 }
 
 describe("host scripts", () => {
@@ -62,23 +76,32 @@ describe("host scripts", () => {
         for (const v of VARIANTS) {
             const title = `${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`;
             it(title, () => {
-                const all: Record<string, string> = {};
-                for (const [name, text] of Object.entries(renderAll(planFor(v)))) {
-                    for (const [i, s] of [text, ...embeddedScripts(text)].entries()) {
-                        all[i === 0 ? name : `${name} (embedded script ${i})`] = s;
-                    }
+                const plan = planFor(v);
+                const all = renderAll(plan);
+                // 5 director scripts (with the up-script its setup writes); per real server 3 (the same).
+                assert.equal(Object.keys(all).length, 5 + 2 * 3, "every script and the scripts setup writes are checked");
+                // What setup writes to disk is exactly the up-script checked here.
+                assert.ok(all["director setup"].includes(all["director up"]), "director setup writes the director up-script");
+                for (const rs of plan.realServers) {
+                    assert.ok(all[`real server ${rs.name} setup`].includes(all[`real server ${rs.name} up`]));
                 }
-                // 5 director scripts + the up-script its setup writes; per real server 3 + its up-script.
-                assert.equal(Object.keys(all).length, 6 + 2 * 4, "every script and the scripts setup writes are checked");
                 for (const [what, s] of Object.entries(all)) {
                     assert.ok(s.startsWith("#!/bin/sh\n"), `${what}: no /bin/sh shebang`);
                     assert.match(s, /^set -eu$/m, `${what}: not set -eu`);
                     const syntax = spawnSync("sh", ["-n"], { input: s, encoding: "utf8" });
                     assert.equal(syntax.status, 0, `${what}: sh -n: ${syntax.stderr}`);
                 }
-                assert.equal(shellcheck(all), "");
+                assert.equal(shellcheck({ ...all, ...commandLines(plan) }), "");
             });
         }
+    });
+
+    it("the command lines run through sudo for a non-root user, and shellcheck sees that wrapper", () => {
+        const args = validArgs();
+        args.ssh.user = "debian";
+        const lines = commandLines(validateClusterArgs(args));
+        assert.ok(Object.values(lines).every((l) => l.startsWith("#!/bin/sh\nsudo -n sh -c '#!/bin/sh\n")), Object.keys(lines).join(", "));
+        assert.equal(shellcheck(lines), "");
     });
 
     it("the shellcheck helper reports findings (the check above can fail)", () => {
@@ -89,7 +112,7 @@ describe("host scripts", () => {
         it("silences ARP on all and on the NIC before binding the VIP /32 on lo:0 (DR)", () => {
             const plan = planFor(VARIANTS[0]);
             const up = renderRealServerUp(plan, plan.realServers[1]);
-            const vipAt = up.indexOf("ip addr replace '192.168.77.100/32' dev lo label lo:0");
+            const vipAt = up.indexOf("bind_vip '192.168.77.100/32' 'lo' 'lo:0'");
             assert.ok(vipAt > 0, up);
             for (const key of ["all/arp_ignore' '1'", "all/arp_announce' '2'", "ens3.100/arp_ignore' '1'", "ens3.100/arp_announce' '2'"]) {
                 const at = up.indexOf(`set_sysctl 'net/ipv4/conf/${key}`);
@@ -104,22 +127,22 @@ describe("host scripts", () => {
         it("TUN loads ipip, binds the VIP on tunl0 and turns rp_filter off on all and tunl0", () => {
             const plan = planFor(VARIANTS.find((v) => v.forwarding === "tun")!);
             const up = renderRealServerUp(plan, plan.realServers[0]);
-            assert.match(up, /modprobe ipip/);
-            assert.match(up, /ip addr replace '192\.168\.77\.100\/32' dev tunl0$/m);
-            assert.doesNotMatch(up, /dev lo/);
+            assert.match(up, /^tunl0_up$/m);
+            assert.match(up, /^bind_vip '192\.168\.77\.100\/32' 'tunl0'$/m);
+            assert.doesNotMatch(up, /^bind_vip .* 'lo'/m);
             assert.deepEqual(realServerSysctls("tun", "eth0").slice(4).map((s) => `${s.path}=${s.value}`),
                 ["net/ipv4/conf/all/rp_filter=0", "net/ipv4/conf/tunl0/rp_filter=0"]);
         });
 
         it("setup refuses a default gateway through the director", () => {
             const plan = planFor(VARIANTS[0]);
-            assert.match(renderRealServerSetup(plan, plan.realServers[0]), /if \[ "\$gateway" = '192\.168\.77\.10' \]; then\n {2}die/);
+            assert.match(renderRealServerSetup(plan, plan.realServers[0]), /^refuse_gateway '192\.168\.77\.10' 'the default gateway of 192\.168\.77\.11 is the director/m);
         });
     });
 
     describe("messages name the argument the user set on each platform", () => {
         const rendered = (plan: ClusterPlan): string =>
-            [renderDirectorSetup(plan), ...plan.realServers.map((rs) => renderRealServerSetup(plan, rs))].join("\n");
+            [renderDirectorSetup(plan, plan.directors[0]), ...plan.realServers.map((rs) => renderRealServerSetup(plan, rs))].join("\n");
         it("hosts: the host's own interface field", () => {
             const text = rendered(validateClusterArgs(validArgs()));
             assert.match(text, /interface eth0 not found on 192\.168\.77\.10: set hosts\.director\.interface to the NIC that faces the real servers/);
@@ -140,14 +163,15 @@ describe("host scripts", () => {
     describe("director", () => {
         it("sets, persists and restores the IPVS sysctls a DR director needs", () => {
             const plan = planFor(VARIANTS[0]);
-            const up = renderDirectorUp(plan);
-            assert.ok(up.indexOf("modprobe ip_vs") < up.indexOf("set_sysctl 'net/ipv4/vs/conn_reuse_mode' '2'"), up);
+            const d = plan.directors[0];
+            const up = renderDirectorUp(plan, d);
+            assert.ok(up.lastIndexOf("\nload_ipvs\n") < up.indexOf("set_sysctl 'net/ipv4/vs/conn_reuse_mode' '2'"), up);
             assert.match(up, /^set_sysctl 'net\/ipv4\/vs\/expire_nodest_conn' '1'$/m);
             assert.match(up, /^set_sysctl 'net\/ipv4\/vs\/expire_quiescent_template' '1'$/m);
-            const setup = renderDirectorSetup(plan);
-            assert.match(setup, /remember 'net\/ipv4\/vs\/conn_reuse_mode'/);
+            const setup = renderDirectorSetup(plan, d);
+            assert.match(setup, /^remember_sysctl '\/var\/lib\/lvs-dr\/director-sysctl\.orig' 'net\/ipv4\/vs\/conn_reuse_mode'$/m);
             assert.match(setup, /^net\/ipv4\/vs\/conn_reuse_mode = 2$/m);
-            assert.match(renderDirectorTeardown(plan), /restored the kernel parameters/);
+            assert.match(renderDirectorTeardown(plan, d), /^restore_remembered '\/var\/lib\/lvs-dr\/director-sysctl\.orig' /m);
         });
 
         it("desired table: -g for DR, -i for TUN, weights, persistence, same port on real servers", () => {
@@ -166,10 +190,11 @@ describe("host scripts", () => {
 
         it("rules never flush the table and load every scheduler module used", () => {
             for (const v of VARIANTS) {
-                const rules = renderDirectorRules(planFor(v));
+                const plan = planFor(v);
+                const rules = renderDirectorRules(plan, plan.directors[0]);
                 assert.doesNotMatch(rules, /ipvsadm (-C|--clear)/);
-                assert.match(rules, new RegExp(`modprobe ip_vs_${v.scheduler}\\b`));
-                assert.match(rules, /modprobe ip_vs_rr\b/);
+                assert.match(rules, new RegExp(`^load_scheduler '${v.scheduler}'$`, "m"));
+                assert.match(rules, /^load_scheduler 'rr'$/m);
             }
         });
     });
@@ -189,8 +214,8 @@ describe("host scripts", () => {
             assert.equal(r.stdout, hostile);
         });
 
-        it("writeFileCommand refuses content that would end its here-document early", () => {
-            assert.throws(() => writeFileCommand("/x", "0644", "a\nLVS_DR_EOF\nb"), /terminator/);
+        it("writeFile refuses content that would end its here-document early", () => {
+            assert.throws(() => writeFile("/x", "0644", "a\nLVS_DR_EOF\nb"), /terminator/);
         });
     });
 });

@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
 import type { LvsDrClusterArgs } from "../../src/args";
+import { directorRole, libvirtNames, realServerRole } from "../../src/core/names";
 import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
-import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
+import { FAKE_KEY, validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
+import { awsOf, libvirtOf } from "../support/plans";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the cases feed deliberately ill-typed input */
 type Loose = Record<string, any>;
@@ -184,20 +186,22 @@ describe("validateClusterArgs", () => {
         const args = validLibvirtArgs();
         args.libvirt!.realServers = [{}, { name: "web-b", weight: 3, address: "192.168.77.12" }, {}];
         const plan = validateClusterArgs(args, "demo");
-        assert.equal(plan.platform, "libvirt");
+        assert.equal(plan.platform.kind, "libvirt");
         // .10 director, .11 first RS, .12 taken explicitly, so the third RS gets .13.
-        assert.deepEqual([plan.director.address, ...plan.realServers.map((r) => r.address)],
+        assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => h.address),
             ["192.168.77.10", "192.168.77.11", "192.168.77.12", "192.168.77.13"]);
         assert.deepEqual(plan.realServers.map((r) => [r.name, r.weight, r.interface]), [["0", 1, "eth0"], ["web-b", 3, "eth0"], ["2", 1, "eth0"]]);
-        assert.equal(plan.director.ssh.host, "192.168.77.10");
-        const l = plan.libvirt!;
-        assert.deepEqual(l.createNetwork, { name: "demo-net", bridge: l.createNetwork!.bridge, hostAddress: "192.168.77.1", prefixLength: 24 });
-        assert.match(l.createNetwork!.bridge, /^lvsdr[0-9a-f]{8}$/);
+        assert.equal(plan.directors[0].ssh.host, "192.168.77.10");
+        const l = libvirtOf(plan);
+        assert.equal(l.network.kind, "create");
+        assert.deepEqual(l.network, { kind: "create", name: "demo-net", bridge: libvirtNames.bridge("demo-net"), hostAddress: "192.168.77.1", prefixLength: 24 });
+        assert.match(libvirtNames.bridge("demo-net"), /^lvsdr[0-9a-f]{8}$/);
         assert.equal(l.gateway, "192.168.77.1");
         assert.equal(l.uri, "qemu:///system");
         assert.equal(l.domainType, "qemu");
-        assert.deepEqual([l.directorDomain, ...l.realServerDomains], ["demo-director", "demo-rs-0", "demo-rs-web-b", "demo-rs-2"]);
-        assert.equal(plan.sshPublicKey, args.ssh.publicKey);
+        assert.deepEqual([directorRole(0), ...plan.realServers.map((rs) => realServerRole(rs.name))].map((r) => libvirtNames.domain(plan.name, r)),
+            ["demo-director", "demo-rs-0", "demo-rs-web-b", "demo-rs-2"]);
+        assert.equal(l.sshPublicKey, args.ssh.publicKey);
     });
 
     it("libvirt: skips the VIP when planning and attaches to an existing network without a gateway", () => {
@@ -206,21 +210,21 @@ describe("validateClusterArgs", () => {
         args.libvirt!.network = "lab";
         const plan = validateClusterArgs(args);
         assert.deepEqual(plan.realServers.map((r) => r.address), ["192.168.77.12", "192.168.77.13"]);
-        assert.equal(plan.libvirt!.createNetwork, undefined);
-        assert.equal(plan.libvirt!.network, "lab");
-        assert.equal(plan.libvirt!.gateway, undefined);
+        assert.deepEqual(libvirtOf(plan).network, { kind: "network", name: "lab" });
+        assert.equal(libvirtOf(plan).gateway, undefined);
     });
 
     it("aws: defaults a VPC and subnet, plans addresses off AWS-reserved ones", () => {
-        const plan = validateClusterArgs(validAwsArgs());
-        assert.equal(plan.platform, "aws");
-        assert.deepEqual(plan.aws, {
-            existingSubnet: false, subnetCidr: "10.77.1.0/24", vpcCidr: "10.77.0.0/16", adminCidrs: ["203.0.113.7/32"], allowedCidrs: ["0.0.0.0/0"],
-            directorInstanceType: "t3.small", realServerInstanceType: "t3.small", sshViaPrivateIp: false,
+        const args = validAwsArgs();
+        const plan = validateClusterArgs(args);
+        assert.deepEqual(awsOf(plan), {
+            kind: "aws", network: { kind: "create", vpcCidr: "10.77.0.0/16" }, subnetCidr: "10.77.1.0/24",
+            adminCidrs: ["203.0.113.7/32"], allowedCidrs: ["0.0.0.0/0"],
+            directorInstanceType: "t3.small", realServerInstanceType: "t3.small", sshViaPrivateIp: false, sshPublicKey: args.ssh.publicKey,
         });
-        assert.deepEqual([plan.director.address, ...plan.realServers.map((r) => r.address)], ["10.77.1.10", "10.77.1.11", "10.77.1.12"]);
+        assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => h.address), ["10.77.1.10", "10.77.1.11", "10.77.1.12"]);
         assert.deepEqual(plan.realServers.map((r) => [r.name, r.weight, r.interface]), [["a", 1, "ens5"], ["b", 2, "ens5"]]);
-        assert.equal(plan.director.ssh.sudo, true);
+        assert.equal(plan.directors[0].ssh.sudo, true);
     });
 
     it("lists every problem at once", () => {
@@ -243,10 +247,11 @@ describe("validateClusterArgs", () => {
         assert.deepEqual(plan.services, [{ protocol: "tcp", port: 80, scheduler: "wlc", persistenceSeconds: 0 }]);
         assert.equal(plan.forwarding, "dr");
         assert.equal(plan.subnet, "192.168.77.0/24");
-        assert.deepEqual(plan.director, {
+        assert.deepEqual(plan.directors, [{
             address: "192.168.77.10", interface: "eth0", interfaceFix: "set hosts.director.interface to the NIC that faces the real servers",
-            ssh: { host: "192.168.77.10", user: "root", port: 22, sudo: false },
-        });
+            ssh: { host: "192.168.77.10", user: "root", port: 22, sudo: false, privateKey: FAKE_KEY },
+        }]);
+        assert.deepEqual(plan.platform, { kind: "hosts" });
         assert.deepEqual(plan.realServers.map((r) => [r.name, r.address, r.weight, r.interface]),
             [["0", "192.168.77.11", 1, "eth0"], ["1", "192.168.77.12", 1, "eth0"]]);
     });
@@ -263,11 +268,11 @@ describe("validateClusterArgs", () => {
         const plan = validateClusterArgs(args);
         assert.equal(plan.forwarding, "tun");
         assert.deepEqual(plan.services, [{ protocol: "udp", port: 53, scheduler: "sh", persistenceSeconds: 600 }]);
-        assert.deepEqual(plan.director.ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true });
+        assert.deepEqual(plan.directors[0].ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true, privateKey: "k" });
         assert.deepEqual(plan.realServers[1], {
             name: "web-b", address: "192.168.77.12", interface: "ens3.100", weight: 0,
             interfaceFix: "set hosts.realServers[1].interface to the NIC that faces the director",
-            ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, sudo: true, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" },
+            ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, sudo: true, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB", privateKey: "k" },
         });
     });
 

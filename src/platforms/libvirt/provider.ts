@@ -8,7 +8,7 @@
  * one argument, XML through a private temporary file.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { VmSpec } from "../../core/libvirt-xml";
+import type { VmSpec } from "./xml";
 
 export interface NetworkInputs {
     uri: string;

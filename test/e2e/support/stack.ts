@@ -158,7 +158,8 @@ export interface Hit {
  * Each request's client port is drawn at random from the kernel's ephemeral range, as the kernel
  * would, but by the script: curl cannot report the port of a connection that never completed, and a
  * failed request must say which port it used (a port the director still tracks from an earlier
- * connection is scheduled differently).
+ * connection is scheduled differently). curl reads to the end of the connection, so the server
+ * closes first and no TIME_WAIT socket of the client's own holds a port it may draw again.
  */
 export class Load {
     readonly hits: Hit[] = [];
@@ -171,7 +172,7 @@ export class Load {
 while [ ! -e ${this.stopFile} ]; do
   t=$(date +%s%3N)
   port=$(( $(od -An -N2 -tu2 /dev/urandom) % (high - low + 1) + low ))
-  h=$(curl -s -m 5 --local-port "$port" -H 'Connection: close' http://${vip}/) && rc=0 || rc=$?
+  h=$(curl -s -m 5 --local-port "$port" --ignore-content-length -H 'Connection: close' http://${vip}/) && rc=0 || rc=$?
   [ "$rc" = 0 ] && [ -n "$h" ] || h=FAILED
   echo "$t $port $rc $h"
   sleep 0.2

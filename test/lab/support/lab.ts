@@ -4,18 +4,20 @@
  * providers with the inputs the platform computes; hosts are configured with the exact command
  * texts the component's remote commands run. The namespace is the client: all traffic stays in it.
  */
+import { strict as assert } from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LAB_POOL, LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
-import type { LvsDrClusterArgs } from "../../../src/args";
-import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/host-commands";
-import { macAddress } from "../../../src/core/names";
+import type { Forwarding, LvsDrClusterArgs, Scheduler } from "../../../src/args";
+import { directorRole, libvirtNames, realServerRole } from "../../../src/core/names";
 import type { ClusterPlan, RealServerPlan } from "../../../src/core/plan";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../../../src/core/validate";
 import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
 import { createNetwork, createVm, deleteNetwork, deleteVm, NetworkInputs, VmInputs } from "../../../src/platforms/libvirt/provider";
+import { createdNetworkOf, libvirtOf } from "../../support/plans";
 
 export const NETNS = process.env.LVSDR_NETNS ?? "lvsdr-lab";
 export const POOL = LAB_POOL;
@@ -103,12 +105,15 @@ export interface PortRequest {
 /**
  * One request to `vip` from each of `ports`, in order, each waiting at most `timeout` seconds. For
  * checks about client port reuse: a client behind a NAT gateway, or one that simply cycles through
- * its ports, reuses a port while the director still tracks its previous connection.
+ * its ports, reuses a port while the director still tracks its previous connection. curl reads to
+ * the end of the connection (--ignore-content-length), so the server closes first and the client's
+ * port is free again at once, as a NAT gateway's is (had curl closed first, its own TIME_WAIT
+ * socket would refuse the next bind: curl exit 45).
  */
 export function requestsFromPorts(vip: string, ports: number[], timeout: number): PortRequest[] {
     const r = inNetns(`body=$(mktemp); for p in ${ports.join(" ")}; do
   : > "$body"
-  t=$(curl -s -m ${timeout} --local-port $p -H 'Connection: close' -o "$body" -w '%{time_total}' http://${vip}/) && rc=0 || rc=$?
+  t=$(curl -s -m ${timeout} --local-port $p --ignore-content-length -H 'Connection: close' -o "$body" -w '%{time_total}' http://${vip}/) && rc=0 || rc=$?
   echo "$p $rc $t $(cat "$body")"
 done; rm -f "$body"`, 60000 + ports.length * timeout * 1000);
     return r.stdout.split("\n").filter(Boolean).map((line) => {
@@ -128,14 +133,17 @@ export function libvirtObjects(prefix: string): string[] {
     ];
 }
 
+/** The lab director's commands of a plan (the plan's one director). */
+export function directorCommands(plan: ClusterPlan): { setup: { create: string; delete: string }; rules: { create: string; delete: string } } {
+    return { setup: directorSetupCommand(plan, plan.directors[0]), rules: directorRulesCommand(plan, plan.directors[0]) };
+}
+
 export class Lab {
     readonly image: LabImage;
     readonly keyDir: string;
     readonly key: string;
     /** All VMs the lab boots: the director and three real servers a, b, c. */
     readonly full: ClusterPlan;
-    private network?: NetworkInputs;
-    private vms: VmInputs[] = [];
 
     constructor() {
         this.image = requireLab();
@@ -146,7 +154,7 @@ export class Lab {
     }
 
     /** A validated plan on the lab's libvirt (same addresses for the same server names). */
-    plan(overrides: { realServers: { name: string; weight?: number }[]; forwarding?: string; scheduler?: string }): ClusterPlan {
+    plan(overrides: { realServers: { name: string; weight?: number }[]; forwarding?: Forwarding; scheduler?: Scheduler }): ClusterPlan {
         const args: LvsDrClusterArgs = {
             vip: VIP,
             services: [{ port: 80, scheduler: overrides.scheduler ?? "rr" }],
@@ -162,29 +170,40 @@ export class Lab {
     }
 
     get bridge(): string {
-        return this.full.libvirt!.createNetwork!.bridge;
+        return createdNetworkOf(libvirtOf(this.full)).bridge;
     }
 
-    mac(host: "director" | string): string {
-        return macAddress(host === "director" ? this.full.libvirt!.directorDomain : `${CLUSTER}-rs-${host}`);
+    /** The libvirt domain of a host of the lab ("director", or a real server's name). */
+    private domain(host: string): string {
+        return libvirtNames.domain(CLUSTER, host === "director" ? directorRole(0) : realServerRole(host));
     }
 
-    address(host: "director" | string): string {
-        return host === "director" ? this.full.director.address : this.full.realServers.find((r) => r.name === host)!.address;
+    mac(host: string): string {
+        return libvirtNames.mac(this.domain(host));
+    }
+
+    address(host: string): string {
+        const found = host === "director" ? this.full.directors[0] : this.full.realServers.find((r) => r.name === host);
+        return found?.address ?? assert.fail(`no lab host ${host}`);
+    }
+
+    /** The network and the VMs the platform would create for the full plan. */
+    private libvirtInputs(): { network: NetworkInputs; vms: VmInputs[] } {
+        const l = libvirtOf(this.full);
+        return {
+            network: networkInputs(l) ?? assert.fail("the lab plan creates no network"),
+            vms: ["director", ...this.full.realServers.map((r) => r.name)].map((host) =>
+                vmInputs(l, this.domain(host), host === "director" ? this.full.directors[0] : this.realServer(this.full, host))),
+        };
     }
 
     /** Creates the network and every VM with the platform's providers, then waits until all answer SSH. */
     async boot(): Promise<void> {
-        const l = this.full.libvirt!;
         // Leftovers of an interrupted run would make create fail for the wrong reason.
         this.destroyAll(true);
-        this.network = networkInputs(l)!;
-        createNetwork(this.network);
-        this.vms = [
-            vmInputs(l, l.directorDomain, this.full.director, this.full.sshPublicKey!),
-            ...this.full.realServers.map((rs, i) => vmInputs(l, l.realServerDomains[i], rs, this.full.sshPublicKey!)),
-        ];
-        for (const vm of this.vms) {
+        const { network, vms } = this.libvirtInputs();
+        createNetwork(network);
+        for (const vm of vms) {
             createVm(vm);
         }
         await Promise.all(["director", ...this.full.realServers.map((r) => r.name)].map((h) => this.waitForSsh(h)));
@@ -223,23 +242,23 @@ export class Lab {
     /** Every real server's setup, then the director's setup and rules: the component's order. */
     apply(plan: ClusterPlan): void {
         for (const rs of plan.realServers) {
-            this.mustSsh(rs.name, realServerSetupCommand(plan, rs, false).create);
+            this.mustSsh(rs.name, realServerSetupCommand(plan, rs).create);
         }
-        this.mustSsh("director", directorSetupCommand(plan, false).create);
-        this.mustSsh("director", directorRulesCommand(plan, false).create);
+        this.mustSsh("director", directorCommands(plan).setup.create);
+        this.mustSsh("director", directorCommands(plan).rules.create);
     }
 
     /** The component's delete order: rules, then the setups. */
     teardown(plan: ClusterPlan): void {
-        this.mustSsh("director", directorRulesCommand(plan, false).delete);
-        this.mustSsh("director", directorSetupCommand(plan, false).delete);
+        this.mustSsh("director", directorCommands(plan).rules.delete);
+        this.mustSsh("director", directorCommands(plan).setup.delete);
         for (const rs of plan.realServers) {
-            this.mustSsh(rs.name, realServerSetupCommand(plan, rs, false).delete);
+            this.mustSsh(rs.name, realServerSetupCommand(plan, rs).delete);
         }
     }
 
     realServer(plan: ClusterPlan, name: string): RealServerPlan {
-        return plan.realServers.find((r) => r.name === name)!;
+        return plan.realServers.find((r) => r.name === name) ?? assert.fail(`no real server ${name} in the plan`);
     }
 
     /** `n` HTTP requests to the lab's VIP: see {@link requestsTo}. */
@@ -249,11 +268,7 @@ export class Lab {
 
     /** Deletes every VM and the network with the providers. `quiet` ignores what does not exist. */
     destroyAll(quiet = false): void {
-        const l = this.full.libvirt!;
-        const vms = this.vms.length > 0 ? this.vms : [
-            vmInputs(l, l.directorDomain, this.full.director, this.full.sshPublicKey!),
-            ...this.full.realServers.map((rs, i) => vmInputs(l, l.realServerDomains[i], rs, this.full.sshPublicKey!)),
-        ];
+        const { network, vms } = this.libvirtInputs();
         const errors: string[] = [];
         for (const vm of vms) {
             try {
@@ -263,7 +278,7 @@ export class Lab {
             }
         }
         try {
-            deleteNetwork(this.network ?? networkInputs(l)!);
+            deleteNetwork(network);
         } catch (e) {
             errors.push(String(e));
         }

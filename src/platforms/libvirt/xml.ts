@@ -1,12 +1,14 @@
 /**
  * What the libvirt platform hands to libvirt and to cloud-init: network and domain XML, and the
  * NoCloud seed documents. (Volume XML is written by the provider: it needs the base image's path
- * and the seed's size, known only when the VM is created.) Pure text rendering; every value was validated, and is escaped
- * (XML) or JSON-quoted (YAML) anyway.
+ * and the seed's size, known only when the VM is created.) Pure text rendering; every value was
+ * validated, and is escaped (XML) or JSON-quoted (YAML) anyway.
  */
-import { netmaskOf } from "./addresses";
-import { fnv1a, macAddress } from "./names";
-import type { CreatedNetworkPlan, HostPlan, LibvirtPlan } from "./plan";
+import { netmaskOf } from "../../core/addresses";
+import { libvirtNames } from "../../core/names";
+import type { HostPlan, LibvirtNetworkPlan, LibvirtPlatformPlan } from "../../core/plan";
+
+type CreatedNetwork = Extract<LibvirtNetworkPlan, { kind: "create" }>;
 
 export function xmlEscape(value: string | number): string {
     return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -14,7 +16,7 @@ export function xmlEscape(value: string | number): string {
 }
 
 /** An isolated network: a bridge with the host's address on it, no <forward> (nothing is routed out), no DHCP. */
-export function renderNetworkXml(net: CreatedNetworkPlan): string {
+export function renderNetworkXml(net: CreatedNetwork): string {
     return `<network>
   <name>${xmlEscape(net.name)}</name>
   <bridge name='${xmlEscape(net.bridge)}' stp='off' delay='0'/>
@@ -35,25 +37,26 @@ export interface VmSpec {
     networkConfig: string;
 }
 
-function nicXml(plan: LibvirtPlan, mac: string): string {
-    const source = plan.bridge ? `type='bridge'>\n      <source bridge='${xmlEscape(plan.bridge)}'/>`
-        : `type='network'>\n      <source network='${xmlEscape(plan.network ?? plan.createNetwork!.name)}'/>`;
+function nicXml(plan: LibvirtPlatformPlan, mac: string): string {
+    const source = plan.network.kind === "bridge" ? `type='bridge'>\n      <source bridge='${xmlEscape(plan.network.name)}'/>`
+        : `type='network'>\n      <source network='${xmlEscape(plan.network.name)}'/>`;
     return `<interface ${source}
       <mac address='${xmlEscape(mac)}'/>
       <model type='virtio'/>
     </interface>`;
 }
 
-function osXml(plan: LibvirtPlan): string {
-    const kernel = plan.kernel ? [
-        `    <kernel>${xmlEscape(plan.kernel)}</kernel>`,
-        ...(plan.initrd ? [`    <initrd>${xmlEscape(plan.initrd)}</initrd>`] : []),
-        `    <cmdline>${xmlEscape(plan.cmdline ?? "")}</cmdline>`,
+function osXml(plan: LibvirtPlatformPlan): string {
+    const k = plan.kernel;
+    const kernel = k ? [
+        `    <kernel>${xmlEscape(k.path)}</kernel>`,
+        ...(k.initrd ? [`    <initrd>${xmlEscape(k.initrd)}</initrd>`] : []),
+        `    <cmdline>${xmlEscape(k.cmdline)}</cmdline>`,
     ] : [];
     return ["  <os>", "    <type arch='x86_64'>hvm</type>", ...kernel, "    <boot dev='hd'/>", "  </os>"].join("\n");
 }
 
-export function renderDomainXml(plan: LibvirtPlan, domain: string, mac: string, diskVolume: string, seedVolume: string): string {
+export function renderDomainXml(plan: LibvirtPlatformPlan, domain: string, mac: string, diskVolume: string, seedVolume: string): string {
     const pool = xmlEscape(plan.pool);
     return `<domain type='${plan.domainType}'>
   <name>${xmlEscape(domain)}</name>
@@ -123,13 +126,13 @@ export function renderNetworkConfig(mac: string, address: string, prefixLength: 
  * Everything the provider needs for one VM. The instance id changes with the seed's content, so
  * cloud-init applies a changed seed on a new VM and never half-applies it to an old one.
  */
-export function vmSpec(plan: LibvirtPlan, domain: string, host: HostPlan, user: string, publicKey: string): VmSpec {
-    const mac = macAddress(domain);
-    const diskVolume = `${domain}-disk.qcow2`;
-    const seedVolume = `${domain}-seed.iso`;
-    const userData = renderUserData(domain, user, publicKey);
+export function vmSpec(plan: LibvirtPlatformPlan, domain: string, host: HostPlan): VmSpec {
+    const mac = libvirtNames.mac(domain);
+    const diskVolume = libvirtNames.disk(domain);
+    const seedVolume = libvirtNames.seed(domain);
+    const userData = renderUserData(domain, host.ssh.user, plan.sshPublicKey);
     const networkConfig = renderNetworkConfig(mac, host.address, plan.prefixLength, plan.gateway);
-    const instanceId = `${domain}-${fnv1a(userData + networkConfig).toString(16)}`;
+    const instanceId = libvirtNames.instanceId(domain, userData + networkConfig);
     return {
         domain, mac, diskVolume, seedVolume,
         domainXml: renderDomainXml(plan, domain, mac, diskVolume, seedVolume),

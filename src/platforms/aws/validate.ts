@@ -1,0 +1,81 @@
+/** Validation of the AWS platform. Pure: no Pulumi, no I/O. */
+import type { Input } from "@pulumi/pulumi";
+import type { LvsDrAwsArgs } from "../../args";
+import { awsReserved } from "../../core/addresses";
+import { AMI_ID, AWS_INSTANCE_TYPE, AWS_ZONE, isEventual, keysOf, SUBNET_ID } from "../../core/checker";
+import { PlatformValidation, requirePublicKey, ValidatePlatform, validateVms } from "../../core/host-validation";
+import { cidrContains, formatCidr } from "../../core/ip";
+import { AwsNetworkPlan, AwsPlatformPlan, DEFAULTS } from "../../core/plan";
+
+const KEYS = keysOf<LvsDrAwsArgs>({
+    subnetId: true, subnetCidr: true, vpcCidr: true, availabilityZone: true, adminCidrs: true, allowedCidrs: true, ami: true,
+    directorInstanceType: true, realServerInstanceType: true, interface: true, sshViaPrivateIp: true, director: true, realServers: true,
+});
+
+export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) => {
+    const subnetField = "aws.subnetCidr";
+    if (!c.isObject("aws", value, "give aws: { adminCidrs, realServers: [...] }")) {
+        return { directors: [], realServers: [], reserved: [], subnetField };
+    }
+    c.knownKeys("aws", value, KEYS);
+    const start = c.problems.length;
+    const sshPublicKey = requirePublicKey(c, ctx.ssh, "aws");
+    const existing = value.subnetId !== undefined;
+    if (existing && value.subnetCidr === undefined) {
+        c.add("aws.subnetCidr", undefined, "is required with aws.subnetId", "give the CIDR of that subnet, e.g. 10.0.1.0/24");
+    }
+    for (const key of ["vpcCidr", "availabilityZone"]) {
+        if (existing && value[key] !== undefined) {
+            c.add(`aws.${key}`, value[key], "only applies when the platform creates the VPC", "remove it, or remove aws.subnetId");
+        }
+    }
+    const subnet = existing && value.subnetCidr === undefined ? undefined
+        : c.subnet(subnetField, value.subnetCidr ?? DEFAULTS.awsSubnetCidr, "10.77.1.0/24", 16, 28, "AWS subnets are /16 to /28");
+    let network: AwsNetworkPlan | undefined;
+    if (existing) {
+        // An Output or a promise (a subnet made by the same program) is checked by AWS; a literal here.
+        const subnetId: Input<string> | undefined = isEventual(value.subnetId) ? value.subnetId as Input<string>
+            : c.matches("aws.subnetId", value.subnetId, SUBNET_ID, "a subnet ID (or an Output of one)",
+                "use an ID such as subnet-0123456789abcdef0, or the id Output of a subnet made in the same program");
+        network = subnetId === undefined ? undefined : { kind: "existing", subnetId };
+    } else {
+        const vpc = c.subnet("aws.vpcCidr", value.vpcCidr ?? DEFAULTS.awsVpcCidr, "10.77.0.0/16", 16, 28, "AWS VPCs are /16 to /28");
+        if (vpc && subnet && (subnet.prefixLength < vpc.prefixLength || !cidrContains(vpc, subnet.network))) {
+            c.add(subnetField, formatCidr(subnet), `is not inside aws.vpcCidr ${formatCidr(vpc)}`, "pick a subnet inside the VPC");
+        }
+        const availabilityZone = value.availabilityZone === undefined ? undefined
+            : c.matches("aws.availabilityZone", value.availabilityZone, AWS_ZONE, "an availability zone", "use e.g. eu-west-1a");
+        network = vpc && { kind: "create", vpcCidr: formatCidr(vpc), ...(availabilityZone ? { availabilityZone } : {}) };
+    }
+    const adminCidrs = c.cidrList("aws.adminCidrs", value.adminCidrs, true,
+        "list the CIDRs allowed to SSH in, e.g. [\"203.0.113.7/32\"]; there is deliberately no open default");
+    const allowedCidrs = c.cidrList("aws.allowedCidrs", value.allowedCidrs, false, "list CIDRs, e.g. [\"0.0.0.0/0\"]")
+        ?? DEFAULTS.allowedCidrs;
+    const ami = value.ami === undefined ? undefined
+        : c.matches("aws.ami", value.ami, AMI_ID, "an AMI ID", "use an ID such as ami-0123456789abcdef0");
+    const type = (key: string) => value[key] === undefined ? DEFAULTS.awsInstanceType
+        : c.matches(`aws.${key}`, value[key], AWS_INSTANCE_TYPE, "an instance type", "use e.g. t3.small");
+    const directorInstanceType = type("directorInstanceType");
+    const realServerInstanceType = type("realServerInstanceType");
+    const iface = value.interface === undefined ? DEFAULTS.awsInterface : c.interfaceName("aws.interface", value.interface);
+    const sshViaPrivateIp = c.boolean("aws.sshViaPrivateIp", value.sshViaPrivateIp, false);
+
+    const reserved = subnet ? awsReserved(subnet).map((address) => ({ address, what: "reserved by AWS in every subnet" })) : [];
+    const vms = validateVms(c, value, ctx, {
+        base: "aws", subnet, reserved, interface: iface,
+        interfaceFix: "set aws.interface to the subnet-facing NIC of the instances (ens5 for Debian on Nitro instances)",
+    });
+    const result: PlatformValidation<AwsPlatformPlan> = { ...vms, subnet, subnetField, reserved };
+    if (c.problems.length > start) {
+        return result;
+    }
+    const ok = c.present({ sshPublicKey, network, subnet, adminCidrs, directorInstanceType, realServerInstanceType });
+    return {
+        ...result,
+        platform: {
+            kind: "aws", network: ok.network, subnetCidr: formatCidr(ok.subnet), adminCidrs: ok.adminCidrs, allowedCidrs,
+            ...(ami ? { ami } : {}), directorInstanceType: ok.directorInstanceType,
+            realServerInstanceType: ok.realServerInstanceType, sshViaPrivateIp, sshPublicKey: ok.sshPublicKey,
+        },
+    };
+};

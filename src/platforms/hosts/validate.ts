@@ -1,0 +1,110 @@
+/** Validation of the existing-machines platform (`hosts`). Pure: no Pulumi, no I/O. */
+import type { LvsDrExistingHostsArgs, LvsDrHostArgs, LvsDrHostSshArgs } from "../../args";
+import { Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/checker";
+import {
+    checkAddresses, DefaultSsh, PlatformValidation, realServerIdentity, ValidatePlatform,
+} from "../../core/host-validation";
+import { DEFAULTS, HostPlan, HostsPlatformPlan, RealServerPlan, SshPlan } from "../../core/plan";
+
+const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, director: true, realServers: true });
+const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, interface: true, weight: true, name: true, ssh: true });
+const DIRECTOR_KEYS = HOST_KEYS.filter((k) => k !== "weight" && k !== "name");
+const HOST_SSH_KEYS = keysOf<LvsDrHostSshArgs>({ host: true, user: true, port: true, privateKey: true, hostKey: true });
+
+export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { ssh, vip }) => {
+    const subnetField = "hosts.subnet";
+    const none: PlatformValidation<HostsPlatformPlan> = { directors: [], realServers: [], reserved: [], subnetField };
+    if (!c.isObject("hosts", value, "give hosts: { director: { address }, realServers: [{ address }, ...] }")) {
+        return none;
+    }
+    c.knownKeys("hosts", value, PLATFORM_KEYS);
+    if (ssh.publicKey !== undefined) {
+        c.add("ssh.publicKey", ssh.publicKey, "is only used for VMs a platform creates",
+            "remove it: existing machines already have their keys");
+    }
+    const subnet = value.subnet === undefined ? undefined
+        : c.subnet(subnetField, value.subnet, "192.168.77.0/24", 8, 30, "the director, the real servers and the VIP share one L2 subnet");
+
+    const director = validateHost(c, "hosts.director", value.director, ssh, "director", "the real servers");
+    const addresses: { field: string; address: string }[] = [];
+    if (director) {
+        addresses.push({ field: "hosts.director.address", address: director.address });
+    }
+    const realServers: RealServerPlan[] = [];
+    if (!Array.isArray(value.realServers) || value.realServers.length === 0) {
+        c.add("hosts.realServers", value.realServers, "must be a non-empty list",
+            "list at least one real server: [{ address: \"192.168.77.11\" }]");
+    } else {
+        const names = new Map<string, number>();
+        value.realServers.forEach((entry: unknown, i: number) => {
+            const field = `hosts.realServers[${i}]`;
+            const host = validateHost(c, field, entry, ssh, "real server", "the director");
+            if (!host) {
+                return;
+            }
+            addresses.push({ field: `${field}.address`, address: host.address });
+            const identity = realServerIdentity(c, field, entry as Record<string, unknown>, i, names, "hosts.realServers");
+            if (identity) {
+                realServers.push({ ...host, ...identity });
+            }
+        });
+    }
+    checkAddresses(c, addresses, subnet, [], subnetField, vip);
+    return {
+        directors: director ? [director] : [], realServers, subnet, subnetField, reserved: [],
+        platform: { kind: "hosts" },
+    };
+};
+
+function validateHost(
+    c: Checker, field: string, value: unknown, ssh: DefaultSsh, role: string, facing: string,
+): HostPlan | undefined {
+    if (!c.isObject(field, value, `give the ${role} as { address, interface? }`)) {
+        return undefined;
+    }
+    c.knownKeys(field, value, role === "director" ? DIRECTOR_KEYS : HOST_KEYS);
+    const address = c.hostAddress(`${field}.address`, value.address, "192.168.77.10");
+    const iface = value.interface === undefined ? DEFAULTS.interface : c.interfaceName(`${field}.interface`, value.interface);
+    const hostSsh = validateHostSsh(c, `${field}.ssh`, value.ssh, ssh);
+    if (address === undefined || iface === undefined || hostSsh === undefined) {
+        return undefined;
+    }
+    return {
+        address, interface: iface, interfaceFix: `set ${field}.interface to the NIC that faces ${facing}`,
+        ssh: { ...hostSsh, host: hostSsh.host ?? address },
+    };
+}
+
+function validateHostSsh(
+    c: Checker, field: string, value: unknown, defaults: DefaultSsh,
+): Omit<SshPlan, "host"> & { host?: string } | undefined {
+    const sudo = (user: string) => defaults.sudo ?? user !== "root";
+    if (value === undefined) {
+        return { user: defaults.user, port: defaults.port, sudo: sudo(defaults.user), privateKey: defaults.privateKey };
+    }
+    if (!c.isObject(field, value, "give { host?, user?, port?, privateKey?, hostKey? }")) {
+        return undefined;
+    }
+    c.knownKeys(field, value, HOST_SSH_KEYS);
+    const host = value.host === undefined ? undefined : checkSshHost(c, `${field}.host`, value.host);
+    const user = value.user === undefined ? defaults.user
+        : c.matches(`${field}.user`, value.user, USER, "a valid login name", "use a login name such as root or debian");
+    const port = c.optionalInteger(`${field}.port`, value.port, 1, 65535, defaults.port, "use the SSH port, usually 22");
+    const privateKey = value.privateKey === undefined ? defaults.privateKey
+        : c.secretInput(`${field}.privateKey`, value.privateKey, "pass this host's key text as a secret, or leave it unset");
+    const hostKey = value.hostKey === undefined ? undefined
+        : c.matches(`${field}.hostKey`, value.hostKey, HOST_KEY, "an SSH public host key",
+            "paste the key as '<type> <base64>', e.g. the first two fields of /etc/ssh/ssh_host_ed25519_key.pub");
+    if ((value.host !== undefined && host === undefined) || user === undefined || port === undefined
+        || privateKey === undefined || (value.hostKey !== undefined && hostKey === undefined)) {
+        return undefined;
+    }
+    return { host, user, port, sudo: sudo(user), privateKey, ...(hostKey ? { hostKey } : {}) };
+}
+
+function checkSshHost(c: Checker, field: string, value: unknown): string | undefined {
+    if (typeof value === "string" && /^[0-9.]+$/.test(value)) {
+        return c.ipv4(field, value, "10.0.0.10");
+    }
+    return c.matches(field, value, DNS_NAME, "an IPv4 address or a DNS name", "use an IPv4 address or a DNS name");
+}

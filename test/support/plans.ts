@@ -1,0 +1,19 @@
+/** Narrowing a plan to its platform's member, failing the test when it is another platform. */
+import { strict as assert } from "assert";
+import type { AwsPlatformPlan, ClusterPlan, LibvirtNetworkPlan, LibvirtPlatformPlan } from "../../src/core/plan";
+
+export function libvirtOf(plan: ClusterPlan): LibvirtPlatformPlan {
+    const p = plan.platform;
+    return p.kind === "libvirt" ? p : assert.fail(`platform ${p.kind}, expected libvirt`);
+}
+
+export function awsOf(plan: ClusterPlan): AwsPlatformPlan {
+    const p = plan.platform;
+    return p.kind === "aws" ? p : assert.fail(`platform ${p.kind}, expected aws`);
+}
+
+/** The network the libvirt platform creates. */
+export function createdNetworkOf(l: LibvirtPlatformPlan): Extract<LibvirtNetworkPlan, { kind: "create" }> {
+    const n = l.network;
+    return n.kind === "create" ? n : assert.fail(`network ${n.kind}, expected one the platform creates`);
+}
