@@ -31,13 +31,20 @@ function toolchainEnv(): void {
     }
 }
 
+/** What lab/pulumi.ts uses of the SDK's in-process language runtime. */
+interface LanguageServerClass {
+    new (program: () => Promise<unknown>): grpc.UntypedServiceImplementation & { onPulumiExit(failed: boolean): void };
+}
+
 /** Serves the root program over the language runtime protocol; returns the address and a stop function. */
 async function hostProgram(): Promise<{ address: string; stop: (failed: boolean) => void }> {
     // Internal to @pulumi/pulumi (pinned, so stable here; its typings omit them): the Automation
     // API's in-process language runtime and the channel options it serves it with.
-    const { LanguageServer } = require("@pulumi/pulumi/automation/server");
-    const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings");
-    const program = require(path.join(ROOT, "build", "program", "index.js"));
+    /* eslint-disable @typescript-eslint/no-require-imports -- modules without typings, and the program built at run time */
+    const { LanguageServer } = require("@pulumi/pulumi/automation/server") as { LanguageServer: LanguageServerClass };
+    const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings") as { grpcChannelOptions: grpc.ServerOptions };
+    const program = require(path.join(ROOT, "build", "program", "index.js")) as () => Promise<unknown>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const server = new grpc.Server({ ...grpcChannelOptions });
     const language = new LanguageServer(program);
     server.addService(langrpc.LanguageRuntimeService, language);

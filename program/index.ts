@@ -23,7 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
 import * as path from "path";
 import {
-    Forwarding, LvsDrAwsArgs, LvsDrCluster, LvsDrExistingHostsArgs, LvsDrLibvirtArgs, LvsDrServiceArgs, Scheduler,
+    type Forwarding, type LvsDrAwsArgs, LvsDrCluster, type LvsDrExistingHostsArgs, type LvsDrLibvirtArgs, type LvsDrServiceArgs, type Scheduler,
 } from "../src";
 import { labImageFiles, labLibvirtArgs } from "../lab/lab-libvirt";
 
@@ -53,14 +53,14 @@ export = async () => {
     const labSubnet = config.get("labSubnet", { pattern: /^\d+\.\d+\.\d+\.0\/24$/ }) ?? LAB_SUBNET;
     const libvirt = onLab ? labLibvirt(config, labSubnet) : config.getObject<LvsDrLibvirtArgs>("libvirt");
     // Config values are plain strings: the component refuses any that is not a scheduler/forwarding.
-    const scheduler = config.get("scheduler") as Scheduler | undefined;
+    const scheduler = config.get<Scheduler>("scheduler");
     const services = (config.getObject<LvsDrServiceArgs[]>("services") ?? [{ port: 80 }])
         .map((s) => ({ ...s, scheduler: s.scheduler ?? scheduler }));
 
     const cluster = new LvsDrCluster(config.get("clusterName") ?? "lvsdr", {
         vip: config.get("vip") ?? (onLab ? labSubnet.replace(/0\/24$/, "100") : config.require("vip")),
         services,
-        forwarding: config.get("forwarding") as Forwarding | undefined,
+        forwarding: config.get<Forwarding>("forwarding"),
         ssh: {
             user: config.get("sshUser") ?? "root",
             privateKey: config.requireSecret("sshPrivateKey"),

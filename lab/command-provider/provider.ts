@@ -14,7 +14,7 @@
  * OpenSSH client. Anything else (password, agent, proxy, environment, stdin, other resource types)
  * is refused with an error rather than half-done. `main.ts` serves it.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -107,8 +107,8 @@ function ssh(dir: string, c: Connection, command: string): Promise<Result> {
         let stdout = "";
         let stderr = "";
         let both = "";
-        child.stdout.on("data", (d: Buffer) => { stdout += d; both += d; });
-        child.stderr.on("data", (d: Buffer) => { stderr += d; both += d; });
+        child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); both += d.toString(); });
+        child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); both += d.toString(); });
         child.on("error", reject);
         child.on("close", (code) => resolve({ code, stdout, stderr, both }));
     });
@@ -173,18 +173,18 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(reveal(a) ?? nu
 export const provider: pulumi.provider.Provider = {
     version: VERSION,
 
-    async check(urn, _olds, news) {
+    async check(urn, _olds, news: Record<string, unknown>) {
         checkType(urn);
         return { inputs: news };
     },
 
-    async diff(_id, urn, olds, news) {
+    async diff(_id, urn, olds: Record<string, unknown>, news: Record<string, unknown>) {
         checkType(urn);
         const changed = INPUTS.filter((k) => !same(olds[k], news[k]));
         return { changes: changed.length > 0, replaces: changed.includes("triggers") ? ["triggers"] : [] };
     },
 
-    async create(urn, inputs) {
+    async create(urn, inputs: Record<string, unknown>) {
         checkType(urn);
         const name = urn.split("::").pop() ?? "command";
         const id = `${name}${crypto.randomBytes(4).toString("hex")}`;
@@ -192,23 +192,23 @@ export const provider: pulumi.provider.Provider = {
         return { id, outs: outputs(inputsOf(inputs), out) };
     },
 
-    async update(_id, urn, olds, news) {
+    async update(_id, urn, olds: Record<string, unknown>, news: Record<string, unknown>) {
         checkType(urn);
         const command = typeof news.update === "string" ? news.update : news.create;
         const out = typeof command === "string"
             ? await run(news, command)
-            : { stdout: String(olds.stdout ?? ""), stderr: String(olds.stderr ?? "") };
+            : { stdout: typeof olds.stdout === "string" ? olds.stdout : "", stderr: typeof olds.stderr === "string" ? olds.stderr : "" };
         return { outs: outputs(inputsOf(news), out) };
     },
 
-    async delete(_id, urn, props) {
+    async delete(_id, urn, props: Record<string, unknown>) {
         checkType(urn);
         if (typeof props.delete === "string") {
             await run(inputsOf(props), props.delete);
         }
     },
 
-    async read(id, urn, props) {
+    async read(id, urn, props: Record<string, unknown>) {
         checkType(urn);
         return { id, props };
     },

@@ -4,7 +4,7 @@
  * arguments.
  */
 import * as command from "@pulumi/command";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { directorRole, hostResourceName, realServerRole } from "../core/names";
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../core/plan";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../core/scripts/command-lines";

@@ -1,5 +1,5 @@
 /** Address planning for the VMs a platform creates. Pure and deterministic. */
-import { broadcastOf, formatIpv4, Ipv4Cidr, parseIpv4 } from "./ip";
+import { broadcastOf, formatIpv4, type Ipv4Cidr, parseIpv4 } from "./ip";
 
 /**
  * Gives every host without an explicit address the next free one, starting at `firstOffset`

@@ -4,7 +4,7 @@
  */
 import type { Input } from "@pulumi/pulumi";
 import {
-    broadcastOf, cidrContains, formatCidr, formatIpv4, Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr, specialAddress,
+    broadcastOf, cidrContains, formatCidr, formatIpv4, type Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr, specialAddress,
 } from "./ip";
 
 /** One thing wrong with the arguments: where, what was given, and what to do about it. */
@@ -38,7 +38,7 @@ function show(value: unknown): string {
         const text = JSON.stringify(value);
         return text.length > 80 ? `${text.slice(0, 77)}...` : text;
     } catch {
-        return String(value);
+        return "(a value that cannot be shown)";
     }
 }
 
@@ -259,7 +259,7 @@ export class Checker {
             return undefined;
         }
         const cidrs = value.map((v: unknown, i: number) => this.cidr(`${field}[${i}]`, v, "203.0.113.0/24"));
-        return cidrs.every((x) => x !== undefined) ? cidrs.map((x) => formatCidr(x!)) : undefined;
+        return cidrs.every((x) => x !== undefined) ? cidrs.map((x) => formatCidr(x)) : undefined;
     }
 
     interfaceName(field: string, value: unknown): string | undefined {

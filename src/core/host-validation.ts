@@ -4,9 +4,9 @@
  */
 import type { Input } from "@pulumi/pulumi";
 import { planAddresses } from "./addresses";
-import { Checker, HOST_NAME } from "./checker";
-import { formatCidr, Ipv4Cidr, parseIpv4 } from "./ip";
-import { DEFAULTS, HostPlan, PlatformPlan, RealServerPlan, SshPlan } from "./plan";
+import { type Checker, HOST_NAME } from "./checker";
+import { formatCidr, type Ipv4Cidr, parseIpv4 } from "./ip";
+import { DEFAULTS, type HostPlan, type PlatformPlan, type RealServerPlan, type SshPlan } from "./plan";
 
 /** The cluster-wide SSH settings, validated. */
 export interface DefaultSsh {

@@ -7,11 +7,11 @@ import { validateAws } from "../platforms/aws/validate";
 import { validateHosts } from "../platforms/hosts/validate";
 import { validateLibvirt } from "../platforms/libvirt/validate";
 import { Checker, CLUSTER_NAME, keysOf, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
-import { DefaultSsh, PlatformValidation, reservedClash, ValidatePlatform } from "./host-validation";
+import { type DefaultSsh, type PlatformValidation, reservedClash, type ValidatePlatform } from "./host-validation";
 import { formatCidr } from "./ip";
 import {
-    ClusterPlan, DEFAULTS, FORWARDING_METHODS, Forwarding, PlatformKind, PlatformPlan, PROTOCOLS, Protocol, SCHEDULERS, Scheduler,
-    ServicePlan,
+    type ClusterPlan, DEFAULTS, FORWARDING_METHODS, type Forwarding, type PlatformKind, type PlatformPlan, PROTOCOLS, type Protocol, SCHEDULERS, type Scheduler,
+    type ServicePlan,
 } from "./plan";
 
 export { LvsDrArgsError } from "./checker";

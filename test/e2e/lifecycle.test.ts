@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inNetns, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI } from "../lab/support/lab";
-import { applied, changes, Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
+import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
 
 const CLUSTER = "lvsdr-e2e";
 const SUBNET = "192.168.79.0/24";

@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import type { ClusterPlan } from "../../src/core/plan";
 import { realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import { directorSysctls, realServerSysctls } from "../../src/core/scripts/kernel-parameters";
-import { directorCommands, inNetns, inNetnsAsync, Lab, libvirtObjects, PortRequest, requestsFromPorts, VIP } from "./support/lab";
+import { directorCommands, inNetns, inNetnsAsync, Lab, libvirtObjects, type PortRequest, requestsFromPorts, VIP } from "./support/lab";
 
 const BIG = 20 * 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import { directorRole, libvirtNames } from "../../src/core/names";
 import { validateClusterArgs } from "../../src/core/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
-import { networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
+import { networkProvider, type NetworkInputs, type VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { validLibvirtArgs } from "../support/fixtures";
 import { libvirtOf } from "../support/plans";
 
@@ -63,7 +63,7 @@ describe("libvirt providers against a real libvirtd", function () {
     });
 
     it("creates an isolated network whose bridge lives in the lab namespace", async () => {
-        await networkProvider.create!(network);
+        await networkProvider.create(network);
         const info = virsh("net-info", network.name);
         assert.match(info, /Active:\s+yes/);
         assert.match(info, /Autostart:\s+yes/);
@@ -74,7 +74,7 @@ describe("libvirt providers against a real libvirtd", function () {
     });
 
     it("creates a running VM on an overlay of the base image, with the cloud-init seed attached", async () => {
-        await vmProvider.create!(vm);
+        await vmProvider.create(vm);
         assert.equal(virsh("domstate", vm.name).trim(), "running");
         const disk = virsh("vol-dumpxml", "--pool", POOL, vm.diskVolume);
         assert.match(disk, /<backingStore>[\s\S]*lvsdr-test-base\.qcow2/);
@@ -88,7 +88,7 @@ describe("libvirt providers against a real libvirtd", function () {
     });
 
     it("diffs without side effects and updates autostart in place", async () => {
-        assert.deepEqual(await vmProvider.diff!(vm.name, vm, { ...vm, memoryMiB: 1 } as unknown as VmInputs),
+        assert.deepEqual(await vmProvider.diff!(vm.name, vm, { ...vm, memoryMiB: 1 }),
             { changes: true, replaces: ["memoryMiB"], deleteBeforeReplace: true });
         await vmProvider.update!(vm.name, vm, { ...vm, autostart: false });
         assert.match(virsh("dominfo", vm.name), /Autostart:\s+disable/);

@@ -52,11 +52,15 @@ switch (cmd) {
 save();
 `;
 
+interface VirshState {
+    networks: Record<string, { xml: string; active: boolean; autostart: boolean }>;
+    volumes: Record<string, { xml: string; uploaded?: number; volid?: string }>;
+    domains: Record<string, { xml: string; active: boolean; autostart: boolean }>;
+}
+
 export interface FakeVirsh {
     dir: string;
-    state(): { networks: Record<string, { xml: string; active: boolean; autostart: boolean }>;
-        volumes: Record<string, { xml: string; uploaded?: number; volid?: string }>;
-        domains: Record<string, { xml: string; active: boolean; autostart: boolean }> };
+    state(): VirshState;
     /** Puts a volume in a pool, as a base image would be. */
     addVolume(pool: string, name: string): void;
     /** The calls since the last `calls()`, file arguments shown as <file>. */
@@ -75,7 +79,7 @@ export function installFakeVirsh(): FakeVirsh {
     return {
         dir,
         state: () => fs.existsSync(path.join(dir, "state.json"))
-            ? JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8")) : { networks: {}, volumes: {}, domains: {} },
+            ? JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8")) as VirshState : { networks: {}, volumes: {}, domains: {} },
         addVolume(pool, name) {
             const state = this.state();
             state.volumes[`${pool}/${name}`] = { xml: `<volume><name>${name}</name></volume>` };

@@ -26,9 +26,11 @@ export const IPVS_TABLE = "IP Virtual Server version 1.2.1 (mock)";
 const registered: Registered[] = [];
 export const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
 
-pulumi.runtime.setMocks({
+// setMocks installs the mocks at once; the promise it returns only reports that.
+void pulumi.runtime.setMocks({
     newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs });
+        const inputs = args.inputs as Record<string, unknown>;
+        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs });
         const extra: Record<string, unknown> = {};
         if (args.type === "command:remote:Command") {
             extra.stdout = IPVS_TABLE;
@@ -39,19 +41,20 @@ pulumi.runtime.setMocks({
         } else if (args.type === "aws:ec2/keyPair:KeyPair") {
             extra.keyName = `${args.name}-kp`;
         }
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...extra } };
+        return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
     },
     call: (args) => {
-        invokes.push({ token: args.token, inputs: args.inputs });
+        const inputs = args.inputs as Record<string, unknown>;
+        invokes.push({ token: args.token, inputs });
         switch (args.token) {
             case "aws:ec2/getAmi:getAmi":
                 return { id: "ami-0debian12mock", imageId: "ami-0debian12mock" };
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["eu-west-1a", "eu-west-1b"], zoneIds: ["euw1-az1", "euw1-az2"] };
             case "aws:ec2/getSubnet:getSubnet":
-                return { id: args.inputs.id, vpcId: "vpc-0existing", cidrBlock: "10.0.1.0/24" };
+                return { id: inputs.id, vpcId: "vpc-0existing", cidrBlock: "10.0.1.0/24" };
             default:
-                return args.inputs;
+                return inputs;
         }
     },
 }, "lvs-dr-test", "unit", false);

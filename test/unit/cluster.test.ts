@@ -94,7 +94,7 @@ describe("LvsDrCluster (mocked engine)", () => {
     it("keeps the SSH key secret in every connection; the component records no inputs (no diff, no key copy)", async () => {
         const { resources } = await deploy(validArgs());
         // A value is safe when it only occurs inside a secret envelope (stored encrypted).
-        const plainText = (v: unknown): string => JSON.stringify(v, (_k, x) => (isSecret(x) ? "(secret)" : x));
+        const plainText = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (isSecret(x) ? "(secret)" : x));
         assert.equal(resources.length, 5);
         const component = resources.filter((r) => !r.custom);
         assert.deepEqual(component.map((r) => [r.type, r.inputs]), [["lvs-dr:index:LvsDrCluster", {}]]);

@@ -12,8 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { directorRole, libvirtNames } from "../../src/core/names";
 import { validateClusterArgs } from "../../src/core/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
-import { diffInputs, networkProvider, NetworkInputs, VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
-import { installFakeVirsh, FakeVirsh } from "../support/fake-virsh";
+import { diffInputs, networkProvider, type NetworkInputs, type VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
+import { installFakeVirsh, type FakeVirsh } from "../support/fake-virsh";
 import { validLibvirtArgs } from "../support/fixtures";
 import { libvirtOf } from "../support/plans";
 
@@ -40,7 +40,7 @@ describe("libvirt providers (stand-in virsh)", () => {
 
     it("network: create defines, starts and autostarts it; delete removes it; delete again is fine", async () => {
         const { network } = inputs();
-        const created = await networkProvider.create!(network);
+        const created = await networkProvider.create(network);
         assert.equal(created.id, "t-net");
         assert.deepEqual(virsh.calls(), ["net-define <file>", "net-start t-net", "net-autostart t-net"]);
         assert.equal(virsh.state().networks["t-net"].xml, network.xml);
@@ -54,7 +54,7 @@ describe("libvirt providers (stand-in virsh)", () => {
 
     it("vm: create makes an overlay on the base, uploads a cidata ISO seed, defines and starts the domain", async () => {
         const { vm } = inputs();
-        await vmProvider.create!(vm);
+        await vmProvider.create(vm);
         assert.deepEqual(virsh.calls(), [
             "vol-path --pool lvsdr base.qcow2", "vol-create --pool lvsdr <file>", "vol-create --pool lvsdr <file>",
             "vol-upload --pool lvsdr t-director-seed.iso <file>", "define <file>", "start t-director", "autostart t-director",
@@ -69,7 +69,7 @@ describe("libvirt providers (stand-in virsh)", () => {
 
     it("vm: a base image given as a path is used as is", async () => {
         const { vm } = inputs();
-        await vmProvider.create!({ ...vm, baseImage: "/srv/images/base.qcow2" });
+        await vmProvider.create({ ...vm, baseImage: "/srv/images/base.qcow2" });
         assert.equal(virsh.calls()[0], "vol-create --pool lvsdr <file>");
         assert.match(virsh.state().volumes["lvsdr/t-director-disk.qcow2"].xml, /<path>\/srv\/images\/base\.qcow2<\/path>/);
     });
@@ -77,13 +77,13 @@ describe("libvirt providers (stand-in virsh)", () => {
     it("vm: a failed create undoes its partial work and says so", async () => {
         const { vm } = inputs();
         process.env.LVSDR_FAKE_VIRSH_FAIL = "start";
-        await assert.rejects(vmProvider.create!(vm), /creating VM t-director failed \(partial work undone\): virsh start t-director failed: error: injected failure/);
+        await assert.rejects(vmProvider.create(vm), /creating VM t-director failed \(partial work undone\): virsh start t-director failed: error: injected failure/);
         assert.deepEqual([Object.keys(virsh.state().domains), ownVolumes()], [[], []]);
     });
 
     it("vm: delete removes domain, disk and seed; deleting what is gone is not an error", async () => {
         const { vm } = inputs();
-        await vmProvider.create!(vm);
+        await vmProvider.create(vm);
         virsh.calls();
         await vmProvider.delete!("t-director", vm);
         assert.deepEqual(virsh.calls(), [
@@ -96,7 +96,7 @@ describe("libvirt providers (stand-in virsh)", () => {
 
     it("vm: update changes autostart in place", async () => {
         const { vm } = inputs();
-        await vmProvider.create!(vm);
+        await vmProvider.create(vm);
         virsh.calls();
         await vmProvider.update!("t-director", vm, { ...vm, autostart: false });
         assert.deepEqual(virsh.calls(), ["autostart --disable t-director"]);
@@ -107,7 +107,7 @@ describe("libvirt providers (stand-in virsh)", () => {
         const saved = process.env.PATH;
         process.env.PATH = "/nonexistent";
         try {
-            await assert.rejects(networkProvider.create!(inputs().network), /virsh not found: install libvirt-clients/);
+            await assert.rejects(networkProvider.create(inputs().network), /virsh not found: install libvirt-clients/);
         } finally {
             process.env.PATH = saved;
         }

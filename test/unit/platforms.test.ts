@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { validAwsArgs, validLibvirtArgs } from "../support/fixtures";
-import { byName, deploy, Deployment, invokes, Registered, resolve, reveal } from "../support/mocks";
+import { byName, deploy, type Deployment, invokes, type Registered, resolve, reveal } from "../support/mocks";
 
 const ofType = (resources: Registered[], type: string) => resources.filter((r) => r.type === type);
 const names = (resources: Registered[]) => resources.map((r) => r.name).sort();
@@ -143,7 +143,8 @@ describe("AWS platform (mocked engine)", () => {
 
     it("opens exactly: the services from allowedCidrs, SSH from adminCidrs, everything within the subnet", () => {
         const sg = byName(d.resources, "web-sg").inputs;
-        const rule = (r: Record<string, unknown>) => `${r.protocol} ${r.fromPort}-${r.toPort} from ${(r.cidrBlocks as string[]).join(",")}`;
+        const rule = (r: Record<string, unknown>) =>
+            `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`;
         assert.deepEqual((sg.ingress as Record<string, unknown>[]).map(rule), [
             "tcp 80-80 from 0.0.0.0/0",
             "udp 53-53 from 0.0.0.0/0",

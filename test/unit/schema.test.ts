@@ -33,7 +33,7 @@ describe("component package schema (what pulumi package get-schema . returns)", 
     before(async () => {
         const components = getPulumiComponents(lvsdr);
         assert.deepEqual(components.map((c) => c.name), ["LvsDrCluster"]);
-        schema = JSON.parse(await new ComponentProvider({ name: "lvs-dr", dirname: REPO, components }).getSchema());
+        schema = JSON.parse(await new ComponentProvider({ name: "lvs-dr", dirname: REPO, components }).getSchema()) as typeof schema;
     });
 
     it("PulumiPlugin.yaml declares a nodejs plugin at the package root", () => {
@@ -42,7 +42,7 @@ describe("component package schema (what pulumi package get-schema . returns)", 
 
     it("lists lvs-dr:index:LvsDrCluster with every input documented and the required ones", () => {
         const r = schema.resources["lvs-dr:index:LvsDrCluster"];
-        assert.ok(r?.isComponent, `resources: ${Object.keys(schema.resources)}`);
+        assert.ok(r?.isComponent, `resources: ${Object.keys(schema.resources).join(", ")}`);
         assert.deepEqual(Object.keys(r.inputProperties).sort(), ["aws", "forwarding", "hosts", "libvirt", "services", "ssh", "vip"]);
         assert.deepEqual([...r.requiredInputs].sort(), ["services", "ssh", "vip"]);
         for (const [name, p] of Object.entries(r.inputProperties)) {

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import type { LvsDrClusterArgs } from "../../src/args";
 import type { Forwarding, Protocol, Scheduler } from "../../src/args";
-import { ClusterPlan, FORWARDING_METHODS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
+import { type ClusterPlan, FORWARDING_METHODS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import {
     desiredIpvsRules, renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup,

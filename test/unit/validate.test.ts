@@ -5,7 +5,7 @@ import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
 import { FAKE_KEY, validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { awsOf, libvirtOf } from "../support/plans";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the cases feed deliberately ill-typed input */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- the cases build deliberately ill-typed input */
 type Loose = Record<string, any>;
 
 interface Case {

@@ -4,7 +4,7 @@
  * validated before they get here; quoting every one anyway means a validation gap cannot become an
  * injection.
  */
-import { Library, library } from "./library";
+import { type Library, library } from "./library";
 
 /** Quotes a value as one sh word. */
 export function shq(value: string | number): string {

@@ -6,10 +6,10 @@
  * the director's interface (a /32 route inside a VPC is impossible).
  */
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { awsTags, clusterResourceName, directorRole, instanceResourceName, realServerRole } from "../../core/names";
 import type { AwsNetworkPlan, AwsPlatformPlan, ClusterPlan, HostPlan } from "../../core/plan";
-import { CreateHosts, createdHost, PlatformHost } from "../platform";
+import { type CreateHosts, createdHost, type PlatformHost } from "../platform";
 
 /** The Debian project's AWS account, publisher of the official Debian AMIs. */
 const DEBIAN_AMI_OWNER = "136693071363";

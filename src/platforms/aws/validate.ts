@@ -3,9 +3,9 @@ import type { Input } from "@pulumi/pulumi";
 import type { LvsDrAwsArgs } from "../../args";
 import { awsReserved } from "../../core/addresses";
 import { AMI_ID, AWS_INSTANCE_TYPE, AWS_ZONE, isEventual, keysOf, SUBNET_ID } from "../../core/checker";
-import { PlatformValidation, requirePublicKey, ValidatePlatform, validateVms } from "../../core/host-validation";
+import { type PlatformValidation, requirePublicKey, type ValidatePlatform, validateVms } from "../../core/host-validation";
 import { cidrContains, formatCidr } from "../../core/ip";
-import { AwsNetworkPlan, AwsPlatformPlan, DEFAULTS } from "../../core/plan";
+import { type AwsNetworkPlan, type AwsPlatformPlan, DEFAULTS } from "../../core/plan";
 
 const KEYS = keysOf<LvsDrAwsArgs>({
     subnetId: true, subnetCidr: true, vpcCidr: true, availabilityZone: true, adminCidrs: true, allowedCidrs: true, ami: true,

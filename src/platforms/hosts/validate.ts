@@ -1,10 +1,10 @@
 /** Validation of the existing-machines platform (`hosts`). Pure: no Pulumi, no I/O. */
 import type { LvsDrExistingHostsArgs, LvsDrHostArgs, LvsDrHostSshArgs } from "../../args";
-import { Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/checker";
+import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/checker";
 import {
-    checkAddresses, DefaultSsh, PlatformValidation, realServerIdentity, ValidatePlatform,
+    checkAddresses, type DefaultSsh, type PlatformValidation, realServerIdentity, type ValidatePlatform,
 } from "../../core/host-validation";
-import { DEFAULTS, HostPlan, HostsPlatformPlan, RealServerPlan, SshPlan } from "../../core/plan";
+import { DEFAULTS, type HostPlan, type HostsPlatformPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
 
 const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, director: true, realServers: true });
 const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, interface: true, weight: true, name: true, ssh: true });

@@ -4,7 +4,7 @@
  */
 import { clusterResourceName, directorRole, hostResourceName, libvirtNames, realServerRole } from "../../core/names";
 import type { HostPlan, LibvirtPlatformPlan } from "../../core/plan";
-import { CreateHosts, createdHost } from "../platform";
+import { type CreateHosts, createdHost } from "../platform";
 import { networkInputs, vmInputs } from "./inputs";
 import { LibvirtNetwork, LibvirtVm } from "./resources";
 

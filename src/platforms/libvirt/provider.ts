@@ -214,10 +214,10 @@ function virshProvider<T extends { uri: string; name: string; autostart: boolean
     kind: "domain" | "network", make: (inputs: T) => void, unmake: (props: T) => void,
 ): pulumi.dynamic.ResourceProvider {
     return {
-        async check(_olds, news) {
+        async check(_olds: T, news: T) {
             return { inputs: news };
         },
-        async diff(_id, olds, news) {
+        async diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
             return diffInputs(olds, news);
         },
         async create(inputs: T) {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkInputs, networkProvider, VmInputs, vmProvider } from "./provider";
+import { type NetworkInputs, networkProvider, type VmInputs, vmProvider } from "./provider";
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 

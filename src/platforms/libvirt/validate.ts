@@ -1,11 +1,11 @@
 /** Validation of the libvirt platform. Pure: no Pulumi, no I/O. */
 import type { LvsDrLibvirtArgs } from "../../args";
 import { firstHost } from "../../core/addresses";
-import { ABSOLUTE_PATH, Checker, INTERFACE, KERNEL_CMDLINE, keysOf, LIBVIRT_NAME, LIBVIRT_URI } from "../../core/checker";
-import { PlatformValidation, requirePublicKey, ValidatePlatform, validateVms } from "../../core/host-validation";
+import { ABSOLUTE_PATH, type Checker, INTERFACE, KERNEL_CMDLINE, keysOf, LIBVIRT_NAME, LIBVIRT_URI } from "../../core/checker";
+import { type PlatformValidation, requirePublicKey, type ValidatePlatform, validateVms } from "../../core/host-validation";
 import { libvirtNames } from "../../core/names";
 import type { Ipv4Cidr } from "../../core/ip";
-import { DEFAULTS, DOMAIN_TYPES, LibvirtNetworkPlan, LibvirtPlatformPlan } from "../../core/plan";
+import { DEFAULTS, DOMAIN_TYPES, type LibvirtNetworkPlan, type LibvirtPlatformPlan } from "../../core/plan";
 
 const KEYS = keysOf<LvsDrLibvirtArgs>({
     uri: true, subnet: true, network: true, bridge: true, gateway: true, pool: true, baseImage: true, diskGiB: true,

@@ -62,8 +62,8 @@ export class Stack {
             }
             let stdout = "";
             let stderr = "";
-            child.stdout!.on("data", (d: Buffer) => { stdout += d; if (echo) { process.stdout.write(d); } });
-            child.stderr!.on("data", (d: Buffer) => { stderr += d; if (echo) { process.stderr.write(d); } });
+            child.stdout!.on("data", (d: Buffer) => { stdout += d.toString(); if (echo) { process.stdout.write(d); } });
+            child.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); if (echo) { process.stderr.write(d); } });
             child.on("error", reject);
             child.on("close", (status) => resolve({ status, stdout, stderr }));
         });

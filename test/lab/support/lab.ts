@@ -9,14 +9,14 @@ import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LAB_POOL, LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
+import { LAB_POOL, type LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
 import type { Forwarding, LvsDrClusterArgs, Scheduler } from "../../../src/args";
 import { directorRole, libvirtNames, realServerRole } from "../../../src/core/names";
 import type { ClusterPlan, RealServerPlan } from "../../../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../../../src/core/validate";
 import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
-import { createNetwork, createVm, deleteNetwork, deleteVm, NetworkInputs, VmInputs } from "../../../src/platforms/libvirt/provider";
+import { createNetwork, createVm, deleteNetwork, deleteVm, type NetworkInputs, type VmInputs } from "../../../src/platforms/libvirt/provider";
 import { createdNetworkOf, libvirtOf } from "../../support/plans";
 
 export const NETNS = process.env.LVSDR_NETNS ?? "lvsdr-lab";
