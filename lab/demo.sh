@@ -14,25 +14,24 @@ STACK="${LVSDR_STACK:-lab}"
 KEY="$ROOT/.tools/lab-ssh/id_ed25519"
 REQUESTS="${DEMO_REQUESTS:-12}"
 
-log() { printf '\n== %s\n' "$*"; }
-die() {
-  printf 'demo: %s\n' "$*" >&2
-  exit 1
-}
+LOG_PREFIX=demo
+# shellcheck source=lab/common.sh
+source "$ROOT/lab/common.sh"
+step() { printf '\n== %s\n' "$*"; }
 
 pulumi_lab() { bash "$ROOT/lab/lab.sh" exec node "$ROOT/build/lab/pulumi.js" "$@"; }
 in_lab() { bash "$ROOT/lab/lab.sh" exec "$@"; }
 
 prepare() {
-  [ "$(id -u)" = 0 ] || die "run as root (the lab starts libvirtd in a network namespace)"
-  log "lab: packages, namespace, libvirtd, VM image"
+  need_root "the lab starts libvirtd in a network namespace"
+  step "lab: packages, namespace, libvirtd, VM image"
   bash "$ROOT/lab/lab.sh" up
-  log "npm dependencies and build"
+  step "npm dependencies and build"
   cd "$ROOT"
   [ -d node_modules/@pulumi/pulumi ] || npm ci
   npm run --silent build
-  npx tsc -p tsconfig.test.json
-  log "Pulumi toolchain"
+  npm run --silent build:test
+  step "Pulumi toolchain"
   bash "$ROOT/scripts/pulumi-toolchain" >/dev/null
 }
 
@@ -57,7 +56,7 @@ show() {
   local vip director i host
   vip="$(output vip)"
   director="$(output directorAddress)"
-  log "$REQUESTS requests to http://$vip/ from the lab namespace (each a new connection)"
+  step "$REQUESTS requests to http://$vip/ from the lab namespace (each a new connection)"
   printf '%8s  %s\n' request "answered by"
   i=1
   while [ "$i" -le "$REQUESTS" ]; do
@@ -65,10 +64,10 @@ show() {
     printf '%8d  %s\n' "$i" "$host"
     i=$((i + 1))
   done
-  log "the director's IPVS table (OutPkts 0: replies go from the real servers straight to the client)"
+  step "the director's IPVS table (OutPkts 0: replies go from the real servers straight to the client)"
   in_lab ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
     -o LogLevel=ERROR "root@$director" ipvsadm -Ln --stats
-  log "next"
+  step "next"
   cat <<EOF
 ssh into the director:  bash lab/lab.sh exec ssh -i .tools/lab-ssh/id_ed25519 root@$director
 real servers:           $(output realServerAddresses --json | tr -d '\n ')
@@ -80,7 +79,7 @@ EOF
 up() {
   prepare
   ensure_stack
-  log "pulumi up"
+  step "pulumi up"
   pulumi_lab up --yes --stack "$STACK"
   show
 }
@@ -89,11 +88,11 @@ down() {
   cd "$ROOT"
   if [ -x "$ROOT/.tools/bin/pulumi" ] && [ -f "$ROOT/build/lab/pulumi.js" ] &&
     pulumi_lab stack select "$STACK" >/dev/null 2>&1; then
-    log "pulumi destroy"
+    step "pulumi destroy"
     pulumi_lab destroy --yes --stack "$STACK"
     pulumi_lab stack rm --yes "$STACK"
   fi
-  log "lab down"
+  step "lab down"
   bash "$ROOT/lab/lab.sh" down
 }
 

@@ -2,20 +2,20 @@
 # lab/image.sh — build the lab's VM image: Debian 12 (bookworm) with the cloud kernel, cloud-init
 # (NoCloud), sshd, ipvsadm, keepalived and a tiny web server; cached by a hash of its recipe.
 #
-#   lab/image.sh build   build the image unless it is cached; the last stdout line is its directory
-#   lab/image.sh path    print the current image's directory (fails if none was built)
+#   lab/image.sh build   build the image unless it is cached (progress on stderr, nothing on stdout)
+#   lab/image.sh path    print the current image's directory and nothing else (fails if none was built)
 #   lab/image.sh clean   remove every image (VMs whose overlays are backed by one stop working)
 #
-# An image directory ($LVSDR_IMAGE_DIR/<sha256 of this script and of lab/image/**>) holds
+# An image directory ($LVSDR_IMAGE_DIR/<sha256 of this script>) holds
 #   disk.qcow2   qcow2 whose content is a whole-disk ext4 file system (label lvsdr-root, no partition
 #                table): boot it with root=/dev/vda
 #   vmlinuz      the image's kernel (linux-image-cloud-amd64) and
 #   initrd.img   its initramfs (virtio_blk, virtio_pci, virtio_net, ext4), for direct kernel boot:
 #                <kernel>DIR/vmlinuz</kernel> <initrd>DIR/initrd.img</initrd>
 #                <cmdline>root=/dev/vda console=ttyS0 net.ifnames=0 rw</cmdline>
-# and $LVSDR_IMAGE_DIR/current is a symlink to the newest one. Any change to the recipe (this file,
-# anything under lab/image/) gives a new hash, hence a new build; older images stay (overlays may be
-# backed by them) until `clean`.
+# and $LVSDR_IMAGE_DIR/current is a symlink to the newest one. This file is the whole recipe: any
+# change to it gives a new hash, hence a new build (lab/common.sh, which it sources, only installs
+# the build's tools on the host); older images stay (overlays may be backed by them) until `clean`.
 #
 # The VM expects a NoCloud seed (ISO 9660, volume id "cidata", attached as a second disk) with
 # user-data (users/ssh_authorized_keys, hostname), meta-data and network-config v2 (match the NIC by
@@ -31,7 +31,8 @@ set -euo pipefail
 
 SCRIPT_PATH="$(readlink -f "${BASH_SOURCE[0]}")"
 LAB_DIR="$(dirname "$SCRIPT_PATH")"
-RECIPE_DIR="$LAB_DIR/image"
+# shellcheck source=lab/common.sh
+source "$LAB_DIR/common.sh"
 IMAGE_DIR="${LVSDR_IMAGE_DIR:-/var/lib/lvsdr-lab/images}"
 SUITE=bookworm
 DISK_SIZE=2G
@@ -52,33 +53,15 @@ MASKED_UNITS=(apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_
 CHROOT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8
   DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true)
 
-log() { printf 'lab: %s\n' "$*" >&2; }
-die() {
-  printf 'lab: error: %s\n' "$*" >&2
-  exit 1
-}
-
 usage() {
   printf 'usage: lab/image.sh build | path | clean\n' >&2
   exit 2
 }
 
-need_root() {
-  [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot, mounts)"
-}
-
 # ---------------------------------------------------------------- recipe hash
 
-# sha256 over this script and every file under lab/image/ (path and content), in a stable order.
 recipe_hash() {
-  local sums
-  sums="$(
-    sha256sum <"$SCRIPT_PATH"
-    if [ -d "$RECIPE_DIR" ]; then
-      cd "$LAB_DIR" && find image -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum
-    fi
-  )"
-  printf '%s\n' "$sums" | sha256sum | cut -c1-64
+  sha256sum <"$SCRIPT_PATH" | cut -c1-64
 }
 
 image_complete() { # dir
@@ -94,26 +77,8 @@ set_current() { # hash
 
 # ---------------------------------------------------------------- host tools
 
-pkg_installed() {
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
-}
-
 ensure_host_tools() {
-  command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script needs a Debian-based host"
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script needs a Debian-based host"
-  local missing=() p
-  for p in "${HOST_PACKAGES[@]}"; do
-    pkg_installed "$p" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]} on the host"
-    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends)
-    if ! "${apt[@]}" "${missing[@]}" >>"$BUILD_LOG" 2>&1; then
-      apt-get update -q >>"$BUILD_LOG" 2>&1 || die "apt-get update failed (see $BUILD_LOG)"
-      "${apt[@]}" "${missing[@]}" >>"$BUILD_LOG" 2>&1 ||
-        die "apt-get install ${missing[*]} failed (see $BUILD_LOG)"
-    fi
-  fi
+  ensure_packages "$BUILD_LOG" "${HOST_PACKAGES[@]}"
   local entry
   for entry in debootstrap:debootstrap qemu-img:qemu-utils mkfs.ext4:e2fsprogs findmnt:util-linux \
     flock:util-linux setsid:util-linux chroot:coreutils sha256sum:coreutils; do
@@ -505,13 +470,13 @@ clean_image() {
 # ---------------------------------------------------------------- build
 
 cmd_build() {
-  need_root
+  need_root "debootstrap, chroot, mounts"
   local hash dir
   hash="$(recipe_hash)"
   dir="$IMAGE_DIR/$hash"
   if image_complete "$dir"; then
     set_current "$hash"
-    printf '%s\n' "$dir"
+    log "image $hash is built already: $dir"
     return 0
   fi
   mkdir -p "$IMAGE_DIR"
@@ -525,7 +490,6 @@ cmd_build() {
   fi
   if image_complete "$dir"; then # built meanwhile by the other one
     set_current "$hash"
-    printf '%s\n' "$dir"
     return 0
   fi
 
@@ -600,7 +564,6 @@ cmd_build() {
   local others
   others="$(find "$IMAGE_DIR" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name "$hash" | wc -l)"
   [ "$others" -eq 0 ] || log "$others older image(s) kept in $IMAGE_DIR (lab/image.sh clean removes all)"
-  printf '%s\n' "$dir"
 }
 
 cmd_path() {
@@ -611,7 +574,7 @@ cmd_path() {
 }
 
 cmd_clean() {
-  need_root
+  need_root "the image cache belongs to root"
   [ -d "$IMAGE_DIR" ] || {
     log "no images in $IMAGE_DIR"
     return 0

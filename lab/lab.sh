@@ -11,12 +11,15 @@
 set -euo pipefail
 
 LAB_DIR="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=lab/common.sh
+source "$LAB_DIR/common.sh"
 NS="${LVSDR_NETNS:-lvsdr-lab}"
 
 case "${1:-}" in
 up)
   bash "$LAB_DIR/libvirtd.sh" up
-  image="$(bash "$LAB_DIR/image.sh" build | tail -n 1)"
+  bash "$LAB_DIR/image.sh" build
+  image="$(bash "$LAB_DIR/image.sh" path)"
   cat <<EOF2
 lab: ready.
 lab:   libvirt       virsh -c qemu:///system ...   (pool ${LVSDR_POOL:-lvsdr})

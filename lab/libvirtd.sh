@@ -24,6 +24,9 @@
 #   LVSDR_KVM        hide | use                          (default hide, see start_daemon)
 set -euo pipefail
 
+# shellcheck source=lab/common.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
+
 NS="${LVSDR_NETNS:-lvsdr-lab}"
 POOL="${LVSDR_POOL:-lvsdr}"
 POOL_DIR="${LVSDR_POOL_DIR:-/var/lib/lvsdr-lab/pool}"
@@ -53,22 +56,11 @@ REQUIRED_CMDS=(
   "ip:iproute2"
 )
 
-log() { printf 'lab: %s\n' "$*"; }
-warn() { printf 'lab: warning: %s\n' "$*" >&2; }
-die() {
-  printf 'lab: error: %s\n' "$*" >&2
-  exit 1
-}
-
 usage() {
   cat >&2 <<'EOF'
 usage: lab/libvirtd.sh up | down | status | exec CMD [ARGS...]
 EOF
   exit 2
-}
-
-need_root() {
-  [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, libvirt system instance)"
 }
 
 virsh_() { virsh -q -c "$URI" "$@"; }
@@ -83,37 +75,9 @@ virsh_field() { # subcmd name key
 
 # ---------------------------------------------------------------- packages
 
-pkg_installed() {
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
-}
-
-apt_lists_empty() {
-  ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null
-}
-
-ensure_packages() {
-  command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script needs a Debian-based host"
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script needs a Debian-based host"
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    pkg_installed "$p" || missing+=("$p")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]}"
-    # --no-install-recommends: keeps the install small (no lxc/xen/vbox drivers, lvm2, swtpm ...).
-    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends)
-    if apt_lists_empty; then
-      log "apt package lists look empty: running apt-get update"
-      apt-get update -q >/dev/null || die "apt-get update failed"
-    fi
-    if ! "${apt[@]}" "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1; then
-      log "apt-get install failed; running apt-get update and retrying"
-      apt-get update -q >/dev/null || die "apt-get update failed (see $LOG_DIR/apt.log)"
-      "${apt[@]}" "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1 ||
-        die "apt-get install ${missing[*]} failed (see $LOG_DIR/apt.log)"
-    fi
-    disable_default_network_autostart
-  fi
+ensure_lab_packages() {
+  ensure_packages "$LOG_DIR/apt.log" "${PACKAGES[@]}"
+  disable_default_network_autostart
   local entry cmd pkg
   for entry in "${REQUIRED_CMDS[@]}"; do
     cmd="${entry%%:*}"
@@ -266,7 +230,7 @@ wait_libvirt() {
   local deadline=$((SECONDS + WAIT_SECS))
   until libvirt_answers; do
     [ "$SECONDS" -lt "$deadline" ] ||
-      die "libvirtd does not answer 'virsh -c $URI version' after ${WAIT_SECS}s (see $LOG_DIR/libvirtd.log)"
+      die "libvirtd does not answer 'virsh -c $URI list' after ${WAIT_SECS}s (see $LOG_DIR/libvirtd.log)"
     sleep 0.5
   done
   log "libvirtd answers on $URI"
@@ -368,9 +332,9 @@ start_daemons() {
 # ---------------------------------------------------------------- subcommands
 
 cmd_up() {
-  need_root
+  need_root "network namespaces, libvirt system instance"
   mkdir -p "$STATE_DIR" "$LOG_DIR"
-  ensure_packages
+  ensure_lab_packages
   start_daemons
   ensure_pool
   log "up: namespace $NS, $URI, pool $POOL"
@@ -439,7 +403,7 @@ leftover_definitions() {
 }
 
 cmd_down() {
-  need_root
+  need_root "network namespaces, libvirt system instance"
   if command -v virsh >/dev/null 2>&1 && libvirt_answers; then
     remove_libvirt_objects
   else
@@ -501,7 +465,7 @@ cmd_status() {
 }
 
 cmd_exec() {
-  need_root
+  need_root "network namespaces, libvirt system instance"
   [ "$#" -gt 0 ] || usage
   ns_exists || die "network namespace $NS does not exist (run: lab/libvirtd.sh up)"
   exec ip netns exec "$NS" "$@"

@@ -36,7 +36,7 @@ function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
     const repo = path.resolve(__dirname, "..", ...(path.basename(path.dirname(__dirname)) === "build" ? [".."] : []));
     let image: string;
     try {
-        image = execFileSync("bash", [path.join(repo, "lab", "image.sh"), "path"], { encoding: "utf8" }).trim().split("\n").pop()!;
+        image = execFileSync("bash", [path.join(repo, "lab", "image.sh"), "path"], { encoding: "utf8" }).trim();
     } catch {
         throw new Error("no platform is configured (hosts, libvirt or aws) and the lab image is missing: run `bash lab/lab.sh up`");
     }

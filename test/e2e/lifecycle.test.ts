@@ -29,7 +29,6 @@ function countBy(hosts: string[]): Record<string, number> {
 }
 
 describe("end to end: pulumi drives the root project on the lab", function () {
-    this.timeout(30 * 60 * 1000);
     const stack = new Stack("e2e");
     const load = new Load();
     let keyDir: string;

@@ -187,7 +187,6 @@ async function reboot(lab: Lab, host: string): Promise<void> {
 }
 
 describe("VM lab: LVS-DR on real kernels", function () {
-    this.timeout(20 * 60 * 1000);
     let lab: Lab;
     let two: ClusterPlan;
     let three: ClusterPlan;

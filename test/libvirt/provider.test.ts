@@ -45,7 +45,6 @@ function inputs(): { network: NetworkInputs; vm: VmInputs } {
 }
 
 describe("libvirt providers against a real libvirtd", function () {
-    this.timeout(180000);
     const { network, vm } = inputs();
 
     before(async () => {

@@ -33,7 +33,6 @@ function plan(): ClusterPlan {
 }
 
 describe("director scripts in a network namespace (real kernel, stand-in ipvsadm)", function () {
-    this.timeout(60000);
     let sb: Sandbox;
     const state = (): string[] => {
         const file = path.join(sb.rw, "ipvs.state");

@@ -28,7 +28,6 @@ function snapshot(sb: Sandbox, iface: string): string {
 }
 
 describe("real-server scripts in a network namespace (real kernel)", function () {
-    this.timeout(60000);
     let sb: Sandbox;
 
     before(requireSandboxPrerequisites);

@@ -1,6 +1,7 @@
 /**
- * The repository's own bash scripts (lab, toolchain, CI) are held to shellcheck too, as written
- * (bash, with their shebangs), not only the host scripts the component generates.
+ * The repository's own shell is held to shellcheck as written: the bash scripts of the lab, the
+ * toolchain and CI (following what they source), and the host scripts' libraries on their own
+ * (src/core/scripts/sh, POSIX sh), not only the scripts the component renders from them.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -17,13 +18,25 @@ describe("the repository's own shell scripts", function () {
         ".ci/run",
     ];
 
+    const libraries = fs.readdirSync(path.join(REPO, "src/core/scripts/sh")).filter((f) => f.endsWith(".sh"))
+        .map((f) => `src/core/scripts/sh/${f}`);
+
     it("are found", () => {
-        assert.ok(scripts.includes("lab/lab.sh") && scripts.includes("lab/demo.sh"), scripts.join(" "));
+        assert.ok(scripts.includes("lab/lab.sh") && scripts.includes("lab/demo.sh") && scripts.includes("lab/common.sh"), scripts.join(" "));
+        assert.ok(libraries.includes("src/core/scripts/sh/common.sh") && libraries.includes("src/core/scripts/sh/ipvs.sh"), libraries.join(" "));
     });
 
-    it("are shellcheck-clean", () => {
-        const r = spawnSync("shellcheck", ["-f", "gcc", ...scripts], { cwd: REPO, encoding: "utf8" });
+    const shellcheck = (args: string[]) => {
+        const r = spawnSync("shellcheck", ["-f", "gcc", ...args], { cwd: REPO, encoding: "utf8" });
         assert.ifError(r.error ? new Error(`shellcheck could not be run (${r.error.message}): apt-get install shellcheck`) : null);
         assert.equal(r.status, 0, r.stdout + r.stderr);
+    };
+
+    it("the bash scripts are shellcheck-clean", () => {
+        shellcheck(["-x", ...scripts]);
+    });
+
+    it("the host scripts' libraries are shellcheck-clean on their own, as POSIX sh", () => {
+        shellcheck(["-s", "sh", ...libraries]);
     });
 });

@@ -43,7 +43,7 @@ export function requireLab(): LabImage {
         missing.push(`libvirtd with pool ${POOL} (run: bash lab/lab.sh up)`);
     }
     const r = spawnSync("bash", [path.join(REPO, "lab/image.sh"), "path"], { encoding: "utf8" });
-    const dir = r.stdout.trim().split("\n").pop() ?? "";
+    const dir = r.stdout.trim();
     if (r.status !== 0 || !fs.existsSync(path.join(dir, "disk.qcow2"))) {
         missing.push("the lab VM image (run: bash lab/lab.sh up)");
     }
