@@ -5,7 +5,7 @@
 import { hostPaths } from "../names";
 import type { ClusterPlan, HostPlan, ServicePlan } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
-import { directorSysctls, sysctlConf } from "./kernel-parameters";
+import { directorSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
 import { call, script, shq, writeFile } from "./render";
 
 const PROTOCOL_FLAG = { tcp: "-t", udp: "-u" } as const;
@@ -65,8 +65,7 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
             "install_ipvsadm",
             "load_ipvs",
         ].join("\n"),
-        "# Values before the first setup on this host, restored by the last teardown.\n" +
-            sysctls.map((s) => call("remember_sysctl", p.originalSysctls, s.path)).join("\n"),
+        rememberSysctls(p, sysctls),
         writeFile(p.modulesLoadConf, "0644", `# lvs-dr director for VIP ${plan.vip}: IPVS at boot, before systemd-sysctl sets its parameters.\nip_vs\n`),
         writeFile(p.sysctlConf, "0644", sysctlConf(`${title(plan)} for VIP ${plan.vip}`, sysctls)),
         ...installBootUnit(p, {
@@ -83,7 +82,7 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     return script(`${title(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "sysctl", "boot-unit"],
         call("unbind_vip", `${plan.vip}/32`, director.interface),
-        call("restore_remembered", p.originalSysctls, p.sysctlConf, p.sysctlConfDir, p.sysctlConfPrefix),
+        restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_dir", ...p.ownDirs)].join("\n"),
     );

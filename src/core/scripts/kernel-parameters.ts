@@ -1,5 +1,7 @@
-/** The kernel parameters each kind of host needs, and why. */
+/** The kernel parameters each kind of host needs, and why; remembering and restoring them. */
+import type { HostPaths } from "../names";
 import type { Forwarding } from "../plan";
+import { call } from "./render";
 
 export interface Sysctl {
     /** Path under /proc/sys, slash-separated so that interface names with dots stay intact. */
@@ -49,6 +51,17 @@ export function directorSysctls(): Sysctl[] {
         { path: "net/ipv4/vs/expire_nodest_conn", value: "1" },
         { path: "net/ipv4/vs/expire_quiescent_template", value: "1" },
     ];
+}
+
+/** Setup lines: remember each parameter's value before the first lvs-dr setup on this host. */
+export function rememberSysctls(p: HostPaths, sysctls: Sysctl[]): string {
+    return "# Values before the first setup on this host, restored by the last teardown.\n" +
+        sysctls.map((s) => call("remember_sysctl", p.originalSysctls, s.path)).join("\n");
+}
+
+/** Teardown line: restore each remembered value that no other cluster on the host still sets. */
+export function restoreSysctls(p: HostPaths): string {
+    return call("restore_remembered", p.originalSysctls, p.sysctlConf, p.sysctlConfDir, p.sysctlConfPrefix);
 }
 
 /** A sysctl.d file: the same values, applied by systemd-sysctl at boot. */

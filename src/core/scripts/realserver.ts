@@ -5,7 +5,7 @@
 import { hostPaths } from "../names";
 import type { ClusterPlan, Forwarding, RealServerPlan } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
-import { realServerSysctls, sysctlConf } from "./kernel-parameters";
+import { realServerSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
 import { call, script, writeFile } from "./render";
 
 /** The device that holds the VIP on a real server. */
@@ -46,8 +46,7 @@ export function renderRealServerSetup(plan: ClusterPlan, rs: RealServerPlan): st
                 "client and must not pass through the director: route this host through the router of the subnet instead")),
             ...(plan.forwarding === "tun" ? [call("prepare_tunl0", p.originalSysctls)] : []),
         ].join("\n"),
-        "# Values before the first setup on this host, restored by the last teardown.\n" +
-            sysctls.map((s) => call("remember_sysctl", p.originalSysctls, s.path)).join("\n"),
+        rememberSysctls(p, sysctls),
         writeFile(p.sysctlConf, "0644", sysctlConf(`${title(plan)} for VIP ${plan.vip}`, sysctls)),
         ...installBootUnit(p, {
             description: `${title(plan)} for VIP ${plan.vip} (ARP-silent VIP on ${vipDevice(plan.forwarding)})`,
@@ -71,7 +70,7 @@ export function renderRealServerTeardown(plan: ClusterPlan, rs: RealServerPlan):
         ["common", "sysctl", "boot-unit"],
         // VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
         call("unbind_vip", `${plan.vip}/32`, vipDevice(plan.forwarding)),
-        call("restore_remembered", p.originalSysctls, p.sysctlConf, p.sysctlConfDir, p.sysctlConfPrefix),
+        restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_dir", ...p.ownDirs)].join("\n"),
     );
