@@ -88,6 +88,8 @@ export interface HostPaths {
     stateDir: string;
     /** Values of sysctls before the first setup on this host, restored by the last teardown. */
     originalSysctls: string;
+    /** Where lvs-dr 0.1.0 kept them, per cluster (adopted by setup). */
+    legacyOriginalSysctls: string;
     /** The sysctl.d file of this cluster; those of the other clusters share its directory and prefix. */
     sysctlConf: string;
     sysctlConfDir: string;
@@ -115,6 +117,7 @@ export function hostPaths(vip: string, kind: HostKind): HostPaths {
         upScript: `${configDir}/${kind}-up.sh`,
         stateDir,
         originalSysctls: `${stateDir}/${kind}-sysctl.orig`,
+        legacyOriginalSysctls: `${stateDir}/${vip}/${kind}-sysctl.orig`,
         sysctlConf: `${sysctlConfDir}/${sysctlConfPrefix}${vip}.conf`,
         sysctlConfDir,
         sysctlConfPrefix,

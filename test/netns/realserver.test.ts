@@ -138,6 +138,23 @@ ${execStart}`);
         assert.deepEqual([...sb.writtenFiles().keys()], [], "teardown left files behind");
     });
 
+    it("adopts the values lvs-dr 0.1.0 remembered per cluster: an upgraded host is restored to what it had", () => {
+        const p = plan();
+        const before = snapshot(sb, "eth0");
+        // A host set up by 0.1.0: its kernel configured, the values from before kept in the per-cluster file.
+        const legacy = realServerSysctls("dr", "eth0").map((s) => `${s.path} ${sb.sysctl(s.path)}`).join("\n");
+        for (const s of realServerSysctls("dr", "eth0")) {
+            sb.setSysctl(s.path, s.value);
+        }
+        sb.mustRun(`mkdir -p /var/lib/lvs-dr/${VIP} && printf '%s\\n' '${legacy.split("\n").join("' '")}' > ${paths.legacyOriginalSysctls}`);
+
+        sb.mustRun(renderRealServerSetup(p, p.realServers[0]));
+        assert.ok(!sb.writtenFiles().has(paths.legacyOriginalSysctls), "the 0.1.0 file is still there");
+        sb.mustRun(renderRealServerTeardown(p, p.realServers[0]));
+        assert.equal(snapshot(sb, "eth0"), before);
+        assert.deepEqual([...sb.writtenFiles().keys()], [], "teardown left files behind");
+    });
+
     it("refuses, changing nothing, when the default gateway is the director", () => {
         const p = plan();
         sb.ip("route", "add", "default", "via", p.directors[0].address);

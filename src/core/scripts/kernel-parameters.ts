@@ -56,7 +56,8 @@ export function directorSysctls(): Sysctl[] {
 /** Setup lines: remember each parameter's value before the first lvs-dr setup on this host. */
 export function rememberSysctls(p: HostPaths, sysctls: Sysctl[]): string {
     return "# Values before the first setup on this host, restored by the last teardown.\n" +
-        sysctls.map((s) => call("remember_sysctl", p.originalSysctls, s.path)).join("\n");
+        [call("adopt_remembered", p.originalSysctls, p.legacyOriginalSysctls),
+            ...sysctls.map((s) => call("remember_sysctl", p.originalSysctls, s.path))].join("\n");
 }
 
 /** Teardown line: restore each remembered value that no other cluster on the host still sets. */

@@ -25,6 +25,18 @@ remember() {
   printf '%s %s\n' "$2" "$3" >> "$1"
 }
 
+# adopt_remembered ORIGINALS OLD: lvs-dr 0.1.0 remembered values per cluster, in OLD. They are the
+# values before that cluster's setup, so they are merged into the host's file ahead of what it
+# holds (the first value of a key wins), and OLD goes.
+adopt_remembered() {
+  [ -f "$2" ] || return 0
+  mkdir -p "$(dirname "$1")"
+  { cat "$2"; if [ -f "$1" ]; then cat "$1"; fi; } | awk '!seen[$1]++' > "$1.lvs-dr-tmp"
+  mv -f "$1.lvs-dr-tmp" "$1"
+  remove_file "$2"
+  remove_dir "$(dirname "$2")"
+}
+
 # remember_sysctl ORIGINALS PATH: remembers the current value of a sysctl that exists.
 remember_sysctl() {
   if [ -e "/proc/sys/$2" ]; then
