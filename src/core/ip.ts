@@ -92,20 +92,23 @@ export function broadcastOf(cidr: Ipv4Cidr): Ipv4 {
  * Address blocks that can never be a VIP, a host's address on the subnet or an L2 subnet, and what
  * each is (RFC 6890): a packet to them is not routed, not unicast, or never leaves the host.
  */
-const SPECIAL: { cidr: string; what: string }[] = [
+const SPECIAL: { cidr: Ipv4Cidr; what: string }[] = [
     { cidr: "0.0.0.0/8", what: "in 0.0.0.0/8 (\"this network\"; 0.0.0.0 is the unspecified address)" },
     { cidr: "127.0.0.0/8", what: "a loopback address (127.0.0.0/8)" },
     { cidr: "169.254.0.0/16", what: "a link-local address (169.254.0.0/16)" },
     { cidr: "224.0.0.0/4", what: "a multicast address (224.0.0.0/4)" },
     { cidr: "240.0.0.0/4", what: "reserved (240.0.0.0/4; 255.255.255.255 is the broadcast address)" },
-];
+].map(({ cidr, what }) => {
+    const parsed = parseIpv4Cidr(cidr);
+    if ("error" in parsed) {
+        throw new Error(`lvs-dr: special-purpose block ${cidr}: ${parsed.error}`);
+    }
+    return { cidr: parsed.cidr, what };
+});
 
 /** What a special-purpose address is (see {@link SPECIAL}), or undefined for an ordinary unicast address. */
 export function specialAddress(address: Ipv4): string | undefined {
-    return SPECIAL.find((s) => {
-        const [net, len] = s.cidr.split("/");
-        return networkOf(address, Number(len)) === parseIpv4(net);
-    })?.what;
+    return SPECIAL.find((s) => cidrContains(s.cidr, address))?.what;
 }
 
 export function formatCidr(cidr: Ipv4Cidr): string {
