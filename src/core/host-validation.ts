@@ -3,8 +3,9 @@
  * identities, address checks, and the planning of VMs that the libvirt and AWS platforms create.
  */
 import type { Input } from "@pulumi/pulumi";
+import type { LvsDrVmArgs } from "../args";
 import { planAddresses } from "./addresses";
-import { type Checker, HOST_NAME } from "./checker";
+import { type Checker, HOST_NAME, keysOf } from "./checker";
 import { formatCidr, type Ipv4Cidr, parseIpv4 } from "./ip";
 import { DEFAULTS, type HostPlan, type PlatformPlan, type RealServerPlan, type SshPlan } from "./plan";
 
@@ -109,6 +110,9 @@ export function requirePublicKey(c: Checker, ssh: DefaultSsh, platform: string):
     return ssh.publicKey;
 }
 
+const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, weight: true, name: true });
+const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k === "address");
+
 /** The VMs of a platform that creates them (libvirt, AWS): their settings and where they go. */
 export interface VmLayout {
     /** `libvirt` or `aws`: the args member, for field names. */
@@ -131,7 +135,7 @@ export function validateVms(
     const directorArgs = value.director === undefined ? {} : value.director;
     const entries: { field: string; args: Record<string, unknown> }[] = [];
     if (c.isObject(`${base}.director`, directorArgs, "give the director as { address? }")) {
-        c.knownKeys(`${base}.director`, directorArgs, ["address"]);
+        c.knownKeys(`${base}.director`, directorArgs, VM_DIRECTOR_KEYS);
         entries.push({ field: `${base}.director`, args: directorArgs });
     }
     const names = new Map<string, number>();
@@ -143,7 +147,7 @@ export function validateVms(
         value.realServers.forEach((entry: unknown, i: number) => {
             const field = `${base}.realServers[${i}]`;
             if (c.isObject(field, entry, "give each real server as { name?, weight?, address? }")) {
-                c.knownKeys(field, entry, ["address", "weight", "name"]);
+                c.knownKeys(field, entry, VM_KEYS);
                 entries.push({ field, args: entry });
                 const identity = realServerIdentity(c, field, entry, i, names, `${base}.realServers`);
                 if (identity) {
