@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import type { ClusterPlan } from "../../src/core/plan";
 import { realServerSetupCommand } from "../../src/core/scripts/command-lines";
-import { directorSysctls, realServerSysctls } from "../../src/core/scripts/kernel-parameters";
+import { directorSysctls, realServerSysctls, type Sysctl } from "../../src/core/scripts/kernel-parameters";
 import { directorCommands, inNetns, inNetnsAsync, Lab, libvirtObjects, type PortRequest, requestsFromPorts, VIP } from "./support/lab";
 
 const BIG = 20 * 1024 * 1024;
@@ -123,15 +123,19 @@ function hostState(lab: Lab, host: string): string {
     ].join("; "));
 }
 
-function sysctlValues(lab: Lab, host: string, forwarding: "dr" | "tun"): string {
-    return lab.mustSsh(host, realServerSysctls(forwarding, "eth0")
+/** The values of `sysctls` on `host` as "path=value" lines (after `prepare`, e.g. loading a module). */
+function readSysctls(lab: Lab, host: string, sysctls: Sysctl[], prepare = ""): string {
+    return lab.mustSsh(host, prepare + sysctls
         .map((s) => `printf '%s=' ${s.path}; cat /proc/sys/${s.path} 2>/dev/null || echo absent`).join("; "));
+}
+
+function sysctlValues(lab: Lab, host: string, forwarding: "dr" | "tun"): string {
+    return readSysctls(lab, host, realServerSysctls(forwarding, "eth0"));
 }
 
 /** The director's IPVS sysctls as "path=value" lines (ip_vs loaded first: they exist only then). */
 function directorSysctlValues(lab: Lab): string {
-    return lab.mustSsh("director", "modprobe ip_vs; " + directorSysctls()
-        .map((s) => `printf '%s=' ${s.path}; cat /proc/sys/${s.path}`).join("; "));
+    return readSysctls(lab, "director", directorSysctls(), "modprobe ip_vs; ");
 }
 
 const DIRECTOR_DR_SYSCTLS = directorSysctls().map((s) => `${s.path}=${s.value}`).join("\n") + "\n";
