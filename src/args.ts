@@ -50,6 +50,28 @@ export const Scheduler = {
 } as const;
 export type Scheduler = (typeof Scheduler)[keyof typeof Scheduler];
 
+/** How a health check probes a real server. */
+export const HealthCheckKind = {
+    /** Connect to the real server's port (TCP handshake). */
+    tcp: "tcp",
+    /** `GET path` over HTTP; the answer's status must be `expectStatus`. */
+    http: "http",
+    /** `GET path` over HTTPS (the certificate is not verified); the status must be `expectStatus`. */
+    https: "https",
+    /** No check: the real server is always in the table with its weight. */
+    none: "none",
+} as const;
+export type HealthCheckKind = (typeof HealthCheckKind)[keyof typeof HealthCheckKind];
+
+/** What the director does with a real server whose check fails. */
+export const FailureAction = {
+    /** Set its weight to 0: its established connections go on, it gets no new ones (keepalived `inhibit_on_failure`). */
+    weight0: "weight0",
+    /** Delete it from the table: its established connections are cut at their next packet. */
+    remove: "remove",
+} as const;
+export type FailureAction = (typeof FailureAction)[keyof typeof FailureAction];
+
 /** The libvirt domain type of the VMs. */
 export const DomainType = {
     /** Hardware virtualization (needs a usable /dev/kvm). */
@@ -97,6 +119,24 @@ export interface LvsDrClusterArgs {
     ssh: LvsDrSshArgs;
 
     /**
+     * With a backup director: the VRRP settings of the pair. Refused without one. See
+     * {@link LvsDrVrrpArgs}.
+     */
+    vrrp?: LvsDrVrrpArgs;
+
+    /**
+     * How long a real server that leaves the table (scale in, removal from the stack) is drained
+     * first, in seconds: its weight goes to 0 (no new connections, the established ones go on), and
+     * it is deleted once no connection to it is active or when this time is up, whichever comes
+     * first; only then does its own teardown run. "Active" is what IPVS counts as such
+     * (`ipvsadm -Ln` ActiveConn: connections the director has not seen the client close). Closed
+     * connections stay in the table as inactive entries for up to 2 minutes (a DR director never
+     * sees the server's FIN) and are not waited for. Integer 0-3600; default 60; 0 deletes at once.
+     * `pulumi up` waits for the drain.
+     */
+    drainSeconds?: number;
+
+    /**
      * The existing-machines platform: configure machines that already exist and are reachable over
      * SSH. Mutually exclusive with the other platforms.
      */
@@ -134,6 +174,78 @@ export interface LvsDrServiceArgs {
      * while it was seen within this time. Integer 0-2147483647; 0 or unset turns persistence off.
      */
     persistenceSeconds?: number;
+
+    /**
+     * How the director checks each real server of this service. Default: a TCP connect to the
+     * real server's port every second, failed after 3 failures in a row; for `udp` services the
+     * default is no check (`kind: "none"`), the only kind they accept.
+     */
+    healthCheck?: LvsDrHealthCheckArgs;
+
+    /**
+     * An address that receives this service's requests while every real server is failed (a
+     * "sorry server", serving the same port). IPv4, not the VIP nor a cluster host. Default: none;
+     * with every real server failed, connections are refused.
+     */
+    sorryServer?: string;
+}
+
+/**
+ * A health check, run by keepalived on every director against each real server's own address.
+ *
+ * Detection bound: a real server that stops answering is out of the table at most
+ * `(retries + 1) × (intervalSeconds + timeoutSeconds)` after it fails: 6 s with the defaults
+ * (about 3 s when its port refuses connections, as with a stopped server on a live host, because
+ * a refused connect fails at once). A recovered server is back after its first successful check:
+ * at most `intervalSeconds + timeoutSeconds` (2 s with the defaults).
+ */
+export interface LvsDrHealthCheckArgs {
+    /** `"tcp"` (default for TCP services), `"http"`, `"https"` or `"none"` (the only kind for UDP services). */
+    kind?: HealthCheckKind;
+
+    /** `http`/`https`: the path requested, starting with `/`, printable ASCII without spaces or quotes. Default `"/"`. */
+    path?: string;
+
+    /** `http`/`https`: the status code a healthy server answers with, 100-599. Default 200. */
+    expectStatus?: number;
+
+    /** Seconds between two checks of one real server, and before each retry. Integer 1-3600. Default 1. */
+    intervalSeconds?: number;
+
+    /** Seconds a check may take (connect, and for HTTP the answer). Integer 1-3600. Default 1. */
+    timeoutSeconds?: number;
+
+    /** Further attempts after a failed check before the server is failed. Integer 0-100. Default 2. */
+    retries?: number;
+
+    /**
+     * `"weight0"` (default): a failed server keeps its established connections and gets no new
+     * ones; `"remove"`: it is deleted from the table and its connections break.
+     */
+    failureAction?: FailureAction;
+}
+
+/**
+ * VRRP between the two directors (keepalived, VRRPv3, unicast adverts: no multicast needed). Both
+ * start as BACKUP and never preempt: the first director takes the VIP at the start, and a
+ * director that comes back after a failure stays backup (it would otherwise take the VIP with an
+ * empty connection table). The new master sends gratuitous ARPs for the VIP.
+ */
+export interface LvsDrVrrpArgs {
+    /**
+     * The VRRP virtual router id, integer 1-255. Default: derived from the VIP (stable). Two VRRP
+     * routers with one id on one L2 segment disturb each other: a derived id collides with
+     * another cluster's with a chance of 1 in 255, so set ids explicitly where several VRRP
+     * clusters (or routers) share a segment.
+     */
+    virtualRouterId?: number;
+
+    /**
+     * Seconds between two adverts of the master, 0.1-40 with at most two decimals. Default 1. The
+     * backup takes over about 3.6 adverts after the master stops. Short intervals on busy or
+     * emulated machines cause false takeovers.
+     */
+    advertIntervalSeconds?: number;
 }
 
 /** Default SSH connection settings. */
@@ -232,6 +344,12 @@ export interface LvsDrExistingHostsArgs {
     /** The director: receives every request for the VIP and forwards it. */
     director: LvsDrHostArgs;
 
+    /**
+     * A second director on the same subnet: the pair shares the VIP through VRRP and syncs
+     * connections, so either can fail. Same form as `director`. Default: none.
+     */
+    backupDirector?: LvsDrHostArgs;
+
     /** The real servers: at least one. Their default gateway must not be the director. */
     realServers: LvsDrHostArgs[];
 }
@@ -315,6 +433,13 @@ export interface LvsDrLibvirtArgs {
     /** The director VM. */
     director?: LvsDrVmArgs;
 
+    /**
+     * Set (`{}` is enough) to create a second director VM: the pair shares the VIP through VRRP
+     * and syncs connections. Its planned address is the one just below the director's. Default:
+     * none.
+     */
+    backupDirector?: LvsDrVmArgs;
+
     /** The real-server VMs: at least one. */
     realServers: LvsDrVmArgs[];
 }
@@ -363,6 +488,14 @@ export interface LvsDrAwsArgs {
 
     /** The director instance. */
     director?: LvsDrVmArgs;
+
+    /**
+     * Set (`{}` is enough) to create a second director instance: the pair shares the VIP through
+     * VRRP (unicast, protocol 112 allowed between the directors only), and the master moves the
+     * VIP (a secondary private address) to itself through the EC2 API. Its planned address is the
+     * one just below the director's. Default: none.
+     */
+    backupDirector?: LvsDrVmArgs;
 
     /** The real-server instances: at least one. */
     realServers: LvsDrVmArgs[];

@@ -138,6 +138,12 @@ export function validateVms(
         c.knownKeys(`${base}.director`, directorArgs, VM_DIRECTOR_KEYS);
         entries.push({ field: `${base}.director`, args: directorArgs });
     }
+    const backupArgs = value.backupDirector;
+    let backup: { field: string; args: Record<string, unknown> } | undefined;
+    if (backupArgs !== undefined && c.isObject(`${base}.backupDirector`, backupArgs, "give the backup director as { address? }, or {}")) {
+        c.knownKeys(`${base}.backupDirector`, backupArgs, VM_DIRECTOR_KEYS);
+        backup = { field: `${base}.backupDirector`, args: backupArgs };
+    }
     const names = new Map<string, number>();
     const identities: { name: string; weight: number }[] = [];
     if (!Array.isArray(value.realServers) || value.realServers.length === 0) {
@@ -156,20 +162,26 @@ export function validateVms(
             }
         });
     }
-    const explicit = entries.map((e) => e.args.address === undefined ? undefined
-        : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10"));
-    checkAddresses(c, entries.flatMap((e, i) => {
-        const address = explicit[i];
+    const explicitOf = (e: { field: string; args: Record<string, unknown> }) => e.args.address === undefined ? undefined
+        : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10");
+    const explicit = entries.map(explicitOf);
+    const backupExplicit = backup && explicitOf(backup);
+    checkAddresses(c, [...entries, ...(backup ? [backup] : [])].flatMap((e, i) => {
+        const address = i < entries.length ? explicit[i] : backupExplicit;
         return address === undefined ? [] : [{ field: `${e.field}.address`, address }];
     }), subnet, reserved, `${base}.subnet`, ctx.vip);
     const iface = layout.interface;
     if (!subnet || iface === undefined || c.problems.length > 0) {
         return { directors: [], realServers: [] };
     }
-    const taken = [...reserved.map((r) => r.address), ...(ctx.vip ? [ctx.vip] : [])];
+    const taken = [...reserved.map((r) => r.address), ...(ctx.vip ? [ctx.vip] : []), ...(backupExplicit ? [backupExplicit] : [])];
     const planned = planAddresses(subnet, explicit, taken, DEFAULTS.firstHostOffset);
+    // Planned apart, below the director, so that adding or removing real servers never moves it
+    // (nor adding the backup director moves a real server).
+    const backupAddress = backup && planAddresses(subnet, [backupExplicit],
+        [...taken, ...planned.filter((a): a is string => a !== undefined)], DEFAULTS.backupDirectorOffset)[0];
     const addresses = planned.filter((a): a is string => a !== undefined);
-    if (addresses.length < planned.length) {
+    if (addresses.length < planned.length || (backup && backupAddress === undefined)) {
         c.add(`${base}.subnet`, formatCidr(subnet), `has no room for ${entries.length} hosts after the reserved addresses`,
             "use a larger subnet or give addresses explicitly");
         return { directors: [], realServers: [] };
@@ -179,7 +191,7 @@ export function validateVms(
     });
     const [directorAddress, ...realServerAddresses] = addresses;
     return {
-        directors: [host(directorAddress)],
+        directors: [host(directorAddress), ...(backupAddress ? [host(backupAddress)] : [])],
         realServers: identities.map((id, i) => ({ ...host(realServerAddresses[i]), ...id })),
     };
 }

@@ -106,6 +106,29 @@ export interface HostPaths {
     ownDirs: string[];
 }
 
+/**
+ * Where keepalived's configuration lives on a director: the main file (the operator's, or written
+ * by lvs-dr when there was none) includes one file per cluster from lvs-dr's own directory.
+ */
+export interface KeepalivedPaths {
+    mainConf: string;
+    /** The line lvs-dr adds to the main file, and the only one it ever touches there. */
+    includeLine: string;
+    clusterDir: string;
+    /** This cluster's file. */
+    clusterConf: string;
+}
+
+export function keepalivedPaths(vip: string): KeepalivedPaths {
+    const clusterDir = "/etc/keepalived/lvs-dr";
+    return {
+        mainConf: "/etc/keepalived/keepalived.conf",
+        includeLine: `include ${clusterDir}/*.conf`,
+        clusterDir,
+        clusterConf: `${clusterDir}/${vip}.conf`,
+    };
+}
+
 export function hostPaths(vip: string, kind: HostKind): HostPaths {
     const configDir = `/etc/lvs-dr/${vip}`;
     const stateDir = "/var/lib/lvs-dr";

@@ -4,14 +4,28 @@
  * is decided in exactly one place, and what a platform needs is in its own member of the union.
  */
 import type { Input } from "@pulumi/pulumi";
-import { DomainType, Forwarding, Protocol, Scheduler } from "../args";
+import { DomainType, FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
 
-export type { DomainType, Forwarding, Protocol, Scheduler } from "../args";
+export type { DomainType, FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
 
 export const SCHEDULERS = Object.values(Scheduler);
 export const PROTOCOLS = Object.values(Protocol);
 export const FORWARDING_METHODS = Object.values(Forwarding);
 export const DOMAIN_TYPES = Object.values(DomainType);
+export const HEALTH_CHECK_KINDS = Object.values(HealthCheckKind);
+export const FAILURE_ACTIONS = Object.values(FailureAction);
+
+/** A health check with every default applied. */
+export interface HealthCheckPlan {
+    kind: HealthCheckKind;
+    /** http/https only. */
+    path: string;
+    expectStatus: number;
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    retries: number;
+    failureAction: FailureAction;
+}
 
 export interface ServicePlan {
     protocol: Protocol;
@@ -19,6 +33,14 @@ export interface ServicePlan {
     scheduler: Scheduler;
     /** 0 = no persistence. */
     persistenceSeconds: number;
+    healthCheck: HealthCheckPlan;
+    sorryServer?: string;
+}
+
+/** VRRP of a director pair. */
+export interface VrrpPlan {
+    virtualRouterId: number;
+    advertIntervalSeconds: number;
 }
 
 /** Connection settings with every default applied. */
@@ -113,8 +135,12 @@ export interface ClusterPlan {
     vip: string;
     forwarding: Forwarding;
     services: ServicePlan[];
-    /** The directors, in order; exactly one until a backup director is offered. */
+    /** The directors: the director, then the backup director when there is one. */
     directors: HostPlan[];
+    /** Set exactly when there are two directors. */
+    vrrp?: VrrpPlan;
+    /** 0 = removed real servers are deleted at once. */
+    drainSeconds: number;
     realServers: RealServerPlan[];
     /** CIDR of the subnet when known. */
     subnet?: string;
@@ -142,4 +168,16 @@ export const DEFAULTS = {
     allowedCidrs: ["0.0.0.0/0"],
     /** Offset in the subnet of the first planned address (the director's). */
     firstHostOffset: 10,
+    /** The backup director's planned address: just below the director's, whatever the real servers. */
+    backupDirectorOffset: 9,
+    drainSeconds: 60,
+    advertIntervalSeconds: 1,
+    healthCheck: {
+        path: "/",
+        expectStatus: 200,
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        retries: 2,
+        failureAction: FailureAction.weight0 as FailureAction,
+    },
 };

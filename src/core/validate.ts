@@ -7,6 +7,7 @@ import { validateAws } from "../platforms/aws/validate";
 import { validateHosts } from "../platforms/hosts/validate";
 import { validateLibvirt } from "../platforms/libvirt/validate";
 import { Checker, CLUSTER_NAME, keysOf, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
+import { validateHealthCheck, validateVrrp } from "./director-validation";
 import { type DefaultSsh, type PlatformValidation, reservedClash, type ValidatePlatform } from "./host-validation";
 import { formatCidr } from "./ip";
 import {
@@ -26,9 +27,11 @@ const PLATFORMS: { [K in PlatformKind]: ValidatePlatform<Extract<PlatformPlan, {
 const PLATFORM_KINDS = Object.keys(PLATFORMS) as PlatformKind[];
 
 const CLUSTER_KEYS = keysOf<LvsDrClusterArgs>({
-    vip: true, services: true, forwarding: true, ssh: true, hosts: true, libvirt: true, aws: true,
+    vip: true, services: true, forwarding: true, ssh: true, vrrp: true, drainSeconds: true, hosts: true, libvirt: true, aws: true,
 });
-const SERVICE_KEYS = keysOf<LvsDrServiceArgs>({ port: true, protocol: true, scheduler: true, persistenceSeconds: true });
+const SERVICE_KEYS = keysOf<LvsDrServiceArgs>({
+    port: true, protocol: true, scheduler: true, persistenceSeconds: true, healthCheck: true, sorryServer: true,
+});
 const SSH_KEYS = keysOf<LvsDrSshArgs>({ user: true, privateKey: true, publicKey: true, port: true, sudo: true });
 
 /**
@@ -55,14 +58,21 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
         ? PLATFORMS[kind](c, raw[kind], { ssh, vip, cluster: clusterName }) : undefined;
     if (vip !== undefined && hosts) {
         checkVip(c, vip, hosts);
+        checkSorryServers(c, services, vip, hosts);
     }
-    const ok = c.finish({ vip, platform: hosts?.platform });
+    const pair = (hosts?.directors.length ?? 0) > 1;
+    const vrrp = validateVrrp(c, raw.vrrp, vip, pair, kind === undefined ? "the platform's backupDirector" : `${kind}.backupDirector`);
+    const drainSeconds = c.optionalInteger("drainSeconds", raw.drainSeconds, 0, 3600, DEFAULTS.drainSeconds,
+        "give whole seconds to wait for a leaving server's connections, or 0 to delete it at once");
+    const ok = c.finish({ vip, platform: hosts?.platform, drainSeconds });
     return {
         name: clusterName,
         vip: ok.vip,
         forwarding,
         services,
         directors: hosts?.directors ?? [],
+        ...(vrrp ? { vrrp } : {}),
+        drainSeconds: ok.drainSeconds,
         realServers: hosts?.realServers ?? [],
         ...(hosts?.subnet ? { subnet: formatCidr(hosts.subnet) } : {}),
         platform: ok.platform,
@@ -100,7 +110,10 @@ function validateServices(c: Checker, value: unknown): ServicePlan[] {
         const scheduler: Scheduler = c.oneOf(`${field}.scheduler`, entry.scheduler, SCHEDULERS, DEFAULTS.scheduler);
         const persistenceSeconds = c.optionalInteger(`${field}.persistenceSeconds`, entry.persistenceSeconds, 0, 2147483647, 0,
             "give whole seconds, or 0 / leave unset for no persistence") ?? 0;
-        if (port === undefined) {
+        const healthCheck = validateHealthCheck(c, `${field}.healthCheck`, entry.healthCheck, protocol);
+        const sorryServer = entry.sorryServer === undefined ? undefined
+            : c.hostAddress(`${field}.sorryServer`, entry.sorryServer, "192.168.77.200");
+        if (port === undefined || healthCheck === undefined || (entry.sorryServer !== undefined && sorryServer === undefined)) {
             return;
         }
         const key = `${protocol}/${port}`;
@@ -111,7 +124,7 @@ function validateServices(c: Checker, value: unknown): ServicePlan[] {
             return;
         }
         seen.set(key, i);
-        services.push({ protocol, port, scheduler, persistenceSeconds });
+        services.push({ protocol, port, scheduler, persistenceSeconds, healthCheck, ...(sorryServer ? { sorryServer } : {}) });
     });
     return services;
 }
@@ -136,6 +149,21 @@ function validateDefaultSsh(c: Checker, value: unknown): DefaultSsh | undefined 
         return undefined;
     }
     return { user, port, privateKey, sudo: value.sudo as boolean | undefined, ...(publicKey ? { publicKey } : {}) };
+}
+
+/** A sorry server is somebody else: not the VIP, no host of the cluster. */
+function checkSorryServers(c: Checker, services: ServicePlan[], vip: string, hosts: PlatformValidation<PlatformPlan>): void {
+    services.forEach((svc, i) => {
+        const sorry = svc.sorryServer;
+        if (sorry === undefined) {
+            return;
+        }
+        const hostAddresses = [...hosts.directors, ...hosts.realServers].map((h) => h.address);
+        if (sorry === vip || hostAddresses.includes(sorry)) {
+            c.add(`services[${i}].sorryServer`, sorry, sorry === vip ? "is the VIP" : "is a host of this cluster",
+                "give the address of a server outside the cluster that serves the same port");
+        }
+    });
 }
 
 function checkVip(c: Checker, vip: string, hosts: PlatformValidation<PlatformPlan>): void {

@@ -1,23 +1,28 @@
 /**
- * The director scripts in a network namespace. The VIP binding, the files and the boot unit are
- * real; IPVS is not in this kernel, so ipvsadm and modprobe are stand-ins that keep the table in a
- * file and log every change. This checks the reconcile logic operation by operation; the VM lab
- * checks it against the real ipvsadm and kernel.
+ * The director scripts in a network namespace. The VIP binding, the files, the boot unit and
+ * keepalived's configuration test are real; IPVS is not in this kernel, so ipvsadm, modprobe and
+ * the systemctl that reloads keepalived are stand-ins that keep the table in a file and log every
+ * change. This checks the scripts' flow operation by operation; the VM lab checks it against the
+ * real keepalived, ipvsadm and kernel.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { hostPaths } from "../../src/core/names";
+import { hostPaths, keepalivedPaths } from "../../src/core/names";
 import type { ClusterPlan } from "../../src/core/plan";
 import * as director from "../../src/core/scripts/director";
 import { desiredIpvsRules } from "../../src/core/scripts/director";
+import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
+import { library } from "../../src/core/scripts/library";
 import { validateClusterArgs } from "../../src/core/validate";
 import { fakeIpvsadm, fakeModprobe } from "../support/fake-ipvsadm";
+import { fakeSystemctl } from "../support/fake-keepalived";
 import { validArgs } from "../support/fixtures";
 import { requireSandboxPrerequisites, Sandbox } from "../support/sandbox";
 
 const VIP = "192.168.77.100";
 const paths = hostPaths(VIP, "director");
+const k = keepalivedPaths(VIP);
 const FOREIGN = ["-A -t 192.168.77.200:443 -s rr", "-a -t 192.168.77.200:443 -r 192.168.77.50:443 -g -w 1"];
 
 const renderDirectorSetup = (p: ClusterPlan) => director.renderDirectorSetup(p, p.directors[0]);
@@ -39,6 +44,13 @@ describe("director scripts in a network namespace (real kernel, stand-in ipvsadm
         return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
     };
     const setState = (lines: string[]): void => fs.writeFileSync(path.join(sb.rw, "ipvs.state"), lines.map((l) => `${l}\n`).join(""));
+    /** The systemctl calls made since the last call. */
+    const systemctl = (): string[] => {
+        const file = path.join(sb.rw, "systemctl.log");
+        const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+        fs.rmSync(file, { force: true });
+        return lines;
+    };
     /** The ipvsadm changes made since the last call. */
     const changes = (): string[] => {
         const file = path.join(sb.rw, "ipvsadm.log");
@@ -53,6 +65,7 @@ describe("director scripts in a network namespace (real kernel, stand-in ipvsadm
         sb.addNic("eth0", "192.168.77.10/24");
         sb.addTool("ipvsadm", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
         sb.addTool("modprobe", fakeModprobe(path.join(sb.rw, "modprobe.log")));
+        sb.addTool("systemctl", fakeSystemctl(path.join(sb.dir, "bin", "ipvsadm"), sb.rw, path.join(sb.rw, "systemctl.log")));
     });
     afterEach(() => sb.destroy());
 
@@ -81,42 +94,77 @@ describe("director scripts in a network namespace (real kernel, stand-in ipvsadm
         assert.deepEqual(changes(), [], "setup and teardown must not touch the IPVS table");
     });
 
-    it("setup installs ipvsadm with the package manager when it is missing", () => {
-        fs.rmSync(path.join(sb.dir, "bin", "ipvsadm"));
-        const ipvsadm = fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log"));
-        const installed = path.join(sb.rw, "bin", "ipvsadm");
+    it("install_tool installs a missing tool with the package manager; setup installs ipvsadm and keepalived so", () => {
         sb.addTool("apt-get", `#!/bin/sh
 printf '%s\\n' "$*" >> ${sb.rw}/apt-get.log
-cat > ${installed} <<'EOF'
-${ipvsadm}EOF
-chmod 755 ${installed}
+printf '#!/bin/sh\\n' > ${sb.rw}/bin/lvsdr-fake-tool
+chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
 `);
-        const r = sb.mustRun(renderDirectorSetup(plan()));
-        assert.match(r.stdout, /ipvsadm is missing; installing it/);
-        assert.equal(fs.readFileSync(path.join(sb.rw, "apt-get.log"), "utf8"), "install -y -q ipvsadm\n");
+        const r = sb.mustRun(`${library("common")}\n${library("ipvs")}\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
+        assert.match(r.stdout, /lvsdr-fake-tool is missing; installing lvsdr-fake-pkg/);
+        assert.equal(fs.readFileSync(path.join(sb.rw, "apt-get.log"), "utf8"), "install -y -q lvsdr-fake-pkg\n", "installed once");
+        const setup = renderDirectorSetup(plan());
+        assert.match(setup, /^install_tool 'ipvsadm' 'ipvsadm'$/m);
+        assert.match(setup, /^install_tool 'keepalived' 'keepalived'$/m);
     });
 
-    it("rules build the table from empty, print it, save it; a second run changes nothing", () => {
+    it("rules write the cluster's keepalived file, keepalived builds the table, the table is printed; a second run changes nothing", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));
         const r = sb.mustRun(renderDirectorRules(p));
         assert.deepEqual(state(), desiredIpvsRules(p));
-        assert.deepEqual(changes(), desiredIpvsRules(p));
-        assert.deepEqual(sb.writtenFiles().get(paths.rulesFile)!.split("\n").filter(Boolean), desiredIpvsRules(p));
         assert.ok(r.stdout.includes("-a -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 3"), r.stdout);
+        assert.ok(!r.stdout.includes("lvs-dr:"), `stdout is the table alone:\n${r.stdout}`);
+        const files = sb.writtenFiles();
+        assert.equal(files.get(k.clusterConf), renderKeepalivedConfig(p, p.directors[0]));
+        assert.equal(files.get(k.mainConf)!.split("\n")[1], k.includeLine);
+        assert.deepEqual(systemctl(), ["is-active keepalived", "enable keepalived", "start keepalived"]);
         const modules = new Set(fs.readFileSync(path.join(sb.rw, "modprobe.log"), "utf8").split("\n").filter(Boolean));
         assert.deepEqual([...modules].sort(), ["ip_vs", "ip_vs_wlc", "ip_vs_wrr"]);
 
+        changes();
         sb.mustRun(renderDirectorRules(p));
         assert.deepEqual(changes(), [], "the second run changed the table");
+        assert.deepEqual(systemctl(), ["is-active keepalived", "reload keepalived"], "reloads, never restarts");
     });
 
-    it("TUN: rules use -i, and ipvsadm's --tun-type suffix does not make an unchanged entry look changed", () => {
+    it("an operator's keepalived.conf only gets the include line; removal takes only that line back", () => {
+        const p = plan();
+        const own = "global_defs {\n    router_id ops\n}\n";
+        sb.mustRun(`mkdir -p /etc/keepalived && printf '%s' '${own}' > ${k.mainConf}`);
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        assert.equal(sb.writtenFiles().get(k.mainConf), `${own}${k.includeLine}\n`);
+        sb.mustRun(renderDirectorRulesRemoval(p));
+        assert.equal(sb.writtenFiles().get(k.mainConf), own);
+        assert.deepEqual(state(), []);
+    });
+
+    it("a configuration keepalived refuses fails the rules with keepalived's message and changes nothing", () => {
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        changes();
+        systemctl();
+        const before = sb.writtenFiles().get(k.clusterConf);
+        // A keyword keepalived does not know, as a newer or broken renderer could write.
+        const bad = renderDirectorRules(p).replace("    lvs_sched wrr\n", "    lvs_sched wrr\n    lvs_bogus_keyword 1\n");
+        assert.notEqual(bad, renderDirectorRules(p));
+        const r = sb.run(bad);
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /keepalived refuses the configuration, nothing was applied: .*Unknown keyword 'lvs_bogus_keyword'/s);
+        assert.equal(sb.writtenFiles().get(k.clusterConf), before);
+        assert.deepEqual(changes(), []);
+        assert.deepEqual(systemctl(), [], "keepalived was not reloaded");
+    });
+
+    it("TUN: keepalived gets lvs_method TUN and the table uses -i", () => {
         const args = validArgs();
         args.forwarding = "tun";
         const p = validateClusterArgs(args);
         sb.mustRun(renderDirectorSetup(p));
         sb.mustRun(renderDirectorRules(p));
+        assert.match(sb.writtenFiles().get(k.clusterConf)!, /^ {4}lvs_method TUN$/m);
         assert.deepEqual(state(), [
             "-A -t 192.168.77.100:80 -s wlc",
             "-a -t 192.168.77.100:80 -r 192.168.77.11:80 -i -w 1 --tun-type ipip",
@@ -127,35 +175,18 @@ chmod 755 ${installed}
         assert.deepEqual(changes(), []);
     });
 
-    it("rules reconcile a drifted table entry by entry, never flushing, never touching another VIP", () => {
+    it("a table lvs-dr 0.1 wrote with ipvsadm is handed to keepalived once; other VIPs are never touched", () => {
         const p = plan();
-        setState([
-            ...FOREIGN,
-            "-A -t 192.168.77.100:80 -s rr", // wrong scheduler: edited in place
-            "-a -t 192.168.77.100:80 -r 192.168.77.11:80 -g -w 1", // as wanted: untouched
-            "-a -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 1", // wrong weight: edited
-            "-a -t 192.168.77.100:80 -r 192.168.77.13:80 -g -w 1", // not wanted: deleted
-            "-A -t 192.168.77.100:8080 -s wlc", // not wanted: deleted with its real server
-            "-a -t 192.168.77.100:8080 -r 192.168.77.11:8080 -g -w 1",
-        ]);
+        setState([...FOREIGN, "-A -t 192.168.77.100:80 -s rr", "-a -t 192.168.77.100:80 -r 192.168.77.11:80 -g -w 1"]);
+        sb.mustRun(`mkdir -p ${paths.configDir} && echo '-A -t 192.168.77.100:80 -s rr' > ${paths.rulesFile}`);
         sb.mustRun(renderDirectorSetup(p));
         sb.mustRun(renderDirectorRules(p));
-        assert.deepEqual(changes(), [
-            "-E -t 192.168.77.100:80 -s wrr",
-            "-e -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 3",
-            "-A -u 192.168.77.100:53 -s wlc -p 60",
-            "-a -u 192.168.77.100:53 -r 192.168.77.11:53 -g -w 1",
-            "-a -u 192.168.77.100:53 -r 192.168.77.12:53 -g -w 3",
-            "-d -t 192.168.77.100:80 -r 192.168.77.13:80",
-            "-d -t 192.168.77.100:8080 -r 192.168.77.11:8080",
-            "-D -t 192.168.77.100:8080",
-        ]);
-        assert.deepEqual(state().filter((l) => !FOREIGN.includes(l)).sort(), desiredIpvsRules(p).sort());
+        assert.deepEqual(state().filter((l) => !FOREIGN.includes(l)), desiredIpvsRules(p));
         assert.deepEqual(state().filter((l) => FOREIGN.includes(l)), FOREIGN);
-        assert.ok(!sb.writtenFiles().get(paths.rulesFile)!.includes("192.168.77.200"), "saved another VIP's rules");
+        assert.ok(!sb.writtenFiles().has(paths.rulesFile), "the 0.1 table file is still there");
     });
 
-    it("a scaled cluster changes only the affected entries", () => {
+    it("scaling in drains the leaving server (weight 0 first), then deletes it; scaling out adds only the new entries", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));
         sb.mustRun(renderDirectorRules(p));
@@ -164,37 +195,56 @@ chmod 755 ${installed}
         args.services = [{ port: 80, scheduler: "wrr" }, { port: 53, protocol: "udp", persistenceSeconds: 60 }];
         args.hosts!.realServers[1].weight = 3;
         args.hosts!.realServers.push({ address: "192.168.77.13" });
-        sb.mustRun(renderDirectorRules(validateClusterArgs(args)));
+        const three = validateClusterArgs(args);
+        sb.mustRun(renderDirectorRules(three));
         assert.deepEqual(changes(), [
             "-a -t 192.168.77.100:80 -r 192.168.77.13:80 -g -w 1",
             "-a -u 192.168.77.100:53 -r 192.168.77.13:53 -g -w 1",
         ]);
+        const r = sb.mustRun(renderDirectorRules(p));
+        assert.deepEqual(changes(), [
+            "-e -t 192.168.77.100:80 -r 192.168.77.13:80 -g -w 0",
+            "-e -u 192.168.77.100:53 -r 192.168.77.13:53 -g -w 0",
+            "-d -t 192.168.77.100:80 -r 192.168.77.13:80",
+            "-d -u 192.168.77.100:53 -r 192.168.77.13:53",
+        ]);
+        assert.match(r.stderr, /drained: no active connection left after [0-9]+ s/);
+        assert.deepEqual(state(), desiredIpvsRules(p));
     });
 
-    it("after a reboot the boot unit alone restores the VIP and the table", () => {
+    it("after a reboot the boot unit restores the VIP and the IPVS parameters, ordered before keepalived", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));
-        sb.mustRun(renderDirectorRules(p));
-        setState(FOREIGN); // kernel state lost (the foreign entry stands for another tool's restore)
         sb.ip("addr", "del", `${VIP}/32`, "dev", "eth0");
-        changes();
-
-        const execStart = /^ExecStart=(.*)$/m.exec(sb.writtenFiles().get(paths.unitFile)!)![1];
-        sb.mustRun(execStart);
+        const unit = sb.writtenFiles().get(paths.unitFile)!;
+        assert.match(unit, /^Before=keepalived.service$/m);
+        sb.mustRun(/^ExecStart=(.*)$/m.exec(unit)![1]);
         assert.ok(sb.addresses("eth0").includes(`${VIP}/32 eth0`));
-        assert.deepEqual(state().filter((l) => !FOREIGN.includes(l)), desiredIpvsRules(p));
-        // Re-running the unit (or setup) over a live table must not restore on top of it.
-        sb.mustRun(execStart);
-        assert.equal(changes().length, desiredIpvsRules(p).length);
+        assert.deepEqual(changes(), [], "the table is keepalived's: the boot unit never writes it");
     });
 
-    it("rules removal deletes only this VIP's services; with teardown nothing is left", () => {
+    it("a director pair: the VIP is keepalived's (not bound by setup), backup_only and sloppy_tcp are set", () => {
+        const args = validArgs();
+        args.hosts!.backupDirector = { address: "192.168.77.9" };
+        const p = validateClusterArgs(args);
+        sb.mustRun(renderDirectorSetup(p));
+        assert.ok(!sb.addresses("eth0").includes(`${VIP}/32 eth0`), sb.addresses("eth0").join(", "));
+        assert.deepEqual(sb.writtenFiles().get(paths.sysctlConf)!.split("\n").filter((l) => l && !l.startsWith("#")), [
+            "net/ipv4/vs/conn_reuse_mode = 2", "net/ipv4/vs/expire_nodest_conn = 1", "net/ipv4/vs/expire_quiescent_template = 1",
+            "net/ipv4/vs/backup_only = 1", "net/ipv4/vs/sloppy_tcp = 1",
+        ]);
+        sb.mustRun(renderDirectorRules(p));
+        assert.match(sb.writtenFiles().get(k.clusterConf)!, /^ {4}unicast_peer \{\n {8}192\.168\.77\.9\n {4}\}$/m);
+    });
+
+    it("rules removal drains, deletes only this VIP's services; with teardown nothing is left", () => {
         const p = plan();
         setState(FOREIGN);
         sb.mustRun(renderDirectorSetup(p));
         sb.mustRun(renderDirectorRules(p));
         sb.mustRun(renderDirectorRulesRemoval(p));
         assert.deepEqual(state(), FOREIGN);
+        assert.ok(systemctl().includes("stop keepalived"), "keepalived had only lvs-dr's file: it stops");
         sb.mustRun(renderDirectorTeardown(p));
         assert.deepEqual([...sb.writtenFiles().keys()], []);
         // Both are safe to repeat.

@@ -43,7 +43,7 @@ describe("component package schema (what pulumi package get-schema . returns)", 
     it("lists lvs-dr:index:LvsDrCluster with every input documented and the required ones", () => {
         const r = schema.resources["lvs-dr:index:LvsDrCluster"];
         assert.ok(r?.isComponent, `resources: ${Object.keys(schema.resources).join(", ")}`);
-        assert.deepEqual(Object.keys(r.inputProperties).sort(), ["aws", "forwarding", "hosts", "libvirt", "services", "ssh", "vip"]);
+        assert.deepEqual(Object.keys(r.inputProperties).sort(), ["aws", "drainSeconds", "forwarding", "hosts", "libvirt", "services", "ssh", "vip", "vrrp"]);
         assert.deepEqual([...r.requiredInputs].sort(), ["services", "ssh", "vip"]);
         for (const [name, p] of Object.entries(r.inputProperties)) {
             assert.ok((p.description ?? "").length > 20, `input ${name} has no description`);
@@ -99,12 +99,18 @@ describe("component package schema (what pulumi package get-schema . returns)", 
 
     it("documents the nested argument types", () => {
         const service = schema.types["lvs-dr:index:LvsDrServiceArgs"];
-        assert.deepEqual(Object.keys(service.properties).sort(), ["persistenceSeconds", "port", "protocol", "scheduler"]);
+        assert.deepEqual(Object.keys(service.properties).sort(), ["healthCheck", "persistenceSeconds", "port", "protocol", "scheduler", "sorryServer"]);
+        const check = schema.types["lvs-dr:index:LvsDrHealthCheckArgs"];
+        assert.equal(check.properties.kind.$ref, "#/types/lvs-dr:index:HealthCheckKind");
+        assert.equal(check.properties.failureAction.$ref, "#/types/lvs-dr:index:FailureAction");
+        for (const key of Object.keys(check.properties)) {
+            assert.match(check.properties[key].description ?? "", /Default/, `healthCheck.${key} does not state its default`);
+        }
         assert.match(service.properties.port.description!, /1-65535/);
         assert.match(service.properties.scheduler.description!, /wlc/);
         const ssh = schema.types["lvs-dr:index:LvsDrSshArgs"];
         assert.ok(ssh.properties.privateKey.description, "ssh.privateKey is undocumented");
-        for (const t of ["LvsDrExistingHostsArgs", "LvsDrHostArgs", "LvsDrLibvirtArgs", "LvsDrAwsArgs", "LvsDrVmArgs"]) {
+        for (const t of ["LvsDrExistingHostsArgs", "LvsDrHostArgs", "LvsDrLibvirtArgs", "LvsDrAwsArgs", "LvsDrVmArgs", "LvsDrVrrpArgs"]) {
             assert.ok(schema.types[`lvs-dr:index:${t}`], `type ${t} missing`);
         }
     });

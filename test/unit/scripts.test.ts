@@ -2,7 +2,9 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import type { LvsDrClusterArgs } from "../../src/args";
 import type { Forwarding, Protocol, Scheduler } from "../../src/args";
-import { type ClusterPlan, FORWARDING_METHODS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
+import type { FailureAction, HealthCheckKind } from "../../src/args";
+import { type ClusterPlan, FAILURE_ACTIONS, FORWARDING_METHODS, HEALTH_CHECK_KINDS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
+import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import {
     desiredIpvsRules, renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup,
@@ -13,6 +15,7 @@ import { renderRealServerSetup, renderRealServerTeardown, renderRealServerUp } f
 import { remoteCommand, shq, writeFile } from "../../src/core/scripts/render";
 import { validateClusterArgs } from "../../src/core/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
+import { keepalivedTest } from "../support/keepalived";
 import { shellcheck } from "../support/shellcheck";
 
 interface Variant {
@@ -20,33 +23,52 @@ interface Variant {
     protocol: Protocol;
     scheduler: Scheduler;
     persistenceSeconds: number;
+    /** A director pair (VRRP, sync) rather than one director. */
+    pair?: boolean;
+    /** The check of the second (TCP) service. */
+    check?: HealthCheckKind;
+    failureAction?: FailureAction;
+    drainSeconds?: number;
 }
 
-/** Every forwarding x protocol, each scheduler at least once, persistence on and off. */
+/**
+ * Every forwarding x protocol, each scheduler at least once, persistence on and off, single and
+ * paired directors, every check kind and failure action, drain on and off.
+ */
 const VARIANTS: Variant[] = FORWARDING_METHODS.flatMap((forwarding) => PROTOCOLS.flatMap((protocol) =>
-    SCHEDULERS.map((scheduler, i) => ({ forwarding, protocol, scheduler, persistenceSeconds: i % 2 === 0 ? 0 : 300 }))));
+    SCHEDULERS.map((scheduler, i) => ({
+        forwarding, protocol, scheduler, persistenceSeconds: i % 2 === 0 ? 0 : 300, pair: i % 3 !== 0,
+        check: HEALTH_CHECK_KINDS[i % HEALTH_CHECK_KINDS.length], failureAction: FAILURE_ACTIONS[i % 2],
+        drainSeconds: i === 4 ? 0 : undefined,
+    }))));
 
 function planFor(v: Variant): ClusterPlan {
     const args: LvsDrClusterArgs = validArgs();
     args.forwarding = v.forwarding;
     args.services = [
         { port: 80, protocol: v.protocol, scheduler: v.scheduler, persistenceSeconds: v.persistenceSeconds },
-        { port: 443, scheduler: "rr" },
+        { port: 443, scheduler: "rr", healthCheck: { kind: v.check, failureAction: v.failureAction }, ...(v.pair ? { sorryServer: "192.168.77.200" } : {}) },
     ];
     args.hosts!.realServers[1] = { address: "192.168.77.12", interface: "ens3.100", weight: 0, name: "b" };
+    if (v.pair) {
+        args.hosts!.backupDirector = { address: "192.168.77.9" };
+    }
+    if (v.drainSeconds !== undefined) {
+        args.drainSeconds = v.drainSeconds;
+    }
     return validateClusterArgs(args);
 }
 
 /** Every script of a plan: what the commands run, and the up-scripts their setups write to disk. */
 function renderAll(plan: ClusterPlan): Record<string, string> {
-    const d = plan.directors[0];
-    const scripts: Record<string, string> = {
-        "director setup": renderDirectorSetup(plan, d),
-        "director up": renderDirectorUp(plan, d),
-        "director teardown": renderDirectorTeardown(plan, d),
-        "director rules": renderDirectorRules(plan, d),
-        "director rules removal": renderDirectorRulesRemoval(plan, d),
-    };
+    const scripts: Record<string, string> = {};
+    plan.directors.forEach((d, i) => {
+        scripts[`director ${i} setup`] = renderDirectorSetup(plan, d);
+        scripts[`director ${i} up`] = renderDirectorUp(plan, d);
+        scripts[`director ${i} teardown`] = renderDirectorTeardown(plan, d);
+        scripts[`director ${i} rules`] = renderDirectorRules(plan, d);
+        scripts[`director ${i} rules removal`] = renderDirectorRulesRemoval(plan, d);
+    });
     for (const rs of plan.realServers) {
         scripts[`real server ${rs.name} setup`] = renderRealServerSetup(plan, rs);
         scripts[`real server ${rs.name} up`] = renderRealServerUp(plan, rs);
@@ -57,14 +79,15 @@ function renderAll(plan: ClusterPlan): Record<string, string> {
 
 /** The command lines of a plan, as each remote command receives them (with the sh -c / sudo wrapper). */
 function commandLines(plan: ClusterPlan): Record<string, string> {
-    const d = plan.directors[0];
     const lines: Record<string, string> = {};
     const add = (what: string, c: { create: string; delete: string }) => {
         lines[`${what} create`] = `#!/bin/sh\n${c.create}\n`;
         lines[`${what} delete`] = `#!/bin/sh\n${c.delete}\n`;
     };
-    add("director setup", directorSetupCommand(plan, d));
-    add("director rules", directorRulesCommand(plan, d));
+    plan.directors.forEach((d, i) => {
+        add(`director ${i} setup`, directorSetupCommand(plan, d));
+        add(`director ${i} rules`, directorRulesCommand(plan, d));
+    });
     for (const rs of plan.realServers) {
         add(`real server ${rs.name} setup`, realServerSetupCommand(plan, rs));
     }
@@ -74,14 +97,15 @@ function commandLines(plan: ClusterPlan): Record<string, string> {
 describe("host scripts", () => {
     describe(`every variant is POSIX sh, strict and shellcheck-clean (${VARIANTS.length} variants)`, () => {
         for (const v of VARIANTS) {
-            const title = `${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`;
+            const title = `${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
+                + `${v.pair ? " pair" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
             it(title, () => {
                 const plan = planFor(v);
                 const all = renderAll(plan);
-                // 5 director scripts (with the up-script its setup writes); per real server 3 (the same).
-                assert.equal(Object.keys(all).length, 5 + 2 * 3, "every script and the scripts setup writes are checked");
+                // 5 per director (with the up-script its setup writes); per real server 3 (the same).
+                assert.equal(Object.keys(all).length, 5 * plan.directors.length + 2 * 3, "every script and the scripts setup writes are checked");
                 // What setup writes to disk is exactly the up-script checked here.
-                assert.ok(all["director setup"].includes(all["director up"]), "director setup writes the director up-script");
+                plan.directors.forEach((_, i) => assert.ok(all[`director ${i} setup`].includes(all[`director ${i} up`]), "director setup writes the director up-script"));
                 for (const rs of plan.realServers) {
                     assert.ok(all[`real server ${rs.name} setup`].includes(all[`real server ${rs.name} up`]));
                 }
@@ -92,6 +116,11 @@ describe("host scripts", () => {
                     assert.equal(syntax.status, 0, `${what}: sh -n: ${syntax.stderr}`);
                 }
                 assert.equal(shellcheck({ ...all, ...commandLines(plan) }), "");
+                // keepalived accepts what the rules write: the cluster file, and the drain step's.
+                for (const d of plan.directors) {
+                    assert.equal(keepalivedTest(renderKeepalivedConfig(plan, d)), "");
+                    assert.equal(keepalivedTest(renderKeepalivedConfig(plan, d, { allWeightsZero: true })), "");
+                }
             });
         }
     });

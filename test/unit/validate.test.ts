@@ -244,7 +244,12 @@ describe("validateClusterArgs", () => {
 
     it("applies every default", () => {
         const plan = validateClusterArgs(validArgs());
-        assert.deepEqual(plan.services, [{ protocol: "tcp", port: 80, scheduler: "wlc", persistenceSeconds: 0 }]);
+        assert.deepEqual(plan.services, [{
+            protocol: "tcp", port: 80, scheduler: "wlc", persistenceSeconds: 0,
+            healthCheck: { kind: "tcp", path: "/", expectStatus: 200, intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" },
+        }]);
+        assert.equal(plan.drainSeconds, 60);
+        assert.equal(plan.vrrp, undefined);
         assert.equal(plan.forwarding, "dr");
         assert.equal(plan.subnet, "192.168.77.0/24");
         assert.deepEqual(plan.directors, [{
@@ -267,7 +272,10 @@ describe("validateClusterArgs", () => {
         };
         const plan = validateClusterArgs(args);
         assert.equal(plan.forwarding, "tun");
-        assert.deepEqual(plan.services, [{ protocol: "udp", port: 53, scheduler: "sh", persistenceSeconds: 600 }]);
+        assert.deepEqual(plan.services, [{
+            protocol: "udp", port: 53, scheduler: "sh", persistenceSeconds: 600,
+            healthCheck: { kind: "none", path: "/", expectStatus: 200, intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" },
+        }]);
         assert.deepEqual(plan.directors[0].ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true, privateKey: "k" });
         assert.deepEqual(plan.realServers[1], {
             name: "web-b", address: "192.168.77.12", interface: "ens3.100", weight: 0,

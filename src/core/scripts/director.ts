@@ -1,10 +1,12 @@
 /**
- * Host scripts for a director: the VIP on its subnet-facing NIC, the IPVS parameters DR needs, the
- * virtual services and their real servers, all persisted across reboots, and their exact undo.
+ * Host scripts for a director: keepalived and the IPVS parameters DR needs, the VIP (bound by the
+ * boot unit on a single director; moved by keepalived's VRRP in a pair), the cluster's keepalived
+ * file with its drain, all persisted across reboots, and their exact undo.
  */
-import { hostPaths } from "../names";
+import { hostPaths, keepalivedPaths } from "../names";
 import type { ClusterPlan, HostPlan, ServicePlan } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
+import { renderKeepalivedConfig } from "./keepalived";
 import { directorSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
 import { call, script, shq, writeFile } from "./render";
 
@@ -21,18 +23,26 @@ export function forwardingFlag(plan: ClusterPlan): string {
 }
 
 /**
- * The desired table in `ipvsadm -Sn` syntax. The rules script compares these lines with the live
- * table; the saved copy is what boot restores.
+ * The desired table in `ipvsadm -Sn` syntax: what the rules script waits for keepalived to reach
+ * after a reload, and what tells it which live real servers are leaving (and must be drained).
  */
-export function desiredIpvsRules(plan: ClusterPlan): string[] {
+export function desiredIpvsRules(plan: ClusterPlan, allWeightsZero = false): string[] {
     return plan.services.flatMap((svc) => {
         const [flag, addr] = serviceSelector(plan, svc);
         const persistence = svc.persistenceSeconds > 0 ? ` -p ${svc.persistenceSeconds}` : "";
         return [
             `-A ${flag} ${addr} -s ${svc.scheduler}${persistence}`,
             ...plan.realServers.map((rs) =>
-                `-a ${flag} ${addr} -r ${rs.address}:${svc.port} ${forwardingFlag(plan)} -w ${rs.weight}`),
+                `-a ${flag} ${addr} -r ${rs.address}:${svc.port} ${forwardingFlag(plan)} -w ${allWeightsZero ? 0 : rs.weight}`),
         ];
+    });
+}
+
+/** Sorry servers as the real-server keys keepalived gives them in the table. */
+function sorryKeys(plan: ClusterPlan): string[] {
+    return plan.services.flatMap((svc) => {
+        const [flag, addr] = serviceSelector(plan, svc);
+        return svc.sorryServer ? [`${flag} ${addr} ${svc.sorryServer}:${svc.port}`] : [];
     });
 }
 
@@ -40,43 +50,51 @@ function title(plan: ClusterPlan): string {
     return `LVS-${plan.forwarding.toUpperCase()} director`;
 }
 
-/** The director's kernel state; run by setup and, through a systemd unit, at every boot. */
+function pair(plan: ClusterPlan): boolean {
+    return plan.vrrp !== undefined;
+}
+
+/**
+ * The director's kernel state; run by setup and, through a systemd unit, at every boot (before
+ * keepalived, which restores the table from its configuration). A single director binds the VIP
+ * here; in a pair keepalived binds it on the master only.
+ */
 export function renderDirectorUp(plan: ClusterPlan, director: HostPlan): string {
-    const p = hostPaths(plan.vip, "director");
     return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "ipvs"],
-        ["load_ipvs", ...directorSysctls().map((s) => call("set_sysctl", s.path, s.value))].join("\n"),
-        call("bind_vip", `${plan.vip}/32`, director.interface),
-        call("restore_rules", plan.vip, p.rulesFile),
+        ["load_ipvs", ...directorSysctls(pair(plan)).map((s) => call("set_sysctl", s.path, s.value))].join("\n"),
+        pair(plan) ? "" : call("bind_vip", `${plan.vip}/32`, director.interface),
     );
 }
 
 /**
- * Setup: ipvsadm, the ip_vs module and its parameters, the VIP on the NIC, persisted by a boot unit.
- * Idempotent.
+ * Setup: ipvsadm (to read the table), keepalived (to own it), the ip_vs module and its parameters,
+ * the VIP on a single director's NIC, persisted by a boot unit. Idempotent.
  */
 export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
-    const sysctls = directorSysctls();
+    const sysctls = directorSysctls(pair(plan));
     return script(`${title(plan)} setup for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "sysctl", "boot-unit", "ipvs"],
         [
             "require_root",
             call("require_interface", director.interface, `interface ${director.interface} not found on ${director.address}: ${director.interfaceFix}`),
-            "install_ipvsadm",
+            call("install_tool", "ipvsadm", "ipvsadm"),
+            call("install_tool", "keepalived", "keepalived"),
             "load_ipvs",
         ].join("\n"),
         rememberSysctls(p, sysctls),
         writeFile(p.modulesLoadConf, "0644", `# lvs-dr director for VIP ${plan.vip}: IPVS at boot, before systemd-sysctl sets its parameters.\nip_vs\n`),
         writeFile(p.sysctlConf, "0644", sysctlConf(`${title(plan)} for VIP ${plan.vip}`, sysctls)),
         ...installBootUnit(p, {
-            description: `${title(plan)} for VIP ${plan.vip} (VIP on ${director.interface}, IPVS table)`,
-            ordering: ["Wants=network-online.target", "After=network-online.target"],
+            description: `${title(plan)} for VIP ${plan.vip} (IPVS parameters${pair(plan) ? "" : `, VIP on ${director.interface}`})`,
+            ordering: ["Wants=network-online.target", "After=network-online.target", "Before=keepalived.service"],
         }, renderDirectorUp(plan, director)),
-        `${call("sh", p.upScript)}\n${call("say", `VIP ${plan.vip} bound on ${director.interface}`)}`,
+        `${call("sh", p.upScript)}\n${call("say", pair(plan) ? "IPVS parameters set; keepalived moves the VIP"
+            : `VIP ${plan.vip} bound on ${director.interface}`)}`,
     );
 }
 
-/** Teardown of setup: unbinds the VIP, restores the parameters, removes the files. ipvsadm and modules stay. */
+/** Teardown of setup: unbinds the VIP, restores the parameters, removes the files. Packages and modules stay. */
 export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
     return script(`${title(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
@@ -88,34 +106,80 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     );
 }
 
+/** The variables the keepalived library reads. */
+function keepalivedVariables(plan: ClusterPlan): string {
+    const k = keepalivedPaths(plan.vip);
+    return [
+        `VIP=${shq(plan.vip)}`,
+        `CONF=${shq(k.clusterConf)}`,
+        `MAIN=${shq(k.mainConf)}`,
+        `INCLUDE=${shq(k.includeLine)}`,
+        `SORRY=${shq(sorryKeys(plan).join("\n"))}`,
+    ].join("\n");
+}
+
 /**
- * Rules: reconciles the live IPVS table with the desired one (see sh/ipvs.sh). Prints the resulting
- * table on stdout (the component's `ipvsTable` output); change notes go to stderr.
+ * Rules: this cluster's keepalived file, checked by keepalived before it is used, then applied by a
+ * reload. Real servers that leave are drained first (weight 0 until no connection to them is
+ * active or drainSeconds pass). Prints the resulting table on stdout (the component's `ipvsTable`
+ * output); everything else goes to stderr.
  */
 export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
+    const k = keepalivedPaths(plan.vip);
     const schedulers = [...new Set(plan.services.map((s) => s.scheduler))].sort();
-    return script(`${title(plan)} IPVS rules for VIP ${plan.vip} (director ${director.address}).`, ["common", "ipvs"],
-        ["require_ipvsadm", ...schedulers.map((s) => call("load_scheduler", s))].join("\n"),
-        `DESIRED=${shq(desiredIpvsRules(plan).join("\n"))}\nCURRENT=$(${call("own_rules", plan.vip)})`,
-        plan.services.flatMap((svc) => {
-            const [flag, addr] = serviceSelector(plan, svc);
-            return [
-                call("ensure_service", flag, addr, svc.scheduler, svc.persistenceSeconds),
-                ...plan.realServers.map((rs) => call("ensure_real", flag, addr, `${rs.address}:${svc.port}`, forwardingFlag(plan), rs.weight)),
-            ];
-        }).join("\n"),
-        "remove_unwanted",
-        `${call("own_rules", plan.vip)} | ${call("write_file", p.rulesFile, "0644")} >&2`,
-        plan.services.map((svc) => call("ipvsadm", "-Ln", ...serviceSelector(plan, svc))).join("\n"),
+    const next = `${k.clusterConf}.next`;
+    const draining = `${k.clusterConf}.drain`;
+    return script(`${title(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
+        ["common", "ipvs", "keepalived"],
+        ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
+            "require_root", call("install_tool", "keepalived", "keepalived"), call("install_tool", "ipvsadm", "ipvsadm"),
+            ...schedulers.map((s) => call("load_scheduler", s))].join("\n"),
+        keepalivedVariables(plan),
+        `DESIRED=${shq(desiredIpvsRules(plan).join("\n"))}`,
+        [
+            "# A table lvs-dr 0.1 wrote with ipvsadm: keepalived would not own its entries. Removed once.",
+            `if [ -e ${shq(p.rulesFile)} ]; then`,
+            `  ${call("remove_services", plan.vip)}`,
+            `  ${call("remove_file", p.rulesFile)}`,
+            "fi",
+        ].join("\n"),
+        `mkdir -p ${shq(k.clusterDir)}`,
+        writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
+        call("keepalived_check", next),
+        plan.drainSeconds === 0 ? "" : [
+            `LEAVING=$(leaving_servers "$DESIRED")`,
+            `if [ -n "$LEAVING" ] && [ -e "$CONF" ]; then`,
+            `  ${call("with_draining", next)} "$LEAVING" > ${shq(draining)}`,
+            `  ${call("apply_config", draining)} "$(printf '%s\\n' "$DESIRED"; ${call("draining_rules")} "$LEAVING" ${shq(forwardingFlag(plan))})" 'leaving real servers at weight 0'`,
+            `  drain "$LEAVING" ${shq(plan.drainSeconds)} ${shq(director.interface)}`,
+            "fi",
+        ].join("\n"),
+        `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
+        `{\n${plan.services.map((svc) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc))}`).join("\n")}\n} >&3`,
     );
 }
 
-/** Removes this cluster's virtual services (and with them their real servers) and the saved table. */
+/**
+ * Removal of the rules: every real server drained (weight 0 until no connection is active or
+ * drainSeconds pass), then this cluster's keepalived file removed and keepalived reloaded.
+ */
 export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
-    return script(`${title(plan)} IPVS rules removal for VIP ${plan.vip} (director ${director.address}).`, ["common", "ipvs"],
-        call("remove_services", plan.vip),
-        [call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
+    const k = keepalivedPaths(plan.vip);
+    const draining = `${k.clusterConf}.drain`;
+    return script(`${title(plan)} keepalived configuration removal for VIP ${plan.vip} (director ${director.address}).`,
+        ["common", "ipvs", "keepalived"],
+        keepalivedVariables(plan),
+        plan.drainSeconds === 0 ? "" : [
+            `if [ -e "$CONF" ] && command -v keepalived >/dev/null 2>&1 && keepalived_running; then`,
+            `  LEAVING=$(leaving_servers '')`,
+            writeFile(draining, "0644", renderKeepalivedConfig(plan, director, { allWeightsZero: true })).replace(/^/, "  "),
+            `  ${call("apply_config", draining, desiredIpvsRules(plan, true).join("\n"), "every real server at weight 0")}`,
+            `  drain "$LEAVING" ${shq(plan.drainSeconds)} ${shq(director.interface)}`,
+            "fi",
+        ].join("\n"),
+        "remove_cluster_conf",
+        [call("remove_services", plan.vip), call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
     );
 }

@@ -45,11 +45,32 @@ export function realServerSysctls(forwarding: Forwarding, iface: string): Sysctl
  * - `expire_quiescent_template=1`: persistence templates of a real server at weight 0 expire, so
  *   weight 0 means "no new clients" under persistence too.
  */
-export function directorSysctls(): Sysctl[] {
-    return [
+export function directorSysctls(pair: boolean): Sysctl[] {
+    const always = [
         { path: "net/ipv4/vs/conn_reuse_mode", value: "2" },
         { path: "net/ipv4/vs/expire_nodest_conn", value: "1" },
         { path: "net/ipv4/vs/expire_quiescent_template", value: "1" },
+    ];
+    return pair ? [...always, ...pairSysctls()] : always;
+}
+
+/**
+ * A director pair's, on both directors:
+ * - `backup_only=1`: while its backup sync daemon runs (the director that does not hold the VIP),
+ *   the director forwards nothing. Both directors hold the table, so without it a frame reaching
+ *   the backup (a stale neighbour entry, a real server's reply path) could be forwarded to a real
+ *   server, or loop between the directors (kernel commit "ipvs: add backup_only flag").
+ * - `sloppy_tcp=1`: the new master creates an entry for a TCP packet that is not a SYN. Connections
+ *   are synced after their third packet and then every 50; one the sync has not carried yet would
+ *   otherwise be dropped by the new master until the client gives up. With sloppy_tcp its next
+ *   packet is scheduled: with a hashing scheduler (sh, mh) it reaches its own server and goes on;
+ *   with another, a different server answers RST at once, so the client fails fast, not after
+ *   minutes.
+ */
+function pairSysctls(): Sysctl[] {
+    return [
+        { path: "net/ipv4/vs/backup_only", value: "1" },
+        { path: "net/ipv4/vs/sloppy_tcp", value: "1" },
     ];
 }
 

@@ -9,7 +9,7 @@ import { type AwsNetworkPlan, type AwsPlatformPlan, DEFAULTS } from "../../core/
 
 const KEYS = keysOf<LvsDrAwsArgs>({
     subnetId: true, subnetCidr: true, vpcCidr: true, availabilityZone: true, adminCidrs: true, allowedCidrs: true, ami: true,
-    directorInstanceType: true, realServerInstanceType: true, interface: true, sshViaPrivateIp: true, director: true, realServers: true,
+    directorInstanceType: true, realServerInstanceType: true, interface: true, sshViaPrivateIp: true, director: true, backupDirector: true, realServers: true,
 });
 
 export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) => {

@@ -6,7 +6,7 @@ import {
 } from "../../core/host-validation";
 import { DEFAULTS, type HostPlan, type HostsPlatformPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
 
-const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, director: true, realServers: true });
+const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, director: true, backupDirector: true, realServers: true });
 const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, interface: true, weight: true, name: true, ssh: true });
 const DIRECTOR_KEYS = HOST_KEYS.filter((k) => k !== "weight" && k !== "name");
 const HOST_SSH_KEYS = keysOf<LvsDrHostSshArgs>({ host: true, user: true, port: true, privateKey: true, hostKey: true });
@@ -25,10 +25,18 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
     const subnet = value.subnet === undefined ? undefined
         : c.subnet(subnetField, value.subnet, "192.168.77.0/24", 8, 30, "the director, the real servers and the VIP share one L2 subnet");
 
-    const director = validateHost(c, "hosts.director", value.director, ssh, "director", "the real servers");
+    const directors: HostPlan[] = [];
     const addresses: { field: string; address: string }[] = [];
-    if (director) {
-        addresses.push({ field: "hosts.director.address", address: director.address });
+    for (const field of ["hosts.director", "hosts.backupDirector"] as const) {
+        const entry = field === "hosts.director" ? value.director : value.backupDirector;
+        if (field === "hosts.backupDirector" && entry === undefined) {
+            continue;
+        }
+        const director = validateHost(c, field, entry, ssh, "director", "the real servers");
+        if (director) {
+            directors.push(director);
+            addresses.push({ field: `${field}.address`, address: director.address });
+        }
     }
     const realServers: RealServerPlan[] = [];
     if (!Array.isArray(value.realServers) || value.realServers.length === 0) {
@@ -51,7 +59,7 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
     }
     checkAddresses(c, addresses, subnet, [], subnetField, vip);
     return {
-        directors: director ? [director] : [], realServers, subnet, subnetField, reserved: [],
+        directors, realServers, subnet, subnetField, reserved: [],
         platform: { kind: "hosts" },
     };
 };

@@ -9,7 +9,7 @@ import { DEFAULTS, DOMAIN_TYPES, type LibvirtNetworkPlan, type LibvirtPlatformPl
 
 const KEYS = keysOf<LvsDrLibvirtArgs>({
     uri: true, subnet: true, network: true, bridge: true, gateway: true, pool: true, baseImage: true, diskGiB: true,
-    domainType: true, memoryMiB: true, vcpus: true, kernel: true, initrd: true, cmdline: true, director: true, realServers: true,
+    domainType: true, memoryMiB: true, vcpus: true, kernel: true, initrd: true, cmdline: true, director: true, backupDirector: true, realServers: true,
 });
 
 export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value, ctx) => {

@@ -1,0 +1,92 @@
+/**
+ * Validation of what keepalived does on the directors: each service's health check and sorry
+ * server, the VRRP settings of a director pair, the drain time. Pure: no Pulumi, no I/O.
+ */
+import type { LvsDrHealthCheckArgs, LvsDrVrrpArgs } from "../args";
+import { type Checker, keysOf } from "./checker";
+import { fnv1a } from "./names";
+import {
+    DEFAULTS, FAILURE_ACTIONS, HEALTH_CHECK_KINDS, type HealthCheckKind, type HealthCheckPlan, type Protocol, type VrrpPlan,
+} from "./plan";
+
+const HEALTH_CHECK_KEYS = keysOf<LvsDrHealthCheckArgs>({
+    kind: true, path: true, expectStatus: true, intervalSeconds: true, timeoutSeconds: true, retries: true, failureAction: true,
+});
+const VRRP_KEYS = keysOf<LvsDrVrrpArgs>({ virtualRouterId: true, advertIntervalSeconds: true });
+
+/** An HTTP path keepalived can hold in its configuration: printable, no space, quote, brace or `#!`. */
+export const HTTP_PATH = /^\/[A-Za-z0-9._~%/?&=+:@,;*()-]{0,255}$/;
+
+/** The health check of `services[i]`, with its defaults: tcp for TCP services, none for UDP. */
+export function validateHealthCheck(c: Checker, field: string, value: unknown, protocol: Protocol): HealthCheckPlan | undefined {
+    const fallback: HealthCheckKind = protocol === "udp" ? "none" : "tcp";
+    const raw = value === undefined ? {} : value;
+    if (!c.isObject(field, raw, "give { kind?, path?, expectStatus?, intervalSeconds?, timeoutSeconds?, retries?, failureAction? }")) {
+        return undefined;
+    }
+    c.knownKeys(field, raw, HEALTH_CHECK_KEYS);
+    const kind = c.oneOf(`${field}.kind`, raw.kind, HEALTH_CHECK_KINDS, fallback);
+    if (protocol === "udp" && kind !== "none") {
+        c.add(`${field}.kind`, kind, "cannot check a UDP service (tcp, http and https checks connect over TCP)",
+            'use kind "none" for UDP services');
+    }
+    const d = DEFAULTS.healthCheck;
+    const web = kind === "http" || kind === "https";
+    for (const key of ["path", "expectStatus"] as const) {
+        if (!web && raw[key] !== undefined) {
+            c.add(`${field}.${key}`, raw[key], `is only used by http and https checks, not ${kind}`,
+                `remove it, or set ${field}.kind to "http" or "https"`);
+        }
+    }
+    const path = raw.path === undefined ? d.path
+        : c.matches(`${field}.path`, raw.path, HTTP_PATH, "an HTTP path",
+            "start with / and use letters, digits and ._~%/?&=+:@,;*()- (percent-encode anything else)");
+    const expectStatus = c.optionalInteger(`${field}.expectStatus`, raw.expectStatus, 100, 599, d.expectStatus,
+        "give the HTTP status a healthy server answers, e.g. 200");
+    const intervalSeconds = c.optionalInteger(`${field}.intervalSeconds`, raw.intervalSeconds, 1, 3600, d.intervalSeconds,
+        "give whole seconds between checks, e.g. 1");
+    const timeoutSeconds = c.optionalInteger(`${field}.timeoutSeconds`, raw.timeoutSeconds, 1, 3600, d.timeoutSeconds,
+        "give whole seconds a check may take, e.g. 1");
+    const retries = c.optionalInteger(`${field}.retries`, raw.retries, 0, 100, d.retries,
+        "give the number of further attempts before a server is failed, e.g. 2");
+    const failureAction = c.oneOf(`${field}.failureAction`, raw.failureAction, FAILURE_ACTIONS, d.failureAction);
+    if (path === undefined || expectStatus === undefined || intervalSeconds === undefined || timeoutSeconds === undefined
+        || retries === undefined) {
+        return undefined;
+    }
+    return { kind, path, expectStatus, intervalSeconds, timeoutSeconds, retries, failureAction };
+}
+
+/**
+ * The virtual router id derived from the VIP: stable, in 1-255. A hash rather than the VIP's last
+ * octet, so that clusters numbered alike in neighbouring subnets do not all collide.
+ */
+export function derivedVirtualRouterId(vip: string): number {
+    return (fnv1a(`lvs-dr vrrp ${vip}`) % 255) + 1;
+}
+
+/** The VRRP of a pair; `vrrp` refused without a backup director. */
+export function validateVrrp(c: Checker, value: unknown, vip: string | undefined, pair: boolean, backupField: string): VrrpPlan | undefined {
+    if (!pair) {
+        if (value !== undefined) {
+            c.add("vrrp", value, "is only used by a director pair", `remove it, or set ${backupField} to add a backup director`);
+        }
+        return undefined;
+    }
+    const raw = value === undefined ? {} : value;
+    if (!c.isObject("vrrp", raw, "give { virtualRouterId?, advertIntervalSeconds? }")) {
+        return undefined;
+    }
+    c.knownKeys("vrrp", raw, VRRP_KEYS);
+    const virtualRouterId = raw.virtualRouterId === undefined ? (vip === undefined ? undefined : derivedVirtualRouterId(vip))
+        : c.integer("vrrp.virtualRouterId", raw.virtualRouterId, 1, 255,
+            "give an id no other VRRP router on the segment uses, 1-255");
+    const advert = raw.advertIntervalSeconds ?? DEFAULTS.advertIntervalSeconds;
+    const advertOk = typeof advert === "number" && advert >= 0.1 && advert <= 40 && Math.abs(advert * 100 - Math.round(advert * 100)) < 1e-9;
+    if (!advertOk) {
+        c.add("vrrp.advertIntervalSeconds", advert, "must be a number of seconds in 0.1-40 with at most two decimals",
+            "give e.g. 1 (VRRPv3 counts in hundredths of a second)");
+    }
+    return virtualRouterId === undefined || !advertOk ? undefined
+        : { virtualRouterId, advertIntervalSeconds: advert };
+}

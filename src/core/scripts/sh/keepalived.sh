@@ -1,0 +1,205 @@
+# shellcheck shell=sh
+# lvs-dr: keepalived owns the director's IPVS table (and, for a director pair, the VIP). The
+# rules script writes this cluster's file, has keepalived check it before it is used, and reloads
+# keepalived: on SIGHUP it diffs the old and new configuration, so unchanged real servers keep
+# their connections. Never a restart: keepalived deletes every virtual server when it stops.
+# Callers set VIP (the cluster's VIP), CONF (its keepalived file), SORRY (sorry servers as
+# "FLAG VIP:PORT IP:PORT" lines) and MAIN/INCLUDE (the main file and lvs-dr's include line).
+
+KEEPALIVED_MARK='# Written by lvs-dr, which removes it with its last cluster: it includes one file per lvs-dr cluster.'
+
+# keepalived_check FILE: keepalived's own configuration test; a refused FILE is removed and its
+# message fails the script before anything was applied. keepalived 2.2 also fails the test for
+# one warning that is no mistake here: every real server of a service at weight 0 (all in
+# maintenance, or the drain before the cluster's removal) is below the default quorum of 1. That
+# warning pair alone is accepted.
+keepalived_check() {
+  if ! out=$(keepalived -t -f "$1" 2>&1); then
+    rest=$(printf '%s\n' "$out" | grep -v -e 'exceeds total weight of real servers 0, reducing quorum to 0$' \
+      -e 'hysteresis 0 >= quorum 0; setting hysteresis to 4294967295$' || true)
+    if [ -n "$rest" ]; then
+      rm -f "$1"
+      die "keepalived refuses the configuration, nothing was applied: $out"
+    fi
+  fi
+}
+
+# ensure_include: MAIN includes lvs-dr's files. A main file lvs-dr did not write gets this one
+# line appended, and nothing else.
+ensure_include() {
+  if [ ! -e "$MAIN" ]; then
+    printf '%s\n%s\n' "$KEEPALIVED_MARK" "$INCLUDE" | write_file "$MAIN" 0644
+  elif ! grep -qxF -- "$INCLUDE" "$MAIN"; then
+    printf '%s\n' "$INCLUDE" >> "$MAIN"
+    note "added the line '$INCLUDE' to $MAIN"
+  fi
+}
+
+# keepalived_running: keepalived runs under systemd.
+keepalived_running() {
+  systemctl is-active --quiet keepalived
+}
+
+# reload_keepalived: SIGHUP when keepalived runs; else enables and starts it.
+reload_keepalived() {
+  command -v systemctl >/dev/null 2>&1 || die "keepalived is run through systemd here, and systemctl is missing"
+  if keepalived_running; then
+    systemctl reload keepalived
+  else
+    systemctl enable --quiet keepalived
+    systemctl start keepalived
+  fi
+}
+
+# table_matches DESIRED: the live table of VIP holds DESIRED's services (`ipvsadm -Sn` lines) with
+# their scheduler and no other service, DESIRED's real servers at their weight or at 0 (failed check), or absent (failed
+# check with failureAction remove), and no other real server than those and the sorry servers.
+table_matches() {
+  own_rules "$VIP" | DESIRED_T="$1" SORRY_T="$SORRY" awk '
+    BEGIN {
+      n = split(ENVIRON["DESIRED_T"], d, "\n")
+      for (i = 1; i <= n; i++) {
+        split(d[i], f, " ")
+        if (f[1] == "-A") { sched[f[2] " " f[3]] = f[5]; need[f[2] " " f[3]] = 1 }
+        else if (f[1] == "-a") weight[f[2] " " f[3] " " f[5]] = f[8]
+      }
+      m = split(ENVIRON["SORRY_T"], s, "\n")
+      for (i = 1; i <= m; i++) sorry[s[i]] = 1
+    }
+    $1 == "-A" { k = $2 " " $3; if (!(k in sched)) bad = 1; else if ($5 == sched[k]) delete need[k]; next }
+    $1 == "-a" {
+      k = $2 " " $3 " " $5
+      if (k in weight) { if ($8 != weight[k] && $8 != 0) bad = 1 }
+      else if (!(k in sorry)) bad = 1
+    }
+    END { for (k in need) bad = 1; exit bad }'
+}
+
+# wait_table DESIRED WHAT: until keepalived has applied DESIRED (it does so after the reload
+# returns), at most 30 s.
+wait_table() {
+  tries=0
+  until table_matches "$1"; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 150 ]; then
+      die "keepalived did not apply $2 within 30 s. Table now: $(own_rules "$VIP" | tr '\n' ';') keepalived log: $(journalctl -u keepalived -n 15 --no-pager 2>&1 | tr '\n' ';')"
+    fi
+    sleep 0.2
+  done
+}
+
+# apply_config FILE DESIRED WHAT: checks FILE, makes it the cluster's file, reloads keepalived and
+# waits until the table is DESIRED.
+apply_config() {
+  keepalived_check "$1"
+  if cmp -s "$1" "$CONF"; then
+    rm -f "$1"
+  else
+    mv -f "$1" "$CONF"
+    note "wrote $CONF ($3)"
+  fi
+  ensure_include
+  reload_keepalived
+  wait_table "$2" "$3"
+}
+
+# leaving_servers DESIRED: the live real servers of VIP that DESIRED does not hold (sorry servers
+# aside), as "FLAG VIP:PORT RIP:PORT" lines.
+leaving_servers() {
+  own_rules "$VIP" | awk '$1 == "-a" { print $2, $3, $5 }' | while read -r flag addr real; do
+    starts_with "$1" "-a $flag $addr -r $real " && continue
+    printf '%s\n' "$SORRY" | grep -qxF -- "$flag $addr $real" && continue
+    printf '%s %s %s\n' "$flag" "$addr" "$real"
+  done
+}
+
+# with_draining FILE LEAVING METHOD: FILE with each leaving real server added to its virtual
+# server at weight 0 and without a check (printed), and the matching `ipvsadm -Sn` lines in
+# DRAINING.
+with_draining() {
+  LEAVING_T="$2" awk '
+    BEGIN { n = split(ENVIRON["LEAVING_T"], l, "\n") }
+    { print }
+    $1 == "#" && $2 == "lvs-dr" && $3 == "drain" {
+      flag = ($4 == "udp") ? "-u" : "-t"
+      for (i = 1; i <= n; i++) {
+        split(l[i], f, " ")
+        if (f[1] == flag && f[2] == $5) {
+          split(f[3], r, ":")
+          printf "    real_server %s %s {\n        weight 0\n    }\n", r[1], r[2]
+        }
+      }
+    }' "$1"
+}
+
+# draining_rules LEAVING METHOD: the `ipvsadm -Sn` lines of the leaving servers at weight 0.
+draining_rules() {
+  printf '%s\n' "$1" | while read -r flag addr real; do
+    [ -n "$flag" ] && printf -- '-a %s %s -r %s %s -w 0\n' "$flag" "$addr" "$real" "$2"
+  done
+}
+
+# active_conns LEAVING: the connections IPVS counts as active (ActiveConn) to the leaving servers.
+# A DR director never sees a server's FIN: a connection the client closed is inactive (FIN_WAIT,
+# TIME_WAIT) and lingers up to 2 minutes; those are not waited for.
+active_conns() {
+  ipvsadm -Ln | LEAVING_T="$1" awk '
+    BEGIN {
+      n = split(ENVIRON["LEAVING_T"], l, "\n")
+      for (i = 1; i <= n; i++) { split(l[i], f, " "); want[f[1] " " f[2] " " f[3]] = 1 }
+    }
+    $1 == "TCP" { svc = "-t " $2; next }
+    $1 == "UDP" { svc = "-u " $2; next }
+    $1 == "->" && ((svc " " $2) in want) { sum += $5 }
+    END { print sum + 0 }'
+}
+
+# holds_vip IFACE: the VIP is bound on IFACE (a single director always; the master of a pair).
+holds_vip() {
+  ip -o addr show dev "$1" | awk '{ print $4 }' | grep -qxF "$VIP/32"
+}
+
+# drain LEAVING SECONDS IFACE: waits until the leaving servers have no active connection, at most
+# SECONDS. Only the director holding the VIP forwards, so only it waits.
+drain() {
+  if ! holds_vip "$3"; then
+    note "this director does not hold the VIP: nothing to drain here"
+    return 0
+  fi
+  start=$(date +%s)
+  while :; do
+    active=$(active_conns "$1")
+    waited=$(($(date +%s) - start))
+    if [ "$active" = 0 ]; then
+      note "drained: no active connection left after ${waited} s"
+      return 0
+    fi
+    if [ "$waited" -ge "$2" ]; then
+      note "drain time (${2} s) is up with $active active connections: removing anyway"
+      return 0
+    fi
+    sleep 1
+  done
+}
+
+# remove_cluster_conf: removes this cluster's file; once no lvs-dr cluster is left, the include
+# line (or the main file lvs-dr wrote, and then keepalived stops: it had nothing else to do).
+# Waits until keepalived has removed the VIP's services.
+remove_cluster_conf() {
+  remove_file "$CONF"
+  if [ -z "$(find "$(dirname "$CONF")" -maxdepth 1 -name '*.conf' 2>/dev/null)" ]; then
+    if [ -e "$MAIN" ] && [ "$(head -n 1 "$MAIN")" = "$KEEPALIVED_MARK" ]; then
+      remove_file "$MAIN"
+      if keepalived_running; then
+        systemctl stop keepalived
+      fi
+    elif [ -e "$MAIN" ] && grep -qxF -- "$INCLUDE" "$MAIN"; then
+      grep -vxF -- "$INCLUDE" "$MAIN" | write_file "$MAIN" 0644
+    fi
+    remove_dir "$(dirname "$CONF")"
+  fi
+  if keepalived_running; then
+    systemctl reload keepalived
+    wait_table "" "the removal of VIP $VIP"
+  fi
+}
