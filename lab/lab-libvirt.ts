@@ -24,7 +24,7 @@ export function labImageFiles(dir: string): LabImage {
  * libvirt args for VMs of the lab image: software emulation (no usable /dev/kvm on the lab
  * machines) and direct kernel boot of the image's own kernel (its disk is a whole-disk ext4).
  */
-export function labLibvirtArgs(image: LabImage, subnet: string, realServers: LvsDrVmArgs[]): LvsDrLibvirtArgs {
+export function labLibvirtArgs(image: LabImage, subnet: string, realServers: LvsDrVmArgs[], pair = false): LvsDrLibvirtArgs {
     return {
         subnet,
         pool: LAB_POOL,
@@ -36,5 +36,6 @@ export function labLibvirtArgs(image: LabImage, subnet: string, realServers: Lvs
         initrd: image.initrd,
         cmdline: "root=/dev/vda console=ttyS0 net.ifnames=0 rw",
         realServers,
+        ...(pair ? { backupDirector: {} } : {}),
     };
 }

@@ -200,7 +200,7 @@ export interface LvsDrServiceArgs {
  * at most `intervalSeconds + timeoutSeconds` (2 s with the defaults).
  */
 export interface LvsDrHealthCheckArgs {
-    /** `"tcp"` (default for TCP services), `"http"`, `"https"` or `"none"` (the only kind for UDP services). */
+    /** `"tcp"`, `"http"`, `"https"` or `"none"`. Default `"tcp"` for TCP services, `"none"` (the only kind they accept) for UDP services. */
     kind?: HealthCheckKind;
 
     /** `http`/`https`: the path requested, starting with `/`, printable ASCII without spaces or quotes. Default `"/"`. */
@@ -219,8 +219,8 @@ export interface LvsDrHealthCheckArgs {
     retries?: number;
 
     /**
-     * `"weight0"` (default): a failed server keeps its established connections and gets no new
-     * ones; `"remove"`: it is deleted from the table and its connections break.
+     * `"weight0"`: a failed server keeps its established connections and gets no new ones;
+     * `"remove"`: it is deleted from the table and its connections break. Default `"weight0"`.
      */
     failureAction?: FailureAction;
 }

@@ -9,9 +9,10 @@ import type { PlatformHosts } from "../platforms/platform";
 import { directorRules, directorSetup, realServerSetup } from "./host-configuration";
 
 /**
- * An LVS-DR load-balancing cluster: a director that owns the VIP and forwards each request by
- * rewriting only the destination MAC, and real servers that hold the VIP on their loopback,
- * never answer ARP for it, and reply straight to the client.
+ * An LVS-DR load-balancing cluster: a director (or a VRRP pair of them) that owns the VIP and
+ * forwards each request by rewriting only the destination MAC, and real servers that hold the VIP
+ * on their loopback, never answer ARP for it, and reply straight to the client. keepalived owns
+ * each director's IPVS table: it checks the real servers and, in a pair, moves the VIP.
  *
  * Arguments are validated in the constructor, before anything is registered: a bad argument
  * throws {@link LvsDrArgsError} naming the field, the value and the fix. The name (1-40 letters,
@@ -20,12 +21,20 @@ import { directorRules, directorSetup, realServerSetup } from "./host-configurat
 export class LvsDrCluster extends pulumi.ComponentResource {
     /** The virtual IP. */
     readonly vip: pulumi.Output<string>;
-    /** The director's address on the subnet. */
+    /** The (first) director's address on the subnet. */
     readonly directorAddress: pulumi.Output<string>;
+    /** Every director's address: the director, then the backup director of a pair. */
+    readonly directorAddresses: pulumi.Output<string[]>;
     /** The real servers' addresses, in the order given. */
     readonly realServerAddresses: pulumi.Output<string[]>;
-    /** The director's IPVS table for the VIP (`ipvsadm -Ln`) as printed right after the last apply. */
+    /** The (first) director's IPVS table for the VIP (`ipvsadm -Ln`) as printed right after the last apply. */
     readonly ipvsTable: pulumi.Output<string>;
+    /**
+     * Each director's IPVS table for the VIP right after the last apply, in the order of
+     * `directorAddresses`. keepalived keeps the table on both directors of a pair; only the one
+     * holding the VIP forwards.
+     */
+    readonly ipvsTables: pulumi.Output<string[]>;
     /** libvirt: the network the VMs are on (created, or the existing network or bridge). */
     readonly libvirtNetworkName: pulumi.Output<string | undefined>;
     /** libvirt: the domains, director first. */
@@ -55,8 +64,10 @@ export class LvsDrCluster extends pulumi.ComponentResource {
 
         this.vip = pulumi.output(plan.vip);
         this.directorAddress = pulumi.output(plan.directors[0].address);
+        this.directorAddresses = pulumi.output(plan.directors.map((d) => d.address));
         this.realServerAddresses = pulumi.output(plan.realServers.map((rs) => rs.address));
         this.ipvsTable = rules[0].stdout;
+        this.ipvsTables = pulumi.all(rules.map((r) => r.stdout));
         const ids = hosts.ids;
         this.libvirtNetworkName = pulumi.output(ids.libvirtNetworkName);
         this.libvirtDomainNames = pulumi.output(ids.libvirtDomainNames);
@@ -67,8 +78,10 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         this.registerOutputs({
             vip: this.vip,
             directorAddress: this.directorAddress,
+            directorAddresses: this.directorAddresses,
             realServerAddresses: this.realServerAddresses,
             ipvsTable: this.ipvsTable,
+            ipvsTables: this.ipvsTables,
             libvirtNetworkName: this.libvirtNetworkName,
             libvirtDomainNames: this.libvirtDomainNames,
             awsVpcId: this.awsVpcId,

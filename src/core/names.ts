@@ -84,6 +84,8 @@ export interface HostPaths {
     configDir: string;
     /** The kernel-state script run by setup and at every boot. */
     upScript: string;
+    /** Director pair on AWS: keepalived's notify hook that moves the VIP to the new master. */
+    takeVipScript: string;
     /** Host-wide state of every cluster of this kind. */
     stateDir: string;
     /** Values of sysctls before the first setup on this host, restored by the last teardown. */
@@ -138,6 +140,7 @@ export function hostPaths(vip: string, kind: HostKind): HostPaths {
     return {
         configDir,
         upScript: `${configDir}/${kind}-up.sh`,
+        takeVipScript: `${configDir}/${kind}-take-vip.sh`,
         stateDir,
         originalSysctls: `${stateDir}/${kind}-sysctl.orig`,
         legacyOriginalSysctls: `${stateDir}/${vip}/${kind}-sysctl.orig`,

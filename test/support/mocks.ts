@@ -40,6 +40,9 @@ void pulumi.runtime.setMocks({
             extra.publicIp = `198.51.100.${[...args.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 250, 7) + 1}`;
         } else if (args.type === "aws:ec2/keyPair:KeyPair") {
             extra.keyName = `${args.name}-kp`;
+        } else if (args.type === "aws:iam/instanceProfile:InstanceProfile") {
+            // Auto-named, as AWS names it: the name plus a suffix.
+            extra.name = `${args.name}-1a2b3c`;
         }
         return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
     },
@@ -103,6 +106,10 @@ export async function deploy(args: import("../../src").LvsDrClusterArgs, name = 
 export function clearRegistered(): Registered[] {
     registered.length = 0;
     return registered;
+}
+
+export function ofType(resources: Registered[], type: string): Registered[] {
+    return resources.filter((r) => r.type === type);
 }
 
 export function byName(resources: Registered[], name: string): Registered {

@@ -6,9 +6,8 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { validAwsArgs, validLibvirtArgs } from "../support/fixtures";
-import { byName, deploy, type Deployment, invokes, type Registered, resolve, reveal } from "../support/mocks";
+import { byName, deploy, type Deployment, invokes, ofType, type Registered, resolve, reveal } from "../support/mocks";
 
-const ofType = (resources: Registered[], type: string) => resources.filter((r) => r.type === type);
 const names = (resources: Registered[]) => resources.map((r) => r.name).sort();
 
 /** Resources whose inputs differ between two deployments (by name), and those only in one. */
@@ -141,7 +140,7 @@ describe("AWS platform (mocked engine)", () => {
         assert.equal(byName(d.resources, "web-rs-b").inputs.privateIp, "10.77.1.12");
     });
 
-    it("opens exactly: the services from allowedCidrs, SSH from adminCidrs, everything within the subnet", () => {
+    it("opens exactly: the services from allowedCidrs, SSH from adminCidrs, checks from the director, ICMP within the subnet", () => {
         const sg = byName(d.resources, "web-sg").inputs;
         const rule = (r: Record<string, unknown>) =>
             `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`;
@@ -149,7 +148,9 @@ describe("AWS platform (mocked engine)", () => {
             "tcp 80-80 from 0.0.0.0/0",
             "udp 53-53 from 0.0.0.0/0",
             "tcp 22-22 from 203.0.113.7/32",
-            "-1 0-0 from 10.77.1.0/24",
+            "tcp 80-80 from 10.77.1.10/32",
+            "udp 53-53 from 10.77.1.10/32",
+            "icmp -1--1 from 10.77.1.0/24",
         ]);
         assert.deepEqual((sg.egress as Record<string, unknown>[]).map(rule), ["-1 0-0 from 0.0.0.0/0"]);
         assert.equal(sg.vpcId, "web-vpc-id");

@@ -54,6 +54,17 @@ function pair(plan: ClusterPlan): boolean {
     return plan.vrrp !== undefined;
 }
 
+/** A pair on AWS: the VIP moves through the EC2 API, from keepalived's notify hook. */
+export function movesVipThroughApi(plan: ClusterPlan): boolean {
+    return pair(plan) && plan.platform.kind === "aws";
+}
+
+/** keepalived's notify hook on an AWS pair: takes the VIP through the EC2 API. */
+export function renderTakeVip(plan: ClusterPlan, director: HostPlan): string {
+    return script(`${title(plan)} for VIP ${plan.vip} (director ${director.address}): keepalived runs this on becoming master.`,
+        ["common", "aws"], call("take_vip", plan.vip));
+}
+
 /**
  * The director's kernel state; run by setup and, through a systemd unit, at every boot (before
  * keepalived, which restores the table from its configuration). A single director binds the VIP
@@ -80,8 +91,10 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
             call("require_interface", director.interface, `interface ${director.interface} not found on ${director.address}: ${director.interfaceFix}`),
             call("install_tool", "ipvsadm", "ipvsadm"),
             call("install_tool", "keepalived", "keepalived"),
+            ...(movesVipThroughApi(plan) ? [call("install_tool", "aws", "awscli"), call("install_tool", "curl", "curl")] : []),
             "load_ipvs",
         ].join("\n"),
+        movesVipThroughApi(plan) ? writeFile(p.takeVipScript, "0755", renderTakeVip(plan, director)) : "",
         rememberSysctls(p, sysctls),
         writeFile(p.modulesLoadConf, "0644", `# lvs-dr director for VIP ${plan.vip}: IPVS at boot, before systemd-sysctl sets its parameters.\nip_vs\n`),
         writeFile(p.sysctlConf, "0644", sysctlConf(`${title(plan)} for VIP ${plan.vip}`, sysctls)),
@@ -102,7 +115,8 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
         call("unbind_vip", `${plan.vip}/32`, director.interface),
         restoreSysctls(p),
         removeBootUnit(p),
-        [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_dir", ...p.ownDirs)].join("\n"),
+        [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_file", p.takeVipScript),
+            call("remove_dir", ...p.ownDirs)].join("\n"),
     );
 }
 

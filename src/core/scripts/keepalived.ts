@@ -5,6 +5,7 @@
  * configuration; every value in it was validated (addresses, numbers, whitelisted paths), so it
  * holds no quoting.
  */
+import { hostPaths } from "../names";
 import type { ClusterPlan, HealthCheckPlan, HostPlan, ServicePlan } from "../plan";
 
 /** keepalived's name of a forwarding method. */
@@ -78,9 +79,15 @@ function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
     const index = plan.directors.indexOf(director);
     const peers = plan.directors.filter((d) => d !== director).map((d) => d.address);
     const name = vrrpInstanceName(plan);
+    // On AWS only the EC2 API moves the VIP (a secondary private address): the new master calls it.
+    const aws = plan.platform.kind === "aws";
     return [
-        // The IPVS sync daemon follows this instance: master on the VIP holder, backup on the other.
-        ...block("global_defs", [`lvs_sync_daemon ${director.interface} ${name} id ${vrrp.virtualRouterId}`]),
+        ...block("global_defs", [
+            // The IPVS sync daemon follows this instance: master on the VIP holder, backup on the
+            // other. One per keepalived: with several pairs on one director, the last file's wins.
+            `lvs_sync_daemon ${director.interface} ${name} id ${vrrp.virtualRouterId}`,
+            ...(aws ? ["enable_script_security", "script_user root"] : []),
+        ]),
         ...block(`vrrp_instance ${name}`, [
             "state BACKUP",
             "nopreempt",
@@ -95,6 +102,7 @@ function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
             // Gratuitous ARPs on takeover, repeated once after a second for switches that missed them.
             "garp_master_delay 1",
             "garp_master_repeat 3",
+            ...(aws ? [`notify_master "${hostPaths(plan.vip, "director").takeVipScript}"`] : []),
         ]),
     ];
 }

@@ -19,17 +19,27 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
     const { vpcId, subnetId } = subnetOf(plan, a.network, a.subnetCidr, parent);
 
     const sshPort = plan.directors[0].ssh.port;
+    const directorCidrs = plan.directors.map((d) => `${d.address}/32`);
     const securityGroup = new aws.ec2.SecurityGroup(clusterResourceName(name, "sg"), {
         vpcId,
-        description: `LVS-${plan.forwarding.toUpperCase()} cluster ${name}: services, admin SSH, traffic within the subnet`,
+        description: `LVS-${plan.forwarding.toUpperCase()} cluster ${name}: services, admin SSH, checks and VRRP from the directors`,
         ingress: [
+            // Forwarded requests keep the client's source address: the services' rule lets them in.
             ...plan.services.map((svc) => ({
                 description: `${svc.protocol}/${svc.port} on the VIP`, protocol: svc.protocol,
                 fromPort: svc.port, toPort: svc.port, cidrBlocks: a.allowedCidrs,
             })),
             { description: "admin SSH", protocol: "tcp", fromPort: sshPort, toPort: sshPort, cidrBlocks: a.adminCidrs },
-            // Director to real servers (DR frames, TUN's IPIP), and the hosts among themselves.
-            { description: "within the subnet", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: [a.subnetCidr] },
+            // keepalived's health checks reach the real servers' ports from the directors' own addresses.
+            ...plan.services.map((svc) => ({
+                description: `health checks of ${svc.protocol}/${svc.port} from the directors`, protocol: svc.protocol,
+                fromPort: svc.port, toPort: svc.port, cidrBlocks: directorCidrs,
+            })),
+            ...(plan.forwarding === "tun"
+                ? [{ description: "IPIP (TUN forwarding) from the directors", protocol: "4", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
+            // VRRP adverts (IP protocol 112, unicast) between the directors, and from nowhere else.
+            ...(plan.vrrp ? [{ description: "VRRP between the directors", protocol: "112", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
+            { description: "ICMP within the subnet (path MTU, unreachables)", protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: [a.subnetCidr] },
         ],
         egress: [{ description: "replies and updates", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
         tags: awsTags(name, "sg"),
@@ -46,11 +56,20 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         ],
     }, { parent }).id;
 
-    const instance = (role: string, host: HostPlan, instanceType: string, secondaryIps: string[]): PlatformHost & { id: pulumi.Output<string> } => {
+    const vipMover = plan.vrrp ? vipMoverProfile(name, parent) : undefined;
+
+    const instance = (
+        role: string, host: HostPlan, instanceType: string, secondaryIps: string[], director: boolean,
+    ): PlatformHost & { id: pulumi.Output<string> } => {
+        // A looked-up AMI moves with every Debian release: that must not replace running hosts.
+        // In a pair the VIP moves between the directors through the EC2 API (keepalived's notify
+        // hook): where it is now is not a difference to undo.
+        const ignored = [...(a.ami ? [] : ["ami"]), ...(director && plan.vrrp ? ["secondaryPrivateIps"] : [])];
         const vm = new aws.ec2.Instance(instanceResourceName(name, role), {
             ami, instanceType, subnetId,
             privateIp: host.address,
             ...(secondaryIps.length ? { secondaryPrivateIps: secondaryIps } : {}),
+            ...(director && vipMover ? { iamInstanceProfile: vipMover.name } : {}),
             vpcSecurityGroupIds: [securityGroup.id],
             keyName: keyPair.keyName,
             sourceDestCheck: false,
@@ -60,15 +79,14 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             tags: awsTags(name, role),
         }, {
             parent,
-            // A looked-up AMI moves with every Debian release: that must not replace running hosts.
-            ...(a.ami ? {} : { ignoreChanges: ["ami"] }),
+            ...(ignored.length > 0 ? { ignoreChanges: ignored } : {}),
         });
         return { ...createdHost(plan, role, host, vm, a.sshViaPrivateIp ? host.address : vm.publicIp, parent), id: vm.id };
     };
 
-    // The VIP is a secondary address of the first director's interface.
-    const directors = plan.directors.map((d, i) => instance(directorRole(i), d, a.directorInstanceType, i === 0 ? [plan.vip] : []));
-    const realServers = plan.realServers.map((rs) => instance(realServerRole(rs.name), rs, a.realServerInstanceType, []));
+    // The VIP is a secondary address of the first director's interface (in a pair, to begin with).
+    const directors = plan.directors.map((d, i) => instance(directorRole(i), d, a.directorInstanceType, i === 0 ? [plan.vip] : [], true));
+    const realServers = plan.realServers.map((rs) => instance(realServerRole(rs.name), rs, a.realServerInstanceType, [], false));
     return {
         directors,
         realServers,
@@ -78,6 +96,31 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         },
     };
 };
+
+/**
+ * The instance profile of a director pair: the new master moves the VIP to its own interface with
+ * `ec2:AssignPrivateIpAddresses` (keepalived's notify hook); the directors may do nothing else.
+ */
+function vipMoverProfile(name: string, parent: pulumi.Resource): aws.iam.InstanceProfile {
+    const role = new aws.iam.Role(clusterResourceName(name, "director-role"), {
+        description: `lvs-dr cluster ${name}: the master director moves the VIP to itself`,
+        assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: awsTags(name, "director-role"),
+    }, { parent });
+    new aws.iam.RolePolicy(clusterResourceName(name, "director-move-vip"), {
+        role: role.id,
+        policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["ec2:AssignPrivateIpAddresses"], Resource: "*" }],
+        }),
+    }, { parent });
+    return new aws.iam.InstanceProfile(clusterResourceName(name, "director-profile"), {
+        role: role.name, tags: awsTags(name, "director-profile"),
+    }, { parent });
+}
 
 /** The given subnet and its VPC, or a new VPC with one subnet, an internet gateway and its route. */
 function subnetOf(

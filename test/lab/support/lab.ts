@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LAB_POOL, type LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
-import type { Forwarding, LvsDrClusterArgs, Scheduler } from "../../../src/args";
+import type { Forwarding, LvsDrClusterArgs, LvsDrHealthCheckArgs, Scheduler } from "../../../src/args";
 import { directorRole, libvirtNames, realServerRole } from "../../../src/core/names";
 import type { ClusterPlan, RealServerPlan } from "../../../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/scripts/command-lines";
@@ -133,19 +133,28 @@ export function libvirtObjects(prefix: string): string[] {
     ];
 }
 
-/** The lab director's commands of a plan (the plan's one director). */
-export function directorCommands(plan: ClusterPlan): { setup: { create: string; delete: string }; rules: { create: string; delete: string } } {
-    return { setup: directorSetupCommand(plan, plan.directors[0]), rules: directorRulesCommand(plan, plan.directors[0]) };
+/** A director's commands of a plan (the first director unless `index` says otherwise). */
+export function directorCommands(plan: ClusterPlan, index = 0): { setup: { create: string; delete: string }; rules: { create: string; delete: string } } {
+    return { setup: directorSetupCommand(plan, plan.directors[index]), rules: directorRulesCommand(plan, plan.directors[index]) };
+}
+
+/** The lab host name of the director at `index`: `director`, `director-1`. */
+export function directorHost(index: number): string {
+    return directorRole(index);
 }
 
 export class Lab {
     readonly image: LabImage;
     readonly keyDir: string;
     readonly key: string;
-    /** All VMs the lab boots: the director and three real servers a, b, c. */
+    /** All VMs the lab boots: the director (or the pair) and three real servers a, b, c. */
     readonly full: ClusterPlan;
 
-    constructor() {
+    /** A director pair (`director` and `director-1`) instead of one director. */
+    readonly pair: boolean;
+
+    constructor(options: { pair?: boolean } = {}) {
+        this.pair = options.pair ?? false;
         this.image = requireLab();
         this.keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-lab-key-"));
         this.key = path.join(this.keyDir, "id_ed25519");
@@ -154,17 +163,21 @@ export class Lab {
     }
 
     /** A validated plan on the lab's libvirt (same addresses for the same server names). */
-    plan(overrides: { realServers: { name: string; weight?: number }[]; forwarding?: Forwarding; scheduler?: Scheduler }): ClusterPlan {
+    plan(overrides: {
+        realServers: { name: string; weight?: number }[]; forwarding?: Forwarding; scheduler?: Scheduler;
+        drainSeconds?: number; healthCheck?: LvsDrHealthCheckArgs;
+    }): ClusterPlan {
         const args: LvsDrClusterArgs = {
             vip: VIP,
-            services: [{ port: 80, scheduler: overrides.scheduler ?? "rr" }],
+            services: [{ port: 80, scheduler: overrides.scheduler ?? "rr", ...(overrides.healthCheck ? { healthCheck: overrides.healthCheck } : {}) }],
+            ...(overrides.drainSeconds !== undefined ? { drainSeconds: overrides.drainSeconds } : {}),
             forwarding: overrides.forwarding,
             ssh: {
                 user: "root",
                 privateKey: fs.readFileSync(this.key, "utf8"),
                 publicKey: fs.readFileSync(`${this.key}.pub`, "utf8").trim(),
             },
-            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers),
+            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers, this.pair),
         };
         return validateClusterArgs(args, CLUSTER);
     }
@@ -173,9 +186,18 @@ export class Lab {
         return createdNetworkOf(libvirtOf(this.full)).bridge;
     }
 
-    /** The libvirt domain of a host of the lab ("director", or a real server's name). */
-    private domain(host: string): string {
-        return libvirtNames.domain(CLUSTER, host === "director" ? directorRole(0) : realServerRole(host));
+    /** The lab's directors: `director`, and `director-1` in a pair. */
+    directors(): string[] {
+        return this.full.directors.map((_, i) => directorHost(i));
+    }
+
+    private directorIndex(host: string): number {
+        return this.directors().indexOf(host);
+    }
+
+    /** The libvirt domain of a host of the lab (a director, or a real server's name). */
+    domain(host: string): string {
+        return libvirtNames.domain(CLUSTER, this.directorIndex(host) >= 0 ? host : realServerRole(host));
     }
 
     mac(host: string): string {
@@ -183,7 +205,8 @@ export class Lab {
     }
 
     address(host: string): string {
-        const found = host === "director" ? this.full.directors[0] : this.full.realServers.find((r) => r.name === host);
+        const index = this.directorIndex(host);
+        const found = index >= 0 ? this.full.directors[index] : this.full.realServers.find((r) => r.name === host);
         return found?.address ?? assert.fail(`no lab host ${host}`);
     }
 
@@ -192,8 +215,10 @@ export class Lab {
         const l = libvirtOf(this.full);
         return {
             network: networkInputs(l) ?? assert.fail("the lab plan creates no network"),
-            vms: ["director", ...this.full.realServers.map((r) => r.name)].map((host) =>
-                vmInputs(l, this.domain(host), host === "director" ? this.full.directors[0] : this.realServer(this.full, host))),
+            vms: this.hosts().map((host) => {
+                const index = this.directorIndex(host);
+                return vmInputs(l, this.domain(host), index >= 0 ? this.full.directors[index] : this.realServer(this.full, host));
+            }),
         };
     }
 
@@ -206,7 +231,12 @@ export class Lab {
         for (const vm of vms) {
             createVm(vm);
         }
-        await Promise.all(["director", ...this.full.realServers.map((r) => r.name)].map((h) => this.waitForSsh(h)));
+        await Promise.all(this.hosts().map((h) => this.waitForSsh(h)));
+    }
+
+    /** Every VM of the lab: the directors, then the real servers. */
+    hosts(): string[] {
+        return [...this.directors(), ...this.full.realServers.map((r) => r.name)];
     }
 
     /** What the platform's wait-for-SSH step does: SSH answers, then cloud-init is done. */
@@ -239,19 +269,35 @@ export class Lab {
         return r.stdout;
     }
 
-    /** Every real server's setup, then the director's setup and rules: the component's order. */
+    /** Every real server's setup, then each director's setup and rules: the component's order. */
     apply(plan: ClusterPlan): void {
         for (const rs of plan.realServers) {
             this.mustSsh(rs.name, realServerSetupCommand(plan, rs).create);
         }
-        this.mustSsh("director", directorCommands(plan).setup.create);
-        this.mustSsh("director", directorCommands(plan).rules.create);
+        plan.directors.forEach((_, i) => {
+            this.mustSsh(directorHost(i), directorCommands(plan, i).setup.create);
+            this.mustSsh(directorHost(i), directorCommands(plan, i).rules.create);
+        });
+    }
+
+    /** Each director's rules (all directors at once, as the engine runs them); their output. */
+    async rules(plan: ClusterPlan, which: "create" | "delete" = "create"): Promise<Sh[]> {
+        const runs = await Promise.all(plan.directors.map((_, i) =>
+            inNetnsAsync(this.sshCommand(directorHost(i), directorCommands(plan, i).rules[which]))));
+        runs.forEach((r, i) => {
+            if (r.status !== 0) {
+                throw new Error(`rules ${which} on ${directorHost(i)}: exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+            }
+        });
+        return runs;
     }
 
     /** The component's delete order: rules, then the setups. */
     teardown(plan: ClusterPlan): void {
-        this.mustSsh("director", directorCommands(plan).rules.delete);
-        this.mustSsh("director", directorCommands(plan).setup.delete);
+        plan.directors.forEach((_, i) => {
+            this.mustSsh(directorHost(i), directorCommands(plan, i).rules.delete);
+            this.mustSsh(directorHost(i), directorCommands(plan, i).setup.delete);
+        });
         for (const rs of plan.realServers) {
             this.mustSsh(rs.name, realServerSetupCommand(plan, rs).delete);
         }

@@ -1,0 +1,247 @@
+/**
+ * What keepalived brings: health-check, drain and VRRP arguments (validated, defaulted), the
+ * configuration they render, the director pair on every platform, and the AWS pair's VIP mover,
+ * under Pulumi mocks.
+ */
+import { strict as assert } from "assert";
+import type { LvsDrClusterArgs } from "../../src/args";
+import { derivedVirtualRouterId } from "../../src/core/director-validation";
+import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
+import { renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderTakeVip } from "../../src/core/scripts/director";
+import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
+import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
+import { keepalivedTest } from "../support/keepalived";
+import { byName, deploy, IPVS_TABLE, ofType, resolve } from "../support/mocks";
+import { shellcheck } from "../support/shellcheck";
+
+function problems(mutate: (a: LvsDrClusterArgs) => void, base: () => LvsDrClusterArgs = validArgs): string[] {
+    const args = base();
+    mutate(args);
+    try {
+        validateClusterArgs(args);
+    } catch (e) {
+        assert.ok(e instanceof LvsDrArgsError, String(e));
+        return e.problems.map((p) => `${p.field}: ${p.problem}`);
+    }
+    return [];
+}
+
+function pairArgs(): LvsDrClusterArgs {
+    const args = validArgs();
+    args.hosts!.backupDirector = { address: "192.168.77.9" };
+    return args;
+}
+
+describe("health checks, drain and VRRP arguments", () => {
+    it("refuses bad health checks, naming the field", () => {
+        const cases: [(a: LvsDrClusterArgs) => void, RegExp][] = [
+            [(a) => (a.services = [{ port: 53, protocol: "udp", healthCheck: { kind: "tcp" } }]), /^services\[0\]\.healthCheck\.kind: cannot check a UDP service/],
+            [(a) => (a.services[0].healthCheck = { path: "/x" }), /^services\[0\]\.healthCheck\.path: is only used by http and https checks, not tcp/],
+            [(a) => (a.services[0].healthCheck = { kind: "http", path: "/x\n}\nvirtual_server 1.2.3.4 80 {" }), /^services\[0\]\.healthCheck\.path: is not an HTTP path/],
+            [(a) => (a.services[0].healthCheck = { kind: "http", path: "/${HOME}" }), /^services\[0\]\.healthCheck\.path/],
+            [(a) => (a.services[0].healthCheck = { kind: "http", path: "health" }), /^services\[0\]\.healthCheck\.path/],
+            [(a) => (a.services[0].healthCheck = { kind: "http", expectStatus: 99 }), /^services\[0\]\.healthCheck\.expectStatus: must be an integer in 100-599/],
+            [(a) => (a.services[0].healthCheck = { intervalSeconds: 0 }), /^services\[0\]\.healthCheck\.intervalSeconds: must be an integer in 1-3600/],
+            [(a) => (a.services[0].healthCheck = { timeoutSeconds: 1.5 }), /^services\[0\]\.healthCheck\.timeoutSeconds/],
+            [(a) => (a.services[0].healthCheck = { retries: -1 }), /^services\[0\]\.healthCheck\.retries/],
+            [(a) => (a.services[0].healthCheck = { failureAction: "quarantine" as "remove" }), /^services\[0\]\.healthCheck\.failureAction/],
+            [(a) => (a.services[0].healthCheck = { kind: "icmp" as "tcp" }), /^services\[0\]\.healthCheck\.kind/],
+            [(a) => (a.services[0].healthCheck = { interval: 1 } as never), /^services\[0\]\.healthCheck\.interval: is not a known argument/],
+            [(a) => (a.services[0].sorryServer = "192.168.77.100"), /^services\[0\]\.sorryServer: is the VIP/],
+            [(a) => (a.services[0].sorryServer = "192.168.77.11"), /^services\[0\]\.sorryServer: is a host of this cluster/],
+            [(a) => (a.services[0].sorryServer = "127.0.0.1"), /^services\[0\]\.sorryServer/],
+            [(a) => (a.drainSeconds = -1), /^drainSeconds: must be an integer in 0-3600/],
+            [(a) => (a.drainSeconds = 3601), /^drainSeconds/],
+            [(a) => (a.vrrp = {}), /^vrrp: is only used by a director pair/],
+        ];
+        for (const [mutate, expected] of cases) {
+            const found = problems(mutate);
+            assert.equal(found.length, 1, `${expected}: ${found.join("; ")}`);
+            assert.match(found[0], expected);
+        }
+    });
+
+    it("refuses bad VRRP settings and backup directors", () => {
+        const cases: [(a: LvsDrClusterArgs) => void, RegExp][] = [
+            [(a) => (a.vrrp = { virtualRouterId: 0 }), /^vrrp\.virtualRouterId: must be an integer in 1-255/],
+            [(a) => (a.vrrp = { virtualRouterId: 256 }), /^vrrp\.virtualRouterId/],
+            [(a) => (a.vrrp = { advertIntervalSeconds: 0.05 }), /^vrrp\.advertIntervalSeconds: must be a number of seconds in 0\.1-40/],
+            [(a) => (a.vrrp = { advertIntervalSeconds: 0.123 }), /^vrrp\.advertIntervalSeconds/],
+            [(a) => (a.vrrp = { advertIntervalSeconds: "1" as unknown as number }), /^vrrp\.advertIntervalSeconds/],
+            [(a) => (a.hosts!.backupDirector = { address: "192.168.77.10" }), /^hosts\.backupDirector\.address: is also hosts\.director\.address/],
+            [(a) => (a.hosts!.backupDirector = { address: "192.168.77.100" }), /^hosts\.backupDirector\.address: is the VIP/],
+            [(a) => (a.hosts!.backupDirector = { address: "192.168.77.9", weight: 2 }), /^hosts\.backupDirector\.weight: is not a known argument/],
+            [(a) => (a.hosts!.backupDirector = { address: "192.168.77.9", interface: "eth0;reboot" }), /^hosts\.backupDirector\.interface/],
+        ];
+        for (const [mutate, expected] of cases) {
+            const found = problems(mutate, pairArgs);
+            assert.ok(found.some((f) => expected.test(f)), `${expected}: ${found.join("; ")}`);
+        }
+        assert.match(problems((a) => (a.libvirt!.backupDirector = { name: "x" }), validLibvirtArgs)[0], /^libvirt\.backupDirector\.name: is not a known argument/);
+        assert.match(problems((a) => (a.aws!.backupDirector = { address: "10.77.1.1" }), validAwsArgs)[0], /^aws\.backupDirector\.address: is /);
+    });
+
+    it("defaults: tcp check 1 s / 1 s / 2 retries, weight 0 on failure, drain 60 s, VRRP id from the VIP, 1 s adverts", () => {
+        const plan = validateClusterArgs(pairArgs());
+        assert.deepEqual(plan.services[0].healthCheck,
+            { kind: "tcp", path: "/", expectStatus: 200, intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" });
+        assert.equal(plan.drainSeconds, 60);
+        assert.deepEqual(plan.vrrp, { virtualRouterId: derivedVirtualRouterId("192.168.77.100"), advertIntervalSeconds: 1 });
+        assert.deepEqual(plan.directors.map((d) => d.address), ["192.168.77.10", "192.168.77.9"]);
+        assert.equal(plan.directors[1].interfaceFix, "set hosts.backupDirector.interface to the NIC that faces the real servers");
+    });
+
+    it("the derived virtual router id is stable, in 1-255, and differs for neighbouring VIPs", () => {
+        const ids = Array.from({ length: 256 }, (_, i) => derivedVirtualRouterId(`10.0.${i}.100`));
+        assert.ok(ids.every((id) => Number.isInteger(id) && id >= 1 && id <= 255));
+        assert.equal(derivedVirtualRouterId("192.168.77.100"), derivedVirtualRouterId("192.168.77.100"));
+        assert.ok(new Set(ids).size > 150, `only ${new Set(ids).size} distinct ids for 256 VIPs`);
+    });
+
+    it("VMs: the backup director is planned just below the director, and scaling never moves it", () => {
+        const args = validLibvirtArgs();
+        args.libvirt!.backupDirector = {};
+        const plan = validateClusterArgs(args);
+        assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => h.address),
+            ["192.168.77.10", "192.168.77.9", "192.168.77.11", "192.168.77.12"]);
+        args.libvirt!.realServers.push({});
+        assert.deepEqual(validateClusterArgs(args).directors.map((h) => h.address), ["192.168.77.10", "192.168.77.9"]);
+        // Adding the backup director does not move a real server either.
+        const single = validLibvirtArgs();
+        assert.deepEqual(validateClusterArgs(single).realServers.map((h) => h.address), ["192.168.77.11", "192.168.77.12"]);
+        const aws = validAwsArgs();
+        aws.aws!.backupDirector = {};
+        assert.deepEqual(validateClusterArgs(aws).directors.map((h) => h.address), ["10.77.1.10", "10.77.1.9"]);
+    });
+});
+
+describe("keepalived configuration", () => {
+    it("a pair: both BACKUP, nopreempt, VRRPv3, unicast to the peer, the first director preferred, sync following VRRP", () => {
+        const plan = validateClusterArgs(pairArgs());
+        const [first, second] = plan.directors.map((d) => renderKeepalivedConfig(plan, d));
+        for (const conf of [first, second]) {
+            assert.match(conf, /^ {4}state BACKUP$/m);
+            assert.match(conf, /^ {4}nopreempt$/m);
+            assert.match(conf, /^ {4}version 3$/m);
+            assert.match(conf, /^ {4}advert_int 1$/m);
+            assert.match(conf, /^ {4}lvs_sync_daemon eth0 lvs_dr_192_168_77_100 id \d+$/m);
+            assert.match(conf, /^ {8}192\.168\.77\.100\/32 dev eth0$/m);
+            assert.doesNotMatch(conf, /notify_master|script_user/, "only AWS pairs run a notify hook");
+            assert.equal(keepalivedTest(conf), "");
+        }
+        assert.match(first, /^ {4}unicast_src_ip 192\.168\.77\.10\n {4}unicast_peer \{\n {8}192\.168\.77\.9\n {4}\}$/m);
+        assert.match(second, /^ {4}unicast_src_ip 192\.168\.77\.9\n {4}unicast_peer \{\n {8}192\.168\.77\.10\n {4}\}$/m);
+        assert.match(first, /^ {4}priority 150$/m);
+        assert.match(second, /^ {4}priority 100$/m);
+        const single = validateClusterArgs(validArgs());
+        assert.doesNotMatch(renderKeepalivedConfig(single, single.directors[0]), /vrrp_instance|lvs_sync_daemon/);
+    });
+
+    it("checks: weight 0 on failure by inhibit_on_failure, remove without it; http path and status; timing; sorry server", () => {
+        const args = validArgs();
+        args.services = [
+            { port: 80, healthCheck: { kind: "http", path: "/healthz?full=1", expectStatus: 204, intervalSeconds: 3, timeoutSeconds: 2, retries: 4 }, sorryServer: "192.168.77.200" },
+            { port: 443, healthCheck: { kind: "https", failureAction: "remove" } },
+            { port: 53, protocol: "udp" },
+        ];
+        const plan = validateClusterArgs(args);
+        const conf = renderKeepalivedConfig(plan, plan.directors[0]);
+        assert.equal(keepalivedTest(conf), "");
+        const server = (port: number) => conf.slice(conf.indexOf(`virtual_server 192.168.77.100 ${port} {`)).split("\n}\n")[0];
+        assert.match(server(80), /delay_loop 3\n/);
+        assert.match(server(80), /sorry_server 192\.168\.77\.200 80\n/);
+        assert.match(server(80), /inhibit_on_failure\n {8}HTTP_GET \{\n {12}url \{\n {16}path \/healthz\?full=1\n {16}status_code 204\n {12}\}\n {12}connect_port 80\n {12}connect_timeout 2\n {12}retry 4\n {12}delay_before_retry 3\n/);
+        assert.doesNotMatch(server(443), /inhibit_on_failure/);
+        assert.match(server(443), /SSL_GET/);
+        assert.doesNotMatch(server(53), /_CHECK|_GET/);
+        assert.match(server(53), /protocol UDP/);
+        const weights = renderKeepalivedConfig(plan, plan.directors[0], { allWeightsZero: true }).match(/weight \d+/g);
+        assert.ok(weights && weights.every((w) => w === "weight 0"));
+    });
+
+    it("a user's weight 0 is written as weight 0 (maintenance stays 0 across reloads)", () => {
+        const args = validArgs();
+        args.hosts!.realServers[1].weight = 0;
+        const plan = validateClusterArgs(args);
+        assert.match(renderKeepalivedConfig(plan, plan.directors[0]), /real_server 192\.168\.77\.12 80 \{\n {8}weight 0\n/);
+    });
+
+    it("rules check the file with keepalived before using it and reload, never restart; removal drains first", () => {
+        const plan = validateClusterArgs(validArgs());
+        const rules = renderDirectorRules(plan, plan.directors[0]);
+        assert.ok(rules.indexOf("keepalived_check '/etc/keepalived/lvs-dr/192.168.77.100.conf.next'") < rules.indexOf("apply_config '/etc/keepalived/lvs-dr/192.168.77.100.conf.next'"));
+        assert.doesNotMatch(rules, /systemctl restart|ipvsadm -[Cc]|ipvsadm -R|ipvsadm -[AaEe] /);
+        assert.match(rules, /drain "\$LEAVING" '60' 'eth0'/);
+        const noDrain = validArgs();
+        noDrain.drainSeconds = 0;
+        const p0 = validateClusterArgs(noDrain);
+        assert.doesNotMatch(renderDirectorRules(p0, p0.directors[0]), /drain "/);
+        const removal = renderDirectorRulesRemoval(plan, plan.directors[0]);
+        assert.ok(removal.indexOf("every real server at weight 0") < removal.lastIndexOf("remove_cluster_conf"));
+    });
+});
+
+describe("AWS director pair (mocked engine)", () => {
+    function awsPair(): LvsDrClusterArgs {
+        const args = validAwsArgs();
+        args.aws!.backupDirector = {};
+        return args;
+    }
+
+    it("lets VRRP (protocol 112) in from the two directors only, and checks from the directors", async () => {
+        const d = await deploy(awsPair(), "web");
+        const sg = byName(d.resources, "web-sg").inputs;
+        const rules = (sg.ingress as Record<string, unknown>[]).map((r) => `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`);
+        assert.deepEqual(rules, [
+            "tcp 80-80 from 0.0.0.0/0",
+            "udp 53-53 from 0.0.0.0/0",
+            "tcp 22-22 from 203.0.113.7/32",
+            "tcp 80-80 from 10.77.1.10/32,10.77.1.9/32",
+            "udp 53-53 from 10.77.1.10/32,10.77.1.9/32",
+            "112 0-0 from 10.77.1.10/32,10.77.1.9/32",
+            "icmp -1--1 from 10.77.1.0/24",
+        ]);
+        const single = await deploy(validAwsArgs(), "web");
+        const singleRules = (byName(single.resources, "web-sg").inputs.ingress as Record<string, unknown>[]).map((r) => String(r.protocol));
+        assert.ok(!singleRules.includes("112"), "no VRRP without a pair");
+        assert.deepEqual(ofType(single.resources, "aws:iam/role:Role"), [], "no role without a pair");
+    });
+
+    it("gives the directors, and only them, a profile that may only assign private addresses", async () => {
+        const d = await deploy(awsPair(), "web");
+        const policy = JSON.parse(String(byName(d.resources, "web-director-move-vip").inputs.policy)) as { Statement: { Action: string[]; Effect: string }[] };
+        assert.deepEqual(policy.Statement.map((s) => [s.Effect, s.Action]), [["Allow", ["ec2:AssignPrivateIpAddresses"]]]);
+        const trust = JSON.parse(String(byName(d.resources, "web-director-role").inputs.assumeRolePolicy)) as { Statement: { Principal: { Service: string } }[] };
+        assert.equal(trust.Statement[0].Principal.Service, "ec2.amazonaws.com");
+        assert.equal(byName(d.resources, "web-director").inputs.iamInstanceProfile, "web-director-profile-1a2b3c");
+        assert.equal(byName(d.resources, "web-director-1").inputs.iamInstanceProfile, "web-director-profile-1a2b3c");
+        assert.equal(byName(d.resources, "web-rs-a").inputs.iamInstanceProfile, undefined);
+        assert.deepEqual(byName(d.resources, "web-director").inputs.secondaryPrivateIps, ["10.77.1.100"]);
+        assert.equal(byName(d.resources, "web-director-1").inputs.secondaryPrivateIps, undefined);
+        assert.ok(d.wired.get("web-director")!.ignoreChanges?.includes("secondaryPrivateIps"), "the VIP's move must not be undone by the next up");
+    });
+
+    it("the new master moves the VIP through the EC2 API from keepalived's notify hook", () => {
+        const plan = validateClusterArgs(awsPair(), "web");
+        const d = plan.directors[1];
+        const conf = renderKeepalivedConfig(plan, d);
+        assert.match(conf, /^ {4}notify_master "\/etc\/lvs-dr\/10\.77\.1\.100\/director-take-vip\.sh"$/m);
+        assert.match(conf, /^ {4}enable_script_security$/m);
+        assert.equal(keepalivedTest(conf), "");
+        const takeVip = renderTakeVip(plan, d);
+        assert.match(takeVip, /^take_vip '10\.77\.1\.100'$/m);
+        assert.match(takeVip, /aws ec2 assign-private-ip-addresses .*--allow-reassignment/s);
+        assert.equal(shellcheck({ takeVip }), "");
+        const setup = renderDirectorSetup(plan, d);
+        assert.ok(setup.includes(takeVip), "setup writes the hook");
+        assert.match(setup, /^install_tool 'aws' 'awscli'$/m);
+    });
+
+    it("exposes every director's address and IPVS table", async () => {
+        const d = await deploy(pairArgs(), "web");
+        assert.deepEqual(await resolve(d.cluster.directorAddresses), ["192.168.77.10", "192.168.77.9"]);
+        assert.deepEqual(await resolve(d.cluster.ipvsTables), [IPVS_TABLE, IPVS_TABLE]);
+        assert.ok(byName(d.resources, "web-director-1-rules"));
+        assert.deepEqual(d.wired.get("web-director-1-rules")!.dependsOn.sort(), ["web-director-1-setup", "web-rs-0-setup", "web-rs-1-setup"]);
+    });
+});
