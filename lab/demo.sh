@@ -52,24 +52,45 @@ ensure_stack() {
 
 output() { pulumi_lab stack output --stack "$STACK" "$@"; }
 
+lab_ssh() {
+  local address="$1"
+  shift
+  in_lab ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR "root@$address" "$@"
+}
+
 show() {
-  local vip director i host
+  local vip directors d master="" i host answers
   vip="$(output vip)"
-  director="$(output directorAddress)"
+  directors="$(output directorAddresses --json | tr -d '[]" \n' | tr ',' ' ')"
   step "$REQUESTS requests to http://$vip/ from the lab namespace (each a new connection)"
   printf '%8s  %s\n' request "answered by"
+  answers=""
   i=1
   while [ "$i" -le "$REQUESTS" ]; do
     host="$(in_lab curl -s -m 10 -H 'Connection: close' "http://$vip/" || echo FAILED)"
     printf '%8d  %s\n' "$i" "$host"
+    answers="$answers$host"$'\n'
     i=$((i + 1))
   done
-  step "the director's IPVS table (OutPkts 0: replies go from the real servers straight to the client)"
-  in_lab ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o LogLevel=ERROR "root@$director" ipvsadm -Ln --stats
+  step "requests per real server"
+  printf '%s' "$answers" | sort | uniq -c | awk '{ printf "%8d  %s\n", $1, $2 }'
+  step "directors (keepalived moves the VIP between them; only the holder forwards)"
+  for d in $directors; do
+    if lab_ssh "$d" ip -o -4 addr show | grep -qF " $vip/32 "; then
+      printf '  %-16s holds the VIP (VRRP master)\n' "$d"
+      master="$d"
+    else
+      printf '  %-16s backup\n' "$d"
+    fi
+  done
+  [ -n "$master" ] || die "no director holds the VIP $vip"
+  step "real servers on $master: weight (0 = failed check or draining) and counters (OutPkts 0: replies bypass the director)"
+  lab_ssh "$master" ipvsadm -Ln
+  lab_ssh "$master" ipvsadm -Ln --stats
   step "next"
   cat <<EOF
-ssh into the director:  bash lab/lab.sh exec ssh -i .tools/lab-ssh/id_ed25519 root@$director
+ssh into a director:    bash lab/lab.sh exec ssh -i .tools/lab-ssh/id_ed25519 root@$master
 real servers:           $(output realServerAddresses --json | tr -d '\n ')
 any pulumi command:     npm run pulumi -- <command> --stack $STACK   (e.g. stack output, config set realServers 4, up)
 tear down:              npm run demo:down

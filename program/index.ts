@@ -2,9 +2,9 @@
  * The root project's program: an LVS-DR cluster whose platform and settings come from stack config.
  *
  * With none of `hosts`, `libvirt` or `aws` set it deploys on the embedded lab (see README, "The
- * lab"): libvirt VMs from the lab image on an isolated 192.168.78.0/24 network, 1 director and
- * `realServers` (default 3) real servers serving HTTP on the VIP 192.168.78.100. `npm run demo` does
- * exactly that. Otherwise exactly one of the objects `hosts`, `libvirt`, `aws` (the component's args
+ * lab"): libvirt VMs from the lab image on an isolated 192.168.78.0/24 network, a director pair
+ * (`directors`: 2, the default, or 1) and `realServers` (default 3) real servers serving HTTP on the
+ * VIP 192.168.78.100. `npm run demo` does exactly that. Otherwise exactly one of the objects `hosts`, `libvirt`, `aws` (the component's args
  * of the same name) selects the platform, e.g. for machines that already exist:
  *
  *   pulumi config set vip 192.168.77.100
@@ -16,8 +16,9 @@
  * Config keys: vip, sshUser (default root), sshPrivateKey (secret, required), sshPublicKey
  * (required for VMs), sshPort, services (default one TCP service on 80), scheduler (default for
  * services that set none; default wlc), forwarding (dr|tun), clusterName (default lvsdr: names
- * resources and VMs), and on the lab: realServers (count), weights (one per real server), labSubnet
- * (a /24, default 192.168.78.0/24; the VIP defaults to its .100).
+ * resources and VMs), drainSeconds, and on the lab: directors (1 or 2, default 2), realServers
+ * (count), weights (one per real server), labSubnet (a /24, default 192.168.78.0/24; the VIP
+ * defaults to its .100).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
@@ -42,7 +43,8 @@ function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
     }
     const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
     const weights = config.getObject<number[]>("weights") ?? [];
-    return labLibvirtArgs(labImageFiles(image), subnet, Array.from({ length: count }, (_, i) => ({ weight: weights[i] })));
+    const directors = config.getNumber("directors", { min: 1, max: 2 }) ?? 2;
+    return labLibvirtArgs(labImageFiles(image), subnet, Array.from({ length: count }, (_, i) => ({ weight: weights[i] })), directors === 2);
 }
 
 export = async () => {
@@ -61,6 +63,7 @@ export = async () => {
         vip: config.get("vip") ?? (onLab ? labSubnet.replace(/0\/24$/, "100") : config.require("vip")),
         services,
         forwarding: config.get<Forwarding>("forwarding"),
+        drainSeconds: config.getNumber("drainSeconds"),
         ssh: {
             user: config.get("sshUser") ?? "root",
             privateKey: config.requireSecret("sshPrivateKey"),
@@ -75,8 +78,10 @@ export = async () => {
     return {
         vip: cluster.vip,
         directorAddress: cluster.directorAddress,
+        directorAddresses: cluster.directorAddresses,
         realServerAddresses: cluster.realServerAddresses,
         ipvsTable: cluster.ipvsTable,
+        ipvsTables: cluster.ipvsTables,
         ...(libvirt ? { libvirtDomainNames: cluster.libvirtDomainNames } : {}),
         ...(aws ? { awsInstanceIds: cluster.awsInstanceIds } : {}),
     };

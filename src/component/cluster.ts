@@ -57,9 +57,13 @@ export class LvsDrCluster extends pulumi.ComponentResource {
 
         const hosts = platformHosts(plan, this);
         const realServerSetups = plan.realServers.map((rs, i) => realServerSetup(plan, rs, hosts.realServers[i], this));
-        const rules = plan.directors.map((director, i) => {
+        // A pair's directors apply their rules one after the other: both start as VRRP backups
+        // without preemption, so the first keepalived to run takes the VIP; this makes it the
+        // first director's.
+        const rules: ReturnType<typeof directorRules>[] = [];
+        plan.directors.forEach((director, i) => {
             const setup = directorSetup(plan, i, director, hosts.directors[i], this);
-            return directorRules(plan, i, director, hosts.directors[i], [setup, ...realServerSetups], this);
+            rules.push(directorRules(plan, i, director, hosts.directors[i], [setup, ...realServerSetups, ...rules], this));
         });
 
         this.vip = pulumi.output(plan.vip);

@@ -1,7 +1,8 @@
 /**
- * `npm run test:e2e`: the root project's whole lifecycle with the real Pulumi engine on the lab —
- * up from empty, a no-op up, scaling out, a weight change, scaling in, the state's secrets, destroy —
- * with a client load through the VIP the whole time. The tests run in order and share one stack.
+ * `npm run test:e2e`: the root project's whole lifecycle with the real Pulumi engine on the lab, with
+ * its default director pair — up from empty, a no-op up, scaling out, a weight change, scaling in
+ * (drained), the state's secrets, a failover of the master director, destroy — with a client load
+ * through the VIP the whole time. The tests run in order and share one stack.
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
@@ -9,12 +10,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { inNetns, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI } from "../lab/support/lab";
+import { longestGap } from "../lab/support/load";
 import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
 
 const CLUSTER = "lvsdr-e2e";
 const SUBNET = "192.168.79.0/24";
 const VIP = "192.168.79.100";
 const DIRECTOR = "192.168.79.10";
+const BACKUP_DIRECTOR = "192.168.79.9";
+const RULES = [`update ${CLUSTER}-director-1-rules`, `update ${CLUSTER}-director-rules`];
 
 function rsName(i: number): string {
     return `${CLUSTER}-rs-${i}`;
@@ -35,6 +39,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
     let key: string;
     let loadFrom = 0;
     let scalingFrom = 0;
+    let failoverWindow: { from: number; to: number } | undefined;
 
     function ssh(host: string, command: string): string {
         const r = inNetns(sshCommandLine(key, host, command));
@@ -106,7 +111,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         const created = planned.filter((c) => c.startsWith("create "));
         const others = planned.filter((c) => !c.startsWith("create "));
         assert.ok(created.length > 0 && created.every((c) => c.startsWith(`create ${rsName(3)}-`)), `planned: ${planned.join(", ")}`);
-        assert.ok(others.length <= 1 && others.every((c) => c === `update ${CLUSTER}-director-rules`), `planned: ${planned.join(", ")}`);
+        assert.ok(others.length <= 2 && others.every((c) => RULES.includes(c)), `planned: ${planned.join(", ")}`);
         const events = await stack.apply("up");
         assert.deepEqual(applied(events), planned, "the update did something else than its preview");
         const hosts = requests(16);
@@ -117,9 +122,9 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         for (const [i, w] of [3, 1, 1, 1].entries()) {
             await stack.must(["config", "set", "--path", `weights[${i}]`, String(w), "--type", "int"], false);
         }
-        assert.deepEqual(changes(await stack.preview()), [`update ${CLUSTER}-director-rules`]);
+        assert.deepEqual(changes(await stack.preview()), RULES);
         const events = await stack.apply("up");
-        assert.deepEqual(applied(events), [`update ${CLUSTER}-director-rules`]);
+        assert.deepEqual(applied(events), RULES);
         const hosts = requests(240);
         const share = (countBy(hosts)[rsName(0)] ?? 0) / hosts.length;
         assert.ok(Math.abs(share - 0.5) <= 0.05, `weight 3 of 6 should get 50% ± 5 points, got ${(share * 100).toFixed(1)}%`);
@@ -129,15 +134,16 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         await stack.must(["config", "set", "realServers", "3"], false);
         const events = await stack.apply("up");
         assert.deepEqual(applied(events), [
-            `delete ${rsName(3)}-setup`, `delete ${rsName(3)}-ssh`, `delete ${rsName(3)}-vm`, `update ${CLUSTER}-director-rules`,
-        ]);
+            `delete ${rsName(3)}-setup`, `delete ${rsName(3)}-ssh`, `delete ${rsName(3)}-vm`, ...RULES,
+        ].sort());
         const steps = stepEvents(events);
-        const rulesDone = steps.findIndex((s) => s.kind === "done" && s.op === "update" && s.name === `${CLUSTER}-director-rules`);
         const teardown = steps.findIndex((s) => s.kind === "pre" && s.op === "delete" && s.name === `${rsName(3)}-setup`);
-        assert.ok(rulesDone >= 0 && teardown >= 0, `steps: ${JSON.stringify(steps)}`);
-        assert.ok(rulesDone < teardown, `the rules update must finish before ${rsName(3)} is torn down: ${JSON.stringify(steps)}`);
+        const rulesDone = [`${CLUSTER}-director-rules`, `${CLUSTER}-director-1-rules`].map((name) =>
+            steps.findIndex((s) => s.kind === "done" && s.op === "update" && s.name === name));
+        assert.ok(rulesDone.every((i) => i >= 0) && teardown >= 0, `steps: ${JSON.stringify(steps)}`);
+        assert.ok(rulesDone.every((i) => i < teardown), `both rules updates (the drain) must finish before ${rsName(3)} is torn down: ${JSON.stringify(steps)}`);
         // Event timestamps are whole seconds: nothing may reach the removed server after the update finished.
-        const rulesAt = (steps[rulesDone].timestamp + 1) * 1000;
+        const rulesAt = (Math.max(...rulesDone.map((i) => steps[i].timestamp)) + 1) * 1000;
         const late = load.hits.filter((h) => h.host === rsName(3) && h.t > rulesAt);
         assert.deepEqual(late, [], "requests served by the removed server after the rules update");
         const during = load.between(scalingFrom, Date.now());
@@ -157,9 +163,41 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.ok(exported.includes("4dabf18193072939515e22adb298388d"), "no secret at all in the state: the test is not looking at the right thing");
     });
 
-    it("7. pulumi destroy leaves no domain, volume or network, and an empty stack", async () => {
+    it("7. the master director crashes under load: the backup takes over, the old master rejoins as backup, a no-op up stays a no-op", async () => {
+        assert.deepEqual(await stack.output("directorAddresses"), [DIRECTOR, BACKUP_DIRECTOR]);
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "destroy", `${CLUSTER}-director`]);
+        let tVip = 0;
+        while (tVip === 0 && Date.now() - t0 < 60000) {
+            if (ssh(BACKUP_DIRECTOR, "ip -o -4 addr show dev eth0").includes(` ${VIP}/32 `)) {
+                tVip = Date.now();
+            }
+        }
+        assert.ok(tVip > 0, "the backup director never took the VIP");
+        await new Promise((ok) => setTimeout(ok, 8000));
+        const gap = longestGap(load.between(t0 - 3000, Date.now()));
+        failoverWindow = { from: t0, to: t0 + gap + 5000 };
+        console.log(`      figure: e2e failover: VIP on the backup ${tVip - t0} ms after the crash, longest client gap ${gap} ms`);
+        assert.ok(gap <= 4000, `client-visible gap ${gap} ms`);
+        execFileSync("virsh", ["-c", URI, "start", `${CLUSTER}-director`]);
+        for (let i = 0; i < 600; i++) {
+            const r = inNetns(sshCommandLine(key, DIRECTOR, "ipvsadm -L --daemon", 5));
+            if (r.status === 0 && r.stdout.includes("backup sync daemon")) {
+                break;
+            }
+            await new Promise((ok) => setTimeout(ok, 1000));
+        }
+        assert.match(ssh(DIRECTOR, "ipvsadm -L --daemon"), /backup sync daemon/, "the old master did not rejoin as backup");
+        assert.ok(!ssh(DIRECTOR, "ip -o -4 addr show dev eth0").includes(` ${VIP}/32 `), "the old master took the VIP back");
+        const events = await stack.apply("up", ["--expect-no-changes"]);
+        assert.deepEqual(Object.keys(summary(events)).filter((op) => op !== "same"), []);
+    });
+
+    it("8. pulumi destroy leaves no domain, volume or network, and an empty stack", async () => {
         await load.stop();
-        assert.deepEqual(failures(load.between(loadFrom, Date.now())), [], "failed client requests since step 1");
+        const outside = load.between(loadFrom, Date.now())
+            .filter((h) => !(failoverWindow && h.t >= failoverWindow.from && h.t <= failoverWindow.to));
+        assert.deepEqual(failures(outside), [], "failed client requests since step 1, outside the failover");
         await stack.apply("destroy");
         assert.deepEqual(libvirtObjects(CLUSTER), []);
         const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources?: unknown[] } };

@@ -138,6 +138,11 @@ export function directorCommands(plan: ClusterPlan, index = 0): { setup: { creat
     return { setup: directorSetupCommand(plan, plan.directors[index]), rules: directorRulesCommand(plan, plan.directors[index]) };
 }
 
+/** The setup commands of the real server `name` of a plan. */
+export function realServerSetupCommandFor(plan: ClusterPlan, name: string): { create: string; delete: string } {
+    return realServerSetupCommand(plan, plan.realServers.find((r) => r.name === name) ?? assert.fail(`no real server ${name} in the plan`));
+}
+
 /** The lab host name of the director at `index`: `director`, `director-1`. */
 export function directorHost(index: number): string {
     return directorRole(index);
@@ -259,6 +264,11 @@ export class Lab {
     /** Runs a command on a VM over SSH, as the command provider does (one exec of the text). */
     ssh(host: string, command: string, timeoutMs = 300000): Sh {
         return inNetns(this.sshCommand(host, command), timeoutMs);
+    }
+
+    /** Like ssh, without blocking: for watchers and commands that run while the test acts. */
+    sshAsync(host: string, command: string): Promise<Sh> {
+        return inNetnsAsync(this.sshCommand(host, command));
     }
 
     mustSsh(host: string, command: string, timeoutMs = 300000): string {

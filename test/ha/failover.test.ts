@@ -1,0 +1,310 @@
+/**
+ * `npm run test:ha`: keepalived owning the table on a director pair, on real kernels. Two directors
+ * and three real servers in the VM lab, configured with the component's own commands; a client in
+ * the lab namespace sends a request through the VIP every 100 ms for the whole suite, and every
+ * failure must fall inside the window of a failure the suite caused. Every figure is printed.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import type { ClusterPlan } from "../../src/core/plan";
+import { directorRulesCommand } from "../../src/core/scripts/command-lines";
+import { keepalivedPaths } from "../../src/core/names";
+import { inNetns, inNetnsAsync, Lab, realServerSetupCommandFor, type Sh, URI, VIP } from "../lab/support/lab";
+import { type Hit, Load, longestGap } from "../lab/support/load";
+
+/** The default check: (retries + 1) x (interval + timeout) to fail, interval + timeout to recover. */
+const DETECTION_MS = 3 * (1000 + 1000);
+const RECOVERY_MS = 1000 + 1000;
+/** How long SSH and the watcher's polling add to a measured time (measured: ~0.3-1 s under emulation). */
+const MEASURE_SLACK_MS = 1500;
+const DRAIN_SECONDS = 60;
+
+const figures: string[] = [];
+function figure(text: string): void {
+    figures.push(text);
+    console.log(`      figure: ${text}`);
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((ok) => setTimeout(ok, ms));
+}
+
+/** A failure window the suite caused on purpose: failures are allowed inside it, nowhere else. */
+interface Window {
+    what: string;
+    from: number;
+    to: number;
+}
+
+function show(hits: Hit[]): string {
+    return hits.map((h) => `${new Date(h.t).toISOString()} port ${h.port} exit ${h.exit} ${h.host}`).join("\n");
+}
+
+describe("HA: keepalived on a director pair, under load (VM lab)", function () {
+    let lab: Lab;
+    let three: ClusterPlan;
+    let two: ClusterPlan;
+    const load = new Load();
+    const windows: Window[] = [];
+    let bigSha = "";
+
+    const holdsVip = (host: string): boolean =>
+        lab.mustSsh(host, "ip -o -4 addr show dev eth0").includes(` ${VIP}/32 `);
+
+    /** The weight of a real server in `host`'s table, or "absent". */
+    const weight = (host: string, rs: string): string => {
+        const out = lab.mustSsh(host, `ipvsadm -Ln -t ${VIP}:80`);
+        const line = out.split("\n").find((l) => l.trim().startsWith(`-> ${lab.address(rs)}:80 `));
+        return line ? line.trim().split(/\s+/)[3] : "absent";
+    };
+
+    /**
+     * Watches `host`'s table from the host itself (10 polls a second) until `rs` has weight
+     * `want` ("absent": deleted); resolves with the time it saw it (ms since the epoch).
+     */
+    const watchWeight = (host: string, rs: string, want: string, timeoutS = 600): Promise<number> => {
+        const a = `${lab.address(rs)}:80`;
+        const test = want === "absent"
+            ? `! ipvsadm -Ln -t ${VIP}:80 | awk '$2 == "${a}"' | grep -q .`
+            : `[ "$(ipvsadm -Ln -t ${VIP}:80 | awk '$2 == "${a}" { print $4 }')" = ${want} ]`;
+        return lab.sshAsync(host, `i=0; until ${test}; do i=$((i+1)); [ $i -gt ${timeoutS * 10} ] && exit 3; sleep 0.1; done`)
+            .then((r) => {
+                assert.equal(r.status, 0, `${rs} never reached weight ${want} on ${host}: ${r.stderr}`);
+                return Date.now();
+            });
+    };
+
+    /** Long downloads of /big.bin through the VIP from fixed client ports, throttled to last ~20 s. */
+    const downloads = (ports: number[]): Promise<Sh>[] => ports.map((port) =>
+        inNetnsAsync(`curl -s -m 120 --local-port ${port} --limit-rate 1M http://${VIP}/big.bin | sha256sum | cut -d' ' -f1; echo "end $(date +%s%3N)"`));
+
+    const finished = async (d: Promise<Sh>): Promise<{ sha: string; end: number }> => {
+        const r = await d;
+        const [sha, end] = r.stdout.trim().split("\n");
+        return { sha: sha.trim(), end: Number(end.replace("end ", "")) };
+    };
+
+    /** Which real server each client port's connection went to, from `host`'s connection table. */
+    const connectionsByPort = (host: string): Map<number, string> => {
+        const out = lab.mustSsh(host, "ipvsadm -Lnc");
+        const byPort = new Map<number, string>();
+        for (const line of out.split("\n")) {
+            const m = /^TCP\s+\S+\s+(\S+)\s+\S+:(\d+)\s+\S+:80\s+(\S+):80/.exec(line.trim());
+            if (m && m[1] === "ESTABLISHED") {
+                byPort.set(Number(m[2]), m[3]);
+            }
+        }
+        return byPort;
+    };
+
+    const inPkts = (host: string): number => {
+        const line = lab.mustSsh(host, `ipvsadm -Ln --stats --exact -t ${VIP}:80`).split("\n").find((l) => l.startsWith("TCP"));
+        return Number(line?.trim().split(/\s+/)[3] ?? "NaN");
+    };
+
+    before(async () => {
+        lab = new Lab({ pair: true });
+        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], drainSeconds: DRAIN_SECONDS });
+        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], drainSeconds: DRAIN_SECONDS });
+        await lab.boot();
+        lab.apply(three);
+        bigSha = lab.mustSsh("a", "sha256sum /var/www/big.bin").split(" ")[0];
+        load.start(VIP, 0.1, 1);
+        await sleep(3000);
+    });
+
+    after(async () => {
+        await load.stop();
+        const failed = load.hits.filter((h) => h.host === "FAILED");
+        console.log(`      load: ${load.hits.length} requests, ${failed.length} failed, all inside: ${windows.map((w) => w.what).join(", ")}`);
+        console.log(`      figures:\n${figures.map((f) => `        ${f}`).join("\n")}`);
+        lab?.destroyAll(true);
+        lab?.cleanupKey();
+    });
+
+    it("7. the first director holds the VIP and forwards; the backup holds the table, no VIP, and forwards nothing", async () => {
+        for (const d of ["director", "director-1"]) {
+            assert.match(lab.mustSsh(d, "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), `${d}'s table`);
+        }
+        assert.ok(holdsVip("director"), "the first director does not hold the VIP");
+        assert.ok(!holdsVip("director-1"), "the backup holds the VIP too");
+        const before = [inPkts("director"), inPkts("director-1")];
+        await sleep(5000);
+        const after = [inPkts("director"), inPkts("director-1")];
+        figure(`no loop: over 5 s the master forwarded ${after[0] - before[0]} packets, the backup ${after[1] - before[1]}`);
+        assert.ok(after[0] > before[0], "the master forwarded nothing");
+        assert.equal(after[1], before[1], "the backup forwarded packets");
+        assert.match(lab.mustSsh("director-1", "ipvsadm -L --daemon"), /backup sync daemon/);
+        assert.match(lab.mustSsh("director", "ipvsadm -L --daemon"), /master sync daemon/);
+        assert.equal(inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout.match(/lladdr (\S+)/)?.[1], lab.mac("director"));
+    });
+
+    it("1. a real server whose web server stops is out within the detection bound, back within the recovery bound", async () => {
+        const t0 = Date.now();
+        const out = watchWeight("director", "c", "0");
+        lab.mustSsh("c", "systemctl stop lvsdr-web");
+        const tOut = await out;
+        windows.push({ what: "c's web server stopped", from: t0, to: tOut });
+        figure(`stopped web server: weight 0 after ${tOut - t0} ms (bound ${DETECTION_MS} ms)`);
+        assert.ok(tOut - t0 <= DETECTION_MS + MEASURE_SLACK_MS, `detected after ${tOut - t0} ms`);
+        await sleep(3000);
+        const late = load.between(tOut, Date.now()).filter((h) => h.host === "FAILED" || h.host === "lvsdr-lab-rs-c");
+        assert.deepEqual(show(late), "", "requests after the detection failed or reached c");
+
+        const back = watchWeight("director", "c", "1");
+        const tStart = Date.now();
+        lab.mustSsh("c", "systemctl start lvsdr-web");
+        const tUp = Date.now();
+        const tBack = await back;
+        figure(`restarted web server: weight 1 again ${tBack - tUp} ms after it was up (bound ${RECOVERY_MS} ms; systemctl start took ${tUp - tStart} ms)`);
+        assert.ok(tBack - tUp <= RECOVERY_MS + MEASURE_SLACK_MS, `re-added after ${tBack - tUp} ms`);
+        await sleep(3000);
+        assert.ok(load.between(tBack, Date.now()).some((h) => h.host === "lvsdr-lab-rs-c"), "c serves no request again");
+    });
+
+    it("1. a real server whose VM is destroyed is out within the detection bound, and back after it boots", async () => {
+        const out = watchWeight("director", "b", "0");
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "destroy", lab.domain("b")]);
+        const tOut = await out;
+        windows.push({ what: "b's VM destroyed", from: t0, to: tOut + 1000 });
+        figure(`destroyed VM: weight 0 after ${tOut - t0} ms (bound ${DETECTION_MS} ms)`);
+        assert.ok(tOut - t0 <= DETECTION_MS + MEASURE_SLACK_MS, `detected after ${tOut - t0} ms`);
+
+        const back = watchWeight("director", "b", "1");
+        execFileSync("virsh", ["-c", URI, "start", lab.domain("b")]);
+        // b comes back when its web server answers on its own address.
+        let tUp = 0;
+        for (let i = 0; i < 3000 && tUp === 0; i++) {
+            if (inNetns(`curl -s -m 1 -o /dev/null http://${lab.address("b")}/`).status === 0) {
+                tUp = Date.now();
+            } else {
+                await sleep(200);
+            }
+        }
+        assert.ok(tUp > 0, "b's web server never answered after its start");
+        const tBack = await back;
+        figure(`rebooted VM: weight 1 again ${Math.max(0, tBack - tUp)} ms after its web server answered (bound ${RECOVERY_MS} ms)`);
+        assert.ok(tBack - tUp <= RECOVERY_MS + MEASURE_SLACK_MS, `re-added ${tBack - tUp} ms after it was up`);
+        await lab.waitForSsh("b");
+        assert.match(lab.mustSsh("b", "ip -o addr show dev lo"), new RegExp(`${VIP.replace(/\./g, "\\.")}/32`), "b lost its VIP at boot");
+    });
+
+    it("6. a configuration keepalived refuses fails the rules with keepalived's message; the table and file are unchanged", () => {
+        const k = keepalivedPaths(VIP);
+        const state = () => lab.mustSsh("director", `ipvsadm -Sn; md5sum ${k.clusterConf}`);
+        const before = state();
+        const good = directorRulesCommand(three, three.directors[0]).create;
+        const bad = good.replace("    lvs_sched rr\n", "    lvs_sched rr\n    lvs_bogus_keyword 1\n");
+        assert.notEqual(bad, good, "could not provoke a refused configuration");
+        const r = lab.ssh("director", bad);
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /keepalived refuses the configuration, nothing was applied: .*Unknown keyword 'lvs_bogus_keyword'/s);
+        assert.equal(state(), before);
+    });
+
+    it("4. drain: removing a real server waits for its download, sends it nothing new, then deletes it", async () => {
+        const ports = [40001, 40002, 40003];
+        const dls = downloads(ports);
+        await sleep(3000);
+        const byPort = connectionsByPort("director");
+        const onC = ports.find((p) => byPort.get(p) === lab.address("c"));
+        assert.ok(onC, `no download went to c: ${JSON.stringify([...byPort])}`);
+        const weight0 = watchWeight("director", "c", "0");
+        const t0 = Date.now();
+        const rules = lab.rules(two).then(() => Date.now());
+        const tWeight0 = await weight0;
+        const ends = await Promise.all(dls.map(finished));
+        const tRules = await rules;
+        const cEnd = ends[ports.indexOf(onC)].end;
+        figure(`drain: weight 0 after ${tWeight0 - t0} ms; c's download ended ${cEnd - t0} ms after the update began; the update ended ${tRules - t0} ms after it began`);
+        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha), "a download through the VIP is corrupt or cut");
+        assert.ok(tRules >= cEnd, "the rules finished before the download from c ended");
+        assert.ok(tRules - t0 <= (DRAIN_SECONDS + 30) * 1000, `the update took ${tRules - t0} ms (drain ${DRAIN_SECONDS} s)`);
+        assert.equal(weight("director", "c"), "absent");
+        const toC = load.between(tWeight0, tRules).filter((h) => h.host === "lvsdr-lab-rs-c");
+        assert.deepEqual(show(toC), "", "c got new connections after its weight was 0");
+        // The component deletes the real server's setup after the rules (the engine's delete order).
+        lab.mustSsh("c", realServerSetupCommandFor(three, "c").delete);
+        lab.mustSsh("c", realServerSetupCommandFor(three, "c").create);
+    });
+
+    it("5. adding and removing real servers under load (keepalived reloads) fails no request", async () => {
+        const t0 = Date.now();
+        await lab.rules(three);
+        await lab.rules(lab.plan({ realServers: [{ name: "a" }, { name: "b", weight: 3 }, { name: "c" }], drainSeconds: DRAIN_SECONDS }));
+        await lab.rules(three);
+        await sleep(2000);
+        const hits = load.between(t0, Date.now());
+        figure(`reloads: ${hits.length} requests during 3 updates, ${hits.filter((h) => h.host === "FAILED").length} failed`);
+        assert.deepEqual(show(hits.filter((h) => h.host === "FAILED")), "");
+        assert.ok(hits.some((h) => h.host === "lvsdr-lab-rs-c"), "c was not added back");
+    });
+
+    it("2. the master crashes under load: the backup takes the VIP, live downloads finish intact", async () => {
+        const ports = [41001, 41002, 41003];
+        const dls = downloads(ports);
+        await sleep(4000);
+        // The backup already holds the downloads' connections: the sync daemon sent them.
+        const synced = connectionsByPort("director-1");
+        assert.ok(ports.every((p) => synced.has(p)), `the backup lacks synced connections: ${JSON.stringify([...synced])}`);
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "destroy", lab.domain("director")]);
+        let tVip = 0;
+        for (let i = 0; i < 300 && tVip === 0; i++) {
+            if (holdsVip("director-1")) {
+                tVip = Date.now();
+            } else {
+                await sleep(100);
+            }
+        }
+        assert.ok(tVip > 0, "the backup never took the VIP");
+        await sleep(5000);
+        const hits = load.between(t0 - 3000, Date.now());
+        const gap = longestGap(hits);
+        windows.push({ what: "master destroyed", from: t0, to: t0 + gap + 1000 });
+        figure(`failover: backup holds the VIP ${tVip - t0} ms after the crash; longest client gap ${gap} ms; ${hits.filter((h) => h.host === "FAILED").length} requests failed`);
+        assert.ok(gap <= 4000, `client-visible gap ${gap} ms (goal 4000 ms):\n${show(hits)}`);
+        const neigh = inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout;
+        assert.equal(neigh.match(/lladdr (\S+)/)?.[1], lab.mac("director-1"), `client's neighbour entry: ${neigh}`);
+        const ends = await Promise.all(dls.map(finished));
+        figure(`failover: ${ends.filter((e) => e.sha === bigSha).length} of ${ends.length} downloads that started before the crash finished intact`);
+        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha), "a live download did not survive the failover");
+    });
+
+    it("3. the old master comes back as backup: no second takeover, no failed request, it syncs as backup", async () => {
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "start", lab.domain("director")]);
+        await lab.waitForSsh("director");
+        for (let i = 0; i < 600 && !/backup sync daemon/.test(lab.ssh("director", "ipvsadm -L --daemon").stdout); i++) {
+            await sleep(500);
+        }
+        assert.match(lab.mustSsh("director", "ipvsadm -L --daemon"), /backup sync daemon/);
+        await sleep(10000);
+        assert.ok(holdsVip("director-1"), "the VIP moved back");
+        assert.ok(!holdsVip("director"), "the returning director took the VIP");
+        const hits = load.between(t0, Date.now());
+        figure(`rejoin: ${hits.length} requests while the old master booted and rejoined, ${hits.filter((h) => h.host === "FAILED").length} failed`);
+        assert.deepEqual(show(hits.filter((h) => h.host === "FAILED")), "");
+        assert.match(lab.mustSsh("director", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^1\n1\n$/);
+        const before = inPkts("director");
+        await sleep(5000);
+        assert.equal(inPkts("director"), before, "the backup (old master) forwarded packets");
+    });
+
+    it("every failed request of the suite fell inside a failure it caused", () => {
+        const stray = load.hits.filter((h) => h.host === "FAILED" && !windows.some((w) => h.t >= w.from - 1000 && h.t <= w.to));
+        figure(`whole suite: ${load.hits.length} requests, ${load.hits.filter((h) => h.host === "FAILED").length} failed, ${stray.length} outside the failure windows`);
+        assert.deepEqual(show(stray), "");
+    });
+
+    it("teardown of both directors leaves no VIP, no virtual service and no keepalived file of lvs-dr", async () => {
+        await load.stop();
+        lab.teardown(three);
+        const k = keepalivedPaths(VIP);
+        for (const d of lab.directors()) {
+            assert.doesNotMatch(lab.mustSsh(d, "ipvsadm -Sn; ip -o addr show"), new RegExp(VIP.replace(/\./g, "\\.")));
+            assert.equal(lab.mustSsh(d, `ls ${k.clusterDir} ${k.mainConf} 2>/dev/null || true`), "");
+        }
+    });
+});
