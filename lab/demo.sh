@@ -2,6 +2,9 @@
 # The main job, on this machine: `pulumi up` of the root project on the embedded lab.
 #
 #   lab/demo.sh up      (npm run demo)       set up what is missing, pulumi up --yes, show the result
+#   lab/demo.sh drill   (npm run demo:drill) a failover drill on the deployed pair: kill the master
+#                                            under load, print the gap, the lost requests and the
+#                                            downloads that survived, then restart it
 #   lab/demo.sh down    (npm run demo:down)  pulumi destroy --yes, remove the stack, take the lab down
 #
 # Stack `lab` (LVSDR_STACK overrides) in the file backend of scripts/pulumi-toolchain; its SSH key is
@@ -91,6 +94,7 @@ show() {
   step "next"
   cat <<EOF
 ssh into a director:    bash lab/lab.sh exec ssh -i .tools/lab-ssh/id_ed25519 root@$master
+failover drill:         npm run demo:drill
 real servers:           $(output realServerAddresses --json | tr -d '\n ')
 any pulumi command:     npm run pulumi -- <command> --stack $STACK   (e.g. stack output, config set realServers 4, up)
 tear down:              npm run demo:down
@@ -103,6 +107,63 @@ up() {
   step "pulumi up"
   pulumi_lab up --yes --stack "$STACK"
   show
+}
+
+# drill: the operator's failover drill. A client sends a request through the VIP every 100 ms and
+# three throttled downloads (20 MiB at 1 MB/s) run; the master director's VM is destroyed; then the
+# figures; then the old master is started again (it rejoins as backup).
+drill() {
+  local vip directors domains d i master="" master_domain="" sha work t0 loop_pid
+  cd "$ROOT"
+  vip="$(output vip)"
+  directors="$(output directorAddresses --json | tr -d '[]" \n' | tr ',' ' ')"
+  domains="$(output libvirtDomainNames --json | tr -d '[]" \n' | tr ',' ' ')"
+  local -a dirs doms
+  read -r -a dirs <<<"$directors"
+  read -r -a doms <<<"$domains"
+  [ "${#dirs[@]}" -eq 2 ] || die "the drill needs the director pair (stack config directors: 2)"
+  # libvirtDomainNames lists the directors first, in the order of directorAddresses.
+  for i in 0 1; do
+    if lab_ssh "${dirs[$i]}" ip -o -4 addr show | grep -qF " $vip/32 "; then
+      master="${dirs[$i]}"
+      master_domain="${doms[$i]}"
+    fi
+  done
+  [ -n "$master" ] || die "no director holds the VIP $vip"
+  sha="$(lab_ssh "$(output realServerAddresses --json | tr -d '[]" \n' | cut -d, -f1)" sha256sum /var/www/big.bin | cut -d' ' -f1)"
+  work="$(mktemp -d)"
+  step "load: a request every 100 ms through http://$vip/, three long downloads; master is $master ($master_domain)"
+  in_lab sh -c "while [ ! -e '$work/stop' ]; do s=\$(date +%s%3N); if curl -s -m 1 -o /dev/null http://$vip/; then r=ok; else r=FAILED; fi; echo \"\$s \$(date +%s%3N) \$r\"; sleep 0.1; done" >"$work/load" &
+  loop_pid=$!
+  for i in 1 2 3; do
+    in_lab sh -c "curl -s -m 120 --limit-rate 1M http://$vip/big.bin | sha256sum | cut -d' ' -f1" >"$work/dl$i" &
+  done
+  sleep 5
+  step "virsh destroy $master_domain (the master director)"
+  t0=$(date +%s%3N)
+  virsh -c qemu:///system destroy "$master_domain" >/dev/null
+  sleep 15
+  touch "$work/stop"
+  wait "$loop_pid" || true
+  wait
+  step "what the clients saw"
+  awk -v t0="$t0" '
+    $3 == "ok" { if (last && $2 - last > gap) gap = $2 - last; last = $2 }
+    $3 == "FAILED" && $1 >= t0 - 1000 { lost++ }
+    END { printf "  longest gap between successful requests: %d ms\n  requests lost: %d of %d\n", gap, lost, NR }' "$work/load"
+  i=0
+  for d in "$work"/dl*; do
+    [ "$(cat "$d")" = "$sha" ] && i=$((i + 1))
+  done
+  printf '  downloads that started before the crash and finished intact: %d of 3\n' "$i"
+  for d in $directors; do
+    [ "$d" = "$master" ] && continue
+    lab_ssh "$d" ip -o -4 addr show | grep -qF " $vip/32 " && printf '  the VIP is now on %s\n' "$d"
+  done
+  rm -rf "$work"
+  step "virsh start $master_domain: it rejoins as backup (no second takeover)"
+  virsh -c qemu:///system start "$master_domain" >/dev/null
+  printf '  started; it boots in a minute or two under emulation, then: npm run demo shows both directors\n'
 }
 
 down() {
@@ -119,6 +180,7 @@ down() {
 
 case "${1:-}" in
 up) up ;;
+drill) drill ;;
 down) down ;;
-*) die "usage: lab/demo.sh up|down" ;;
+*) die "usage: lab/demo.sh up|drill|down" ;;
 esac

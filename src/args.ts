@@ -193,11 +193,12 @@ export interface LvsDrServiceArgs {
 /**
  * A health check, run by keepalived on every director against each real server's own address.
  *
- * Detection bound: a real server that stops answering is out of the table at most
- * `(retries + 1) × (intervalSeconds + timeoutSeconds)` after it fails: 6 s with the defaults
- * (about 3 s when its port refuses connections, as with a stopped server on a live host, because
- * a refused connect fails at once). A recovered server is back after its first successful check:
- * at most `intervalSeconds + timeoutSeconds` (2 s with the defaults).
+ * Detection bound: a real server that stops answering is out of the table
+ * `(retries + 1) × (intervalSeconds + timeoutSeconds)` after it fails, plus the fraction of a
+ * second keepalived takes to act: 6 s with the defaults (about 3 s when its port refuses
+ * connections, as with a stopped server on a live host, because a refused connect fails at once).
+ * A recovered server is back after its first successful check: within
+ * `intervalSeconds + timeoutSeconds` (2 s with the defaults). The README lists measured times.
  */
 export interface LvsDrHealthCheckArgs {
     /** `"tcp"`, `"http"`, `"https"` or `"none"`. Default `"tcp"` for TCP services, `"none"` (the only kind they accept) for UDP services. */
