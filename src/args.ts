@@ -243,7 +243,7 @@ export interface LvsDrVrrpArgs {
 
     /**
      * Seconds between two adverts of the master, 0.1-40 with at most two decimals. Default 1. The
-     * backup takes over about 3.6 adverts after the master stops. Short intervals on busy or
+     * backup takes over about 3 adverts after the master stops (3 adverts plus a skew of 0.06). Short intervals on busy or
      * emulated machines cause false takeovers.
      */
     advertIntervalSeconds?: number;

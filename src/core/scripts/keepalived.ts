@@ -70,6 +70,9 @@ function virtualServer(plan: ClusterPlan, svc: ServicePlan, allWeightsZero: bool
  * VRRP of a pair: both BACKUP with nopreempt (a director that comes back stays backup instead of
  * taking the VIP with an empty connection table); the first director has the higher priority so
  * that it is the one that takes the VIP when both start. Unicast adverts: no multicast needed.
+ * With nopreempt the priorities decide nothing else, so they are high: a backup declares the
+ * master down after 3 adverts plus a skew of (256 - priority) / 256 adverts (RFC 5798), 0.06 s
+ * at 240 where the usual 100 would add 0.6 s to every takeover.
  */
 function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
     const vrrp = plan.vrrp;
@@ -94,7 +97,7 @@ function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
             "version 3",
             `interface ${director.interface}`,
             `virtual_router_id ${vrrp.virtualRouterId}`,
-            `priority ${index === 0 ? 150 : 100}`,
+            `priority ${index === 0 ? 250 : 240}`,
             `advert_int ${vrrp.advertIntervalSeconds}`,
             `unicast_src_ip ${director.address}`,
             ...block("unicast_peer", peers),
