@@ -46,7 +46,7 @@ function checkLines(check: HealthCheckPlan, port: number): string[] {
     }
 }
 
-/** The virtual_server block of one service. `weights` overrides the plan's (teardown drains all to 0). */
+/** The virtual_server block of one service; `allWeightsZero` for the drain before the cluster's removal. */
 function virtualServer(plan: ClusterPlan, svc: ServicePlan, allWeightsZero: boolean): string[] {
     const check = svc.healthCheck;
     const realServers = plan.realServers.flatMap((rs) => block(`real_server ${rs.address} ${svc.port}`, [

@@ -113,9 +113,8 @@ leaving_servers() {
   done
 }
 
-# with_draining FILE LEAVING METHOD: FILE with each leaving real server added to its virtual
-# server at weight 0 and without a check (printed), and the matching `ipvsadm -Sn` lines in
-# DRAINING.
+# with_draining FILE LEAVING: FILE with each leaving real server added to its virtual server at
+# weight 0 and without a check, printed.
 with_draining() {
   LEAVING_T="$2" awk '
     BEGIN { n = split(ENVIRON["LEAVING_T"], l, "\n") }
