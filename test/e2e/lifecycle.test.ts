@@ -187,15 +187,17 @@ describe("end to end: pulumi drives the root project on the lab", function () {
             console.log(`      figure: e2e failover: VIP on the backup ${tVip - t0} ms after the crash; longest gap between successful requests (5 s timeouts) ${gap} ms`);
             assert.ok(tVip - t0 <= 4000, `the backup took the VIP ${tVip - t0} ms after the crash`);
         } finally {
-            // The old master comes back whatever happened: the stack's destroy needs it.
+            // The old master comes back, and is waited for, whatever happened: the next steps and
+            // the stack's destroy need it (a destroy right after a failed assertion here once met
+            // a director still booting).
             execFileSync("virsh", ["-c", URI, "start", `${CLUSTER}-director`]);
-        }
-        for (let i = 0; i < 600; i++) {
-            const r = inNetns(sshCommandLine(key, DIRECTOR, "ipvsadm -L --daemon", 5));
-            if (r.status === 0 && r.stdout.includes("backup sync daemon")) {
-                break;
+            for (let i = 0; i < 600; i++) {
+                const r = inNetns(sshCommandLine(key, DIRECTOR, "ipvsadm -L --daemon", 5));
+                if (r.status === 0 && r.stdout.includes("backup sync daemon")) {
+                    break;
+                }
+                await new Promise((ok) => setTimeout(ok, 1000));
             }
-            await new Promise((ok) => setTimeout(ok, 1000));
         }
         assert.match(ssh(DIRECTOR, "ipvsadm -L --daemon"), /backup sync daemon/, "the old master did not rejoin as backup");
         assert.ok(!ssh(DIRECTOR, "ip -o -4 addr show dev eth0").includes(` ${VIP}/32 `), "the old master took the VIP back");
