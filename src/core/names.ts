@@ -119,6 +119,10 @@ export interface KeepalivedPaths {
     clusterDir: string;
     /** This cluster's file. */
     clusterConf: string;
+    /** Where the rules write the next version of it, for `keepalived -t` before it replaces it. */
+    nextConf: string;
+    /** The drain step's version of it (leaving servers, or all of them, at weight 0). */
+    drainConf: string;
 }
 
 export function keepalivedPaths(vip: string): KeepalivedPaths {
@@ -128,6 +132,8 @@ export function keepalivedPaths(vip: string): KeepalivedPaths {
         includeLine: `include ${clusterDir}/*.conf`,
         clusterDir,
         clusterConf: `${clusterDir}/${vip}.conf`,
+        nextConf: `${clusterDir}/${vip}.conf.next`,
+        drainConf: `${clusterDir}/${vip}.conf.drain`,
     };
 }
 

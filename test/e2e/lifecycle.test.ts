@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI } from "../lab/support/lab";
+import { inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../lab/support/lab";
 import { longestGap } from "../lab/support/load";
 import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
 
@@ -168,8 +168,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         // Watched on the backup itself (10 polls a second), started before the crash: polling over
         // SSH from here took up to a second per poll and measured 4.1 s for a takeover whose client
         // gap was 3.3 s.
-        const takeover = inNetnsAsync(sshCommandLine(key, BACKUP_DIRECTOR,
-            `i=0; until ip -o -4 addr show dev eth0 | grep -qF ' ${VIP}/32 '; do i=$((i+1)); [ $i -gt 600 ] && exit 3; sleep 0.1; done`));
+        const takeover = inNetnsAsync(sshCommandLine(key, BACKUP_DIRECTOR, waitForVipCommand(VIP)));
         await new Promise((ok) => setTimeout(ok, 1500));
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", `${CLUSTER}-director`]);

@@ -9,7 +9,7 @@ import { execFileSync } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
 import { keepalivedPaths } from "../../src/core/names";
-import { inNetns, inNetnsAsync, Lab, realServerSetupCommandFor, type Sh, URI, VIP } from "../lab/support/lab";
+import { inNetns, inNetnsAsync, Lab, realServerSetupCommandFor, type Sh, URI, VIP, waitForVipCommand } from "../lab/support/lab";
 import { type Hit, Load, longestGap } from "../lab/support/load";
 
 /** The default check: (retries + 1) x (interval + timeout) to fail, interval + timeout to recover. */
@@ -250,8 +250,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         const synced = connectionsByPort("director-1");
         assert.ok(ports.every((p) => synced.has(p)), `the backup lacks synced connections: ${JSON.stringify([...synced])}`);
         // Watched from the backup itself (10 polls a second), started before the crash.
-        const takeover = lab.sshAsync("director-1",
-            `i=0; until ip -o -4 addr show dev eth0 | grep -qF ' ${VIP}/32 '; do i=$((i+1)); [ $i -gt 600 ] && exit 3; sleep 0.1; done`);
+        const takeover = lab.sshAsync("director-1", waitForVipCommand(VIP));
         await sleep(1500);
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", lab.domain("director")]);

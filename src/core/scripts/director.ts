@@ -142,8 +142,8 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
     const p = hostPaths(plan.vip, "director");
     const k = keepalivedPaths(plan.vip);
     const schedulers = [...new Set(plan.services.map((s) => s.scheduler))].sort();
-    const next = `${k.clusterConf}.next`;
-    const draining = `${k.clusterConf}.drain`;
+    const next = k.nextConf;
+    const draining = k.drainConf;
     return script(`${title(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "ipvs", "keepalived"],
         ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
@@ -181,7 +181,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
 export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
     const k = keepalivedPaths(plan.vip);
-    const draining = `${k.clusterConf}.drain`;
+    const draining = k.drainConf;
     return script(`${title(plan)} keepalived configuration removal for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "ipvs", "keepalived"],
         keepalivedVariables(plan),

@@ -138,6 +138,15 @@ export function directorCommands(plan: ClusterPlan, index = 0): { setup: { creat
     return { setup: directorSetupCommand(plan, plan.directors[index]), rules: directorRulesCommand(plan, plan.directors[index]) };
 }
 
+/**
+ * A command for a director that returns once `vip` is bound on its eth0 (VRRP made it master),
+ * polling 10 times a second, or exits 3 after a minute: started before a failover, it times the
+ * takeover on the director itself.
+ */
+export function waitForVipCommand(vip: string): string {
+    return `i=0; until ip -o -4 addr show dev eth0 | grep -qF ' ${vip}/32 '; do i=$((i+1)); [ $i -gt 600 ] && exit 3; sleep 0.1; done`;
+}
+
 /** The setup commands of the real server `name` of a plan. */
 export function realServerSetupCommandFor(plan: ClusterPlan, name: string): { create: string; delete: string } {
     return realServerSetupCommand(plan, plan.realServers.find((r) => r.name === name) ?? assert.fail(`no real server ${name} in the plan`));
