@@ -6,7 +6,7 @@ import { awsHosts } from "../platforms/aws/hosts";
 import { existingHosts } from "../platforms/hosts/hosts";
 import { libvirtHosts } from "../platforms/libvirt/hosts";
 import type { PlatformHosts } from "../platforms/platform";
-import { directorRules, directorSetup, realServerSetup } from "./host-configuration";
+import { directorRules, directorSetup, realServerDrainHook, realServerSetup } from "./host-configuration";
 
 /**
  * An LVS-DR load-balancing cluster: a director (or a VRRP pair of them) that owns the VIP and
@@ -65,6 +65,8 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             const setup = directorSetup(plan, i, director, hosts.directors[i], this);
             rules.push(directorRules(plan, i, director, hosts.directors[i], [setup, ...realServerSetups, ...rules], this));
         });
+        plan.directors.forEach((director, i) => plan.realServers.forEach((rs, j) =>
+            realServerDrainHook(plan, rs, hosts.realServers[j], i, director, hosts.directors[i], [realServerSetups[j], rules[i]], this)));
 
         this.vip = pulumi.output(plan.vip);
         this.directorAddress = pulumi.output(plan.directors[0].address);

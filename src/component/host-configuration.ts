@@ -7,23 +7,32 @@ import * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
 import { directorRole, hostResourceName, realServerRole } from "../core/names";
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../core/plan";
-import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../core/scripts/command-lines";
+import {
+    type CommandLines, directorRulesCommand, directorSetupCommand, drainHookCommand, realServerSetupCommand,
+} from "../core/scripts/command-lines";
 import type { PlatformHost } from "../platforms/platform";
 
 /**
  * A host setup is replaced only when what it put on the host would be left behind by an in-place
  * re-run: the VIP, the interface, the forwarding method (the `triggers`). The old one is then torn
- * down first. Any other change to its script (a new lvs-dr release, say) re-runs it in place: the
- * scripts are idempotent, and a replacement would unbind the VIP on every host at once.
+ * down first. Any other change to its script (a new lvs-dr release, say, or a replaced machine,
+ * whose ID the create text names) re-runs it in place: the scripts are idempotent, and a
+ * replacement would unbind the VIP on every host at once.
  */
 const TEARDOWN_FIRST: pulumi.CustomResourceOptions = { deleteBeforeReplace: true };
+
+/** A host's command lines, with its machine's ID in the create text once that ID is known. */
+function onMachine(host: PlatformHost, lines: (machine?: string) => CommandLines): { create: pulumi.Input<string>; delete: string } {
+    const plain = lines();
+    return { create: host.machine ? host.machine.apply((m) => lines(m).create) : plain.create, delete: plain.delete };
+}
 
 export function realServerSetup(
     plan: ClusterPlan, rs: RealServerPlan, host: PlatformHost, parent: pulumi.Resource,
 ): command.remote.Command {
     return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.name), "setup"), {
         connection: host.connection,
-        ...realServerSetupCommand(plan, rs),
+        ...onMachine(host, (m) => realServerSetupCommand(plan, rs, m)),
         triggers: [plan.vip, plan.forwarding, rs.interface],
     }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
 }
@@ -33,7 +42,7 @@ export function directorSetup(
 ): command.remote.Command {
     return new command.remote.Command(hostResourceName(plan.name, directorRole(index), "setup"), {
         connection: host.connection,
-        ...directorSetupCommand(plan, director),
+        ...onMachine(host, (m) => directorSetupCommand(plan, director, m)),
         triggers: [plan.vip, director.interface],
     }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
 }
@@ -41,13 +50,32 @@ export function directorSetup(
 /**
  * The IPVS table of one director. It waits for the director's setup and for every real server's
  * setup: a real server must be ARP-silent with the VIP bound before the director sends it a single
- * packet. A changed table is applied in place (`update` falls back to `create`, which reconciles).
+ * packet. A changed table is applied in place (`update` falls back to `create`, which reconciles),
+ * and so is the table of a replaced director machine.
  */
 export function directorRules(
     plan: ClusterPlan, index: number, director: HostPlan, host: PlatformHost, after: pulumi.Resource[], parent: pulumi.Resource,
 ): command.remote.Command {
     return new command.remote.Command(hostResourceName(plan.name, directorRole(index), "rules"), {
         connection: host.connection,
-        ...directorRulesCommand(plan, director),
+        ...onMachine(host, (m) => directorRulesCommand(plan, director, m)),
     }, { parent, dependsOn: after });
+}
+
+/**
+ * A real server's drain hook on one director (see core/scripts/drain-hook.ts). Its triggers are the
+ * real server's setup's and its machine's ID: the engine deletes it (hold at weight 0, drain)
+ * before the real server's setup is torn down or its machine deleted (a machine's dependents whose
+ * inputs come from it are replaced first), and creates it (release) after the new setup; it comes
+ * after the director's rules, which it edits.
+ */
+export function realServerDrainHook(
+    plan: ClusterPlan, rs: RealServerPlan, rsHost: PlatformHost, index: number, director: HostPlan, directorHost: PlatformHost,
+    after: pulumi.Resource[], parent: pulumi.Resource,
+): command.remote.Command {
+    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.name), `drain-${directorRole(index)}`), {
+        connection: directorHost.connection,
+        ...drainHookCommand(plan, director, rs),
+        triggers: [plan.vip, plan.forwarding, rs.interface, rs.address, ...(rsHost.machine ? [rsHost.machine] : [])],
+    }, { parent, dependsOn: after, ...TEARDOWN_FIRST });
 }

@@ -16,8 +16,11 @@ export function realServerRole(name: string): string {
     return `rs-${name}`;
 }
 
-/** What a child resource of a host does, in `<cluster>-<role>-<step>`. */
-export type HostStep = "setup" | "rules" | "ssh" | "vm";
+/**
+ * What a child resource of a host does, in `<cluster>-<role>-<step>`. `drain-<director role>`: a
+ * real server's drain hook on that director.
+ */
+export type HostStep = "setup" | "rules" | "ssh" | "vm" | `drain-${string}`;
 
 /** A child resource of one host: `<cluster>-<role>-<step>`, e.g. `web-rs-a-setup`. */
 export function hostResourceName(cluster: string, role: string, step: HostStep): string {
@@ -123,6 +126,13 @@ export interface KeepalivedPaths {
     nextConf: string;
     /** The drain step's version of it (leaving servers, or all of them, at weight 0). */
     drainConf: string;
+    /**
+     * The rules' configuration before held real servers are set to weight 0: what a real server's
+     * drain hook re-applies when it holds or releases one (not included: it does not end in .conf).
+     */
+    desiredConf: string;
+    /** The real servers held at weight 0 by their drain hook (one address a line) until released. */
+    heldList: string;
 }
 
 export function keepalivedPaths(vip: string): KeepalivedPaths {
@@ -134,6 +144,8 @@ export function keepalivedPaths(vip: string): KeepalivedPaths {
         clusterConf: `${clusterDir}/${vip}.conf`,
         nextConf: `${clusterDir}/${vip}.conf.next`,
         drainConf: `${clusterDir}/${vip}.conf.drain`,
+        desiredConf: `${clusterDir}/${vip}.conf.desired`,
+        heldList: `${clusterDir}/${vip}.held`,
     };
 }
 

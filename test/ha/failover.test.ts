@@ -1,6 +1,7 @@
 /**
  * `npm run test:ha`: keepalived owning the table on a director pair, on real kernels. Two directors
- * and three real servers in the VM lab, configured with the component's own commands; a client in
+ * and three real servers in the VM lab (the run's shared VMs: in `npm run test:vms` the lab checks
+ * used them first), configured with the component's own commands; a client in
  * the lab namespace sends a request through the VIP every 100 ms for the whole suite, and every
  * failure must fall inside the window of a failure the suite caused. Every figure is printed.
  */
@@ -9,7 +10,7 @@ import { execFileSync } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
 import { keepalivedPaths } from "../../src/core/names";
-import { inNetns, inNetnsAsync, Lab, realServerSetupCommandFor, type Sh, URI, VIP, waitForVipCommand } from "../lab/support/lab";
+import { inNetns, inNetnsAsync, type Lab, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../lab/support/lab";
 import { type Hit, Load, longestGap } from "../lab/support/load";
 
 /** The default check: (retries + 1) x (interval + timeout) to fail, interval + timeout to recover. */
@@ -101,10 +102,9 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
     };
 
     before(async () => {
-        lab = new Lab({ pair: true });
-        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], drainSeconds: DRAIN_SECONDS });
-        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], drainSeconds: DRAIN_SECONDS });
-        await lab.boot();
+        lab = await sharedLab();
+        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], drainSeconds: DRAIN_SECONDS, pair: true });
+        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], drainSeconds: DRAIN_SECONDS, pair: true });
         lab.apply(three);
         bigSha = lab.mustSsh("a", "sha256sum /var/www/big.bin").split(" ")[0];
         load.start(VIP, 0.1, 1);
@@ -116,8 +116,6 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         const failed = load.hits.filter((h) => h.host === "FAILED");
         console.log(`      load: ${load.hits.length} requests, ${failed.length} failed, all inside: ${windows.map((w) => w.what).join(", ")}`);
         console.log(`      figures:\n${figures.map((f) => `        ${f}`).join("\n")}`);
-        lab?.destroyAll(true);
-        lab?.cleanupKey();
     });
 
     it("7. the first director holds the VIP and forwards; the backup holds the table, no VIP, and forwards nothing", async () => {
@@ -135,6 +133,23 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         assert.match(lab.mustSsh("director-1", "ipvsadm -L --daemon"), /backup sync daemon/);
         assert.match(lab.mustSsh("director", "ipvsadm -L --daemon"), /master sync daemon/);
         assert.equal(inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout.match(/lladdr (\S+)/)?.[1], lab.mac("director"));
+    });
+
+    it("8. the backup director reboots under load: no request fails, it comes back as backup with its table, sync daemon and sysctls", async () => {
+        const t0 = Date.now();
+        await lab.reboot("director-1");
+        // keepalived starts at boot from the files on disk; VRRP makes it a backup within a few adverts.
+        for (let i = 0; i < 120 && !/backup sync daemon/.test(lab.ssh("director-1", "ipvsadm -L --daemon").stdout); i++) {
+            await sleep(500);
+        }
+        const tBack = Date.now();
+        assert.match(lab.mustSsh("director-1", "ipvsadm -L --daemon"), /backup sync daemon/);
+        assert.match(lab.mustSsh("director-1", "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), "the backup's table after its reboot");
+        assert.match(lab.mustSsh("director-1", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^1\n1\n$/);
+        assert.ok(holdsVip("director") && !holdsVip("director-1"), "the VIP moved during the backup's reboot");
+        const hits = load.between(t0, Date.now());
+        figure(`backup reboot: back as backup ${tBack - t0} ms after the reboot began; ${hits.length} requests meanwhile, ${hits.filter((h) => h.host === "FAILED").length} failed`);
+        assert.deepEqual(show(hits.filter((h) => h.host === "FAILED")), "");
     });
 
     it("1. a real server whose web server stops is out within the detection bound, back within the recovery bound", async () => {
@@ -233,7 +248,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
     it("5. adding and removing real servers under load (keepalived reloads) fails no request", async () => {
         const t0 = Date.now();
         await lab.rules(three);
-        await lab.rules(lab.plan({ realServers: [{ name: "a" }, { name: "b", weight: 3 }, { name: "c" }], drainSeconds: DRAIN_SECONDS }));
+        await lab.rules(lab.plan({ realServers: [{ name: "a" }, { name: "b", weight: 3 }, { name: "c" }], drainSeconds: DRAIN_SECONDS, pair: true }));
         await lab.rules(three);
         await sleep(2000);
         const hits = load.between(t0, Date.now());
@@ -278,6 +293,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
             await sleep(500);
         }
         assert.match(lab.mustSsh("director", "ipvsadm -L --daemon"), /backup sync daemon/);
+        assert.match(lab.mustSsh("director", "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), "the old master's table after its cold boot");
         await sleep(10000);
         assert.ok(holdsVip("director-1"), "the VIP moved back");
         assert.ok(!holdsVip("director"), "the returning director took the VIP");

@@ -11,6 +11,7 @@ import * as path from "path";
 import { hostPaths, keepalivedPaths } from "../../src/core/names";
 import type { ClusterPlan } from "../../src/core/plan";
 import * as director from "../../src/core/scripts/director";
+import * as hooks from "../../src/core/scripts/drain-hook";
 import { desiredIpvsRules } from "../../src/core/scripts/director";
 import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
 import { library } from "../../src/core/scripts/library";
@@ -210,6 +211,51 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         ]);
         assert.match(r.stderr, /drained: no active connection left after [0-9]+ s/);
         assert.deepEqual(state(), desiredIpvsRules(p));
+    });
+
+    it("a real server's drain hook holds it at weight 0 across rules runs until released; nothing to do once it left", () => {
+        const p = plan();
+        const rs = p.realServers[1];
+        const hold = hooks.renderHoldRealServer(p, p.directors[0], rs);
+        const release = hooks.renderReleaseRealServer(p, p.directors[0], rs);
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        assert.match(sb.mustRun(release).stdout, /192\.168\.77\.12 is not held: nothing to release/);
+        changes();
+        const held = sb.mustRun(hold);
+        assert.deepEqual(changes(), [
+            "-e -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 0",
+            "-e -u 192.168.77.100:53 -r 192.168.77.12:53 -g -w 0",
+        ]);
+        assert.match(held.stderr, /drained: no active connection left after [0-9]+ s/);
+        assert.equal(sb.writtenFiles().get(k.heldList), "192.168.77.12\n");
+        // The rules keep it held (a weight change elsewhere, say); holding again changes nothing.
+        sb.mustRun(renderDirectorRules(p));
+        sb.mustRun(hold);
+        assert.deepEqual(changes(), []);
+        assert.match(sb.writtenFiles().get(k.desiredConf)!, /real_server 192\.168\.77\.12 80 \{\n {8}weight 3$/m);
+        sb.mustRun(release);
+        assert.deepEqual(changes(), [
+            "-e -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 3",
+            "-e -u 192.168.77.100:53 -r 192.168.77.12:53 -g -w 3",
+        ]);
+        assert.ok(!sb.writtenFiles().has(k.heldList));
+        assert.deepEqual(state(), desiredIpvsRules(p));
+        // Held, then removed from the cluster: the rules forget it, and its hook has nothing to do.
+        sb.mustRun(hold);
+        const args = validArgs();
+        args.services = [{ port: 80, scheduler: "wrr" }, { port: 53, protocol: "udp", persistenceSeconds: 60 }];
+        args.hosts!.realServers.pop();
+        const one = validateClusterArgs(args);
+        sb.mustRun(renderDirectorRules(one));
+        assert.ok(!sb.writtenFiles().has(k.heldList), "the rules kept a real server that left as held");
+        changes();
+        assert.match(sb.mustRun(hold).stdout, /192\.168\.77\.12 is in no service of VIP 192\.168\.77\.100 here: nothing to drain/);
+        assert.deepEqual(changes(), []);
+        // The cluster's removal leaves neither the held list nor the rendered configuration.
+        sb.mustRun(renderDirectorRulesRemoval(one));
+        assert.match(sb.mustRun(hold).stdout, /nothing to drain/);
+        assert.deepEqual([...sb.writtenFiles().keys()].filter((f) => f.startsWith(k.clusterDir)), []);
     });
 
     it("after a reboot the boot unit restores the VIP and the IPVS parameters, ordered before keepalived", () => {

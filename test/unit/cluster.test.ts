@@ -16,6 +16,8 @@ const director = require("../../src/core/scripts/director") as typeof import("..
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { remoteCommand } = require("../../src/core/scripts/render") as typeof import("../../src/core/scripts/render");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+const hooks = require("../../src/core/scripts/drain-hook") as typeof import("../../src/core/scripts/drain-hook");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { validateClusterArgs } = require("../../src/core/validate") as typeof import("../../src/core/validate");
 
 describe("LvsDrCluster (mocked engine)", () => {
@@ -24,7 +26,9 @@ describe("LvsDrCluster (mocked engine)", () => {
         assert.deepEqual(resources.map((r) => `${r.type} ${r.name}`).sort(), [
             "command:remote:Command web-director-rules",
             "command:remote:Command web-director-setup",
+            "command:remote:Command web-rs-0-drain-director",
             "command:remote:Command web-rs-0-setup",
+            "command:remote:Command web-rs-1-drain-director",
             "command:remote:Command web-rs-1-setup",
             "lvs-dr:index:LvsDrCluster web",
         ]);
@@ -33,20 +37,22 @@ describe("LvsDrCluster (mocked engine)", () => {
 
     it("parents every child on the component and orders rules after every setup", async () => {
         const { wired } = await deploy(validArgs());
-        for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup", "web-director-rules"]) {
+        for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup", "web-director-rules", "web-rs-0-drain-director"]) {
             assert.equal(wired.get(name)?.parent, "web", `${name} is not parented on the component`);
         }
         assert.deepEqual(wired.get("web-director-rules")!.dependsOn.sort(),
             ["web-director-setup", "web-rs-0-setup", "web-rs-1-setup"]);
         assert.deepEqual(wired.get("web-rs-0-setup")!.dependsOn, []);
-        // Host setups are torn down before being set up again, and replaced only through triggers
-        // (the provider replaces on triggers[*]); a changed script alone re-runs in place.
-        for (const name of ["web-rs-0-setup", "web-director-setup"]) {
-            assert.equal(wired.get(name)!.deleteBeforeReplace, true);
-            assert.deepEqual(wired.get(name)!.replaceOnChanges, ["triggers[*]"]);
+        // A drain hook edits the director's table: after the rules, and deleted before its real
+        // server's setup (the engine deletes dependents first).
+        assert.deepEqual(wired.get("web-rs-1-drain-director")!.dependsOn.sort(), ["web-director-rules", "web-rs-1-setup"]);
+        // Host setups and drain hooks are undone before being done again, and replaced only through
+        // triggers (the provider replaces on triggers[*]); a changed script alone re-runs in place.
+        for (const name of ["web-rs-0-setup", "web-director-setup", "web-rs-0-drain-director"]) {
+            assert.equal(wired.get(name)!.deleteBeforeReplace, true, name);
+            assert.deepEqual(wired.get(name)!.replaceOnChanges, ["triggers[*]"], name);
         }
         assert.equal(wired.get("web-director-rules")!.deleteBeforeReplace, undefined, "rules are updated in place");
-        assert.deepEqual(wired.get("web-director-rules")!.replaceOnChanges, ["triggers[*]"]);
     });
 
     it("runs exactly the rendered scripts, through sudo for a non-root user", async () => {
@@ -62,14 +68,18 @@ describe("LvsDrCluster (mocked engine)", () => {
         assert.equal(cmd("web-director-setup").delete, remoteCommand(director.renderDirectorTeardown(plan, d), true));
         assert.equal(cmd("web-director-rules").create, remoteCommand(director.renderDirectorRules(plan, d), true));
         assert.equal(cmd("web-director-rules").delete, remoteCommand(director.renderDirectorRulesRemoval(plan, d), true));
+        assert.equal(cmd("web-rs-1-drain-director").create, remoteCommand(hooks.renderReleaseRealServer(plan, d, plan.realServers[1]), true));
+        assert.equal(cmd("web-rs-1-drain-director").delete, remoteCommand(hooks.renderHoldRealServer(plan, d, plan.realServers[1]), true));
         assert.ok(String(cmd("web-director-rules").create).startsWith("sudo -n sh -c '#!/bin/sh"));
     });
 
-    it("replaces a host setup only when the VIP, interface or forwarding changes", async () => {
+    it("replaces a host setup only when the VIP, interface or forwarding changes; a drain hook also when its real server does", async () => {
         const { resources } = await deploy(validArgs());
         assert.deepEqual(byName(resources, "web-rs-1-setup").inputs.triggers, ["192.168.77.100", "dr", "eth0"]);
         assert.deepEqual(byName(resources, "web-director-setup").inputs.triggers, ["192.168.77.100", "eth0"]);
         assert.equal(byName(resources, "web-director-rules").inputs.triggers, undefined);
+        // Existing hosts: no machine ID (see the platforms' tests for created machines).
+        assert.deepEqual(byName(resources, "web-rs-1-drain-director").inputs.triggers, ["192.168.77.100", "dr", "eth0", "192.168.77.12"]);
     });
 
     it("connects to each host with its own settings", async () => {
@@ -89,13 +99,14 @@ describe("LvsDrCluster (mocked engine)", () => {
         assert.equal(conn("web-rs-1-setup").user, "admin");
         assert.equal(conn("web-rs-1-setup").hostKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB");
         assert.equal(conn("web-director-rules").host, "192.168.77.10");
+        assert.equal(conn("web-rs-1-drain-director").host, "192.168.77.10", "a drain hook runs on its director");
     });
 
     it("keeps the SSH key secret in every connection; the component records no inputs (no diff, no key copy)", async () => {
         const { resources } = await deploy(validArgs());
         // A value is safe when it only occurs inside a secret envelope (stored encrypted).
         const plainText = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (isSecret(x) ? "(secret)" : x));
-        assert.equal(resources.length, 5);
+        assert.equal(resources.length, 7);
         const component = resources.filter((r) => !r.custom);
         assert.deepEqual(component.map((r) => [r.type, r.inputs]), [["lvs-dr:index:LvsDrCluster", {}]]);
         for (const r of resources.filter((x) => x.custom)) {
@@ -127,8 +138,9 @@ describe("LvsDrCluster (mocked engine)", () => {
         scaled.hosts!.realServers.push({ address: "192.168.77.13" });
         scaled.hosts!.realServers[1].weight = 5;
         const after = (await deploy(scaled)).resources;
-        for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup"]) {
+        for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup", "web-rs-0-drain-director", "web-rs-1-drain-director"]) {
             assert.equal(byName(after, name).inputs.create, byName(before, name).inputs.create, `${name} changed`);
+            assert.equal(byName(after, name).inputs.delete, byName(before, name).inputs.delete, `${name} changed`);
         }
         assert.notEqual(byName(after, "web-director-rules").inputs.create, byName(before, "web-director-rules").inputs.create);
         assert.ok(byName(after, "web-rs-2-setup"));

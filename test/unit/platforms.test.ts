@@ -34,7 +34,8 @@ describe("libvirt platform (mocked engine)", () => {
         assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm")), ["lab-director-vm", "lab-rs-0-vm", "lab-rs-1-vm"]);
         assert.deepEqual(names(d.resources), [
             "lab", "lab-director-rules", "lab-director-setup", "lab-director-ssh", "lab-director-vm", "lab-network",
-            "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-vm", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-vm",
+            "lab-rs-0-drain-director", "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-vm",
+            "lab-rs-1-drain-director", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-vm",
         ]);
         for (const r of d.resources.filter((x) => x.name !== "lab")) {
             assert.equal(d.wired.get(r.name)?.parent, "lab", `${r.name} is not parented on the component`);
@@ -51,6 +52,24 @@ describe("libvirt platform (mocked engine)", () => {
             assert.deepEqual(deps(`lab-${role}-setup`), [`lab-${role}-ssh`]);
         }
         assert.deepEqual(deps("lab-director-rules"), ["lab-director-setup", "lab-rs-0-setup", "lab-rs-1-setup"]);
+    });
+
+    it("a replaced VM (deleted first: fixed name, MAC, address) re-runs every command on it; its drain hooks are replaced", () => {
+        // Each command's create text names the VM's ID: a new VM makes it run again (in place). The
+        // drain hooks have the ID in their triggers: the engine replaces a VM's dependents whose
+        // replacing inputs come from it before it deletes the VM, so they hold and drain first.
+        const stamp = (role: string) => `# Runs on machine lab-${role}-vm-id: a new machine runs it again.`;
+        for (const role of ["director", "rs-0", "rs-1"]) {
+            assert.equal(d.wired.get(`lab-${role}-vm`)!.deleteBeforeReplace, true);
+            assert.ok(String(byName(d.resources, `lab-${role}-ssh`).inputs.create).includes(stamp(role)), role);
+            assert.ok(String(byName(d.resources, `lab-${role}-setup`).inputs.create).includes(stamp(role)), role);
+            assert.ok(!JSON.stringify(byName(d.resources, `lab-${role}-setup`).inputs.triggers).includes("vm-id"),
+                "a setup is not replaced (torn down) for a new machine");
+        }
+        assert.ok(String(byName(d.resources, "lab-director-rules").inputs.create).includes(stamp("director")));
+        assert.ok(!String(byName(d.resources, "lab-director-rules").inputs.create).includes(stamp("rs-1")));
+        assert.deepEqual(byName(d.resources, "lab-rs-1-drain-director").inputs.triggers, ["192.168.77.100", "dr", "eth0", "192.168.77.12", "lab-rs-1-vm-id"]);
+        assert.ok(!String(byName(d.resources, "lab-rs-1-drain-director").inputs.create).includes("vm-id"), "a replaced director must not re-run the hooks");
     });
 
     it("waits for SSH with unlimited dial retries, bounded by a create timeout", () => {
@@ -128,6 +147,8 @@ describe("AWS platform (mocked engine)", () => {
             assert.equal(i.inputs.keyName, "web-key-kp", i.name);
             assert.equal(i.inputs.ami, "ami-0debian12mock", i.name);
             assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami"], "a looked-up AMI must not replace instances");
+            assert.equal(d.wired.get(i.name)!.deleteBeforeReplace, true, "its planned private IP must be free for the replacement");
+            assert.ok(String(byName(d.resources, `${i.name}-ssh`).inputs.create).includes(`# Runs on machine ${i.name}-id:`));
         }
         const ami = invokes.find((x) => x.token === "aws:ec2/getAmi:getAmi")!;
         assert.deepEqual(ami.inputs.owners, ["136693071363"]);
@@ -202,8 +223,8 @@ describe("AWS platform with a subnet made by the same program", () => {
 
 describe("incremental changes (mocked engine)", () => {
     for (const [platform, base, vms] of [
-        ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh`, `c-${n}-setup`]],
-        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-ssh`, `c-${n}-setup`]],
+        ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
+        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
     ] as const) {
         const named = (): LvsDrClusterArgs => {
             const args = base();

@@ -5,7 +5,8 @@ import type { Forwarding, Protocol, Scheduler } from "../../src/args";
 import type { FailureAction, HealthCheckKind } from "../../src/args";
 import { type ClusterPlan, FAILURE_ACTIONS, FORWARDING_METHODS, HEALTH_CHECK_KINDS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
 import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
-import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
+import { directorRulesCommand, directorSetupCommand, drainHookCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
+import { renderHoldRealServer, renderReleaseRealServer } from "../../src/core/scripts/drain-hook";
 import {
     desiredIpvsRules, renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup,
     renderDirectorTeardown, renderDirectorUp,
@@ -68,6 +69,10 @@ function renderAll(plan: ClusterPlan): Record<string, string> {
         scripts[`director ${i} teardown`] = renderDirectorTeardown(plan, d);
         scripts[`director ${i} rules`] = renderDirectorRules(plan, d);
         scripts[`director ${i} rules removal`] = renderDirectorRulesRemoval(plan, d);
+        for (const rs of plan.realServers) {
+            scripts[`director ${i} hold ${rs.name}`] = renderHoldRealServer(plan, d, rs);
+            scripts[`director ${i} release ${rs.name}`] = renderReleaseRealServer(plan, d, rs);
+        }
     });
     for (const rs of plan.realServers) {
         scripts[`real server ${rs.name} setup`] = renderRealServerSetup(plan, rs);
@@ -87,6 +92,9 @@ function commandLines(plan: ClusterPlan): Record<string, string> {
     plan.directors.forEach((d, i) => {
         add(`director ${i} setup`, directorSetupCommand(plan, d));
         add(`director ${i} rules`, directorRulesCommand(plan, d));
+        for (const rs of plan.realServers) {
+            add(`director ${i} drain hook ${rs.name}`, drainHookCommand(plan, d, rs));
+        }
     });
     for (const rs of plan.realServers) {
         add(`real server ${rs.name} setup`, realServerSetupCommand(plan, rs));
@@ -102,8 +110,9 @@ describe("host scripts", () => {
             it(title, () => {
                 const plan = planFor(v);
                 const all = renderAll(plan);
-                // 5 per director (with the up-script its setup writes); per real server 3 (the same).
-                assert.equal(Object.keys(all).length, 5 * plan.directors.length + 2 * 3, "every script and the scripts setup writes are checked");
+                // 5 per director (with the up-script its setup writes) and 2 per real server on each
+                // (its drain hook); per real server 3 (the same).
+                assert.equal(Object.keys(all).length, (5 + 2 * 2) * plan.directors.length + 2 * 3, "every script and the scripts setup writes are checked");
                 // What setup writes to disk is exactly the up-script checked here.
                 plan.directors.forEach((_, i) => assert.ok(all[`director ${i} setup`].includes(all[`director ${i} up`]), "director setup writes the director up-script"));
                 for (const rs of plan.realServers) {

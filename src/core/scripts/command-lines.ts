@@ -7,6 +7,7 @@ import type { ClusterPlan, HostPlan, RealServerPlan } from "../plan";
 import {
     renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderDirectorTeardown,
 } from "./director";
+import { renderHoldRealServer, renderReleaseRealServer } from "./drain-hook";
 import { fixedScript } from "./library";
 import { renderRealServerSetup, renderRealServerTeardown } from "./realserver";
 import { remoteCommand } from "./render";
@@ -16,28 +17,45 @@ export interface CommandLines {
     delete: string;
 }
 
-export function realServerSetupCommand(plan: ClusterPlan, rs: RealServerPlan): CommandLines {
+/**
+ * The script with a last comment naming the machine it runs on (a created machine's ID): a new
+ * machine makes a new create text, which the engine runs again as an in-place update. Only a
+ * newline could leave the comment; anything unusual is replaced anyway.
+ */
+export function stampMachine(script: string, machine?: string): string {
+    return machine === undefined ? script : `${script}# Runs on machine ${machine.replace(/[^\w.:@/-]/g, "_")}: a new machine runs it again.\n`;
+}
+
+export function realServerSetupCommand(plan: ClusterPlan, rs: RealServerPlan, machine?: string): CommandLines {
     return {
-        create: remoteCommand(renderRealServerSetup(plan, rs), rs.ssh.sudo),
+        create: remoteCommand(stampMachine(renderRealServerSetup(plan, rs), machine), rs.ssh.sudo),
         delete: remoteCommand(renderRealServerTeardown(plan, rs), rs.ssh.sudo),
     };
 }
 
-export function directorSetupCommand(plan: ClusterPlan, director: HostPlan): CommandLines {
+export function directorSetupCommand(plan: ClusterPlan, director: HostPlan, machine?: string): CommandLines {
     return {
-        create: remoteCommand(renderDirectorSetup(plan, director), director.ssh.sudo),
+        create: remoteCommand(stampMachine(renderDirectorSetup(plan, director), machine), director.ssh.sudo),
         delete: remoteCommand(renderDirectorTeardown(plan, director), director.ssh.sudo),
     };
 }
 
-export function directorRulesCommand(plan: ClusterPlan, director: HostPlan): CommandLines {
+export function directorRulesCommand(plan: ClusterPlan, director: HostPlan, machine?: string): CommandLines {
     return {
-        create: remoteCommand(renderDirectorRules(plan, director), director.ssh.sudo),
+        create: remoteCommand(stampMachine(renderDirectorRules(plan, director), machine), director.ssh.sudo),
         delete: remoteCommand(renderDirectorRulesRemoval(plan, director), director.ssh.sudo),
     };
 }
 
+/** A real server's drain hook on a director: create releases it, delete holds and drains it. */
+export function drainHookCommand(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): CommandLines {
+    return {
+        create: remoteCommand(renderReleaseRealServer(plan, director, rs), director.ssh.sudo),
+        delete: remoteCommand(renderHoldRealServer(plan, director, rs), director.ssh.sudo),
+    };
+}
+
 /** The first command on a VM a platform created: waits for cloud-init (as the login user, no sudo). */
-export function waitForBootCommand(): string {
-    return remoteCommand(fixedScript("vm-boot"), false);
+export function waitForBootCommand(machine?: string): string {
+    return remoteCommand(stampMachine(fixedScript("vm-boot"), machine), false);
 }

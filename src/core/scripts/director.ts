@@ -120,21 +120,27 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     );
 }
 
-/** The variables the keepalived library reads. */
-function keepalivedVariables(plan: ClusterPlan): string {
-    const k = keepalivedPaths(plan.vip);
+/** The paths the keepalived library reads: fixed for a VIP (a drain hook's scripts use only these). */
+export function keepalivedFileVariables(vip: string): string {
+    const k = keepalivedPaths(vip);
     return [
-        `VIP=${shq(plan.vip)}`,
+        `VIP=${shq(vip)}`,
         `CONF=${shq(k.clusterConf)}`,
         `MAIN=${shq(k.mainConf)}`,
         `INCLUDE=${shq(k.includeLine)}`,
-        `SORRY=${shq(sorryKeys(plan).join("\n"))}`,
+        `DESIRED_CONF=${shq(k.desiredConf)}`,
+        `HELD=${shq(k.heldList)}`,
     ].join("\n");
+}
+
+/** The variables the keepalived library reads. */
+function keepalivedVariables(plan: ClusterPlan): string {
+    return `${keepalivedFileVariables(plan.vip)}\nSORRY=${shq(sorryKeys(plan).join("\n"))}`;
 }
 
 /**
  * Rules: this cluster's keepalived file, checked by keepalived before it is used, then applied by a
- * reload. Real servers that leave are drained first (weight 0 until no connection to them is
+ * reload, with the real servers a drain hook holds at weight 0. Real servers that leave are drained first (weight 0 until no connection to them is
  * active or drainSeconds pass). Prints the resulting table on stdout (the component's `ipvsTable`
  * output); everything else goes to stderr.
  */
@@ -148,6 +154,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
         ["common", "ipvs", "keepalived"],
         ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
             "require_root", call("install_tool", "keepalived", "keepalived"), call("install_tool", "ipvsadm", "ipvsadm"),
+            "lock_keepalived",
             ...schedulers.map((s) => call("load_scheduler", s))].join("\n"),
         keepalivedVariables(plan),
         `DESIRED=${shq(desiredIpvsRules(plan).join("\n"))}`,
@@ -161,6 +168,12 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
         `mkdir -p ${shq(k.clusterDir)}`,
         writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
         call("keepalived_check", next),
+        [
+            "# Kept as rendered for the drain hooks; applied with held real servers at weight 0.",
+            `write_file "$DESIRED_CONF" 0644 < ${shq(next)}`,
+            `prune_held "$DESIRED"`,
+            `hold_weights "$DESIRED_CONF" > ${shq(next)}`,
+        ].join("\n"),
         plan.drainSeconds === 0 ? "" : [
             `LEAVING=$(leaving_servers "$DESIRED")`,
             `if [ -n "$LEAVING" ] && [ -e "$CONF" ]; then`,
@@ -185,6 +198,7 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
     return script(`${title(plan)} keepalived configuration removal for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "ipvs", "keepalived"],
         keepalivedVariables(plan),
+        "lock_keepalived",
         plan.drainSeconds === 0 ? "" : [
             `if [ -e "$CONF" ] && command -v keepalived >/dev/null 2>&1 && keepalived_running; then`,
             `  LEAVING=$(leaving_servers '')`,

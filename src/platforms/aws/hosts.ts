@@ -79,6 +79,8 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             tags: awsTags(name, role),
         }, {
             parent,
+            // Its private address is fixed by the plan: a replacement must free it first.
+            deleteBeforeReplace: true,
             ...(ignored.length > 0 ? { ignoreChanges: ignored } : {}),
         });
         return { ...createdHost(plan, role, host, vm, a.sshViaPrivateIp ? host.address : vm.publicIp, parent), id: vm.id };

@@ -13,7 +13,9 @@ export const libvirtHosts: CreateHosts<LibvirtPlatformPlan> = (plan, l, parent) 
     const network = netInputs && new LibvirtNetwork(clusterResourceName(plan.name, "network"), netInputs, { parent });
     const vm = (role: string, host: HostPlan) => {
         const machine = new LibvirtVm(hostResourceName(plan.name, role, "vm"), vmInputs(l, libvirtNames.domain(plan.name, role), host),
-            { parent, dependsOn: network ? [network] : [] });
+            // Name, MAC and address are fixed: a replacement (`pulumi up --replace`, an input change)
+            // deletes the old VM first, whatever the diff says.
+            { parent, dependsOn: network ? [network] : [], deleteBeforeReplace: true });
         return createdHost(plan, role, host, machine, host.address, parent);
     };
     const roles = [...plan.directors.map((_, i) => directorRole(i)), ...plan.realServers.map((rs) => realServerRole(rs.name))];

@@ -157,6 +157,28 @@ export function directorHost(index: number): string {
     return directorRole(index);
 }
 
+let shared: { lab: Lab; booted: Promise<Lab> } | undefined;
+
+/**
+ * The VMs of this mocha run: a director pair and three real servers, booted once and shared by
+ * every VM suite of the run (`npm run test:vms` runs the lab checks and test:ha on one boot: five
+ * boots under software emulation cost minutes). Deleted by the run's root hook (hooks.ts).
+ */
+export function sharedLab(): Promise<Lab> {
+    if (!shared) {
+        const lab = new Lab({ pair: true });
+        shared = { lab, booted: lab.boot().then(() => lab) };
+    }
+    return shared.booted;
+}
+
+/** Deletes the shared lab's VMs and network (what exists, even after a failed boot) and its key. */
+export function releaseSharedLab(): void {
+    shared?.lab.destroyAll(true);
+    shared?.lab.cleanupKey();
+    shared = undefined;
+}
+
 export class Lab {
     readonly image: LabImage;
     readonly keyDir: string;
@@ -180,6 +202,8 @@ export class Lab {
     plan(overrides: {
         realServers: { name: string; weight?: number }[]; forwarding?: Forwarding; scheduler?: Scheduler;
         drainSeconds?: number; healthCheck?: LvsDrHealthCheckArgs;
+        /** A director pair or one director (default: the lab's). A pair lab serves both. */
+        pair?: boolean;
     }): ClusterPlan {
         const args: LvsDrClusterArgs = {
             vip: VIP,
@@ -191,7 +215,7 @@ export class Lab {
                 privateKey: fs.readFileSync(this.key, "utf8"),
                 publicKey: fs.readFileSync(`${this.key}.pub`, "utf8").trim(),
             },
-            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers, this.pair),
+            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers, overrides.pair ?? this.pair),
         };
         return validateClusterArgs(args, CLUSTER);
     }
@@ -264,6 +288,24 @@ export class Lab {
             await new Promise((ok) => setTimeout(ok, 3000));
         }
         throw new Error(`${host} (${this.address(host)}) did not answer SSH within ${timeoutMs / 1000} s`);
+    }
+
+    /**
+     * Reboots a VM and returns once it runs a new boot and systemd has finished starting it (every
+     * unit a boot starts, the web server and keepalived among them, has had its chance).
+     */
+    async reboot(host: string, timeoutMs = 600000): Promise<void> {
+        const bootId = this.mustSsh(host, "cat /proc/sys/kernel/random/boot_id").trim();
+        this.ssh(host, "systemctl reboot", 30000);
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+            const r = await inNetnsAsync(this.sshCommand(host, "systemctl is-system-running --wait >/dev/null; cat /proc/sys/kernel/random/boot_id", 5));
+            if (r.status === 0 && r.stdout.trim() !== bootId) {
+                return;
+            }
+            await new Promise((ok) => setTimeout(ok, 2000));
+        }
+        throw new Error(`${host} did not come back from its reboot within ${timeoutMs / 1000} s`);
     }
 
     private sshCommand(host: string, command: string, connectTimeout = 10): string {

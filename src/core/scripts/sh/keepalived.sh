@@ -24,6 +24,19 @@ keepalived_check() {
   fi
 }
 
+# lock_keepalived: one lvs-dr script at a time changes keepalived's files on this host (a destroy
+# deletes every drain hook at once); util-linux's flock, released when the script exits.
+lock_keepalived() {
+  command -v flock >/dev/null 2>&1 || die "flock (util-linux) is missing"
+  exec 9>/run/lvs-dr-keepalived.lock
+  flock -w 900 9 || die "another lvs-dr script kept keepalived's files locked for 15 minutes"
+}
+
+# unlock_keepalived: lets the next script in (before a wait that changes no file).
+unlock_keepalived() {
+  flock -u 9
+}
+
 # ensure_include: MAIN includes lvs-dr's files. A main file lvs-dr did not write gets this one
 # line appended, and nothing else.
 ensure_include() {
@@ -88,19 +101,94 @@ wait_table() {
   done
 }
 
-# apply_config FILE DESIRED WHAT: checks FILE, makes it the cluster's file, reloads keepalived and
-# waits until the table is DESIRED.
-apply_config() {
+# install_conf FILE WHAT: checks FILE, makes it the cluster's file and reloads keepalived.
+install_conf() {
   keepalived_check "$1"
   if cmp -s "$1" "$CONF"; then
     rm -f "$1"
   else
     mv -f "$1" "$CONF"
-    note "wrote $CONF ($3)"
+    note "wrote $CONF ($2)"
   fi
   ensure_include
   reload_keepalived
+}
+
+# apply_config FILE DESIRED WHAT: install_conf, then waits until the table is DESIRED.
+apply_config() {
+  install_conf "$1" "$3"
   wait_table "$2" "$3"
+}
+
+# Held real servers: a real server's drain hook (its remote command on each director) holds it at
+# weight 0 before its host is torn down or replaced, and releases it once its new setup is done.
+# HELD lists the held addresses; every configuration this cluster applies passes hold_weights.
+
+# is_held RIP: RIP is held.
+is_held() {
+  [ -e "$HELD" ] && grep -qxF -- "$1" "$HELD"
+}
+
+# hold RIP: adds RIP to HELD.
+hold() {
+  is_held "$1" || printf '%s\n' "$1" >> "$HELD"
+}
+
+# unhold RIP: removes RIP from HELD (and HELD once empty).
+unhold() {
+  if is_held "$1"; then
+    grep -vxF -- "$1" "$HELD" > "$HELD.next" || true
+    mv -f "$HELD.next" "$HELD"
+  fi
+  if [ -e "$HELD" ] && [ ! -s "$HELD" ]; then
+    rm -f "$HELD"
+  fi
+}
+
+# prune_held DESIRED: forgets held addresses that are no real server of DESIRED any more (a real
+# server removed from the cluster was drained by the rules; its hook has nothing left to release).
+prune_held() {
+  [ -e "$HELD" ] || return 0
+  while read -r rip; do
+    if printf '%s\n' "$1" | grep -qF -- " -r $rip:"; then
+      printf '%s\n' "$rip"
+    fi
+  done < "$HELD" > "$HELD.next"
+  mv -f "$HELD.next" "$HELD"
+  if [ ! -s "$HELD" ]; then
+    rm -f "$HELD"
+  fi
+}
+
+# hold_weights FILE: FILE with every held real server at weight 0, printed. The renderer writes
+# `weight` as the first line of each real_server block.
+hold_weights() {
+  HELD_T=$(cat "$HELD" 2>/dev/null || true) awk '
+    BEGIN { n = split(ENVIRON["HELD_T"], h, "\n"); for (i = 1; i <= n; i++) if (h[i] != "") held[h[i]] = 1 }
+    $1 == "real_server" { rs = ($2 in held) }
+    rs && $1 == "weight" { sub(/weight [0-9]+/, "weight 0"); rs = 0 }
+    { print }' "$1"
+}
+
+# servers_at RIP: the live entries of RIP in VIP's services, as "FLAG VIP:PORT RIP:PORT" lines.
+servers_at() {
+  own_rules "$VIP" | awk -v rip="$1" '$1 == "-a" && index($5, rip ":") == 1 { print $2, $3, $5 }'
+}
+
+# wait_weight_zero SERVERS WHAT: until each of SERVERS ("FLAG VIP:PORT RIP:PORT" lines) is at
+# weight 0 or gone, at most 30 s.
+wait_weight_zero() {
+  tries=0
+  while own_rules "$VIP" | SERVERS_T="$1" awk '
+      BEGIN { n = split(ENVIRON["SERVERS_T"], l, "\n"); for (i = 1; i <= n; i++) want[l[i]] = 1 }
+      $1 == "-a" && (($2 " " $3 " " $5) in want) && $8 != 0 { found = 1 }
+      END { exit !found }'; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 150 ]; then
+      die "keepalived did not set $2 to weight 0 within 30 s. Table now: $(own_rules "$VIP" | tr '\n' ';')"
+    fi
+    sleep 0.2
+  done
 }
 
 # leaving_servers DESIRED: the live real servers of VIP that DESIRED does not hold (sorry servers
@@ -186,6 +274,8 @@ drain() {
 # Waits until keepalived has removed the VIP's services.
 remove_cluster_conf() {
   remove_file "$CONF"
+  remove_file "$DESIRED_CONF"
+  remove_file "$HELD"
   if [ -z "$(find "$(dirname "$CONF")" -maxdepth 1 -name '*.conf' 2>/dev/null)" ]; then
     if [ -e "$MAIN" ] && [ "$(head -n 1 "$MAIN")" = "$KEEPALIVED_MARK" ]; then
       remove_file "$MAIN"

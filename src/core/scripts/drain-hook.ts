@@ -1,0 +1,73 @@
+/**
+ * A real server's drain hook on one director: a remote command on the director that the engine
+ * deletes before the real server's setup is torn down or its machine replaced, and creates again
+ * once its new setup is done. Its delete holds the real server at weight 0 in this cluster's
+ * keepalived table and waits until no connection to it is active (or drainSeconds pass); its create
+ * releases it. The rules drain real servers that leave the cluster; the hooks drain the ones that
+ * are replaced in place, which the rules never see (same address, same table).
+ *
+ * The texts depend only on the VIP, the real server's address, the director and drainSeconds: a
+ * change elsewhere in the cluster must not re-run (let alone replace) a hook.
+ */
+import { keepalivedPaths } from "../names";
+import type { ClusterPlan, HostPlan, RealServerPlan } from "../plan";
+import { keepalivedFileVariables } from "./director";
+import { call, script, shq } from "./render";
+
+function what(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
+    return `lvs-dr drain hook of real server ${rs.address} for VIP ${plan.vip} (director ${director.address})`;
+}
+
+/** The hook's delete: hold the real server at weight 0, then wait for its active connections to end. */
+export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
+    const next = keepalivedPaths(plan.vip).nextConf;
+    return script(`${what(plan, director, rs)}: hold it at weight 0 and drain it.`, ["common", "ipvs", "keepalived"],
+        "require_root",
+        `${keepalivedFileVariables(plan.vip)}\nRIP=${shq(rs.address)}`,
+        [
+            "lock_keepalived",
+            "# Nothing to drain where this cluster's keepalived file is gone (the cluster's removal) or the",
+            "# real server is in no table (it left the cluster: the rules drained it).",
+            'if [ ! -e "$CONF" ] || [ ! -e "$DESIRED_CONF" ] || ! command -v keepalived >/dev/null 2>&1 || ! keepalived_running; then',
+            '  say "no keepalived configuration of VIP $VIP runs here: nothing to drain"',
+            "  exit 0",
+            "fi",
+            'SERVERS=$(servers_at "$RIP")',
+            'if [ -z "$SERVERS" ]; then',
+            '  say "$RIP is in no service of VIP $VIP here: nothing to drain"',
+            "  exit 0",
+            "fi",
+        ].join("\n"),
+        [
+            'hold "$RIP"',
+            `hold_weights "$DESIRED_CONF" > ${shq(next)}`,
+            `${call("install_conf", next)} "$RIP held at weight 0"`,
+            'wait_weight_zero "$SERVERS" "$RIP"',
+            "unlock_keepalived",
+            `drain "$SERVERS" ${shq(plan.drainSeconds)} ${shq(director.interface)}`,
+            'say "$RIP held at weight 0 in VIP $VIP\'s table"',
+        ].join("\n"),
+    );
+}
+
+/** The hook's create: release the real server if its hook held it (its replacement is set up). */
+export function renderReleaseRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
+    const next = keepalivedPaths(plan.vip).nextConf;
+    return script(`${what(plan, director, rs)}: release it.`, ["common", "ipvs", "keepalived"],
+        "require_root",
+        `${keepalivedFileVariables(plan.vip)}\nRIP=${shq(rs.address)}`,
+        [
+            "lock_keepalived",
+            'if is_held "$RIP"; then',
+            '  unhold "$RIP"',
+            '  if [ -e "$CONF" ] && [ -e "$DESIRED_CONF" ]; then',
+            `    hold_weights "$DESIRED_CONF" > ${shq(next)}`,
+            `    ${call("install_conf", next)} "$RIP released"`,
+            "  fi",
+            '  say "$RIP released: back at its weight in VIP $VIP\'s table"',
+            "else",
+            '  say "$RIP is not held: nothing to release"',
+            "fi",
+        ].join("\n"),
+    );
+}
