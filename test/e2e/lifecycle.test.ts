@@ -135,6 +135,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         await stack.must(["config", "set", "realServers", "2"], false);
         const events = await stack.apply("up");
         assert.deepEqual(applied(events), [
+            `delete ${rsName(2)}-drain-director`, `delete ${rsName(2)}-drain-director-1`,
             `delete ${rsName(2)}-setup`, `delete ${rsName(2)}-ssh`, `delete ${rsName(2)}-vm`, ...RULES,
         ].sort());
         const steps = stepEvents(events);

@@ -19,27 +19,45 @@ export interface Hit {
  * Each request's client port is drawn at random from the kernel's ephemeral range, as the kernel
  * would, but by the script: curl cannot report the port of a connection that never completed, and a
  * failed request must say which port it used (a port the director still tracks from an earlier
- * connection is scheduled differently). curl reads to the end of the connection, so the server
- * closes first and no TIME_WAIT socket of the client's own holds a port it may draw again.
+ * connection is scheduled differently). curl may move up to 20 ports on from the drawn one when
+ * that one is taken (the test's own SSH connections share the namespace); the port it used is the
+ * one recorded. curl reads to the end of the connection, so the server closes first and no
+ * TIME_WAIT socket of the client's own holds a port it may draw again.
+ *
+ * The range is read with cat: the shell's `read` reads one byte at a time, and a /proc/sys file
+ * ends after the first read at a non-zero offset (dash read "3" of "32768 60999", and every request
+ * of this load once went from port 3 or 4).
  */
 export class Load {
     readonly hits: Hit[] = [];
     private readonly stopFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-load-")), "stop");
     private done?: Promise<void>;
     private partial = "";
+    private stderr = "";
+    private exitCode: number | null = null;
 
     /**
      * Starts requests to `vip`, one every `intervalSeconds` (after the previous one ended), each
      * given at most `timeoutSeconds`.
      */
     start(vip: string, intervalSeconds = 0.2, timeoutSeconds = 5): void {
-        const script = `read -r low high < /proc/sys/net/ipv4/ip_local_port_range
+        const dir = path.dirname(this.stopFile);
+        const script = `range=$(cat /proc/sys/net/ipv4/ip_local_port_range)
+low=\${range%%[!0-9]*}
+high=\${range##*[!0-9]}
+case "$low.$high" in
+  *[!0-9.]* | .* | *.) echo "load: cannot read the ephemeral port range: '$range'" >&2; exit 3 ;;
+esac
+[ "$low" -ge 1024 ] && [ "$high" -gt "$((low + 20))" ] || { echo "load: odd ephemeral port range: '$range'" >&2; exit 3; }
 while [ ! -e ${this.stopFile} ]; do
   t=$(date +%s%3N)
-  port=$(( $(od -An -N2 -tu2 /dev/urandom) % (high - low + 1) + low ))
-  h=$(curl -s -m ${timeoutSeconds} --local-port "$port" --ignore-content-length -H 'Connection: close' http://${vip}/) && rc=0 || rc=$?
+  port=$(( $(od -An -N2 -tu2 /dev/urandom) % (high - low - 19) + low ))
+  used=$(curl -s -m ${timeoutSeconds} --local-port "$port-$((port + 20))" --ignore-content-length -H 'Connection: close' -o ${dir}/body -w '%{local_port}' http://${vip}/) && rc=0 || rc=$?
+  h=$(cat ${dir}/body 2>/dev/null || true)
+  rm -f ${dir}/body
   [ "$rc" = 0 ] && [ -n "$h" ] || h=FAILED
-  echo "$t $port $rc $h $(date +%s%3N)"
+  [ -n "$used" ] && [ "$used" != 0 ] || used=$port
+  echo "$t $used $rc $h $(date +%s%3N)"
   sleep ${intervalSeconds}
 done`;
         const child = spawn("ip", ["netns", "exec", NETNS, "sh", "-c", script]);
@@ -51,9 +69,14 @@ done`;
                 this.hits.push({ t: Number(t), port: Number(port), exit: Number(exit), host: host ?? "FAILED", end: Number(end) });
             }
         });
-        this.done = new Promise((ok) => child.on("close", () => ok()));
+        child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
+        this.done = new Promise((ok) => child.on("close", (code) => {
+            this.exitCode = code;
+            ok();
+        }));
     }
 
+    /** Stops the load; fails when the load script itself failed (its requests are then not a load). */
     async stop(): Promise<void> {
         if (this.done) {
             fs.writeFileSync(this.stopFile, "");
@@ -61,6 +84,9 @@ done`;
             this.done = undefined;
         }
         fs.rmSync(path.dirname(this.stopFile), { recursive: true, force: true });
+        if (this.exitCode !== 0 && this.exitCode !== null) {
+            throw new Error(`the client load script failed (exit ${this.exitCode}): ${this.stderr}`);
+        }
     }
 
     between(from: number, to: number): Hit[] {
