@@ -157,7 +157,8 @@ describe("end to end: pulumi drives the root project on the lab", function () {
     it("6. replacing a real server's VM (pulumi up --replace): drained on both directors before the VM goes, set up again, no request fails", async () => {
         const from = Date.now();
         const vm = `${rsName(1)}-vm`;
-        const urn = (await stack.preview()).map((s) => s.urn).find((u) => u.endsWith(`::${vm}`));
+        const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources: { urn: string }[] } };
+        const urn = state.deployment.resources.map((r) => r.urn).find((u) => u.endsWith(`::${vm}`));
         assert.ok(urn, `no ${vm} in the stack`);
         const events = await stack.apply("up", ["--replace", urn]);
         const steps = stepEvents(events);
