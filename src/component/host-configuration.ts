@@ -76,6 +76,6 @@ export function realServerDrainHook(
     return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.name), `drain-${directorRole(index)}`), {
         connection: directorHost.connection,
         ...drainHookCommand(plan, director, rs),
-        triggers: [plan.vip, plan.forwarding, rs.interface, rs.address, ...(rsHost.machine ? [rsHost.machine] : [])],
+        triggers: [plan.vip, plan.forwarding, rs.interface, rs.address, ...(rsHost.machine ? [rsHost.machine.apply((m) => m ?? "")] : [])],
     }, { parent, dependsOn: after, ...TEARDOWN_FIRST });
 }

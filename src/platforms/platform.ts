@@ -24,12 +24,13 @@ export interface PlatformHost {
     /** Resources the host's first command must wait for (the VM, its SSH readiness). */
     dependsOn: pulumi.Resource[];
     /**
-     * The ID of the machine the platform created (none for an existing host). Replacing the
-     * machine changes it: each command on the host has it in its create text, so the engine runs
-     * them again on the new machine (an in-place update), and a real server's drain hooks have it
-     * in their triggers, so the engine deletes them (hold, drain) before the old machine.
+     * What tells the machine the platform created from the one before it (an instance ID; none for
+     * an existing host). A replaced machine changes it: each command on the host has it in its
+     * create text, so the engine runs them again on the new machine (an in-place update), and a
+     * real server's drain hooks have it in their triggers, so the engine deletes them (hold, drain)
+     * before the old machine.
      */
-    machine?: pulumi.Output<string>;
+    machine?: pulumi.Output<string | undefined>;
 }
 
 /** Identifiers of what a platform created, for the component's outputs. */
@@ -69,17 +70,19 @@ export function existingHost(host: HostPlan): PlatformHost {
 }
 
 /**
- * A machine the platform just created (`machine`), reached at `sshHost`. Its first command
- * (`<cluster>-<role>-ssh`) dials until SSH answers (no error limit: the create timeout bounds it),
- * then waits for cloud-init; every host script depends on it.
+ * A machine the platform just created (`machine`, told from the one before it by `instance`),
+ * reached at `sshHost`. Its first command (`<cluster>-<role>-ssh`) dials until SSH answers (no
+ * error limit: the create timeout bounds it), then waits for cloud-init; every host script depends
+ * on it.
  */
 export function createdHost(
-    plan: ClusterPlan, role: string, host: HostPlan, machine: pulumi.CustomResource, sshHost: pulumi.Input<string>, parent: pulumi.Resource,
+    plan: ClusterPlan, role: string, host: HostPlan, machine: pulumi.CustomResource, instance: pulumi.Output<string | undefined>,
+    sshHost: pulumi.Input<string>, parent: pulumi.Resource,
 ): PlatformHost {
     const connection = connectionOf(host.ssh, sshHost);
     const ready = new command.remote.Command(hostResourceName(plan.name, role, "ssh"), {
         connection: { ...connection, dialErrorLimit: -1, perDialTimeout: 10 },
-        create: machine.id.apply((id) => waitForBootCommand(id)),
+        create: instance.apply((id) => waitForBootCommand(id)),
     }, { parent, dependsOn: [machine], customTimeouts: { create: BOOT_TIMEOUT } });
-    return { address: host.address, interface: host.interface, connection, sudo: host.ssh.sudo, dependsOn: [ready], machine: machine.id };
+    return { address: host.address, interface: host.interface, connection, sudo: host.ssh.sudo, dependsOn: [ready], machine: instance };
 }

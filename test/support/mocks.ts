@@ -38,6 +38,8 @@ void pulumi.runtime.setMocks({
         } else if (args.type === "aws:ec2/instance:Instance") {
             // Stable per instance name, as a real instance's address is.
             extra.publicIp = `198.51.100.${[...args.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 250, 7) + 1}`;
+        } else if (args.type === "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm") {
+            extra.instanceId = `${args.name}-instance`;
         } else if (args.type === "aws:ec2/keyPair:KeyPair") {
             extra.keyName = `${args.name}-kp`;
         } else if (args.type === "aws:iam/instanceProfile:InstanceProfile") {

@@ -96,11 +96,26 @@ describe("libvirt providers (stand-in virsh)", () => {
 
     it("vm: update changes autostart in place", async () => {
         const { vm } = inputs();
-        await vmProvider.create(vm);
+        const created = (await vmProvider.create(vm)).outs as Record<string, unknown>;
         virsh.calls();
-        await vmProvider.update!("t-director", vm, { ...vm, autostart: false });
+        const updated = (await vmProvider.update!("t-director", created, { ...vm, autostart: false })).outs as Record<string, unknown>;
         assert.deepEqual(virsh.calls(), ["autostart --disable t-director"]);
         assert.equal(virsh.state().domains["t-director"].autostart, false);
+        assert.equal(updated.instanceId, created.instanceId, "an update keeps the VM's instanceId");
+    });
+
+    it("vm: every VM created gets a new instanceId (a replacement keeps name, MAC and address)", async () => {
+        const { vm } = inputs();
+        const first = await vmProvider.create(vm);
+        const firstOuts = first.outs as Record<string, unknown>;
+        await vmProvider.delete!("t-director", firstOuts);
+        const second = await vmProvider.create(vm);
+        const secondOuts = second.outs as Record<string, unknown>;
+        assert.match(String(firstOuts.instanceId), /^[0-9a-f-]{36}$/);
+        assert.notEqual(secondOuts.instanceId, firstOuts.instanceId);
+        assert.equal(second.id, first.id);
+        // It is an output: never a difference between the state and the program.
+        assert.deepEqual(diffInputs(secondOuts, { ...vm }), { changes: false, replaces: [], deleteBeforeReplace: false });
     });
 
     it("names a missing virsh", async () => {

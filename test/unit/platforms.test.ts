@@ -58,18 +58,19 @@ describe("libvirt platform (mocked engine)", () => {
         // Each command's create text names the VM's ID: a new VM makes it run again (in place). The
         // drain hooks have the ID in their triggers: the engine replaces a VM's dependents whose
         // replacing inputs come from it before it deletes the VM, so they hold and drain first.
-        const stamp = (role: string) => `# Runs on machine lab-${role}-vm-id: a new machine runs it again.`;
+        // The VM's instanceId: its name (the ID) stays the same across a replacement.
+        const stamp = (role: string) => `# Runs on machine lab-${role}-vm-instance: a new machine runs it again.`;
         for (const role of ["director", "rs-0", "rs-1"]) {
             assert.equal(d.wired.get(`lab-${role}-vm`)!.deleteBeforeReplace, true);
             assert.ok(String(byName(d.resources, `lab-${role}-ssh`).inputs.create).includes(stamp(role)), role);
             assert.ok(String(byName(d.resources, `lab-${role}-setup`).inputs.create).includes(stamp(role)), role);
-            assert.ok(!JSON.stringify(byName(d.resources, `lab-${role}-setup`).inputs.triggers).includes("vm-id"),
+            assert.ok(!JSON.stringify(byName(d.resources, `lab-${role}-setup`).inputs.triggers).includes("vm-instance"),
                 "a setup is not replaced (torn down) for a new machine");
         }
         assert.ok(String(byName(d.resources, "lab-director-rules").inputs.create).includes(stamp("director")));
         assert.ok(!String(byName(d.resources, "lab-director-rules").inputs.create).includes(stamp("rs-1")));
-        assert.deepEqual(byName(d.resources, "lab-rs-1-drain-director").inputs.triggers, ["192.168.77.100", "dr", "eth0", "192.168.77.12", "lab-rs-1-vm-id"]);
-        assert.ok(!String(byName(d.resources, "lab-rs-1-drain-director").inputs.create).includes("vm-id"), "a replaced director must not re-run the hooks");
+        assert.deepEqual(byName(d.resources, "lab-rs-1-drain-director").inputs.triggers, ["192.168.77.100", "dr", "eth0", "192.168.77.12", "lab-rs-1-vm-instance"]);
+        assert.ok(!String(byName(d.resources, "lab-rs-1-drain-director").inputs.create).includes("vm-instance"), "a replaced director must not re-run the hooks");
     });
 
     it("waits for SSH with unlimited dial retries, bounded by a create timeout", () => {

@@ -83,7 +83,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             deleteBeforeReplace: true,
             ...(ignored.length > 0 ? { ignoreChanges: ignored } : {}),
         });
-        return { ...createdHost(plan, role, host, vm, a.sshViaPrivateIp ? host.address : vm.publicIp, parent), id: vm.id };
+        return { ...createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, parent), id: vm.id };
     };
 
     // The VIP is a secondary address of the first director's interface (in a pair, to begin with).

@@ -188,13 +188,16 @@ export function deleteNetwork(props: Pick<NetworkInputs, "uri" | "name">): void 
     virshIfPresent(props.uri, ["net-undefine", props.name]);
 }
 
+/** What the providers add to their inputs in the state: never a difference to act on. */
+const OUTPUTS = ["instanceId"];
+
 /**
  * Every input change replaces, except `autostart`, which is updated in place. Replacements delete
  * first: names, MACs and addresses are fixed, so old and new cannot coexist.
  */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): pulumi.dynamic.DiffResult {
     const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])]
-        .filter((k) => !k.startsWith("__") && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        .filter((k) => !k.startsWith("__") && !OUTPUTS.includes(k) && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     const replaces = keys.filter((k) => k !== "autostart");
     return { changes: keys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
@@ -222,13 +225,16 @@ function virshProvider<T extends { uri: string; name: string; autostart: boolean
         },
         async create(inputs: T) {
             make(inputs);
-            return { id: inputs.name, outs: inputs };
+            // A domain's name is fixed; what tells a replaced VM from the one before is this.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { randomUUID } = require("crypto") as typeof import("crypto");
+            return { id: inputs.name, outs: kind === "domain" ? { ...inputs, instanceId: randomUUID() } : inputs };
         },
-        async update(_id, olds: T, news: T) {
+        async update(_id, olds: T & { instanceId?: string }, news: T) {
             if (olds.autostart !== news.autostart) {
                 setAutostart(news.uri, kind, news.name, news.autostart);
             }
-            return { outs: news };
+            return { outs: olds.instanceId === undefined ? news : { ...news, instanceId: olds.instanceId } };
         },
         async delete(_id, props: T) {
             unmake(props);

@@ -15,8 +15,14 @@ export class LibvirtNetwork extends pulumi.dynamic.Resource {
 /** A libvirt VM: qcow2 overlay disk, cloud-init seed, domain; deleting it removes all three. */
 export class LibvirtVm extends pulumi.dynamic.Resource {
     declare readonly name: pulumi.Output<string>;
+    /**
+     * New with every VM the provider creates (a UUID): a replaced VM keeps its name, its MAC and its
+     * address. Absent in the state of VMs created before lvs-dr had it.
+     */
+    declare readonly instanceId: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: Inputs<VmInputs>, opts?: pulumi.CustomResourceOptions) {
-        super(vmProvider, name, { ...args }, opts, "lvs-dr", "LibvirtVm");
+        // A dynamic resource exposes only the outputs named in its properties.
+        super(vmProvider, name, { instanceId: undefined, ...args }, opts, "lvs-dr", "LibvirtVm");
     }
 }
