@@ -96,6 +96,14 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         return byPort;
     };
 
+    /** Polls `host` twice a second until it runs the backup sync daemon (VRRP made it a backup), at most `timeoutS`. */
+    const waitForBackupSync = async (host: string, timeoutS: number): Promise<void> => {
+        for (let i = 0; i < timeoutS * 2 && !/backup sync daemon/.test(lab.ssh(host, "ipvsadm -L --daemon").stdout); i++) {
+            await sleep(500);
+        }
+        assert.match(lab.mustSsh(host, "ipvsadm -L --daemon"), /backup sync daemon/, `${host} runs no backup sync daemon`);
+    };
+
     const inPkts = (host: string): number => {
         const line = lab.mustSsh(host, `ipvsadm -Ln --stats --exact -t ${VIP}:80`).split("\n").find((l) => l.startsWith("TCP"));
         return Number(line?.trim().split(/\s+/)[3] ?? "NaN");
@@ -139,11 +147,8 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         const t0 = Date.now();
         await lab.reboot("director-1");
         // keepalived starts at boot from the files on disk; VRRP makes it a backup within a few adverts.
-        for (let i = 0; i < 120 && !/backup sync daemon/.test(lab.ssh("director-1", "ipvsadm -L --daemon").stdout); i++) {
-            await sleep(500);
-        }
+        await waitForBackupSync("director-1", 60);
         const tBack = Date.now();
-        assert.match(lab.mustSsh("director-1", "ipvsadm -L --daemon"), /backup sync daemon/);
         assert.match(lab.mustSsh("director-1", "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), "the backup's table after its reboot");
         assert.match(lab.mustSsh("director-1", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^1\n1\n$/);
         assert.ok(holdsVip("director") && !holdsVip("director-1"), "the VIP moved during the backup's reboot");
@@ -289,10 +294,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "start", lab.domain("director")]);
         await lab.waitForSsh("director");
-        for (let i = 0; i < 600 && !/backup sync daemon/.test(lab.ssh("director", "ipvsadm -L --daemon").stdout); i++) {
-            await sleep(500);
-        }
-        assert.match(lab.mustSsh("director", "ipvsadm -L --daemon"), /backup sync daemon/);
+        await waitForBackupSync("director", 300);
         assert.match(lab.mustSsh("director", "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), "the old master's table after its cold boot");
         await sleep(10000);
         assert.ok(holdsVip("director-1"), "the VIP moved back");
