@@ -131,8 +131,11 @@ export interface LvsDrClusterArgs {
      * first; only then does its own teardown run. "Active" is what IPVS counts as such
      * (`ipvsadm -Ln` ActiveConn: connections the director has not seen the client close). Closed
      * connections stay in the table as inactive entries for up to 2 minutes (a DR director never
-     * sees the server's FIN) and are not waited for. Integer 0-3600; default 60; 0 deletes at once.
-     * `pulumi up` waits for the drain.
+     * sees the server's FIN) and are not waited for. A real server that is replaced in place (its
+     * machine, or its setup) is drained the same way by its drain hooks before its teardown, and
+     * put back at its weight once set up again. Integer 0-3600; default 60; 0 deletes a leaving
+     * server at once and sets a replaced one to weight 0 without waiting. `pulumi up` waits for the
+     * drain.
      */
     drainSeconds?: number;
 
