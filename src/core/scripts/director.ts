@@ -128,6 +128,7 @@ export function keepalivedFileVariables(vip: string): string {
         `CONF=${shq(k.clusterConf)}`,
         `MAIN=${shq(k.mainConf)}`,
         `INCLUDE=${shq(k.includeLine)}`,
+        `NEXT=${shq(k.nextConf)}`,
         `DESIRED_CONF=${shq(k.desiredConf)}`,
         `HELD=${shq(k.heldList)}`,
     ].join("\n");
@@ -140,8 +141,8 @@ function keepalivedVariables(plan: ClusterPlan): string {
 
 /**
  * Rules: this cluster's keepalived file, checked by keepalived before it is used, then applied by a
- * reload, with the real servers a drain hook holds at weight 0. Real servers that leave are drained first (weight 0 until no connection to them is
- * active or drainSeconds pass). Prints the resulting table on stdout (the component's `ipvsTable`
+ * reload, with the real servers a drain hook holds at weight 0. Real servers that leave are drained
+ * first (weight 0 until no connection to them is active or drainSeconds pass). Prints the resulting table on stdout (the component's `ipvsTable`
  * output); everything else goes to stderr.
  */
 export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): string {

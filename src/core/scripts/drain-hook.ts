@@ -9,10 +9,9 @@
  * The texts depend only on the VIP, the real server's address, the director and drainSeconds: a
  * change elsewhere in the cluster must not re-run (let alone replace) a hook.
  */
-import { keepalivedPaths } from "../names";
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../plan";
 import { keepalivedFileVariables } from "./director";
-import { call, script, shq } from "./render";
+import { script, shq } from "./render";
 
 function what(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
     return `lvs-dr drain hook of real server ${rs.address} for VIP ${plan.vip} (director ${director.address})`;
@@ -20,7 +19,6 @@ function what(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string
 
 /** The hook's delete: hold the real server at weight 0, then wait for its active connections to end. */
 export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
-    const next = keepalivedPaths(plan.vip).nextConf;
     return script(`${what(plan, director, rs)}: hold it at weight 0 and drain it.`, ["common", "ipvs", "keepalived"],
         "require_root",
         `${keepalivedFileVariables(plan.vip)}\nRIP=${shq(rs.address)}`,
@@ -40,8 +38,7 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
         ].join("\n"),
         [
             'hold "$RIP"',
-            `hold_weights "$DESIRED_CONF" > ${shq(next)}`,
-            `${call("install_conf", next)} "$RIP held at weight 0"`,
+            'install_held "$RIP held at weight 0"',
             'wait_weight_zero "$SERVERS" "$RIP"',
             "unlock_keepalived",
             `drain "$SERVERS" ${shq(plan.drainSeconds)} ${shq(director.interface)}`,
@@ -52,7 +49,6 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
 
 /** The hook's create: release the real server if its hook held it (its replacement is set up). */
 export function renderReleaseRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
-    const next = keepalivedPaths(plan.vip).nextConf;
     return script(`${what(plan, director, rs)}: release it.`, ["common", "ipvs", "keepalived"],
         "require_root",
         `${keepalivedFileVariables(plan.vip)}\nRIP=${shq(rs.address)}`,
@@ -61,8 +57,7 @@ export function renderReleaseRealServer(plan: ClusterPlan, director: HostPlan, r
             'if is_held "$RIP"; then',
             '  unhold "$RIP"',
             '  if [ -e "$CONF" ] && [ -e "$DESIRED_CONF" ]; then',
-            `    hold_weights "$DESIRED_CONF" > ${shq(next)}`,
-            `    ${call("install_conf", next)} "$RIP released"`,
+            '    install_held "$RIP released"',
             "  fi",
             '  say "$RIP released: back at its weight in VIP $VIP\'s table"',
             "else",

@@ -134,15 +134,20 @@ hold() {
   is_held "$1" || printf '%s\n' "$1" >> "$HELD"
 }
 
+# drop_empty_held: removes HELD once it lists nobody.
+drop_empty_held() {
+  if [ -e "$HELD" ] && [ ! -s "$HELD" ]; then
+    rm -f "$HELD"
+  fi
+}
+
 # unhold RIP: removes RIP from HELD (and HELD once empty).
 unhold() {
   if is_held "$1"; then
     grep -vxF -- "$1" "$HELD" > "$HELD.next" || true
     mv -f "$HELD.next" "$HELD"
   fi
-  if [ -e "$HELD" ] && [ ! -s "$HELD" ]; then
-    rm -f "$HELD"
-  fi
+  drop_empty_held
 }
 
 # prune_held DESIRED: forgets held addresses that are no real server of DESIRED any more (a real
@@ -155,9 +160,7 @@ prune_held() {
     fi
   done < "$HELD" > "$HELD.next"
   mv -f "$HELD.next" "$HELD"
-  if [ ! -s "$HELD" ]; then
-    rm -f "$HELD"
-  fi
+  drop_empty_held
 }
 
 # hold_weights FILE: FILE with every held real server at weight 0, printed. The renderer writes
@@ -168,6 +171,12 @@ hold_weights() {
     $1 == "real_server" { rs = ($2 in held) }
     rs && $1 == "weight" { sub(/weight [0-9]+/, "weight 0"); rs = 0 }
     { print }' "$1"
+}
+
+# install_held WHAT: the rules' configuration with the held real servers at weight 0, installed.
+install_held() {
+  hold_weights "$DESIRED_CONF" > "$NEXT"
+  install_conf "$NEXT" "$1"
 }
 
 # servers_at RIP: the live entries of RIP in VIP's services, as "FLAG VIP:PORT RIP:PORT" lines.
