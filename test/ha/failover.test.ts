@@ -6,11 +6,11 @@
  * failure must fall inside the window of a failure the suite caused. Every figure is printed.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
 import { keepalivedPaths } from "../../src/core/names";
-import { inNetns, inNetnsAsync, type Lab, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../lab/support/lab";
+import { inNetns, inNetnsAsync, type Lab, NETNS, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../lab/support/lab";
 import { type Hit, Load, longestGap } from "../lab/support/load";
 
 /** The default check: (retries + 1) x (interval + timeout) to fail, interval + timeout to recover. */
@@ -73,15 +73,30 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
             });
     };
 
-    /** Long downloads of /big.bin (20 MiB) through the VIP from fixed client ports, throttled to `rate` (curl units). */
-    const downloads = (ports: number[], rate: string): Promise<Sh>[] => ports.map((port) =>
-        inNetnsAsync(`curl -s -m 180 --local-port ${port} --limit-rate ${rate} http://${VIP}/big.bin | sha256sum | cut -d' ' -f1; echo "end $(date +%s%3N)"`));
+    /**
+     * Long downloads of /big.bin (20 MiB) through the VIP from fixed client ports, throttled to
+     * `rate` (curl units). The ports are below the kernel's ephemeral range (32768-60999), which the
+     * load draws from: no earlier request of the load left an entry for them in a director's table.
+     */
+    const downloads = (ports: number[], rate: string): Promise<Sh>[] => ports.map((port) => {
+        assert.ok(port < 32768, `download port ${port} is inside the ephemeral range`);
+        return inNetnsAsync(`f=$(mktemp); size=$(curl -s -m 180 --local-port ${port} --limit-rate ${rate} -o "$f" -w '%{size_download}' http://${VIP}/big.bin) && rc=0 || rc=$?
+echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`);
+    });
 
-    const finished = async (d: Promise<Sh>): Promise<{ sha: string; end: number }> => {
+    interface Download { port: number; sha: string; exit: number; bytes: number; end: number }
+
+    const finished = async (d: Promise<Sh>, port: number): Promise<Download> => {
         const r = await d;
-        const [sha, end] = r.stdout.trim().split("\n");
-        return { sha: sha.trim(), end: Number(end.replace("end ", "")) };
+        const [sha, exit, bytes, end] = r.stdout.trim().split(" ");
+        assert.ok(sha && end, `download from port ${port} printed no result: ${r.stdout}${r.stderr}`);
+        return { port, sha, exit: Number(exit), bytes: Number(bytes), end: Number(end) };
     };
+
+    /** Each download's outcome, for a failed assertion: curl's exit (56: reset or cut), bytes, and where it went. */
+    const describeDownloads = (ends: Download[], servedBy: Map<number, string>): string =>
+        ends.map((e) => `port ${e.port}: ${e.sha === bigSha ? "intact" : "CORRUPT OR CUT"}, curl exit ${e.exit}, ${e.bytes} bytes, ` +
+            `real server ${servedBy.get(e.port) ?? "unknown"}`).join("\n");
 
     /** Which real server each client port's connection went to, from `host`'s connection table. */
     const connectionsByPort = (host: string): Map<number, string> => {
@@ -107,6 +122,34 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
     const inPkts = (host: string): number => {
         const line = lab.mustSsh(host, `ipvsadm -Ln --stats --exact -t ${VIP}:80`).split("\n").find((l) => l.startsWith("TCP"));
         return Number(line?.trim().split(/\s+/)[3] ?? "NaN");
+    };
+
+    /**
+     * Captures, on the lab's bridge, every TCP reset sent from the VIP's address, with the MAC that
+     * sent it: a director's own TCP stack (it holds the VIP, IPVS let the packet through) tells apart
+     * from a real server (the packet reached a server that has no such connection).
+     */
+    const captureResets = async (): Promise<{ stop: () => Promise<string[]> }> => {
+        const names = new Map([...lab.directors(), "a", "b", "c"].map((h) => [lab.mac(h), h]));
+        const child = spawn("ip", ["netns", "exec", NETNS, "tcpdump", "-l", "-n", "-e", "-i", lab.bridge,
+            `src host ${VIP} and tcp[tcpflags] & tcp-rst != 0`]);
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        const closed = new Promise<number | null>((ok) => child.on("close", ok));
+        for (let i = 0; i < 100 && !/listening on/.test(err); i++) {
+            await sleep(100);
+        }
+        assert.match(err, /listening on/, `tcpdump did not start in the lab namespace: ${err}`);
+        return {
+            stop: async () => {
+                child.kill("SIGINT");
+                await closed;
+                return out.split("\n").filter((l) => l.trim() !== "")
+                    .map((l) => `${names.get(l.split(" ")[1]) ?? "unknown host"}: ${l}`);
+            },
+        };
     };
 
     before(async () => {
@@ -150,7 +193,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         await waitForBackupSync("director-1", 60);
         const tBack = Date.now();
         assert.match(lab.mustSsh("director-1", "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), "the backup's table after its reboot");
-        assert.match(lab.mustSsh("director-1", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^1\n1\n$/);
+        assert.match(lab.mustSsh("director-1", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^0\n1\n$/);
         assert.ok(holdsVip("director") && !holdsVip("director-1"), "the VIP moved during the backup's reboot");
         const hits = load.between(t0, Date.now());
         figure(`backup reboot: back as backup ${tBack - t0} ms after the reboot began; ${hits.length} requests meanwhile, ${hits.filter((h) => h.host === "FAILED").length} failed`);
@@ -223,7 +266,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
     });
 
     it("4. drain: removing a real server waits for its download, sends it nothing new, then deletes it", async () => {
-        const ports = [40001, 40002, 40003];
+        const ports = [20001, 20002, 20003];
         // ~50 s each: longer than the update takes to reach weight 0 under emulation (~15 s).
         const dls = downloads(ports, "400K");
         await sleep(3000);
@@ -234,11 +277,11 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         const t0 = Date.now();
         const rules = lab.rules(two).then(() => Date.now());
         const tWeight0 = await weight0;
-        const ends = await Promise.all(dls.map(finished));
+        const ends = await Promise.all(dls.map((d, i) => finished(d, ports[i])));
         const tRules = await rules;
         const cEnd = ends[ports.indexOf(onC)].end;
         figure(`drain: weight 0 after ${tWeight0 - t0} ms; c's download ended ${cEnd - t0} ms after the update began; the update ended ${tRules - t0} ms after it began`);
-        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha), "a download through the VIP is corrupt or cut");
+        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha), `a download through the VIP is corrupt or cut:\n${describeDownloads(ends, byPort)}`);
         assert.ok(tWeight0 < cEnd, "c's download ended before its weight was 0: the drain was not tested");
         assert.ok(tRules >= cEnd, "the rules finished before the download from c ended");
         assert.ok(tRules - t0 <= (DRAIN_SECONDS + 30) * 1000, `the update took ${tRules - t0} ms (drain ${DRAIN_SECONDS} s)`);
@@ -262,8 +305,49 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         assert.ok(hits.some((h) => h.host === "lvsdr-lab-rs-c"), "c was not added back");
     });
 
+    it("2. keepalived's takeover order: a director that holds the VIP while its backup sync daemon still runs forwards the synced connections and resets none", async () => {
+        // keepalived adds the VIP and sends its gratuitous ARPs before it stops the backup sync
+        // daemon (vrrp_state_become_master); a client packet that arrives in between must reach its
+        // real server, not the new master's own TCP stack. That instant is held here for seconds:
+        // the VIP added on the backup, the client's neighbour entry moved to it.
+        const port = 22001;
+        const [dl] = downloads([port], "1M");
+        let synced = new Map<number, string>();
+        for (let i = 0; i < 40 && !synced.has(port); i++) {
+            await sleep(250);
+            synced = connectionsByPort("director-1");
+        }
+        assert.ok(synced.has(port), `the backup never got the download's connection: ${JSON.stringify([...synced])}`);
+        assert.match(lab.mustSsh("director-1", "ipvsadm -L --daemon"), /backup sync daemon/);
+        const resets = await captureResets();
+        const before = inPkts("director-1");
+        const tIn = Date.now();
+        lab.mustSsh("director-1", `ip addr add ${VIP}/32 dev eth0`);
+        inNetns(`ip neigh replace ${VIP} lladdr ${lab.mac("director-1")} dev ${lab.bridge} nud permanent`);
+        const tMoved = Date.now();
+        await sleep(5000);
+        const forwarded = inPkts("director-1") - before;
+        const tBack = Date.now();
+        lab.mustSsh("director-1", `ip addr del ${VIP}/32 dev eth0`);
+        inNetns(`ip neigh del ${VIP} dev ${lab.bridge}`);
+        const tMovedBack = Date.now();
+        // A request in flight when the client moves between two directors that both forward can
+        // lose its connection (its entry is on one of them only): those two instants are windows.
+        windows.push({ what: "client moved to the backup", from: tIn, to: tMoved + 1000 });
+        windows.push({ what: "client moved back to the master", from: tBack, to: tMovedBack + 1000 });
+        const end = await finished(dl, port);
+        const reset = await resets.stop();
+        const held = load.between(tMoved + 1000, tBack).filter((h) => h.host === "FAILED");
+        figure(`takeover order: the backup forwarded ${forwarded} packets in ${tBack - tMoved} ms with the VIP and its sync daemon still backup; ${reset.length} resets from the VIP's address`);
+        assert.deepEqual(reset, [], "resets from the VIP's address while the backup held it");
+        assert.ok(forwarded > 0, "the backup holding the VIP forwarded nothing");
+        assert.deepEqual(show(held), "", "requests failed while the backup held the VIP");
+        assert.equal(end.sha, bigSha, `the download did not survive:\n${describeDownloads([end], synced)}`);
+        assert.ok(holdsVip("director") && !holdsVip("director-1"), "the VIP is not back on the master alone");
+    });
+
     it("2. the master crashes under load: the backup takes the VIP, live downloads finish intact", async () => {
-        const ports = [41001, 41002, 41003];
+        const ports = [21001, 21002, 21003];
         const dls = downloads(ports, "1M");
         await sleep(4000);
         // The backup already holds the downloads' connections: the sync daemon sent them.
@@ -271,6 +355,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         assert.ok(ports.every((p) => synced.has(p)), `the backup lacks synced connections: ${JSON.stringify([...synced])}`);
         // Watched from the backup itself (10 polls a second), started before the crash.
         const takeover = lab.sshAsync("director-1", waitForVipCommand(VIP));
+        const resets = await captureResets();
         await sleep(1500);
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", lab.domain("director")]);
@@ -285,9 +370,11 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         assert.ok(gap <= 4000, `client-visible gap ${gap} ms (goal 4000 ms):\n${show(hits)}`);
         const neigh = inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout;
         assert.equal(neigh.match(/lladdr (\S+)/)?.[1], lab.mac("director-1"), `client's neighbour entry: ${neigh}`);
-        const ends = await Promise.all(dls.map(finished));
-        figure(`failover: ${ends.filter((e) => e.sha === bigSha).length} of ${ends.length} downloads that started before the crash finished intact`);
-        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha), "a live download did not survive the failover");
+        const ends = await Promise.all(dls.map((d, i) => finished(d, ports[i])));
+        const reset = await resets.stop();
+        figure(`failover: ${ends.filter((e) => e.sha === bigSha).length} of ${ends.length} downloads that started before the crash finished intact; ${reset.length} resets from the VIP's address`);
+        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha),
+            `a live download did not survive the failover:\n${describeDownloads(ends, synced)}\nresets from the VIP's address:\n${reset.join("\n")}`);
     });
 
     it("3. the old master comes back as backup: no second takeover, no failed request, it syncs as backup", async () => {
@@ -302,7 +389,7 @@ describe("HA: keepalived on a director pair, under load (VM lab)", function () {
         const hits = load.between(t0, Date.now());
         figure(`rejoin: ${hits.length} requests while the old master booted and rejoined, ${hits.filter((h) => h.host === "FAILED").length} failed`);
         assert.deepEqual(show(hits.filter((h) => h.host === "FAILED")), "");
-        assert.match(lab.mustSsh("director", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^1\n1\n$/);
+        assert.match(lab.mustSsh("director", "cat /proc/sys/net/ipv4/vs/backup_only /proc/sys/net/ipv4/vs/sloppy_tcp"), /^0\n1\n$/);
         const before = inPkts("director");
         await sleep(5000);
         assert.equal(inPkts("director"), before, "the backup (old master) forwarded packets");

@@ -269,7 +269,7 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         assert.deepEqual(changes(), [], "the table is keepalived's: the boot unit never writes it");
     });
 
-    it("a director pair: the VIP is keepalived's (not bound by setup), backup_only and sloppy_tcp are set", () => {
+    it("a director pair: the VIP is keepalived's (not bound by setup), backup_only is 0 and sloppy_tcp 1", () => {
         const args = validArgs();
         args.hosts!.backupDirector = { address: "192.168.77.9" };
         const p = validateClusterArgs(args);
@@ -277,7 +277,7 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         assert.ok(!sb.addresses("eth0").includes(`${VIP}/32 eth0`), sb.addresses("eth0").join(", "));
         assert.deepEqual(sb.writtenFiles().get(paths.sysctlConf)!.split("\n").filter((l) => l && !l.startsWith("#")), [
             "net/ipv4/vs/conn_reuse_mode = 2", "net/ipv4/vs/expire_nodest_conn = 1", "net/ipv4/vs/expire_quiescent_template = 1",
-            "net/ipv4/vs/backup_only = 1", "net/ipv4/vs/sloppy_tcp = 1",
+            "net/ipv4/vs/backup_only = 0", "net/ipv4/vs/sloppy_tcp = 1",
         ]);
         sb.mustRun(renderDirectorRules(p));
         assert.match(sb.writtenFiles().get(k.clusterConf)!, /^ {4}unicast_peer \{\n {8}192\.168\.77\.9\n {4}\}$/m);

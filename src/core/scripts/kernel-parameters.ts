@@ -56,10 +56,14 @@ export function directorSysctls(pair: boolean): Sysctl[] {
 
 /**
  * A director pair's, on both directors:
- * - `backup_only=1`: while its backup sync daemon runs (the director that does not hold the VIP),
- *   the director forwards nothing. Both directors hold the table, so without it a frame reaching
- *   the backup (a stale neighbour entry, a real server's reply path) could be forwarded to a real
- *   server, or loop between the directors (kernel commit "ipvs: add backup_only flag").
+ * - `backup_only=0`, set explicitly: keepalived adds the VIP and sends its gratuitous ARPs *before*
+ *   it stops the backup sync daemon (vrrp_state_become_master). With 1, IPVS ignores packets while
+ *   that daemon runs, so a client packet arriving in between reached the new master's own TCP stack,
+ *   which holds the VIP and answered RST: a live connection cut by a takeover (seen in a CI run,
+ *   reproduced by `npm run test:ha`'s "takeover order" check). The flag exists for a backup that is
+ *   also a real server (VIP on its loopback, kernel commit "ipvs: add backup_only flag"); a backup
+ *   here never holds the VIP, so IPVS never sees a packet for it there (test:ha check 7: it forwards
+ *   nothing). Set explicitly so that hosts an earlier lvs-dr set to 1 are put right.
  * - `sloppy_tcp=1`: the new master creates an entry for a TCP packet that is not a SYN. Connections
  *   are synced after their third packet and then every 50; one the sync has not carried yet would
  *   otherwise be dropped by the new master until the client gives up. With sloppy_tcp its next
@@ -69,7 +73,7 @@ export function directorSysctls(pair: boolean): Sysctl[] {
  */
 function pairSysctls(): Sysctl[] {
     return [
-        { path: "net/ipv4/vs/backup_only", value: "1" },
+        { path: "net/ipv4/vs/backup_only", value: "0" },
         { path: "net/ipv4/vs/sloppy_tcp", value: "1" },
     ];
 }
