@@ -6,7 +6,7 @@
  * failure must fall inside the window of a failure the suite caused. Every figure is printed.
  */
 import { strict as assert } from "assert";
-import { execFileSync, spawn } from "child_process";
+import { type ChildProcess, execFileSync, spawn } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
 import { keepalivedPaths } from "../../src/core/names";
@@ -129,6 +129,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
      * sent it: a director's own TCP stack (it holds the VIP, IPVS let the packet through) tells apart
      * from a real server (the packet reached a server that has no such connection).
      */
+    const captures = new Set<ChildProcess>();
     const captureResets = async (): Promise<{ stop: () => Promise<string[]> }> => {
         const names = new Map([...lab.directors(), "a", "b", "c"].map((h) => [lab.mac(h), h]));
         const child = spawn("ip", ["netns", "exec", NETNS, "tcpdump", "-l", "-n", "-e", "-i", lab.bridge,
@@ -138,6 +139,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
         child.stderr.on("data", (d: Buffer) => (err += d.toString()));
         const closed = new Promise<number | null>((ok) => child.on("close", ok));
+        captures.add(child);
         for (let i = 0; i < 100 && !/listening on/.test(err); i++) {
             await sleep(100);
         }
@@ -146,6 +148,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
             stop: async () => {
                 child.kill("SIGINT");
                 await closed;
+                captures.delete(child);
                 return out.split("\n").filter((l) => l.trim() !== "")
                     .map((l) => `${names.get(l.split(" ")[1]) ?? "unknown host"}: ${l}`);
             },
@@ -156,13 +159,15 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         lab = await sharedLab();
         three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], drainSeconds: DRAIN_SECONDS, pair: true });
         two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], drainSeconds: DRAIN_SECONDS, pair: true });
-        lab.apply(three);
+        await lab.apply(three);
         bigSha = lab.mustSsh("a", "sha256sum /var/www/big.bin").split(" ")[0];
         load.start(VIP, 0.1, 1);
         await sleep(3000);
     });
 
     after(async () => {
+        // A check that failed before it stopped its capture leaves it running.
+        captures.forEach((c) => c.kill("SIGINT"));
         await load.stop();
         const failed = load.hits.filter((h) => h.host === "FAILED");
         console.log(`      load: ${load.hits.length} requests, ${failed.length} failed, all inside: ${windows.map((w) => w.what).join(", ")}`);
@@ -403,7 +408,10 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
 
     it("teardown of both directors leaves no VIP, no virtual service and no keepalived file of lvs-dr", async () => {
         await load.stop();
-        lab.teardown(three);
+        const t0 = Date.now();
+        const said = await lab.teardown(three);
+        const drains = said.map((text, i) => `${lab.directors()[i]}: ${text.split("\n").filter((l) => /drain/.test(l)).join("; ") || "no drain note"}`);
+        figure(`teardown: ${Date.now() - t0} ms; ${drains.join(" | ")}`);
         const k = keepalivedPaths(VIP);
         for (const d of lab.directors()) {
             assert.doesNotMatch(lab.mustSsh(d, "ipvsadm -Sn; ip -o addr show"), new RegExp(VIP.replace(/\./g, "\\.")));

@@ -206,7 +206,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
     });
 
     it("1. rr: every real server serves and requests alternate exactly", async () => {
-        lab.apply(two);
+        await lab.apply(two);
         assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after setup");
         await checkRoundRobin(lab, ["a", "b"]);
     });
@@ -279,7 +279,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         const before = ["director", "a", "b"].map((h) => hostState(lab, h));
         const download = inNetnsAsync(`curl -s -m 240 --limit-rate 1M -o /dev/null -w '%{size_download}' http://${VIP}/big.bin`);
         await new Promise((ok) => setTimeout(ok, 2000));
-        lab.apply(two);
+        await lab.apply(two);
         const after = ["director", "a", "b"].map((h) => hostState(lab, h));
         assert.deepEqual(after, before);
         const r = await download;
@@ -295,8 +295,8 @@ describe("VM lab: LVS-DR on real kernels", function () {
         assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after the reboot");
     });
 
-    it("7. teardown leaves no virtual service, no VIP, and the sysctls as they were", () => {
-        lab.teardown(two);
+    it("7. teardown leaves no virtual service, no VIP, and the sysctls as they were", async () => {
+        await lab.teardown(two);
         assert.doesNotMatch(lab.mustSsh("director", "ipvsadm -Sn"), new RegExp(VIP.replace(/\./g, "\\.")));
         assert.doesNotMatch(lab.mustSsh("director", "ip -o addr show dev eth0"), new RegExp(`${VIP}/32`));
         assert.equal(directorSysctlValues(lab), directorBaseline, "the director's IPVS sysctls after teardown");
@@ -310,13 +310,13 @@ describe("VM lab: LVS-DR on real kernels", function () {
     it("8. forwarding tun on a director pair: rr serves from every real server, replies bypass the master with the VIP as source", async () => {
         // The pair's first director applies first and becomes the master (test:ha checks 7 and 2).
         const tun = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], forwarding: "tun", pair: true });
-        lab.apply(tun);
+        await lab.apply(tun);
         try {
             await checkRoundRobin(lab, ["a", "b"]);
             checkBypass(lab);
             await checkReplySource(lab, ["a", "b"]);
         } finally {
-            lab.teardown(tun);
+            await lab.teardown(tun);
         }
     });
 });

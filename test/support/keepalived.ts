@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { run } from "./spawn";
 
 /**
  * keepalived's own configuration test (`keepalived -t -f`) on a configuration text: its complaints,
@@ -12,25 +13,45 @@ import * as path from "path";
  * left out. A missing keepalived is a failure, never a pass.
  */
 export function keepalivedTest(config: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-keepalived-"));
+    const { dir, argv } = prepare(config);
     try {
-        const file = path.join(dir, "cluster.conf");
-        fs.writeFileSync(file, config);
-        const interfaces = [...new Set([...config.matchAll(/(?:^\s*interface|\bdev|^\s*lvs_sync_daemon) ([A-Za-z0-9_.-]+)/gm)].map((m) => m[1]))];
-        const result = spawnSync("unshare", ["--net", "sh", "-c",
-            'f=$1; shift; n=0; for i; do n=$((n+1)); ip link add "$i" type veth peer name "lvsdrpeer$n" || exit 97; done; exec keepalived -t -f "$f"', "sh", file, ...interfaces],
-        { encoding: "utf8" });
-        if (result.error) {
-            throw new Error(`keepalived's test could not be run (${result.error.message}): it needs unshare (util-linux) and root`);
-        }
-        const said = `${result.stdout}${result.stderr}`.split(dir + path.sep).join("").split("\n")
-            .filter((l) => !/exceeds total weight of real servers 0, reducing quorum to 0$|hysteresis 0 >= quorum 0; setting hysteresis to 4294967295$/.test(l))
-            .join("\n").trim();
-        if (result.status === 127 || /keepalived: not found/.test(said)) {
-            throw new Error("keepalived is missing: install it, e.g. apt-get install keepalived");
-        }
-        return said === "" && (result.status === 0 || result.status === 5) ? "" : `exit ${result.status}: ${said}`;
+        return verdict(dir, spawnSync(argv[0], argv.slice(1), { encoding: "utf8" }));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** {@link keepalivedTest} without blocking, so that several run side by side. */
+export async function keepalivedTestAsync(config: string): Promise<string> {
+    const { dir, argv } = prepare(config);
+    try {
+        return verdict(dir, await run(argv[0], argv.slice(1)));
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function prepare(config: string): { dir: string; argv: string[] } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-keepalived-"));
+    const file = path.join(dir, "cluster.conf");
+    fs.writeFileSync(file, config);
+    const interfaces = [...new Set([...config.matchAll(/(?:^\s*interface|\bdev|^\s*lvs_sync_daemon) ([A-Za-z0-9_.-]+)/gm)].map((m) => m[1]))];
+    return {
+        dir,
+        argv: ["unshare", "--net", "sh", "-c",
+            'f=$1; shift; n=0; for i; do n=$((n+1)); ip link add "$i" type veth peer name "lvsdrpeer$n" || exit 97; done; exec keepalived -t -f "$f"', "sh", file, ...interfaces],
+    };
+}
+
+function verdict(dir: string, result: { status: number | null; stdout: string; stderr: string; error?: Error }): string {
+    if (result.error) {
+        throw new Error(`keepalived's test could not be run (${result.error.message}): it needs unshare (util-linux) and root`);
+    }
+    const said = `${result.stdout}${result.stderr}`.split(dir + path.sep).join("").split("\n")
+        .filter((l) => !/exceeds total weight of real servers 0, reducing quorum to 0$|hysteresis 0 >= quorum 0; setting hysteresis to 4294967295$/.test(l))
+        .join("\n").trim();
+    if (result.status === 127 || /keepalived: not found/.test(said)) {
+        throw new Error("keepalived is missing: install it, e.g. apt-get install keepalived");
+    }
+    return said === "" && (result.status === 0 || result.status === 5) ? "" : `exit ${result.status}: ${said}`;
 }

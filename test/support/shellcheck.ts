@@ -2,28 +2,48 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { run } from "./spawn";
 
 /**
  * Runs `shellcheck -s sh` on named scripts in one process and returns the findings, each prefixed
  * by the script's name (empty when all are clean). A missing shellcheck is a failure, never a pass.
  */
 export function shellcheck(scripts: Record<string, string>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-shellcheck-"));
+    const dir = writeScripts(scripts);
     try {
-        const files = Object.entries(scripts).map(([name, text], i) => {
-            const file = path.join(dir, `${i}-${name.replace(/[^A-Za-z0-9.-]+/g, "_")}.sh`);
-            fs.writeFileSync(file, text);
-            return file;
-        });
-        const result = spawnSync("shellcheck", ["-s", "sh", "-f", "gcc", ...files], { encoding: "utf8" });
-        if (result.error) {
-            throw new Error(`shellcheck could not be run (${result.error.message}): install it, e.g. apt-get install shellcheck`);
-        }
-        if (result.status !== 0 && result.stdout.trim() === "") {
-            throw new Error(`shellcheck failed without findings: ${result.stderr}`);
-        }
-        return result.stdout.split(dir + path.sep).join("").trim();
+        return findings(dir, spawnSync("shellcheck", args(dir), { encoding: "utf8" }));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** {@link shellcheck} without blocking, so that several run side by side. */
+export async function shellcheckAsync(scripts: Record<string, string>): Promise<string> {
+    const dir = writeScripts(scripts);
+    try {
+        return findings(dir, await run("shellcheck", args(dir)));
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function writeScripts(scripts: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-shellcheck-"));
+    Object.entries(scripts).forEach(([name, text], i) =>
+        fs.writeFileSync(path.join(dir, `${i}-${name.replace(/[^A-Za-z0-9.-]+/g, "_")}.sh`), text));
+    return dir;
+}
+
+function args(dir: string): string[] {
+    return ["-s", "sh", "-f", "gcc", ...fs.readdirSync(dir).sort((a, b) => parseInt(a) - parseInt(b)).map((f) => path.join(dir, f))];
+}
+
+function findings(dir: string, result: { status: number | null; stdout: string; stderr: string; error?: Error }): string {
+    if (result.error) {
+        throw new Error(`shellcheck could not be run (${result.error.message}): install it, e.g. apt-get install shellcheck`);
+    }
+    if (result.status !== 0 && result.stdout.trim() === "") {
+        throw new Error(`shellcheck failed without findings: ${result.stderr}`);
+    }
+    return result.stdout.split(dir + path.sep).join("").trim();
 }

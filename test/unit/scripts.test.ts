@@ -16,8 +16,9 @@ import { renderRealServerSetup, renderRealServerTeardown, renderRealServerUp } f
 import { remoteCommand, shq, writeFile } from "../../src/core/scripts/render";
 import { validateClusterArgs } from "../../src/core/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
-import { keepalivedTest } from "../support/keepalived";
-import { shellcheck } from "../support/shellcheck";
+import { keepalivedTestAsync } from "../support/keepalived";
+import { shellcheck, shellcheckAsync } from "../support/shellcheck";
+import { pool } from "../support/spawn";
 
 interface Variant {
     forwarding: Forwarding;
@@ -104,10 +105,29 @@ function commandLines(plan: ClusterPlan): Record<string, string> {
 
 describe("host scripts", () => {
     describe(`every variant is POSIX sh, strict and shellcheck-clean (${VARIANTS.length} variants)`, () => {
+        // shellcheck and keepalived -t of every variant take minutes of CPU: they all start here,
+        // one per core, and each variant's check awaits its own results.
+        const external = new Map<Variant, Promise<{ shellcheck: string; keepalived: string[] }>>();
+        before(() => {
+            const queue = pool();
+            for (const v of VARIANTS) {
+                const plan = planFor(v);
+                const checks = queue(async () => ({
+                    shellcheck: await shellcheckAsync({ ...renderAll(plan), ...commandLines(plan) }),
+                    // keepalived accepts what the rules write: the cluster file, and the drain step's.
+                    keepalived: await Promise.all(plan.directors.flatMap((d) => [
+                        keepalivedTestAsync(renderKeepalivedConfig(plan, d)),
+                        keepalivedTestAsync(renderKeepalivedConfig(plan, d, { allWeightsZero: true })),
+                    ])),
+                }));
+                checks.catch(() => undefined); // awaited (and reported) by the variant's own check
+                external.set(v, checks);
+            }
+        });
         for (const v of VARIANTS) {
             const title = `${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
                 + `${v.pair ? " pair" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
-            it(title, () => {
+            it(title, async () => {
                 const plan = planFor(v);
                 const all = renderAll(plan);
                 // 5 per director (with the up-script its setup writes) and 2 per real server on each
@@ -124,12 +144,9 @@ describe("host scripts", () => {
                     const syntax = spawnSync("sh", ["-n"], { input: s, encoding: "utf8" });
                     assert.equal(syntax.status, 0, `${what}: sh -n: ${syntax.stderr}`);
                 }
-                assert.equal(shellcheck({ ...all, ...commandLines(plan) }), "");
-                // keepalived accepts what the rules write: the cluster file, and the drain step's.
-                for (const d of plan.directors) {
-                    assert.equal(keepalivedTest(renderKeepalivedConfig(plan, d)), "");
-                    assert.equal(keepalivedTest(renderKeepalivedConfig(plan, d, { allWeightsZero: true })), "");
-                }
+                const checked = await external.get(v)!;
+                assert.equal(checked.shellcheck, "");
+                assert.deepEqual(checked.keepalived, plan.directors.flatMap(() => ["", ""]));
             });
         }
     });
@@ -142,8 +159,10 @@ describe("host scripts", () => {
         assert.equal(shellcheck(lines), "");
     });
 
-    it("the shellcheck helper reports findings (the check above can fail)", () => {
+    it("the shellcheck and keepalived helpers report findings (the checks above can fail)", async () => {
         assert.match(shellcheck({ bad: "#!/bin/sh\necho $1\n" }), /bad\.sh:2:6: note: Double quote/);
+        assert.match(await shellcheckAsync({ ok: "#!/bin/sh\necho ok\n", bad: "#!/bin/sh\necho $1\n" }), /^1-bad\.sh:2:6: note: Double quote/);
+        assert.match(await keepalivedTestAsync("virtual_server 192.0.2.1 80 {\n    lvs_bogus_keyword 1\n}\n"), /Unknown keyword 'lvs_bogus_keyword'/);
     });
 
     describe("real server", () => {

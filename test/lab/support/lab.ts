@@ -323,22 +323,35 @@ export class Lab {
     }
 
     mustSsh(host: string, command: string, timeoutMs = 300000): string {
-        const r = this.ssh(host, command, timeoutMs);
+        return this.must(host, command, this.ssh(host, command, timeoutMs));
+    }
+
+    /** Like mustSsh, without blocking: for commands the engine would run side by side. */
+    async mustSshAsync(host: string, command: string): Promise<string> {
+        return this.must(host, command, await this.sshAsync(host, command));
+    }
+
+    private must(host: string, command: string, r: Sh): string {
         if (r.status !== 0) {
             throw new Error(`on ${host}: exit ${r.status}\n--- command\n${command.slice(0, 300)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
         }
         return r.stdout;
     }
 
-    /** Every real server's setup, then each director's setup and rules: the component's order. */
-    apply(plan: ClusterPlan): void {
-        for (const rs of plan.realServers) {
-            this.mustSsh(rs.name, realServerSetupCommand(plan, rs).create);
+    /**
+     * The component's order, hosts side by side as the engine runs them (each VM is its own CPU
+     * thread under emulation): every setup at once, then each director's rules. The rules run
+     * director by director, the first one first: keepalived waits three adverts before it takes
+     * the VIP, so the first director of a pair becomes the master (the HA checks start from that).
+     */
+    async apply(plan: ClusterPlan): Promise<void> {
+        await Promise.all([
+            ...plan.realServers.map((rs) => this.mustSshAsync(rs.name, realServerSetupCommand(plan, rs).create)),
+            ...plan.directors.map((_, i) => this.mustSshAsync(directorHost(i), directorCommands(plan, i).setup.create)),
+        ]);
+        for (let i = 0; i < plan.directors.length; i++) {
+            await this.mustSshAsync(directorHost(i), directorCommands(plan, i).rules.create);
         }
-        plan.directors.forEach((_, i) => {
-            this.mustSsh(directorHost(i), directorCommands(plan, i).setup.create);
-            this.mustSsh(directorHost(i), directorCommands(plan, i).rules.create);
-        });
     }
 
     /** Each director's rules (all directors at once, as the engine runs them); their output. */
@@ -353,15 +366,17 @@ export class Lab {
         return runs;
     }
 
-    /** The component's delete order: rules, then the setups. */
-    teardown(plan: ClusterPlan): void {
-        plan.directors.forEach((_, i) => {
-            this.mustSsh(directorHost(i), directorCommands(plan, i).rules.delete);
-            this.mustSsh(directorHost(i), directorCommands(plan, i).setup.delete);
-        });
-        for (const rs of plan.realServers) {
-            this.mustSsh(rs.name, realServerSetupCommand(plan, rs).delete);
-        }
+    /**
+     * The component's delete order, hosts side by side: every director's rules, then every setup.
+     * Resolves with what each director's rules removal said (its drain among it).
+     */
+    async teardown(plan: ClusterPlan): Promise<string[]> {
+        const said = (await this.rules(plan, "delete")).map((r) => r.stderr);
+        await Promise.all([
+            ...plan.directors.map((_, i) => this.mustSshAsync(directorHost(i), directorCommands(plan, i).setup.delete)),
+            ...plan.realServers.map((rs) => this.mustSshAsync(rs.name, realServerSetupCommand(plan, rs).delete)),
+        ]);
+        return said;
     }
 
     realServer(plan: ClusterPlan, name: string): RealServerPlan {
