@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run } from "./spawn";
+import { type Ran, run } from "./spawn";
 
 /**
  * keepalived's own configuration test (`keepalived -t -f`) on a configuration text: its complaints,
@@ -43,7 +43,7 @@ function prepare(config: string): { dir: string; argv: string[] } {
     };
 }
 
-function verdict(dir: string, result: { status: number | null; stdout: string; stderr: string; error?: Error }): string {
+function verdict(dir: string, result: Ran): string {
     if (result.error) {
         throw new Error(`keepalived's test could not be run (${result.error.message}): it needs unshare (util-linux) and root`);
     }

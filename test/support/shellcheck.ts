@@ -2,16 +2,16 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run } from "./spawn";
+import { type Ran, run } from "./spawn";
 
 /**
  * Runs `shellcheck -s sh` on named scripts in one process and returns the findings, each prefixed
  * by the script's name (empty when all are clean). A missing shellcheck is a failure, never a pass.
  */
 export function shellcheck(scripts: Record<string, string>): string {
-    const dir = writeScripts(scripts);
+    const { dir, args } = writeScripts(scripts);
     try {
-        return findings(dir, spawnSync("shellcheck", args(dir), { encoding: "utf8" }));
+        return findings(dir, spawnSync("shellcheck", args, { encoding: "utf8" }));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -19,26 +19,26 @@ export function shellcheck(scripts: Record<string, string>): string {
 
 /** {@link shellcheck} without blocking, so that several run side by side. */
 export async function shellcheckAsync(scripts: Record<string, string>): Promise<string> {
-    const dir = writeScripts(scripts);
+    const { dir, args } = writeScripts(scripts);
     try {
-        return findings(dir, await run("shellcheck", args(dir)));
+        return findings(dir, await run("shellcheck", args));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 
-function writeScripts(scripts: Record<string, string>): string {
+/** The scripts as files in a new folder, and shellcheck's arguments for them in their order. */
+function writeScripts(scripts: Record<string, string>): { dir: string; args: string[] } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-shellcheck-"));
-    Object.entries(scripts).forEach(([name, text], i) =>
-        fs.writeFileSync(path.join(dir, `${i}-${name.replace(/[^A-Za-z0-9.-]+/g, "_")}.sh`), text));
-    return dir;
+    const files = Object.entries(scripts).map(([name, text], i) => {
+        const file = path.join(dir, `${i}-${name.replace(/[^A-Za-z0-9.-]+/g, "_")}.sh`);
+        fs.writeFileSync(file, text);
+        return file;
+    });
+    return { dir, args: ["-s", "sh", "-f", "gcc", ...files] };
 }
 
-function args(dir: string): string[] {
-    return ["-s", "sh", "-f", "gcc", ...fs.readdirSync(dir).sort((a, b) => parseInt(a) - parseInt(b)).map((f) => path.join(dir, f))];
-}
-
-function findings(dir: string, result: { status: number | null; stdout: string; stderr: string; error?: Error }): string {
+function findings(dir: string, result: Ran): string {
     if (result.error) {
         throw new Error(`shellcheck could not be run (${result.error.message}): install it, e.g. apt-get install shellcheck`);
     }

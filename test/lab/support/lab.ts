@@ -5,7 +5,7 @@
  * texts the component's remote commands run. The namespace is the client: all traffic stays in it.
  */
 import { strict as assert } from "assert";
-import { execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,6 +18,7 @@ import { validateClusterArgs } from "../../../src/core/validate";
 import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
 import { createNetwork, createVm, deleteNetwork, deleteVm, type NetworkInputs, type VmInputs } from "../../../src/platforms/libvirt/provider";
 import { createdNetworkOf, libvirtOf } from "../../support/plans";
+import { run } from "../../support/spawn";
 
 export const NETNS = process.env.LVSDR_NETNS ?? "lvsdr-lab";
 export const POOL = LAB_POOL;
@@ -67,14 +68,7 @@ export function inNetns(command: string, timeoutMs = 120000): Sh {
 
 /** Starts a command inside the namespace in the background; resolves with its result. */
 export function inNetnsAsync(command: string): Promise<Sh> {
-    return new Promise((resolve) => {
-        const child = spawn("ip", ["netns", "exec", NETNS, "sh", "-c", command]);
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
+    return run("ip", ["netns", "exec", NETNS, "sh", "-c", command]);
 }
 
 /** A shell command line (for inNetns) that runs `command` as root on `address` over SSH, one exec of the text. */
