@@ -142,8 +142,8 @@ function keepalivedVariables(plan: ClusterPlan): string {
 /**
  * Rules: this cluster's keepalived file, checked by keepalived before it is used, then applied by a
  * reload, with the real servers a drain hook holds at weight 0. Real servers that leave are drained
- * first (weight 0 until no connection to them is active or drainSeconds pass). Prints the resulting table on stdout (the component's `ipvsTable`
- * output); everything else goes to stderr.
+ * first (weight 0 until no connection to them is active or drainSeconds pass). Prints the resulting
+ * table on stdout (the component's `ipvsTable` output); everything else goes to stderr.
  */
 export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
