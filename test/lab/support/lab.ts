@@ -351,7 +351,7 @@ export class Lab {
     /** Each director's rules (all directors at once, as the engine runs them); their output. */
     async rules(plan: ClusterPlan, which: "create" | "delete" = "create"): Promise<Sh[]> {
         const runs = await Promise.all(plan.directors.map((_, i) =>
-            inNetnsAsync(this.sshCommand(directorHost(i), directorCommands(plan, i).rules[which]))));
+            this.sshAsync(directorHost(i), directorCommands(plan, i).rules[which])));
         runs.forEach((r, i) => {
             if (r.status !== 0) {
                 throw new Error(`rules ${which} on ${directorHost(i)}: exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
