@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../lab/support/lab";
+import { closeAllSsh, closeSsh, inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../lab/support/lab";
 import { longestGap } from "../lab/support/load";
 import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
 
@@ -84,6 +84,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         }
         stack.cleanup();
         if (keyDir) {
+            closeAllSsh(key);
             fs.rmSync(keyDir, { recursive: true, force: true });
         }
     });
@@ -214,6 +215,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         await new Promise((ok) => setTimeout(ok, 1500));
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", `${CLUSTER}-director`]);
+        closeSsh(key, DIRECTOR);
         try {
             const taken = await takeover;
             const tVip = Date.now();
