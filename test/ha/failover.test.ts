@@ -37,6 +37,15 @@ interface Window {
     to: number;
 }
 
+/** A TCP reset from the VIP's address seen on the bridge: when, who sent it, to which client port. */
+interface Reset {
+    t: number;
+    from: string;
+    director: boolean;
+    port: number;
+    line: string;
+}
+
 function show(hits: Hit[]): string {
     return hits.map((h) => `${new Date(h.t).toISOString()} port ${h.port} exit ${h.exit} ${h.host}`).join("\n");
 }
@@ -130,9 +139,9 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
      * from a real server (the packet reached a server that has no such connection).
      */
     const captures = new Set<ChildProcess>();
-    const captureResets = async (): Promise<{ stop: () => Promise<string[]> }> => {
+    const captureResets = async (): Promise<{ stop: () => Promise<Reset[]> }> => {
         const names = new Map([...lab.directors(), "a", "b", "c"].map((h) => [lab.mac(h), h]));
-        const child = spawn("ip", ["netns", "exec", NETNS, "tcpdump", "-l", "-n", "-e", "-i", lab.bridge,
+        const child = spawn("ip", ["netns", "exec", NETNS, "tcpdump", "-l", "-n", "-e", "-tt", "-i", lab.bridge,
             `src host ${VIP} and tcp[tcpflags] & tcp-rst != 0`]);
         let out = "";
         let err = "";
@@ -149,8 +158,12 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
                 child.kill("SIGINT");
                 await closed;
                 captures.delete(child);
-                return out.split("\n").filter((l) => l.trim() !== "")
-                    .map((l) => `${names.get(l.split(" ")[1]) ?? "unknown host"}: ${l}`);
+                return out.split("\n").filter((l) => l.trim() !== "").map((line) => {
+                    const [epoch, mac] = line.split(" ");
+                    const from = names.get(mac) ?? "unknown host";
+                    const port = Number(/ > [0-9.]+\.([0-9]+): /.exec(line)?.[1] ?? "NaN");
+                    return { t: Math.round(Number(epoch) * 1000), from, director: lab.directors().includes(from), port, line: `${from}: ${line}` };
+                });
             },
         };
     };
@@ -233,6 +246,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         const out = watchWeight("director", "b", "0");
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", lab.domain("b")]);
+        lab.closeSsh("b");
         const tOut = await out;
         windows.push({ what: "b's VM destroyed", from: t0, to: tOut + 1000 });
         figure(`destroyed VM: weight 0 after ${tOut - t0} ms (bound ${DETECTION_MS} ms)`);
@@ -310,7 +324,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.ok(hits.some((h) => h.host === "lvsdr-lab-rs-c"), "c was not added back");
     });
 
-    it("2. keepalived's takeover order: a director that holds the VIP while its backup sync daemon still runs forwards the synced connections and resets none", async () => {
+    it("2. keepalived's takeover order: a director that holds the VIP while its backup sync daemon still runs forwards the synced connections, and no reset comes from a director", async () => {
         // keepalived adds the VIP and sends its gratuitous ARPs before it stops the backup sync
         // daemon (vrrp_state_become_master); a client packet that arrives in between must reach its
         // real server, not the new master's own TCP stack. That instant is held here for seconds:
@@ -343,8 +357,24 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         const end = await finished(dl, port);
         const reset = await resets.stop();
         const held = load.between(tMoved + 1000, tBack).filter((h) => h.host === "FAILED");
-        figure(`takeover order: the backup forwarded ${forwarded} packets in ${tBack - tMoved} ms with the VIP and its sync daemon still backup; ${reset.length} resets from the VIP's address`);
-        assert.deepEqual(reset, [], "resets from the VIP's address while the backup held it");
+        // A real server resets a request that was in flight when the client moved, if the director
+        // it moved to had no entry for it (the master syncs a new connection after its third packet,
+        // in batches; the backup syncs nothing back) and scheduled its next packet elsewhere
+        // (sloppy_tcp): that request fails inside a move's window. Any other reset is a finding.
+        const moves = windows.slice(-2);
+        const inFlight = (r: Reset): Hit | undefined =>
+            load.hits.find((h) => h.port === r.port && h.host === "FAILED" && h.t <= r.t && r.t <= h.end + 100);
+        const explained = reset.filter((r) => !r.director && moves.some((w) => r.t >= w.from && r.t <= w.to) && inFlight(r));
+        const describe = (r: Reset): string => {
+            const hit = load.hits.find((h) => h.port === r.port && h.t <= r.t && r.t <= h.end + 100);
+            return `${r.line} (${r.t - tIn} ms after the VIP was added on the backup, ${r.t - tMoved} after the client moved to it, ` +
+                `${r.t - tBack} after the move back began, ${r.t - tMovedBack} after it ended; load request on that port: ${hit ? show([hit]) : "none"})`;
+        };
+        figure(`takeover order: the backup forwarded ${forwarded} packets in ${tBack - tMoved} ms with the VIP and its sync daemon still backup; ` +
+            `${reset.filter((r) => r.director).length} resets from a director, ${explained.length} from real servers to requests in flight at a move of the client`);
+        assert.deepEqual(reset.filter((r) => r.director).map(describe), [], "resets from a director's own TCP stack");
+        assert.deepEqual(reset.filter((r) => !explained.includes(r)).map(describe), [],
+            "resets from real servers that are not a request in flight at a move of the client (failed, inside the move's window)");
         assert.ok(forwarded > 0, "the backup holding the VIP forwarded nothing");
         assert.deepEqual(show(held), "", "requests failed while the backup held the VIP");
         assert.equal(end.sha, bigSha, `the download did not survive:\n${describeDownloads([end], synced)}`);
@@ -364,6 +394,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         await sleep(1500);
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", lab.domain("director")]);
+        lab.closeSsh("director");
         const taken = await takeover;
         const tVip = Date.now();
         assert.equal(taken.status, 0, `the backup never took the VIP: ${taken.stderr}`);
@@ -379,7 +410,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         const reset = await resets.stop();
         figure(`failover: ${ends.filter((e) => e.sha === bigSha).length} of ${ends.length} downloads that started before the crash finished intact; ${reset.length} resets from the VIP's address`);
         assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha),
-            `a live download did not survive the failover:\n${describeDownloads(ends, synced)}\nresets from the VIP's address:\n${reset.join("\n")}`);
+            `a live download did not survive the failover:\n${describeDownloads(ends, synced)}\nresets from the VIP's address:\n${reset.map((r) => r.line).join("\n")}`);
     });
 
     it("3. the old master comes back as backup: no second takeover, no failed request, it syncs as backup", async () => {
