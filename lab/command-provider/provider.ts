@@ -11,7 +11,7 @@
  * to `create`, `triggers` changes replacing, stdout/stderr outputs with one trailing newline trimmed,
  * dials retried `dialErrorLimit` times (-1 = until the 20-minute cap) with `perDialTimeout` each,
  * host key pinned when `hostKey` is set, secrets kept secret in state. It speaks SSH through the
- * OpenSSH client. Anything else (password, agent, proxy, environment, stdin, other resource types)
+ * OpenSSH client, one connection per command (dialed, then the command runs on it). Anything else (password, agent, proxy, environment, stdin, other resource types)
  * is refused with an error rather than half-done. `main.ts` serves it.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -91,16 +91,28 @@ interface Result {
     both: string;
 }
 
-function ssh(dir: string, c: Connection, command: string): Promise<Result> {
+/**
+ * OpenSSH on the connection of one run: `dial` opens it (a master connection, kept on a control
+ * socket in `dir`, backgrounded once authenticated), `command` runs on it, `close` ends it. One TCP
+ * connection and one handshake per command, as the real provider (Go's SSH client: dial, then a
+ * session on that client). Dialing and running on separate connections would cost a lab VM a
+ * second handshake per command (about 2.5 s of CPU under software emulation).
+ */
+function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", command = ""): Promise<Result> {
+    const control = path.join(dir, "control");
     const args = [
         "-i", path.join(dir, "key"), "-p", String(c.port), "-l", c.user,
         "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR",
         "-o", `ConnectTimeout=${c.perDialTimeout > 0 ? c.perDialTimeout : 600}`,
         "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+        "-o", `ControlPath=${control}`,
+        // The master outlives a lost `close` by at most 10 minutes of idleness.
+        ...(step === "dial" ? ["-o", "ControlMaster=yes", "-o", "ControlPersist=600"] : ["-o", "ControlMaster=no"]),
+        ...(step === "close" ? ["-O", "exit"] : []),
         ...(c.hostKey
             ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(dir, "known_hosts")}`]
             : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]),
-        "--", c.host, command,
+        "--", c.host, ...(step === "command" ? [command] : step === "dial" ? ["true"] : []),
     ];
     return new Promise((resolve, reject) => {
         const child = spawn("ssh", args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -131,7 +143,7 @@ async function run(inputs: Record<string, unknown>, command: string): Promise<{ 
         const deadline = Date.now() + DIAL_CAP_MS;
         let delay = 1000;
         for (let dials = 1; ; dials++) {
-            const probe = await ssh(dir, c, "true");
+            const probe = await ssh(dir, c, "dial");
             if (probe.code === 0) {
                 break;
             }
@@ -142,12 +154,14 @@ async function run(inputs: Record<string, unknown>, command: string): Promise<{ 
             await new Promise((ok) => setTimeout(ok, delay));
             delay = Math.min(delay * 1.5, 5000);
         }
-        const r = await ssh(dir, c, command);
+        const r = await ssh(dir, c, "command", command);
         if (r.code !== 0) {
             throw new Error(`Process exited with status ${r.code}: running ${JSON.stringify(command)}:\n${r.both}`);
         }
         return { stdout: r.stdout.replace(/\n$/, ""), stderr: r.stderr.replace(/\n$/, "") };
     } finally {
+        // Ends the master if a dial made one (nothing to end otherwise).
+        await ssh(dir, c, "close").catch(() => undefined);
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
