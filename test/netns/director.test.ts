@@ -119,7 +119,7 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         const files = sb.writtenFiles();
         assert.equal(files.get(k.clusterConf), renderKeepalivedConfig(p, p.directors[0]));
         assert.equal(files.get(k.mainConf)!.split("\n")[1], k.includeLine);
-        assert.deepEqual(systemctl(), ["is-active keepalived", "enable keepalived", "start keepalived"]);
+        assert.deepEqual(systemctl(), ["is-active keepalived", "is-enabled keepalived", "enable keepalived", "start keepalived"]);
         const modules = new Set(fs.readFileSync(path.join(sb.rw, "modprobe.log"), "utf8").split("\n").filter(Boolean));
         assert.deepEqual([...modules].sort(), ["ip_vs", "ip_vs_wlc", "ip_vs_wrr"]);
 

@@ -3,7 +3,8 @@
  * the virtual servers of the files the main keepalived configuration includes to the stand-in
  * ipvsadm's table, the way keepalived does on a reload (diffing against what it applied last:
  * unchanged entries untouched, changed ones edited, removed ones deleted), through the stand-in
- * ipvsadm so that every change is logged. `stop` deletes what it applied. It parses only what
+ * ipvsadm so that every change is logged. `stop` deletes what it applied; `enable` is remembered
+ * for `is-enabled`. It parses only what
  * lvs-dr writes; the real keepalived runs in the VM lab.
  */
 export function fakeSystemctl(ipvsadm: string, rw: string, logFile: string): string {
@@ -14,8 +15,9 @@ const path = require("path");
 const { execFileSync } = require("child_process");
 const RUNNING = ${JSON.stringify(`${rw}/keepalived.running`)};
 const APPLIED = ${JSON.stringify(`${rw}/keepalived.applied`)};
+const ENABLED = ${JSON.stringify(`${rw}/keepalived.enabled`)};
 const MAIN = "/etc/keepalived/keepalived.conf";
-const [verb, ...rest] = process.argv.slice(2).filter((a) => a !== "--quiet");
+const [verb, ...rest] = process.argv.slice(2).filter((a) => a !== "--quiet" && a !== "--no-reload");
 fs.appendFileSync(${JSON.stringify(logFile)}, [verb, ...rest].join(" ") + "\\n");
 const ipvsadm = (...args) => execFileSync(${JSON.stringify(ipvsadm)}, args, { encoding: "utf8" });
 
@@ -70,7 +72,10 @@ function apply(next) {
 switch (verb) {
   case "is-active":
     process.exit(fs.existsSync(RUNNING) ? 0 : 3);
+  case "is-enabled":
+    process.exit(fs.existsSync(ENABLED) ? 0 : 1);
   case "enable":
+    fs.writeFileSync(ENABLED, "");
     break;
   case "start":
   case "reload":
