@@ -360,21 +360,28 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         // A real server resets a request that was in flight when the client moved, if the director
         // it moved to had no entry for it (the master syncs a new connection after its third packet,
         // in batches; the backup syncs nothing back) and scheduled its next packet elsewhere
-        // (sloppy_tcp): that request fails inside a move's window. Any other reset is a finding.
+        // (sloppy_tcp): the request fails (inside the move's window: the suite's last check), or,
+        // when that packet was the client's last ACK, the reset comes after its answer (seen once:
+        // b reset a request c had answered, 19 ms after the move back). Such a reset is inside a
+        // move's window, to a request whose lifetime overlaps that window. Any other is a finding.
         const moves = windows.slice(-2);
-        const inFlight = (r: Reset): Hit | undefined =>
-            load.hits.find((h) => h.port === r.port && h.host === "FAILED" && h.t <= r.t && r.t <= h.end + 100);
-        const explained = reset.filter((r) => !r.director && moves.some((w) => r.t >= w.from && r.t <= w.to) && inFlight(r));
+        const request = (r: Reset): Hit | undefined =>
+            load.hits.filter((h) => h.port === r.port && h.t <= r.t).sort((a, b) => b.t - a.t)[0];
+        const explained = reset.filter((r) => {
+            const hit = request(r);
+            return !r.director && hit !== undefined && moves.some((w) => r.t >= w.from && r.t <= w.to && hit.t <= w.to && hit.end >= w.from);
+        });
         const describe = (r: Reset): string => {
-            const hit = load.hits.find((h) => h.port === r.port && h.t <= r.t && r.t <= h.end + 100);
+            const hit = request(r);
             return `${r.line} (${r.t - tIn} ms after the VIP was added on the backup, ${r.t - tMoved} after the client moved to it, ` +
-                `${r.t - tBack} after the move back began, ${r.t - tMovedBack} after it ended; load request on that port: ${hit ? show([hit]) : "none"})`;
+                `${r.t - tBack} after the move back began, ${r.t - tMovedBack} after it ended; load request on that port: ${hit ? `${show([hit])}, ended ${r.t - hit.end} ms before the reset` : "none"})`;
         };
         figure(`takeover order: the backup forwarded ${forwarded} packets in ${tBack - tMoved} ms with the VIP and its sync daemon still backup; ` +
-            `${reset.filter((r) => r.director).length} resets from a director, ${explained.length} from real servers to requests in flight at a move of the client`);
+            `${reset.filter((r) => r.director).length} resets from a director, ${explained.length} from real servers to requests in flight at a move of the client` +
+            (explained.length > 0 ? ` (${explained.map(describe).join("; ")})` : ""));
         assert.deepEqual(reset.filter((r) => r.director).map(describe), [], "resets from a director's own TCP stack");
         assert.deepEqual(reset.filter((r) => !explained.includes(r)).map(describe), [],
-            "resets from real servers that are not a request in flight at a move of the client (failed, inside the move's window)");
+            "resets from real servers that are not to a request in flight at a move of the client (inside the move's window)");
         assert.ok(forwarded > 0, "the backup holding the VIP forwarded nothing");
         assert.deepEqual(show(held), "", "requests failed while the backup held the VIP");
         assert.equal(end.sha, bigSha, `the download did not survive:\n${describeDownloads([end], synced)}`);

@@ -213,6 +213,43 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         assert.deepEqual(state(), desiredIpvsRules(p));
     });
 
+    it("a drain that runs out of time says so and lists the leaving server's connections still open", () => {
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        // The stand-in table counts no connection: here ipvsadm -Ln shows c with two active
+        // connections (DR: the director never sees them close), and -Lnc the director's entries.
+        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
+        sb.addTool("ipvsadm", `#!/bin/sh
+case "$*" in
+  -Ln) printf '%s\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \
+    'TCP  192.168.77.100:80 wrr' '  -> 192.168.77.11:80             Route   1      5          0' \
+    '  -> 192.168.77.13:80             Route   0      2          1' ;;
+  -Lnc) printf '%s\n' 'IPVS connection entries' 'pro expire state       source             virtual            destination' \
+    'TCP 14:59  ESTABLISHED 192.168.77.1:40001 192.168.77.100:80  192.168.77.13:80' \
+    'TCP 01:12  FIN_WAIT    192.168.77.1:40002 192.168.77.100:80  192.168.77.13:80' \
+    'TCP 14:58  ESTABLISHED 192.168.77.1:40003 192.168.77.100:80  192.168.77.11:80' \
+    'TCP 14:57  ESTABLISHED 192.168.77.1:40004 192.168.77.100:80  192.168.77.13:80' ;;
+  *) exec ipvsadm-table "$@" ;;
+esac
+`);
+        const args = validArgs();
+        args.drainSeconds = 1;
+        args.services = [{ port: 80, scheduler: "wrr" }];
+        args.hosts!.realServers.push({ address: "192.168.77.13" });
+        const three = validateClusterArgs(args);
+        sb.mustRun(renderDirectorRules(three));
+        args.hosts!.realServers.pop();
+        const r = sb.mustRun(renderDirectorRules(validateClusterArgs(args)));
+        const said = r.stderr.split("\n").filter((l) => /drain|still open| {2}TCP/.test(l));
+        assert.deepEqual(said, [
+            "lvs-dr: drain time (1 s) is up with 2 active connections: removing anyway; still open:",
+            "lvs-dr:   TCP 14:59  ESTABLISHED 192.168.77.1:40001 192.168.77.100:80  192.168.77.13:80",
+            "lvs-dr:   TCP 14:57  ESTABLISHED 192.168.77.1:40004 192.168.77.100:80  192.168.77.13:80",
+        ], r.stderr);
+        assert.ok(!state().some((l) => l.includes("192.168.77.13")), "c was not removed after the drain time");
+    });
+
     it("a real server's drain hook holds it at weight 0 across rules runs until released; nothing to do once it left", () => {
         const p = plan();
         const rs = p.realServers[1];

@@ -253,6 +253,24 @@ active_conns() {
     END { print sum + 0 }'
 }
 
+# still_active LEAVING: the director's entries (`ipvsadm -Lnc`) of connections to the leaving
+# servers that are not closing (a TCP entry in FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT or LAST_ACK
+# is not counted as active), at most 20: which clients a drain that ran out of time cut.
+still_active() {
+  ipvsadm -Lnc | LEAVING_T="$1" awk '
+    BEGIN {
+      n = split(ENVIRON["LEAVING_T"], l, "\n")
+      for (i = 1; i <= n; i++) {
+        split(l[i], f, " ")
+        want[(f[1] == "-u" ? "UDP" : "TCP") " " f[2] " " f[3]] = 1
+      }
+    }
+    ($1 " " $5 " " $6) in want && $3 !~ /^(FIN_WAIT|TIME_WAIT|CLOSE|CLOSE_WAIT|LAST_ACK)$/ {
+      print
+      if (++shown == 20) exit
+    }'
+}
+
 # holds_vip IFACE: the VIP is bound on IFACE (a single director always; the master of a pair).
 holds_vip() {
   ip -o addr show dev "$1" | awk '{ print $4 }' | grep -qxF "$VIP/32"
@@ -274,7 +292,10 @@ drain() {
       return 0
     fi
     if [ "$waited" -ge "$2" ]; then
-      note "drain time (${2} s) is up with $active active connections: removing anyway"
+      note "drain time (${2} s) is up with $active active connections: removing anyway; still open:"
+      still_active "$1" | while read -r entry; do
+        note "  $entry"
+      done
       return 0
     fi
     sleep 1
