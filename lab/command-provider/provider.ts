@@ -11,8 +11,9 @@
  * to `create`, `triggers` changes replacing, stdout/stderr outputs with one trailing newline trimmed,
  * dials retried `dialErrorLimit` times (-1 = until the 20-minute cap) with `perDialTimeout` each,
  * host key pinned when `hostKey` is set, secrets kept secret in state. It speaks SSH through the
- * OpenSSH client, one connection per command (dialed, then the command runs on it). Anything else (password, agent, proxy, environment, stdin, other resource types)
- * is refused with an error rather than half-done. `main.ts` serves it.
+ * OpenSSH client, one connection per command (dialed, then the command runs on it). Anything else
+ * (password, agent, proxy, environment, stdin, other resource types) is refused with an error
+ * rather than half-done. `main.ts` serves it.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { spawn } from "child_process";
