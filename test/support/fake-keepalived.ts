@@ -4,8 +4,7 @@
  * ipvsadm's table, the way keepalived does on a reload (diffing against what it applied last:
  * unchanged entries untouched, changed ones edited, removed ones deleted), through the stand-in
  * ipvsadm so that every change is logged. `stop` deletes what it applied; `enable` is remembered
- * for `is-enabled`. It parses only what
- * lvs-dr writes; the real keepalived runs in the VM lab.
+ * for `is-enabled`. It parses only what lvs-dr writes; the real keepalived runs in the VM lab.
  */
 export function fakeSystemctl(ipvsadm: string, rw: string, logFile: string): string {
     return `#!/usr/bin/env node

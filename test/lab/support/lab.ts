@@ -87,10 +87,13 @@ export function sshCommandLine(key: string, address: string, command: string, co
 
 const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The master connections' sockets: beside the key, one per host (ssh expands %C). */
+const muxPath = (key: string): string => path.join(path.dirname(key), "mux-%C");
+
 function sshOptions(key: string): string[] {
     return ["-i", shQuote(key), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
         "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
-        "-o", "ControlMaster=auto", "-o", `ControlPath=${shQuote(path.join(path.dirname(key), "mux-%C"))}`,
+        "-o", "ControlMaster=auto", "-o", `ControlPath=${shQuote(muxPath(key))}`,
         "-o", "ControlPersist=60", "-o", "ServerAliveInterval=2", "-o", "ServerAliveCountMax=5"];
 }
 
@@ -99,7 +102,7 @@ function sshOptions(key: string): string[] {
  * its VM was destroyed or told to reboot, a command must dial afresh, not wait on a dead master.
  */
 export function closeSsh(key: string, address: string): void {
-    spawnSync("sh", ["-c", `ssh ${sshOptions(key).join(" ")} -O exit root@${address}`], { encoding: "utf8", timeout: 10000 });
+    spawnSync("ssh", ["-o", `ControlPath=${muxPath(key)}`, "-O", "exit", `root@${address}`], { encoding: "utf8", timeout: 10000 });
 }
 
 /** Ends every master connection made with `key` (before its directory is deleted). */

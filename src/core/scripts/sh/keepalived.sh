@@ -238,15 +238,18 @@ draining_rules() {
   done
 }
 
+# The awk BEGIN block of the two readers of the table below: want["-t VIP:PORT RIP:PORT"] for each
+# leaving server of LEAVING_T (draining_rules' input lines).
+LEAVING_WANT='BEGIN {
+  n = split(ENVIRON["LEAVING_T"], l, "\n")
+  for (i = 1; i <= n; i++) { split(l[i], f, " "); want[f[1] " " f[2] " " f[3]] = 1 }
+}'
+
 # active_conns LEAVING: the connections IPVS counts as active (ActiveConn) to the leaving servers.
 # A DR director never sees a server's FIN: a connection the client closed is inactive (FIN_WAIT,
 # TIME_WAIT) and lingers up to 2 minutes; those are not waited for.
 active_conns() {
-  ipvsadm -Ln | LEAVING_T="$1" awk '
-    BEGIN {
-      n = split(ENVIRON["LEAVING_T"], l, "\n")
-      for (i = 1; i <= n; i++) { split(l[i], f, " "); want[f[1] " " f[2] " " f[3]] = 1 }
-    }
+  ipvsadm -Ln | LEAVING_T="$1" awk "$LEAVING_WANT"'
     $1 == "TCP" { svc = "-t " $2; next }
     $1 == "UDP" { svc = "-u " $2; next }
     $1 == "->" && ((svc " " $2) in want) { sum += $5 }
@@ -257,15 +260,8 @@ active_conns() {
 # servers that are not closing (a TCP entry in FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT or LAST_ACK
 # is not counted as active), at most 20: which clients a drain that ran out of time cut.
 still_active() {
-  ipvsadm -Lnc | LEAVING_T="$1" awk '
-    BEGIN {
-      n = split(ENVIRON["LEAVING_T"], l, "\n")
-      for (i = 1; i <= n; i++) {
-        split(l[i], f, " ")
-        want[(f[1] == "-u" ? "UDP" : "TCP") " " f[2] " " f[3]] = 1
-      }
-    }
-    ($1 " " $5 " " $6) in want && $3 !~ /^(FIN_WAIT|TIME_WAIT|CLOSE|CLOSE_WAIT|LAST_ACK)$/ {
+  ipvsadm -Lnc | LEAVING_T="$1" awk "$LEAVING_WANT"'
+    ((($1 == "UDP" ? "-u" : "-t") " " $5 " " $6) in want) && $3 !~ /^(FIN_WAIT|TIME_WAIT|CLOSE|CLOSE_WAIT|LAST_ACK)$/ {
       print
       if (++shown == 20) exit
     }'
