@@ -21,7 +21,9 @@
 # user-data (users/ssh_authorized_keys, hostname), meta-data and network-config v2 (match the NIC by
 # MAC, set-name eth0, static address, optional default route). cloud-init renders the network for
 # ifupdown (/etc/network/interfaces.d). sshd accepts keys only; host keys are made at first boot.
-# lvsdr-web.service answers on port 80 with the hostname (/index.html) and serves /big.bin (20 MiB).
+# lvsdr-web.service answers on port 80 with the hostname (/index.html) and serves /big.bin (20 MiB),
+# /1k.bin and /1m.bin (the benchmark's response sizes). HAProxy is installed for the benchmark's
+# proxy side (npm run bench starts it by hand on the director); its unit is not enabled.
 #
 # Environment (all optional):
 #   LVSDR_IMAGE_DIR     where images are kept                  (default /var/lib/lvsdr-lab/images)
@@ -43,7 +45,7 @@ HOST_PACKAGES=(debootstrap qemu-utils e2fsprogs util-linux coreutils)
 # `virsh shutdown` and `virsh reboot` would do nothing.
 IMAGE_PACKAGES=(linux-image-cloud-amd64 systemd-sysv udev openssh-server ipvsadm keepalived iproute2
   kmod procps ifupdown cloud-init busybox curl tcpdump arping iputils-ping ca-certificates
-  initramfs-tools sudo net-tools dbus)
+  initramfs-tools sudo net-tools dbus haproxy)
 # Modules the initramfs must provide (or the kernel must have built in) to mount root=/dev/vda.
 INITRD_MODULES=(virtio_blk virtio_pci virtio_net ext4)
 # Units that only cost CPU on emulated lab VMs.
@@ -425,7 +427,11 @@ EOF
   ln -sfn /etc/systemd/system/lvsdr-web.service "$ROOT/etc/systemd/system/multi-user.target.wants/lvsdr-web.service"
   : >"$ROOT/var/www/index.html"
   head -c "$((BIG_FILE_MIB * 1024 * 1024))" /dev/urandom >"$ROOT/var/www/big.bin"
-  chmod 0644 "$ROOT/var/www/index.html" "$ROOT/var/www/big.bin"
+  head -c 1024 /dev/urandom >"$ROOT/var/www/1k.bin"
+  head -c 1048576 /dev/urandom >"$ROOT/var/www/1m.bin"
+  chmod 0644 "$ROOT/var/www/index.html" "$ROOT/var/www/big.bin" "$ROOT/var/www/1k.bin" "$ROOT/var/www/1m.bin"
+  # HAProxy only for the benchmark, which runs it with its own configuration: not at boot.
+  rm -f "$ROOT/etc/systemd/system/multi-user.target.wants/haproxy.service"
 
   local unit
   for unit in "${MASKED_UNITS[@]}"; do

@@ -4,6 +4,7 @@
  * validated before they get here; quoting every one anyway means a validation gap cannot become an
  * injection.
  */
+import { gzipSync } from "zlib";
 import { type Library, library } from "./library";
 
 /** Quotes a value as one sh word. */
@@ -22,7 +23,46 @@ export function call(command: string, ...args: (string | number)[]): string {
  * login shell of the SSH user (bash, zsh, ...) never interprets the script itself.
  */
 export function remoteCommand(script: string, sudo: boolean): string {
-    return `${sudo ? "sudo -n " : ""}sh -c ${shq(script)}`;
+    const inline = Buffer.byteLength(script) <= INLINE_LIMIT;
+    const command = `${sudo ? "sudo -n " : ""}sh -c ${shq(inline ? script : packed(script))}`;
+    if (Buffer.byteLength(command) > COMMAND_LIMIT) {
+        throw new Error(`lvs-dr: a host script of ${Buffer.byteLength(script)} bytes (${firstComment(script)}) does not fit in one ` +
+            `SSH command even compressed (${Buffer.byteLength(command)} bytes, at most ${COMMAND_LIMIT}): split the cluster ` +
+            "(fewer real servers or services per VIP)");
+    }
+    return command;
+}
+
+/**
+ * Scripts up to this size travel as they are, readable in `pulumi preview --diff`. The host's
+ * shell gets the command as one argument, and Linux refuses a single argument over 128 KiB
+ * (MAX_ARG_STRLEN): a director's rules with a few hundred real servers are larger (280 bytes per
+ * real server and service, measured by `npm run bench`). Larger scripts are sent compressed.
+ */
+const INLINE_LIMIT = 96 * 1024;
+/** What one argument may hold, with room for the login shell's own wrapper. */
+const COMMAND_LIMIT = 120 * 1024;
+
+/**
+ * A script too large for one argument, as a wrapper that unpacks it (gzip, base64: both on every
+ * Debian-like host) into a private temporary file and runs it with sh; the script's exit status is
+ * the command's. The compressed bytes depend on zlib's version: a Node.js upgrade can change the
+ * text, which re-runs the (idempotent) script once.
+ */
+function packed(script: string): string {
+    const data = gzipSync(Buffer.from(script), { level: 9 }).toString("base64");
+    return `# ${firstComment(script)} (${Buffer.byteLength(script)} bytes, sent compressed)
+set -eu
+f=$(mktemp)
+trap 'rm -f "$f"' EXIT
+printf '%s' '${data}' | base64 -d | gzip -dc > "$f"
+sh "$f"
+`;
+}
+
+/** The script's description: its second line (see {@link script}). */
+function firstComment(script: string): string {
+    return (script.split("\n")[1] ?? "").replace(/^#\s*/, "").replace(/[^\w .,:/()-]/g, "_").slice(0, 120);
 }
 
 const HEREDOC_END = "LVS_DR_EOF";

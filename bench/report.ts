@@ -1,0 +1,198 @@
+/**
+ * The benchmark's results: the JSON it writes (machine, date, versions, raw samples, figures), the
+ * markdown table and the SVG chart made from that JSON. `node build/bench/report.js RESULT.json`
+ * (re)writes RESULT.md and RESULT.svg beside it, so a chart can be remade from any saved run.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { Sample } from "./datapath";
+import type { DirectorScale } from "./director-scale";
+import type { EngineResults } from "./engine";
+import type { MockScaleResult } from "./mock-scale";
+import { type CellFigures, CPU_GOAL, type Ratio, TX_GOAL } from "./stats";
+
+export interface BenchResult {
+    kind: "full" | "smoke";
+    date: string;
+    machine: { host: string; cpus: number; cpuModel: string; memoryGiB: number; hostKernel: string };
+    vm: { kernel: string; vcpus: number; memoryMiB: number; emulation: string };
+    versions: Record<string, string>;
+    notes: string[];
+    datapath?: {
+        idle: { seconds: number; cpuSeconds: number; txBytes: number };
+        samples: Sample[];
+        cells: CellFigures[];
+        ratios: Ratio[];
+    };
+    mocks?: MockScaleResult[];
+    director?: { sshSeconds: number; setupSeconds: number; results: DirectorScale[] };
+    engine?: EngineResults;
+}
+
+const SIZE_LABEL: Record<string, string> = { "1k.bin": "1 KiB", "1m.bin": "1 MiB", "big.bin": "20 MiB" };
+const label = (file: string): string => SIZE_LABEL[file] ?? file;
+
+/** A number with `digits` significant digits, plainly written. */
+function sig(x: number, digits = 3): string {
+    if (!Number.isFinite(x)) {
+        return "n/a";
+    }
+    if (x === 0) {
+        return "0";
+    }
+    return Number(x.toPrecision(digits)).toString();
+}
+
+const range = (s: { min: number; median: number; max: number }): string => `${sig(s.median)} (${sig(s.min)}–${sig(s.max)})`;
+
+export function markdown(r: BenchResult): string {
+    const out: string[] = [];
+    out.push(`Benchmark (${r.kind}), ${r.date}, on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB; ` +
+        `lab VMs: ${r.vm.vcpus} vCPU, ${r.vm.memoryMiB} MiB, ${r.vm.emulation}, kernel ${r.vm.kernel}.`);
+    out.push(`Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`);
+    out.push("");
+    if (r.datapath) {
+        const d = r.datapath;
+        out.push("**Data path: direct routing (DR) against HAProxy in TCP mode on the same director.** " +
+            "Median (min–max) over the repetitions. Director tx/byte: bytes the director's NIC sent per byte of response body served; " +
+            "director CPU: CPU seconds (all states but idle, from its own /proc/stat) per 1,000 requests; real servers' CPU per request, all together. " +
+            `Director idle floor: ${sig((d.idle.cpuSeconds / d.idle.seconds) * 1000)} ms CPU per second.`);
+        out.push("");
+        out.push("| mode | size | conc. | req/s | p50 ms | p99 ms | director tx/byte | director CPU s/1000 req | real servers CPU ms/req |");
+        out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (const c of d.cells) {
+            out.push(`| ${c.mode === "dr" ? "DR" : "proxy"} | ${label(c.file)} | ${c.concurrency} | ${range(c.requestsPerSecond)} | ${range(c.latencyP50Ms)} | ` +
+                `${range(c.latencyP99Ms)} | ${range(c.directorTxPerServedByte)} | ${range(c.directorCpuSecondsPer1000)} | ${range(c.realServerCpuMsPerRequest)} |`);
+        }
+        out.push("");
+        out.push(`| size | conc. | DR/proxy director tx per byte (goal ≤ ${TX_GOAL}) | DR/proxy director CPU per request (goal ≤ ${CPU_GOAL}) |`);
+        out.push("| --- | ---: | ---: | ---: |");
+        for (const q of d.ratios) {
+            out.push(`| ${label(q.file)} | ${q.concurrency} | ${sig(q.txRatio)} ${q.txGoalMet ? "met" : "**missed**"} | ${sig(q.cpuRatio)} ${q.cpuGoalMet ? "met" : "**missed**"} |`);
+        }
+        out.push("");
+    }
+    if (r.mocks) {
+        out.push("**Construction under mocks** (a director pair, 2 services; one process per size):");
+        out.push("");
+        out.push("| real servers | resources | construction ms | ms per real server | largest command bytes |");
+        out.push("| ---: | ---: | ---: | ---: | ---: |");
+        for (const m of r.mocks) {
+            out.push(`| ${m.realServers} | ${m.resources} | ${sig(m.constructMs)} | ${sig(m.constructMs / m.realServers)} | ${m.largestCommandBytes} |`);
+        }
+        out.push("");
+    }
+    if (r.director) {
+        out.push(`**Director table apply** (the component's rules command on a director VM, 2 services, health checks none; an empty SSH command takes ${sig(r.director.sshSeconds)} s):`);
+        out.push("");
+        out.push("| real servers | entries | command bytes | apply s | one weight changed (reload) s | keepalived -t s | removal s |");
+        out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (const x of r.director.results) {
+            out.push(`| ${x.realServers} | ${x.entries} | ${x.commandBytes} | ${sig(x.applySeconds)} | ${sig(x.changeSeconds)} | ${sig(x.checkSeconds)} | ${sig(x.removeSeconds)} |`);
+        }
+        out.push("");
+    }
+    if (r.engine) {
+        const e = r.engine;
+        out.push("**With the Pulumi engine** (root project, `hosts` platform on the lab VMs, one director):");
+        out.push("");
+        for (const [n, s] of Object.entries(e.deploySeconds)) {
+            out.push(`- \`pulumi up\` from empty with ${n} real server(s): ${sig(s)} s`);
+        }
+        const d1 = e.deploySeconds["1"];
+        const d3 = e.deploySeconds["3"];
+        if (d1 && d3) {
+            out.push(`- ratio 3 : 1 = ${sig(d3 / d1)} (goal ≤ 1.5: ${d3 / d1 <= 1.5 ? "met" : "**missed**"})`);
+        }
+        for (const [n, steps] of Object.entries(e.addOneSteps)) {
+            out.push(`- \`pulumi preview\` adding one real server to ${n}: ${steps.length} steps: ${steps.join(", ")}`);
+        }
+        out.push("");
+    }
+    for (const n of r.notes) {
+        out.push(`> ${n}`);
+    }
+    return out.join("\n") + "\n";
+}
+
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * The chart: per data path cell, DR and proxy bars of director tx per served byte and director CPU
+ * per 1,000 requests (each panel on its own linear scale, values written on the bars), and
+ * construction time against real servers under mocks.
+ */
+export function svg(r: BenchResult): string {
+    const W = 900;
+    const parts: string[] = [];
+    let y = 30;
+    parts.push(`<text x="20" y="${y}" font-size="16" font-weight="bold">${esc(`lvs-dr benchmark (${r.kind}), ${r.date}: ratios are the result; absolute numbers are software-emulated VMs`)}</text>`);
+    y += 20;
+    const cells = r.datapath?.cells ?? [];
+    const keys = [...new Set(cells.map((c) => `${c.file} x${c.concurrency}`))];
+    const panel = (title: string, value: (c: CellFigures) => number, fmt: (v: number) => string): void => {
+        y += 25;
+        parts.push(`<text x="20" y="${y}" font-size="14">${esc(title)}</text>`);
+        y += 10;
+        const max = Math.max(...cells.map(value), 1e-12);
+        for (const k of keys) {
+            const [file, conc] = k.split(" ");
+            parts.push(`<text x="20" y="${y + 14}" font-size="12">${esc(`${label(file)} ${conc}`)}</text>`);
+            for (const mode of ["dr", "proxy"] as const) {
+                const c = cells.find((x) => x.mode === mode && `${x.file} x${x.concurrency}` === k);
+                if (c) {
+                    const v = value(c);
+                    const w = Math.max(1, (v / max) * 600);
+                    parts.push(`<rect x="130" y="${y + 2}" width="${w.toFixed(1)}" height="12" fill="${mode === "dr" ? "#2b7bb9" : "#d9822b"}"/>`);
+                    parts.push(`<text x="${(135 + w).toFixed(1)}" y="${y + 12}" font-size="11">${esc(`${mode === "dr" ? "DR" : "proxy"} ${fmt(v)}`)}</text>`);
+                }
+                y += 15;
+            }
+            y += 6;
+        }
+    };
+    if (cells.length > 0) {
+        panel("Director bytes transmitted per byte served (median)", (c) => c.directorTxPerServedByte.median, (v) => sig(v));
+        panel("Director CPU seconds per 1,000 requests (median)", (c) => c.directorCpuSecondsPer1000.median, (v) => `${sig(v)} s`);
+    }
+    const mocks = r.mocks ?? [];
+    if (mocks.length > 1) {
+        y += 30;
+        parts.push(`<text x="20" y="${y}" font-size="14">Construction time under mocks vs real servers (linear would be a straight line)</text>`);
+        const top = y + 15;
+        const h = 180;
+        const maxN = Math.max(...mocks.map((m) => m.realServers));
+        const maxMs = Math.max(...mocks.map((m) => m.constructMs));
+        const px = (n: number): number => 80 + (n / maxN) * 700;
+        const py = (ms: number): number => top + h - (ms / maxMs) * h;
+        parts.push(`<line x1="80" y1="${top + h}" x2="790" y2="${top + h}" stroke="#333"/><line x1="80" y1="${top}" x2="80" y2="${top + h}" stroke="#333"/>`);
+        parts.push(`<polyline fill="none" stroke="#2b7bb9" stroke-width="2" points="${mocks.map((m) => `${px(m.realServers).toFixed(1)},${py(m.constructMs).toFixed(1)}`).join(" ")}"/>`);
+        for (const m of mocks) {
+            parts.push(`<circle cx="${px(m.realServers).toFixed(1)}" cy="${py(m.constructMs).toFixed(1)}" r="3" fill="#2b7bb9"/>`);
+            parts.push(`<text x="${(px(m.realServers) + 4).toFixed(1)}" y="${(py(m.constructMs) - 6).toFixed(1)}" font-size="11">${esc(`${m.realServers}: ${sig(m.constructMs)} ms`)}</text>`);
+        }
+        parts.push(`<text x="${80}" y="${top + h + 16}" font-size="11">0</text><text x="760" y="${top + h + 16}" font-size="11">${maxN} real servers</text>`);
+        y = top + h + 30;
+    }
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 20}" font-family="sans-serif">\n` +
+        `<rect width="100%" height="100%" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;
+}
+
+/** Writes RESULT.json's markdown and chart beside it. */
+export function writeReport(jsonPath: string): { md: string; svg: string } {
+    const r = JSON.parse(fs.readFileSync(jsonPath, "utf8")) as BenchResult;
+    const base = jsonPath.replace(/\.json$/, "");
+    fs.writeFileSync(`${base}.md`, markdown(r));
+    fs.writeFileSync(`${base}.svg`, svg(r));
+    return { md: `${base}.md`, svg: `${base}.svg` };
+}
+
+if (require.main === module) {
+    const file = process.argv[2];
+    if (!file || !fs.existsSync(file)) {
+        console.error("usage: report.js RESULT.json");
+        process.exit(2);
+    }
+    const written = writeReport(path.resolve(file));
+    console.log(`wrote ${written.md} and ${written.svg}`);
+}
