@@ -19,8 +19,13 @@ import { labLibvirtArgs } from "../lab/lab-libvirt";
 import type { Lab } from "../test/lab/support/lab";
 import { VIP } from "../test/lab/support/lab";
 
+export const PARTS = ["datapath", "mocks", "director", "engine"] as const;
+export type Part = (typeof PARTS)[number];
+
 export interface BenchOptions {
     kind: "full" | "smoke";
+    /** The parts to run (default: all). */
+    parts?: Part[];
     outDir: string;
     /** The data path's cells (mode is added: each runs as DR and as proxy) and repetitions. */
     cells: Omit<Cell, "mode" | "sizeBytes">[];
@@ -80,6 +85,7 @@ function versions(lab: Lab): Record<string, string> {
 
 export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json: string; md: string; svg: string; result: BenchResult }> {
     const log = options.log;
+    const runs = (part: Part): boolean => options.parts === undefined || options.parts.includes(part);
     const image = labLibvirtArgs(lab.image, "192.168.77.0/24", []);
     const result: BenchResult = {
         kind: options.kind,
@@ -98,7 +104,37 @@ export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json:
         ],
     };
 
-    // 1. The data path: the cluster as the component deploys it, HAProxy beside it on the director.
+    if (runs("datapath")) {
+        result.datapath = await datapath(lab, options);
+    }
+    if (runs("mocks")) {
+        // 2a. Construction under mocks, a process per size.
+        result.mocks = options.mockSizes.map((n) => {
+            const m = mockScale(n);
+            log(`mocks: ${n} real servers: ${m.resources} resources in ${m.constructMs.toFixed(0)} ms (${(m.constructMs / n).toFixed(2)} ms each)`);
+            return m;
+        });
+    }
+    if (runs("director")) {
+        // 2c. The director's table at scale.
+        result.director = await directorScale(lab, DIRECTOR, options.directorSizes, log);
+    }
+    if (runs("engine") && options.engine) {
+        // 3 and 2b. The engine.
+        result.engine = await engineBench(lab, "192.168.77.101", REAL_SERVERS, options.engine, log);
+    }
+
+    fs.mkdirSync(options.outDir, { recursive: true });
+    // A run of some parts only is named after them, so that it never replaces a whole run's files.
+    const json = path.join(options.outDir, `${[options.kind, ...(options.parts ?? [])].join("-")}.json`);
+    fs.writeFileSync(json, JSON.stringify(result, null, 1) + "\n");
+    const { md, svg } = writeReport(json);
+    return { json, md, svg, result };
+}
+
+/** Part 1: the cluster as the component deploys it (DR), HAProxy beside it on the director. */
+async function datapath(lab: Lab, options: BenchOptions): Promise<NonNullable<BenchResult["datapath"]>> {
+    const log = options.log;
     const plan = lab.plan({ realServers: REAL_SERVERS.map((name) => ({ name })), pair: false });
     log("datapath: applying the cluster (DR) and starting HAProxy on the director");
     await lab.apply(plan);
@@ -120,30 +156,9 @@ export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json:
             }
         }
         const cells = figures(samples);
-        result.datapath = { idle: { seconds: floor.seconds, cpuSeconds: floor.cpuSeconds, txBytes: floor.txBytes }, samples, cells, ratios: ratios(cells) };
+        return { idle: { seconds: floor.seconds, cpuSeconds: floor.cpuSeconds, txBytes: floor.txBytes }, samples, cells, ratios: ratios(cells) };
     } finally {
         stopProxy(lab, DIRECTOR);
         await lab.teardown(plan);
     }
-
-    // 2a. Construction under mocks, a process per size.
-    result.mocks = options.mockSizes.map((n) => {
-        const m = mockScale(n);
-        log(`mocks: ${n} real servers: ${m.resources} resources in ${m.constructMs.toFixed(0)} ms (${(m.constructMs / n).toFixed(2)} ms each)`);
-        return m;
-    });
-
-    // 2c. The director's table at scale.
-    result.director = await directorScale(lab, DIRECTOR, options.directorSizes, log);
-
-    // 3 and 2b. The engine.
-    if (options.engine) {
-        result.engine = await engineBench(lab, "192.168.77.101", REAL_SERVERS, options.engine, log);
-    }
-
-    fs.mkdirSync(options.outDir, { recursive: true });
-    const json = path.join(options.outDir, `${options.kind}.json`);
-    fs.writeFileSync(json, JSON.stringify(result, null, 1) + "\n");
-    const { md, svg } = writeReport(json);
-    return { json, md, svg, result };
 }

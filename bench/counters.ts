@@ -7,12 +7,14 @@
 import { spawn } from "child_process";
 import { NETNS, sshCommandLine } from "../test/lab/support/lab";
 
-/** One sample: CPU jiffies (USER_HZ) busy and idle, NIC bytes. */
+/** One sample: CPU jiffies (USER_HZ) busy and idle, NIC bytes and packets. */
 export interface Sample {
     busy: number;
     idle: number;
     txBytes: number;
     rxBytes: number;
+    txPackets: number;
+    rxPackets: number;
 }
 
 export interface Delta {
@@ -20,26 +22,32 @@ export interface Delta {
     cpuSeconds: number;
     txBytes: number;
     rxBytes: number;
+    txPackets: number;
+    rxPackets: number;
 }
 
 /** USER_HZ of the lab's Debian kernel (and of every Linux on x86-64). */
 const USER_HZ = 100;
 
-const SAMPLE = "head -n 1 /proc/stat; cat /sys/class/net/eth0/statistics/tx_bytes /sys/class/net/eth0/statistics/rx_bytes";
+const SAMPLE = "head -n 1 /proc/stat; cd /sys/class/net/eth0/statistics && cat tx_bytes rx_bytes tx_packets rx_packets; cd /";
 
-/** Parses `cpu ...` of /proc/stat, then tx and rx bytes, one per line. */
+/** Parses `cpu ...` of /proc/stat, then the NIC's tx and rx bytes, tx and rx packets, one per line. */
 export function parseSample(text: string): Sample {
-    const [cpu, tx, rx] = text.trim().split("\n");
+    const [cpu, ...nic] = text.trim().split("\n");
     const f = cpu.trim().split(/\s+/);
-    if (f[0] !== "cpu" || f.length < 9 || !/^\d+$/.test(tx ?? "") || !/^\d+$/.test(rx ?? "")) {
+    if (f[0] !== "cpu" || f.length < 9 || nic.length !== 4 || !nic.every((n) => /^\d+$/.test(n))) {
         throw new Error(`unexpected counters sample: ${JSON.stringify(text)}`);
     }
     const [user, nice, system, idle, iowait, irq, softirq, steal] = f.slice(1, 9).map(Number);
-    return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait, txBytes: Number(tx), rxBytes: Number(rx) };
+    const [txBytes, rxBytes, txPackets, rxPackets] = nic.map(Number);
+    return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait, txBytes, rxBytes, txPackets, rxPackets };
 }
 
 export function delta(a: Sample, b: Sample): Delta {
-    return { cpuSeconds: (b.busy - a.busy) / USER_HZ, txBytes: b.txBytes - a.txBytes, rxBytes: b.rxBytes - a.rxBytes };
+    return {
+        cpuSeconds: (b.busy - a.busy) / USER_HZ, txBytes: b.txBytes - a.txBytes, rxBytes: b.rxBytes - a.rxBytes,
+        txPackets: b.txPackets - a.txPackets, rxPackets: b.rxPackets - a.rxPackets,
+    };
 }
 
 /** A sampler running on one VM: {@link start} resolves after the first sample, {@link stop} with the delta. */

@@ -55,14 +55,15 @@ export function markdown(r: BenchResult): string {
         const d = r.datapath;
         out.push("**Data path: direct routing (DR) against HAProxy in TCP mode on the same director.** " +
             "Median (min–max) over the repetitions. Director tx/byte: bytes the director's NIC sent per byte of response body served; " +
-            "director CPU: CPU seconds (all states but idle, from its own /proc/stat) per 1,000 requests; real servers' CPU per request, all together. " +
+            "director CPU: CPU seconds (all states but idle, from its own /proc/stat) per 1,000 requests; director packets: received plus sent by its NIC, per request; real servers' CPU per request, all together. " +
             `Director idle floor: ${sig((d.idle.cpuSeconds / d.idle.seconds) * 1000)} ms CPU per second.`);
         out.push("");
-        out.push("| mode | size | conc. | req/s | p50 ms | p99 ms | director tx/byte | director CPU s/1000 req | real servers CPU ms/req |");
-        out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        out.push("| mode | size | conc. | req/s | p50 ms | p99 ms | director tx/byte | director CPU s/1000 req | director packets/req | real servers CPU ms/req |");
+        out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (const c of d.cells) {
             out.push(`| ${c.mode === "dr" ? "DR" : "proxy"} | ${label(c.file)} | ${c.concurrency} | ${range(c.requestsPerSecond)} | ${range(c.latencyP50Ms)} | ` +
-                `${range(c.latencyP99Ms)} | ${range(c.directorTxPerServedByte)} | ${range(c.directorCpuSecondsPer1000)} | ${range(c.realServerCpuMsPerRequest)} |`);
+                `${range(c.latencyP99Ms)} | ${range(c.directorTxPerServedByte)} | ${range(c.directorCpuSecondsPer1000)} | ` +
+                `${range(c.directorPacketsPerRequest)} | ${range(c.realServerCpuMsPerRequest)} |`);
         }
         out.push("");
         out.push(`| size | conc. | DR/proxy director tx per byte (goal ≤ ${TX_GOAL}) | DR/proxy director CPU per request (goal ≤ ${CPU_GOAL}) |`);

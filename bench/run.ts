@@ -2,23 +2,30 @@
  * `npm run bench` (after `npm run lab:up`): boots the lab's director and three real servers, runs
  * the benchmark (bench.ts) and writes bench/results/full.{json,md,svg}, then deletes the VMs.
  * `npm run bench -- --smoke` runs the smoke settings instead (what `npm test` runs on its own VMs)
- * into bench/results/smoke.*; `--out DIR` writes elsewhere. Takes about 40 minutes in full.
+ * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine`
+ * runs only those. Takes about 40 minutes in full.
  */
 import * as path from "path";
-import { FULL, runBench, SMOKE } from "./bench";
+import { FULL, type Part, PARTS, runBench, SMOKE } from "./bench";
 import { Lab } from "../test/lab/support/lab";
 
 async function main(argv: string[]): Promise<void> {
     const smoke = argv.includes("--smoke");
     const outAt = argv.indexOf("--out");
     const outDir = outAt >= 0 && argv[outAt + 1] ? path.resolve(argv[outAt + 1]) : path.resolve(__dirname, "../../bench/results");
+    const partsAt = argv.indexOf("--parts");
+    const parts = partsAt >= 0 ? (argv[partsAt + 1] ?? "").split(",") : undefined;
+    const unknown = parts?.filter((p) => !(PARTS as readonly string[]).includes(p)) ?? [];
+    if (unknown.length > 0 || parts?.length === 0) {
+        throw new Error(`--parts takes a comma-separated list of ${PARTS.join(", ")}; got ${JSON.stringify(argv[partsAt + 1] ?? "")}`);
+    }
     const start = Date.now();
     const log = (line: string): void => console.log(`bench ${((Date.now() - start) / 1000).toFixed(0).padStart(5)} s  ${line}`);
     const lab = new Lab({ pair: false });
     try {
         log("booting the lab's director and real servers a, b, c");
         await lab.boot();
-        const { json, md, svg } = await runBench(lab, { ...(smoke ? SMOKE : FULL), outDir, log });
+        const { json, md, svg } = await runBench(lab, { ...(smoke ? SMOKE : FULL), parts: parts as Part[] | undefined, outDir, log });
         log(`wrote ${json}, ${md}, ${svg}`);
     } finally {
         lab.destroyAll(true);

@@ -26,6 +26,8 @@ export interface CellFigures {
     directorCpuSecondsPer1000: Spread;
     /** CPU milliseconds all real servers together spent per request. */
     realServerCpuMsPerRequest: Spread;
+    /** Packets the director received and transmitted per request (DR: the client's packets, each forwarded once). */
+    directorPacketsPerRequest: Spread;
 }
 
 export interface Ratio {
@@ -76,6 +78,7 @@ export function figures(samples: Sample[]): CellFigures[] {
             directorTxPerServedByte: per((s) => s.director.txBytes / s.client.bodyBytes),
             directorCpuSecondsPer1000: per((s) => (s.director.cpuSeconds / s.client.requests) * 1000),
             realServerCpuMsPerRequest: per((s) => (Object.values(s.realServers).reduce((a, d) => a + d.cpuSeconds, 0) / s.client.requests) * 1000),
+            directorPacketsPerRequest: per((s) => (s.director.rxPackets + s.director.txPackets) / s.client.requests),
         };
     });
 }

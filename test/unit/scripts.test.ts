@@ -13,6 +13,7 @@ import {
 } from "../../src/core/scripts/director";
 import { realServerSysctls } from "../../src/core/scripts/kernel-parameters";
 import { renderRealServerSetup, renderRealServerTeardown, renderRealServerUp } from "../../src/core/scripts/realserver";
+import { library } from "../../src/core/scripts/library";
 import { remoteCommand, shq, writeFile } from "../../src/core/scripts/render";
 import { validateClusterArgs } from "../../src/core/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
@@ -262,6 +263,65 @@ describe("host scripts", () => {
             const r = spawnSync("sh", ["-c", remoteCommand(body, false)], { encoding: "utf8" });
             assert.equal(r.stdout, `it's|a "test"|$HOME|$(id)|`);
             assert.equal(remoteCommand("true", true), "sudo -n sh -c 'true'");
+        });
+
+        describe("a script larger than one argument may be (a director's rules with hundreds of real servers)", () => {
+            /** A director with `n` real servers x 2 services on the existing-hosts platform. */
+            const large = (n: number, user = "root"): ClusterPlan => validateClusterArgs({
+                vip: "198.18.0.100", services: [{ port: 80 }, { port: 443 }], ssh: { user, privateKey: "k" },
+                hosts: {
+                    director: { address: "198.18.0.10" },
+                    realServers: Array.from({ length: n }, (_, i) => ({ address: `198.18.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` })),
+                },
+            }, "big");
+
+            it("is sent compressed, fits in one argument, and runs exactly the script with its exit status", () => {
+                const plan = large(1000);
+                const script = renderDirectorRules(plan, plan.directors[0]);
+                assert.ok(script.length > 128 * 1024, `the script is only ${script.length} bytes`);
+                const command = directorRulesCommand(plan, plan.directors[0]).create;
+                assert.ok(Buffer.byteLength(command) <= 120 * 1024, `command of ${Buffer.byteLength(command)} bytes`);
+                assert.match(command, /^sh -c '# LVS-DR director keepalived configuration for VIP 198\.18\.0\.100 /);
+                assert.ok(command.includes("sent compressed"));
+                // The wrapper unpacks exactly the script: run with cat in place of sh.
+                const unpacked = spawnSync("sh", ["-c", command.replace(`sh "$f"`, `cat "$f"`)], { encoding: "utf8", maxBuffer: 1 << 26 });
+                assert.equal(unpacked.status, 0, unpacked.stderr);
+                assert.equal(unpacked.stdout, script);
+                // The script's exit status is the command's, and the temporary file is gone.
+                const failing = spawnSync("sh", ["-c", remoteCommand(`${"# padding\n".repeat(12000)}echo "$0" > /dev/null; exit 7\n`, false)], { encoding: "utf8" });
+                assert.equal(failing.status, 7, failing.stderr);
+                assert.equal(shellcheck({ "packed rules": command, "packed rules (sudo)": directorRulesCommand(large(1000, "admin"), large(1000, "admin").directors[0]).create }), "");
+            });
+
+            it("small scripts stay readable as they are (pulumi preview --diff shows them)", () => {
+                const plan = large(64);
+                const command = directorRulesCommand(plan, plan.directors[0]).create;
+                assert.ok(!command.includes("sent compressed"));
+                assert.equal(command, remoteCommand(renderDirectorRules(plan, plan.directors[0]), false));
+            });
+
+            it("a cluster too large even compressed is refused with what to do", () => {
+                const random = Array.from({ length: 40000 }, (_, i) => `echo ${(i * 2654435761) % 4294967296}`).join("\n");
+                assert.throws(() => remoteCommand(`#!/bin/sh\n# a test script\n${random}\n`, false),
+                    /a host script of \d+ bytes \(a test script\) does not fit in one SSH command even compressed .*split the cluster/);
+            });
+        });
+
+        it("leaving_servers: the table's real servers that the desired rules and the sorry servers do not hold, in one pass", () => {
+            const table = ["-A -t V:80 -s rr", "-a -t V:80 -r 1.1.1.1:80 -g -w 1", "-a -t V:80 -r 1.1.1.2:80 -g -w 0",
+                "-a -t V:80 -r 9.9.9.9:80 -g -w 0", "-A -u V:53 -s rr", "-a -u V:53 -r 1.1.1.1:53 -g -w 1", "-a -t V:80 -r 1.1.1.10:80 -g -w 1"];
+            const desired = ["-A -t V:80 -s rr", "-a -t V:80 -r 1.1.1.1:80 -g -w 1", "-A -u V:53 -s rr"];
+            const run = (want: string[]): string => {
+                const body = [library("common"), library("ipvs"), library("keepalived"),
+                    `own_rules() { printf '%s\\n' ${table.map(shq).join(" ")}; }`, "VIP=V", `SORRY=${shq("-t V:80 9.9.9.9:80")}`,
+                    `leaving_servers ${shq(want.join("\n"))}`].join("\n");
+                const r = spawnSync("sh", ["-c", body], { encoding: "utf8" });
+                assert.equal(r.status, 0, r.stderr);
+                return r.stdout;
+            };
+            // 1.1.1.10 is not 1.1.1.1 (a prefix of it): entries are compared whole.
+            assert.equal(run(desired), "-t V:80 1.1.1.2:80\n-u V:53 1.1.1.1:53\n-t V:80 1.1.1.10:80\n");
+            assert.equal(run([]), "-t V:80 1.1.1.1:80\n-t V:80 1.1.1.2:80\n-u V:53 1.1.1.1:53\n-t V:80 1.1.1.10:80\n");
         });
 
         it("shq quotes one word", () => {

@@ -42,11 +42,6 @@ own_rules() {
   ipvsadm -Sn | awk -v vip="$1" 'index($3, vip ":") == 1 { sub(/ --tun-type ipip$/, ""); print }'
 }
 
-# starts_with TEXT PREFIX: TEXT holds a line starting with PREFIX.
-starts_with() {
-  printf '%s\n' "$1" | awk -v p="$2" 'index($0, p) == 1 { found = 1 } END { exit !found }'
-}
-
 # remove_services VIP: deletes every virtual service of VIP (and with them their real servers).
 # Only for a table lvs-dr 0.1 wrote with ipvsadm, before keepalived owns it.
 remove_services() {

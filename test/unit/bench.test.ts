@@ -1,0 +1,101 @@
+/**
+ * The benchmark's pure parts (bench/): parsing a VM's counters, the figures and ratios made from
+ * raw samples, the HAProxy configuration, the report's table and chart. The bench's VM and engine
+ * paths run in `npm test` as its smoke run (test/bench/smoke.test.ts).
+ */
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { delta, parseSample } from "../../bench/counters";
+import { type Cell, haproxyConfig, type Sample } from "../../bench/datapath";
+import { type BenchResult, markdown, svg } from "../../bench/report";
+import { figures, quantile, ratios, spread } from "../../bench/stats";
+
+const cpuLine = (busy: number, idle: number): string => `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0`;
+
+function sample(mode: "dr" | "proxy", rep: number, directorCpu: number, directorTx: number, latencies: number[]): Sample {
+    const cell: Cell = { mode, file: "1k.bin", sizeBytes: 1024, concurrency: 1, requests: latencies.length };
+    const d = { cpuSeconds: directorCpu, txBytes: directorTx, rxBytes: 0, txPackets: 0, rxPackets: 0 };
+    return {
+        cell, repetition: rep, director: d, realServers: { a: { cpuSeconds: 0.1, txBytes: 0, rxBytes: 0, txPackets: 0, rxPackets: 0 } },
+        client: { url: "http://x/1k.bin", requests: latencies.length, concurrency: 1, latenciesMs: latencies, bodyBytes: 1024 * latencies.length, failures: [], wallMs: 1000 },
+    };
+}
+
+describe("benchmark (pure parts)", () => {
+    it("reads a VM's CPU (busy = all but idle and iowait) and NIC counters", () => {
+        const a = parseSample(`cpu  100 1 20 5000 7 3 4 2 0 0\n1000\n2000\n10\n20\n`);
+        assert.deepEqual(a, { busy: 130, idle: 5007, txBytes: 1000, rxBytes: 2000, txPackets: 10, rxPackets: 20 });
+        const b = parseSample(`${cpuLine(180, 6000)}\n1500\n2600\n15\n27`);
+        assert.deepEqual(delta(parseSample(cpuLine(130, 0) + "\n1000\n2000\n10\n20"), b),
+            { cpuSeconds: 0.5, txBytes: 500, rxBytes: 600, txPackets: 5, rxPackets: 7 });
+        assert.throws(() => parseSample("cpu0 1 2 3\n1\n2\n3\n4"), /unexpected counters sample/);
+        assert.throws(() => parseSample(`${cpuLine(1, 1)}\nx\n2\n3\n4`), /unexpected counters sample/);
+        assert.throws(() => parseSample(`${cpuLine(1, 1)}\n1\n2`), /unexpected counters sample/);
+    });
+
+    it("spread, nearest-rank quantiles", () => {
+        assert.deepEqual(spread([3, 1, 2]), { min: 1, median: 2, max: 3 });
+        assert.deepEqual(spread([4, 1, 2, 3]), { min: 1, median: 2.5, max: 4 });
+        const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+        assert.equal(quantile(hundred, 0.5), 50);
+        assert.equal(quantile(hundred, 0.99), 99);
+        assert.equal(quantile([7], 0.99), 7);
+    });
+
+    it("figures per cell over repetitions, and the DR/proxy ratios against the goals", () => {
+        const samples = [
+            sample("dr", 1, 0.01, 100, [1, 2, 3, 4]), sample("proxy", 1, 0.5, 5000, [2, 3, 4, 5]),
+            sample("dr", 2, 0.03, 300, [1, 1, 1, 1]), sample("proxy", 2, 0.3, 4096, [5, 5, 5, 5]),
+            sample("dr", 3, 0.02, 200, [2, 2, 2, 2]), sample("proxy", 3, 0.4, 4500, [3, 3, 3, 3]),
+        ];
+        const cells = figures(samples);
+        assert.equal(cells.length, 2);
+        const dr = cells.find((c) => c.mode === "dr")!;
+        assert.equal(dr.repetitions, 3);
+        assert.deepEqual(dr.directorCpuSecondsPer1000, { min: 2.5, median: 5, max: 7.5 });
+        assert.deepEqual(dr.directorTxPerServedByte, { min: 100 / 4096, median: 200 / 4096, max: 300 / 4096 });
+        assert.deepEqual(dr.requestsPerSecond, { min: 4, median: 4, max: 4 });
+        assert.deepEqual(dr.latencyP50Ms, { min: 1, median: 2, max: 2 });
+        const [q] = ratios(cells);
+        assert.equal(q.cpuRatio, 5 / 100);
+        assert.ok(q.cpuGoalMet);
+        assert.equal(q.txRatio, 200 / 4500);
+        assert.ok(!q.txGoalMet, "4.4% is over the 1% goal");
+    });
+
+    it("HAProxy: TCP mode, round robin over the real servers' own port 80 (the bench checks it with haproxy -c on the director)", () => {
+        const cfg = haproxyConfig("192.168.77.10", [{ name: "a", address: "192.168.77.11" }, { name: "b", address: "192.168.77.12" }]);
+        assert.match(cfg, /^\s+mode tcp$/m);
+        assert.match(cfg, /^\s+bind 192\.168\.77\.10:8080$/m);
+        assert.match(cfg, /^\s+balance roundrobin$/m);
+        assert.deepEqual(cfg.split("\n").filter((l) => /^\s+server /.test(l)), ["    server a 192.168.77.11:80", "    server b 192.168.77.12:80"]);
+    });
+
+    it("the report's table and chart say what was measured, with the goals", () => {
+        const samples = [sample("dr", 1, 0.01, 10, [1, 2]), sample("proxy", 1, 0.5, 5000, [2, 3])];
+        const cells = figures(samples);
+        const r: BenchResult = {
+            kind: "smoke", date: "2026-12-02T00:00:00.000Z",
+            machine: { host: "h", cpus: 2, cpuModel: "cpu", memoryGiB: 24, hostKernel: "6.1" },
+            vm: { kernel: "6.1.0-cloud", vcpus: 1, memoryMiB: 384, emulation: "QEMU software emulation (TCG)" },
+            versions: { keepalived: "Keepalived v2.2.7" }, notes: ["ratios are the result"],
+            datapath: { idle: { seconds: 2, cpuSeconds: 0.02, txBytes: 0 }, samples, cells, ratios: ratios(cells) },
+            mocks: [{ realServers: 1, constructMs: 10, resources: 8, byType: {}, largestCommandBytes: 100 },
+                { realServers: 16, constructMs: 100, resources: 53, byType: {}, largestCommandBytes: 200 }],
+            director: { sshSeconds: 0.2, setupSeconds: 5, results: [{ realServers: 1, services: 2, commandBytes: 100, applySeconds: 1, changeSeconds: 1, checkSeconds: 0.1, removeSeconds: 1, entries: 2 }] },
+            engine: { deploySeconds: { 1: 100, 3: 120 }, addOneSteps: { 2: ["create x", "create y", "update z"], 8: ["create x", "create y", "update z"] } },
+        };
+        const md = markdown(r);
+        assert.match(md, /\| DR \| 1 KiB \| 1 \|/);
+        assert.match(md, /\| proxy \| 1 KiB \| 1 \|/);
+        assert.match(md, /goal ≤ 0\.01/);
+        assert.match(md, /ratio 3 : 1 = 1\.2 \(goal ≤ 1\.5: met\)/);
+        assert.match(md, /adding one real server to 8: 3 steps/);
+        assert.match(md, /> ratios are the result/);
+        const chart = svg(r);
+        const lint = spawnSync("xmllint", ["--noout", "-"], { input: chart, encoding: "utf8" });
+        assert.equal(lint.status, 0, `the chart is not well-formed XML: ${lint.stderr}`);
+        assert.match(chart, /Director bytes transmitted per byte served/);
+        assert.match(chart, /16: 100 ms/);
+    });
+});
