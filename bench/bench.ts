@@ -32,8 +32,8 @@ export interface BenchOptions {
     repetitions: number;
     mockSizes: number[];
     directorSizes: number[];
-    /** Real server counts to preview the addition of one to; undefined skips the engine parts. */
-    engine?: { preview: number[] };
+    /** Real server counts to preview the addition of one to (or the smoke's preview from empty only). */
+    engine: { preview: number[]; previewOnly?: boolean };
     log: (line: string) => void;
 }
 
@@ -59,6 +59,7 @@ export const SMOKE: Omit<BenchOptions, "outDir" | "log"> = {
     repetitions: 1,
     mockSizes: [1, 16],
     directorSizes: [1],
+    engine: { preview: [], previewOnly: true },
 };
 
 const REAL_SERVERS = ["a", "b", "c"];
@@ -117,9 +118,10 @@ export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json:
     }
     if (runs("director")) {
         // 2c. The director's table at scale.
-        result.director = await directorScale(lab, DIRECTOR, options.directorSizes, log);
+        const remote = { address: lab.address(DIRECTOR), interface: "eth0", run: (command: string) => lab.mustSshAsync(DIRECTOR, command) };
+        result.director = await directorScale(remote, options.directorSizes, log);
     }
-    if (runs("engine") && options.engine) {
+    if (runs("engine")) {
         // 3 and 2b. The engine.
         result.engine = await engineBench(lab, "192.168.77.101", REAL_SERVERS, options.engine, log);
     }

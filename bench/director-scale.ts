@@ -6,6 +6,11 @@
  * `keepalived -t` alone on the file, and the rules removed (drain with nothing active, delete).
  * The director's setup runs once before, its teardown after. Each time is the SSH command's wall
  * time; an empty command's is reported beside them.
+ *
+ * Also runnable against a director of your own that carries no traffic (it installs keepalived
+ * and ipvsadm when missing, binds 198.18.0.100 on the interface for the run, then removes all it
+ * added): `node build/bench/director-scale.js --host ADDRESS --key FILE [--user root]
+ * [--interface eth0] [--sizes 1,64,1000]`.
  */
 import type { LvsDrClusterArgs } from "../src/args";
 import { keepalivedPaths } from "../src/core/names";
@@ -13,7 +18,7 @@ import type { ClusterPlan } from "../src/core/plan";
 import { directorRulesCommand, directorSetupCommand } from "../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../src/core/validate";
 import { benchHosts } from "./addresses";
-import type { Lab } from "../test/lab/support/lab";
+import { spawn } from "child_process";
 
 export interface DirectorScale {
     realServers: number;
@@ -30,48 +35,55 @@ export interface DirectorScale {
 
 const CLUSTER = "lvsdr-bench-scale";
 
-export function scalePlan(director: string, n: number, firstWeight = 1): ClusterPlan {
+/** Where the commands run: a lab VM, or a host of the user's over plain SSH. */
+export interface Remote {
+    address: string;
+    interface: string;
+    /** Runs a command as root; resolves with its stdout, rejects with what it printed when it fails. */
+    run(command: string): Promise<string>;
+}
+
+export function scalePlan(director: Remote, n: number, firstWeight = 1): ClusterPlan {
     const args: LvsDrClusterArgs = {
         vip: benchHosts.vip,
         services: [80, 443].map((port) => ({ port, scheduler: "wlc" as const, healthCheck: { kind: "none" as const } })),
         drainSeconds: 5,
         ssh: { user: "root", privateKey: "unused: the bench runs the texts over its own SSH" },
         hosts: {
-            director: { address: director },
+            director: { address: director.address, interface: director.interface },
             realServers: benchHosts.realServers(n).map((address, i) => ({ address, weight: i === 0 ? firstWeight : 1 })),
         },
     };
     return validateClusterArgs(args, CLUSTER);
 }
 
-async function timed(lab: Lab, host: string, command: string): Promise<{ seconds: number; stdout: string }> {
+async function timed(remote: Remote, command: string): Promise<{ seconds: number; stdout: string }> {
     const t = process.hrtime.bigint();
-    const stdout = await lab.mustSshAsync(host, command);
+    const stdout = await remote.run(command);
     return { seconds: Number(process.hrtime.bigint() - t) / 1e9, stdout };
 }
 
-/** Runs the sizes in order on `host` (a director VM of the lab); `log` gets a line per figure. */
-export async function directorScale(lab: Lab, host: string, sizes: number[], log: (s: string) => void): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
-    const address = lab.address(host);
-    const sshSeconds = (await timed(lab, host, "true")).seconds;
-    const first = scalePlan(address, sizes[0]);
+/** Runs the sizes in order on `remote` (a director that carries no traffic); `log` gets a line per figure. */
+export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
+    const sshSeconds = (await timed(remote, "true")).seconds;
+    const first = scalePlan(remote, sizes[0]);
     const setup = directorSetupCommand(first, first.directors[0]);
-    const setupSeconds = (await timed(lab, host, setup.create)).seconds;
+    const setupSeconds = (await timed(remote, setup.create)).seconds;
     const results: DirectorScale[] = [];
     const conf = keepalivedPaths(benchHosts.vip).clusterConf;
     try {
         for (const n of sizes) {
-            const plan = scalePlan(address, n);
+            const plan = scalePlan(remote, n);
             const rules = directorRulesCommand(plan, plan.directors[0]);
-            const apply = await timed(lab, host, rules.create);
-            const entries = Number((await lab.mustSshAsync(host, `ipvsadm -Sn | grep -c -- '-a -t ${benchHosts.vip}:' || true`)).trim());
+            const apply = await timed(remote, rules.create);
+            const entries = Number((await remote.run(`ipvsadm -Sn | grep -c -- '-a -t ${benchHosts.vip}:' || true`)).trim());
             if (entries !== n * 2) {
                 throw new Error(`${n} real servers x 2 services: the table holds ${entries} entries of the VIP after the apply`);
             }
-            const changed = scalePlan(address, n, 2);
-            const change = await timed(lab, host, directorRulesCommand(changed, changed.directors[0]).create);
-            const check = await timed(lab, host, `keepalived -t -f ${conf} >/dev/null 2>&1 || keepalived -t -f ${conf}`);
-            const remove = await timed(lab, host, directorRulesCommand(changed, changed.directors[0]).delete);
+            const changed = scalePlan(remote, n, 2);
+            const change = await timed(remote, directorRulesCommand(changed, changed.directors[0]).create);
+            const check = await timed(remote, `keepalived -t -f ${conf}`);
+            const remove = await timed(remote, directorRulesCommand(changed, changed.directors[0]).delete);
             const r: DirectorScale = {
                 realServers: n, services: 2, commandBytes: Buffer.byteLength(rules.create), entries,
                 applySeconds: apply.seconds, changeSeconds: change.seconds, checkSeconds: check.seconds, removeSeconds: remove.seconds,
@@ -81,7 +93,39 @@ export async function directorScale(lab: Lab, host: string, sizes: number[], log
                 `one weight changed ${r.changeSeconds.toFixed(1)} s, keepalived -t ${r.checkSeconds.toFixed(1)} s, removal ${r.removeSeconds.toFixed(1)} s`);
         }
     } finally {
-        await lab.sshAsync(host, setup.delete);
+        await remote.run(setup.delete).catch((e: unknown) => log(`director: the teardown failed: ${String(e)}`));
     }
     return { sshSeconds, setupSeconds, results };
+}
+
+/** A host of the user's over plain SSH (BatchMode: a key, no prompt). */
+function sshRemote(host: string, key: string, user: string, iface: string): Remote {
+    return {
+        address: host,
+        interface: iface,
+        run: (command) => new Promise((resolve, reject) => {
+            const remoteCommand = user === "root" ? command : `sudo -n sh -c '${command.replace(/'/g, `'\\''`)}'`;
+            const child = spawn("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, remoteCommand]);
+            let out = "";
+            let err = "";
+            child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+            child.on("error", reject);
+            child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`on ${host}: exit ${code}: ${err.slice(-2000)}`))));
+        }),
+    };
+}
+
+if (require.main === module) {
+    const argv = process.argv.slice(2);
+    const opt = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+    const host = opt("--host");
+    const key = opt("--key");
+    const sizes = (opt("--sizes") ?? "1,64,1000").split(",").map(Number);
+    if (!host || !key || !sizes.every((n) => Number.isInteger(n) && n >= 1)) {
+        console.error("usage: director-scale.js --host ADDRESS --key FILE [--user root] [--interface eth0] [--sizes 1,64,1000]");
+        process.exit(2);
+    }
+    directorScale(sshRemote(host, key, opt("--user") ?? "root", opt("--interface") ?? "eth0"), sizes, (line) => console.log(line))
+        .then((r) => console.log(JSON.stringify(r)), (e: unknown) => { console.error(String(e)); process.exit(1); });
 }

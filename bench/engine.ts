@@ -9,12 +9,21 @@
  * setups of one VM must not run at once).
  */
 import * as fs from "fs";
-import { changes, requireToolchain, Stack } from "../test/e2e/support/stack";
+import { changes, requireToolchain, Stack, stepEvents } from "../test/e2e/support/stack";
 import type { Lab } from "../test/lab/support/lab";
+
+/** One resource's step in a deployment: seconds from the deployment's first event (1 s resolution: the engine's). */
+export interface StepTime {
+    name: string;
+    start: number;
+    end: number;
+}
 
 export interface EngineResults {
     /** `pulumi up` from an empty stack, wall seconds, by number of real servers. */
     deploySeconds: Record<string, number>;
+    /** The remote commands' steps of those deployments (engine event log), by number of real servers. */
+    deploySteps?: Record<string, StepTime[]>;
     /** The steps `pulumi preview` plans to add one real server, by number of real servers before. */
     addOneSteps: Record<string, string[]>;
     /** `pulumi destroy` of the stack at its largest, wall seconds. */
@@ -58,11 +67,19 @@ export class EngineBench {
         }
     }
 
-    /** `pulumi up`, wall seconds. */
-    async up(parallel?: number): Promise<number> {
+    /** `pulumi up`, wall seconds, and each resource's step from the engine's event log. */
+    async up(parallel?: number): Promise<{ seconds: number; steps: StepTime[] }> {
         const t = Date.now();
-        await this.stack.must(["up", "--yes", "--skip-preview", ...(parallel ? ["--parallel", String(parallel)] : [])], this.echo);
-        return (Date.now() - t) / 1000;
+        const events = await this.stack.apply("up", parallel ? ["--parallel", String(parallel)] : [], this.echo);
+        const seconds = (Date.now() - t) / 1000;
+        const all = stepEvents(events);
+        const first = Math.min(...all.map((e) => e.timestamp));
+        const steps = [...new Set(all.map((e) => e.name))].flatMap((name) => {
+            const pre = all.find((e) => e.name === name && e.kind === "pre");
+            const done = all.find((e) => e.name === name && e.kind === "done");
+            return pre && done && pre.op !== "same" ? [{ name, start: pre.timestamp - first, end: done.timestamp - first }] : [];
+        });
+        return { seconds, steps };
     }
 
     async destroy(parallel?: number): Promise<number> {
@@ -107,11 +124,27 @@ export function secondaryAddresses(lab: Lab, vms: string[], list: RealServer[], 
     }
 }
 
-/** Runs parts 3 and 2b: deploy 3 (timed), destroy, deploy 1 (timed), grow to 2, preview +1, grow to 8, preview +1, destroy. */
-export async function engineBench(lab: Lab, vip: string, vms: string[], sizes: { preview: number[] }, log: (s: string) => void, echo = false): Promise<EngineResults> {
+/**
+ * Runs parts 3 and 2b: deploy 3 (timed), destroy, deploy 1 (timed), grow to 2, preview +1, grow to
+ * 8, preview +1, destroy. `previewOnly` (the smoke run): only the preview of a first real server on
+ * an empty stack, which touches no host (every path of the engine driver but up and destroy).
+ */
+export async function engineBench(lab: Lab, vip: string, vms: string[], sizes: { preview: number[]; previewOnly?: boolean },
+    log: (s: string) => void, echo = false): Promise<EngineResults> {
     requireToolchain();
     const bench = new EngineBench(lab, vip, echo);
     const results: EngineResults = { deploySeconds: {}, addOneSteps: {} };
+    if (sizes.previewOnly) {
+        try {
+            await bench.init();
+            await bench.setRealServers(realServersOn(lab, vms, 1));
+            results.addOneSteps["0"] = await bench.previewChanges();
+            log(`engine: preview of a first real server on an empty stack: ${results.addOneSteps["0"].join(", ")}`);
+        } finally {
+            await bench.remove();
+        }
+        return results;
+    }
     const most = Math.max(...sizes.preview) + 1;
     const all = realServersOn(lab, vms, most);
     secondaryAddresses(lab, vms, all, "add");
@@ -119,8 +152,11 @@ export async function engineBench(lab: Lab, vip: string, vms: string[], sizes: {
         await bench.init();
         for (const n of [vms.length, 1]) {
             await bench.setRealServers(all.slice(0, n));
-            results.deploySeconds[String(n)] = await bench.up();
-            log(`engine: pulumi up from empty with ${n} real server(s): ${results.deploySeconds[String(n)].toFixed(1)} s`);
+            const up = await bench.up();
+            results.deploySeconds[String(n)] = up.seconds;
+            (results.deploySteps ??= {})[String(n)] = up.steps;
+            log(`engine: pulumi up from empty with ${n} real server(s): ${up.seconds.toFixed(1)} s; steps (s from the first event): ` +
+                up.steps.map((st) => `${st.name} ${st.start}-${st.end}`).join(", "));
             if (n !== 1) {
                 await bench.destroy();
             }

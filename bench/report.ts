@@ -105,6 +105,13 @@ export function markdown(r: BenchResult): string {
         if (d1 && d3) {
             out.push(`- ratio 3 : 1 = ${sig(d3 / d1)} (goal ≤ 1.5: ${d3 / d1 <= 1.5 ? "met" : "**missed**"})`);
         }
+        for (const [n, steps] of Object.entries(e.deploySteps ?? {})) {
+            const setups = steps.filter((st) => /-rs-.*-setup$/.test(st.name));
+            if (setups.length > 0) {
+                out.push(`- with ${n}: real server setups ${setups.map((st) => `${st.start}–${st.end} s`).join(", ")}; ` +
+                    `every step: ${steps.map((st) => `${st.name} ${st.start}–${st.end}`).join(", ")} (seconds from the first engine event)`);
+            }
+        }
         for (const [n, steps] of Object.entries(e.addOneSteps)) {
             out.push(`- \`pulumi preview\` adding one real server to ${n}: ${steps.length} steps: ${steps.join(", ")}`);
         }

@@ -1,7 +1,8 @@
 /**
  * The benchmark's smoke run (in `npm run test:vms`, after test:ha, on the run's shared VMs): every
  * code path of `npm run bench` at its smallest (1 KiB responses, concurrency 1 and 2, one
- * repetition; mocks at 1 and 16 real servers; the director's table at 1), so the bench cannot rot.
+ * repetition; mocks at 1 and 16 real servers; the director's table at 1; the engine's preview of a
+ * first real server on an empty stack, which touches no host), so the bench cannot rot.
  * It asserts what the bench measured exists and is consistent, never a timing.
  */
 import { strict as assert } from "assert";
@@ -30,6 +31,10 @@ describe("benchmark: smoke run of npm run bench (VM lab)", function () {
         assert.equal(d.ratios.length, SMOKE.cells.length);
         assert.deepEqual(result.mocks!.map((m) => m.realServers), SMOKE.mockSizes);
         assert.deepEqual(result.director!.results.map((x) => [x.realServers, x.entries]), [[1, 2]]);
+        const fromEmpty = result.engine!.addOneSteps["0"];
+        assert.deepEqual(fromEmpty.filter((s) => !s.startsWith("create ")), [], "a first preview only creates");
+        assert.ok(fromEmpty.includes("create lvsdr-bench-director-rules") && fromEmpty.includes("create lvsdr-bench-rs-a-setup"),
+            `the preview plans the director's rules and the real server's setup: ${fromEmpty.join(", ")}`);
         assert.match(result.versions.haproxy, /HAProxy version/i);
         assert.match(result.versions.keepalived, /Keepalived v/);
         const written = JSON.parse(fs.readFileSync(json, "utf8")) as typeof result;

@@ -76,9 +76,9 @@ export class Stack {
     }
 
     /** `pulumi <command> --yes` with an event log; returns the engine's events. */
-    async apply(command: "up" | "destroy", extra: string[] = []): Promise<EngineEvent[]> {
+    async apply(command: "up" | "destroy", extra: string[] = [], echo = true): Promise<EngineEvent[]> {
         const log = path.join(this.logDir, `${++this.logs}.json`);
-        await this.must([command, "--yes", "--skip-preview", "--event-log", log, ...extra]);
+        await this.must([command, "--yes", "--skip-preview", "--event-log", log, ...extra], echo);
         return fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
     }
 
