@@ -195,12 +195,29 @@ export function writeReport(jsonPath: string): { md: string; svg: string } {
     return { md: `${base}.md`, svg: `${base}.svg` };
 }
 
+const BEGIN = "<!-- bench:begin (node build/bench/report.js bench/results/full.json --readme README.md) -->";
+const END = "<!-- bench:end -->";
+
+/** Replaces the text between the README's bench markers with the run's table. */
+export function intoReadme(readme: string, table: string): string {
+    const from = readme.indexOf(BEGIN);
+    const to = readme.indexOf(END);
+    if (from < 0 || to < from) {
+        throw new Error(`the README has no "${BEGIN}" ... "${END}" block`);
+    }
+    return `${readme.slice(0, from + BEGIN.length)}\n${table}${readme.slice(to)}`;
+}
+
 if (require.main === module) {
-    const file = process.argv[2];
-    if (!file || !fs.existsSync(file)) {
-        console.error("usage: report.js RESULT.json");
+    const [file, flag, readme] = process.argv.slice(2);
+    if (!file || !fs.existsSync(file) || (flag !== undefined && (flag !== "--readme" || !readme))) {
+        console.error("usage: report.js RESULT.json [--readme README.md]");
         process.exit(2);
     }
     const written = writeReport(path.resolve(file));
     console.log(`wrote ${written.md} and ${written.svg}`);
+    if (readme) {
+        fs.writeFileSync(readme, intoReadme(fs.readFileSync(readme, "utf8"), fs.readFileSync(written.md, "utf8")));
+        console.log(`updated ${readme}`);
+    }
 }

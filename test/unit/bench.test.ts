@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import { delta, parseSample } from "../../bench/counters";
 import { type Cell, haproxyConfig, type Sample } from "../../bench/datapath";
-import { type BenchResult, markdown, svg } from "../../bench/report";
+import { type BenchResult, intoReadme, markdown, svg } from "../../bench/report";
 import { figures, quantile, ratios, spread } from "../../bench/stats";
 
 const cpuLine = (busy: number, idle: number): string => `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0`;
@@ -97,5 +97,12 @@ describe("benchmark (pure parts)", () => {
         assert.equal(lint.status, 0, `the chart is not well-formed XML: ${lint.stderr}`);
         assert.match(chart, /Director bytes transmitted per byte served/);
         assert.match(chart, /16: 100 ms/);
+    });
+
+    it("the README's table is replaced between its markers, and nothing else", () => {
+        const begin = "<!-- bench:begin (node build/bench/report.js bench/results/full.json --readme README.md) -->";
+        const readme = `# x\n\nbefore\n${begin}\nold table\n<!-- bench:end -->\nafter\n`;
+        assert.equal(intoReadme(readme, "| new |\n"), `# x\n\nbefore\n${begin}\n| new |\n<!-- bench:end -->\nafter\n`);
+        assert.throws(() => intoReadme("# no markers\n", "x"), /has no/);
     });
 });
