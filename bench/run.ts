@@ -3,7 +3,7 @@
  * the benchmark (bench.ts) and writes bench/results/full.{json,md,svg}, then deletes the VMs.
  * `npm run bench -- --smoke` runs the smoke settings instead (what `npm test` runs on its own VMs)
  * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine`
- * runs only those. Takes about 40 minutes in full.
+ * runs only those. About 20 minutes in full (19 in the runs of 2026-12-02, booting the VMs 5-7).
  */
 import * as path from "path";
 import { FULL, type Part, PARTS, runBench, SMOKE } from "./bench";
