@@ -354,7 +354,11 @@ export interface LvsDrExistingHostsArgs {
      */
     backupDirector?: LvsDrHostArgs;
 
-    /** The real servers: at least one. Their default gateway must not be the director. */
+    /**
+     * The real servers: at least one. Their default gateway must not be the director. At most about
+     * 2,500 entries in all (real servers x services): the director's scripts carry its table in one
+     * environment string (128 KiB on Linux); split larger clusters across VIPs.
+     */
     realServers: LvsDrHostArgs[];
 }
 
@@ -444,7 +448,11 @@ export interface LvsDrLibvirtArgs {
      */
     backupDirector?: LvsDrVmArgs;
 
-    /** The real-server VMs: at least one. */
+    /**
+     * The real-server VMs: at least one. At most about 2,500 entries in all (real servers x
+     * services): the director's scripts carry its table in one environment string (128 KiB on
+     * Linux); split larger clusters across VIPs.
+     */
     realServers: LvsDrVmArgs[];
 }
 
@@ -501,6 +509,10 @@ export interface LvsDrAwsArgs {
      */
     backupDirector?: LvsDrVmArgs;
 
-    /** The real-server instances: at least one. */
+    /**
+     * The real-server instances: at least one. At most about 2,500 entries in all (real servers x
+     * services): the director's scripts carry its table in one environment string (128 KiB on
+     * Linux); split larger clusters across VIPs.
+     */
     realServers: LvsDrVmArgs[];
 }

@@ -300,6 +300,13 @@ describe("host scripts", () => {
                 assert.equal(command, remoteCommand(renderDirectorRules(plan, plan.directors[0]), false));
             });
 
+            it("a table too large for the scripts' awk (its environment: 128 KiB a string) is refused with what to do", () => {
+                const plan = large(1300);
+                assert.throws(() => directorRulesCommand(plan, plan.directors[0]),
+                    /the director's table for VIP 198\.18\.0\.100 \(1300 real servers x 2 services, \d+ bytes as ipvsadm lines\) is over .* split the cluster/);
+                assert.doesNotThrow(() => directorRulesCommand(large(1200), large(1200).directors[0]));
+            });
+
             it("a cluster too large even compressed is refused with what to do", () => {
                 const random = Array.from({ length: 40000 }, (_, i) => `echo ${(i * 2654435761) % 4294967296}`).join("\n");
                 assert.throws(() => remoteCommand(`#!/bin/sh\n# a test script\n${random}\n`, false),

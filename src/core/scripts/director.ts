@@ -145,7 +145,24 @@ function keepalivedVariables(plan: ClusterPlan): string {
  * first (weight 0 until no connection to them is active or drainSeconds pass). Prints the resulting
  * table on stdout (the component's `ipvsTable` output); everything else goes to stderr.
  */
+/**
+ * The rules hand the desired table (`ipvsadm -Sn` lines) to awk through its environment, and Linux
+ * refuses one environment string over 128 KiB (MAX_ARG_STRLEN): about 2,500 entries, 1,250 real servers x 2
+ * services. Refused here, before anything runs, rather than by the host's exec mid-update.
+ */
+const TABLE_LIMIT = 120 * 1024;
+
+function checkTableFits(plan: ClusterPlan): void {
+    const bytes = Buffer.byteLength(desiredIpvsRules(plan).join("\n"));
+    if (bytes > TABLE_LIMIT) {
+        throw new Error(`lvs-dr: the director's table for VIP ${plan.vip} (${plan.realServers.length} real servers x ` +
+            `${plan.services.length} services, ${bytes} bytes as ipvsadm lines) is over what its scripts can pass to a ` +
+            `command (${TABLE_LIMIT} bytes): split the cluster (fewer real servers or services per VIP)`);
+    }
+}
+
 export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): string {
+    checkTableFits(plan);
     const p = hostPaths(plan.vip, "director");
     const k = keepalivedPaths(plan.vip);
     const schedulers = [...new Set(plan.services.map((s) => s.scheduler))].sort();
@@ -193,6 +210,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
  * drainSeconds pass), then this cluster's keepalived file removed and keepalived reloaded.
  */
 export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan): string {
+    checkTableFits(plan);
     const p = hostPaths(plan.vip, "director");
     const k = keepalivedPaths(plan.vip);
     const draining = k.drainConf;
