@@ -6,11 +6,11 @@
  * Each cell (mode x response size x concurrency) is repeated; every repetition reads the director's
  * and the real servers' own counters around the client's run (./counters.ts).
  */
-import { spawn } from "child_process";
 import * as path from "path";
 import type { ClientResult } from "./client";
 import { type Delta, Sampler } from "./counters";
 import { NETNS, type Lab } from "../test/lab/support/lab";
+import { run } from "../test/support/spawn";
 
 export const PROXY_PORT = 8080;
 const HAPROXY_DIR = "/run/lvsdr-bench";
@@ -81,23 +81,12 @@ export function stopProxy(lab: Lab, director: string): void {
 }
 
 /** Runs the client in the lab namespace (build/bench/client.js). */
-function client(url: string, requests: number, concurrency: number): Promise<ClientResult> {
-    const script = path.join(__dirname, "client.js");
-    return new Promise((resolve, reject) => {
-        const child = spawn("ip", ["netns", "exec", NETNS, process.execPath, script, url, String(requests), String(concurrency), "120"]);
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-        child.on("error", reject);
-        child.on("close", (code) => {
-            if (code !== 0) {
-                reject(new Error(`the bench client failed (exit ${code}): ${err}`));
-            } else {
-                resolve(JSON.parse(out) as ClientResult);
-            }
-        });
-    });
+async function client(url: string, requests: number, concurrency: number): Promise<ClientResult> {
+    const r = await run("ip", ["netns", "exec", NETNS, process.execPath, path.join(__dirname, "client.js"), url, String(requests), String(concurrency), "120"]);
+    if (r.status !== 0) {
+        throw new Error(`the bench client failed (exit ${r.status}): ${r.stderr}${r.error ? String(r.error) : ""}`);
+    }
+    return JSON.parse(r.stdout) as ClientResult;
 }
 
 /** One repetition of a cell, counters around it. */
