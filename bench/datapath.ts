@@ -95,12 +95,12 @@ export async function measure(lab: Lab, vip: string, director: string, realServe
     const samplers = [director, ...realServers].map((h) => new Sampler(lab.key, lab.address(h)));
     await Promise.all(samplers.map((s) => s.start()));
     // The samplers are collected whatever the client did, so that no SSH is left waiting.
-    const run = await client(target, cell.requests, cell.concurrency).then((r) => ({ r }), (e: unknown) => ({ e }));
+    const outcome = await client(target, cell.requests, cell.concurrency).then((r) => ({ r }), (e: unknown) => ({ e }));
     const deltas = await Promise.all(samplers.map((s) => s.stop()));
-    if ("e" in run) {
-        throw run.e;
+    if ("e" in outcome) {
+        throw outcome.e;
     }
-    const result = run.r;
+    const result = outcome.r;
     if (result.failures.length > 0) {
         throw new Error(`${cell.mode} ${cell.file} x${cell.concurrency}: ${result.failures.length} of ${cell.requests} requests failed: ${[...new Set(result.failures)].join("; ")}`);
     }

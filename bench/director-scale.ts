@@ -17,8 +17,9 @@ import { keepalivedPaths } from "../src/core/names";
 import type { ClusterPlan } from "../src/core/plan";
 import { directorRulesCommand, directorSetupCommand } from "../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../src/core/validate";
+import { remoteCommand } from "../src/core/scripts/render";
 import { benchHosts } from "./addresses";
-import { spawn } from "child_process";
+import { run } from "../test/support/spawn";
 
 export interface DirectorScale {
     realServers: number;
@@ -57,18 +58,19 @@ export function scalePlan(director: Remote, n: number, firstWeight = 1): Cluster
     return validateClusterArgs(args, CLUSTER);
 }
 
-async function timed(remote: Remote, command: string): Promise<{ seconds: number; stdout: string }> {
+/** The command's wall time in seconds. */
+async function timed(remote: Remote, command: string): Promise<number> {
     const t = process.hrtime.bigint();
-    const stdout = await remote.run(command);
-    return { seconds: Number(process.hrtime.bigint() - t) / 1e9, stdout };
+    await remote.run(command);
+    return Number(process.hrtime.bigint() - t) / 1e9;
 }
 
 /** Runs the sizes in order on `remote` (a director that carries no traffic); `log` gets a line per figure. */
 export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
-    const sshSeconds = (await timed(remote, "true")).seconds;
+    const sshSeconds = await timed(remote, "true");
     const first = scalePlan(remote, sizes[0]);
     const setup = directorSetupCommand(first, first.directors[0]);
-    const setupSeconds = (await timed(remote, setup.create)).seconds;
+    const setupSeconds = await timed(remote, setup.create);
     const results: DirectorScale[] = [];
     const conf = keepalivedPaths(benchHosts.vip).clusterConf;
     try {
@@ -86,7 +88,7 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
             const remove = await timed(remote, directorRulesCommand(changed, changed.directors[0]).delete);
             const r: DirectorScale = {
                 realServers: n, services: 2, commandBytes: Buffer.byteLength(rules.create), entries,
-                applySeconds: apply.seconds, changeSeconds: change.seconds, checkSeconds: check.seconds, removeSeconds: remove.seconds,
+                applySeconds: apply, changeSeconds: change, checkSeconds: check, removeSeconds: remove,
             };
             results.push(r);
             log(`director: ${n} real servers x 2 services (${entries} entries, command ${r.commandBytes} bytes): apply ${r.applySeconds.toFixed(1)} s, ` +
@@ -98,21 +100,18 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
     return { sshSeconds, setupSeconds, results };
 }
 
-/** A host of the user's over plain SSH (BatchMode: a key, no prompt). */
+/** A host of the user's over plain SSH (BatchMode: a key, no prompt); `sudo -n` for a user other than root. */
 function sshRemote(host: string, key: string, user: string, iface: string): Remote {
     return {
         address: host,
         interface: iface,
-        run: (command) => new Promise((resolve, reject) => {
-            const remoteCommand = user === "root" ? command : `sudo -n sh -c '${command.replace(/'/g, `'\\''`)}'`;
-            const child = spawn("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, remoteCommand]);
-            let out = "";
-            let err = "";
-            child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-            child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-            child.on("error", reject);
-            child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`on ${host}: exit ${code}: ${err.slice(-2000)}`))));
-        }),
+        run: async (command) => {
+            const r = await run("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, user === "root" ? command : remoteCommand(command, true)]);
+            if (r.status !== 0) {
+                throw new Error(`on ${host}: exit ${r.status}: ${(r.stderr + (r.error ? String(r.error) : "")).slice(-2000)}`);
+            }
+            return r.stdout;
+        },
     };
 }
 
