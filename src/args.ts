@@ -93,13 +93,25 @@ export type DomainType = (typeof DomainType)[keyof typeof DomainType];
  */
 export interface LvsDrClusterArgs {
     /**
-     * The virtual IP clients connect to, e.g. `"192.168.77.100"`. IPv4 dotted quad, no prefix.
-     * It is bound /32 on the director's subnet-facing interface and on every real server's loopback
-     * (DR) or `tunl0` (TUN). It must differ from every host address and, when `hosts.subnet` is
-     * given, lie inside that subnet. An ordinary unicast address: loopback, 0.0.0.0/8, link-local,
-     * multicast, reserved and broadcast addresses are refused. (IPv6 is refused for now.)
+     * The virtual IP clients connect to: IPv4 (`"192.168.77.100"`, dotted quad) or IPv6
+     * (`"fd77::100"`, any RFC 4291 form; kept in canonical form), no prefix. It is bound /32 (/128)
+     * on the director's subnet-facing interface and on every real server's loopback (DR) or tunnel
+     * device (TUN: `tunl0`, `ip6tnl0` for IPv6). It must differ from every host address and lie
+     * inside the subnet of its family when one is known. Every host needs an address of the VIP's
+     * family (`address`, or `address6` beside an IPv4 `address`): it is where the director sends
+     * the VIP's traffic. An ordinary unicast address: loopback, unspecified, link-local (and zone
+     * ids), multicast, reserved, broadcast and IPv4-mapped addresses are refused. IPv6 is not
+     * offered on the `aws` platform.
      */
     vip: string;
+
+    /**
+     * Dual stack: an IPv6 VIP served beside an IPv4 `vip`, by the same directors and real servers,
+     * with the same services. Every host then needs an `address6`. With two directors both VIPs
+     * move together (one VRRP instance; the IPv6 VIP is one of its excluded addresses), so the
+     * pair's connection sync covers both. Refused when `vip` is IPv6 and on the `aws` platform.
+     */
+    vip6?: string;
 
     /**
      * The virtual services offered on the VIP: at least one, each protocol+port at most once.
@@ -187,8 +199,9 @@ export interface LvsDrServiceArgs {
 
     /**
      * An address that receives this service's requests while every real server is failed (a
-     * "sorry server", serving the same port). IPv4, not the VIP nor a cluster host. Default: none;
-     * with every real server failed, connections are refused.
+     * "sorry server", serving the same port), not a VIP nor a cluster host. It serves the VIP of
+     * its own family (IPv4 or IPv6); in dual stack the other VIP's service has none. Default:
+     * none; with every real server failed, connections are refused.
      */
     sorryServer?: string;
 }
@@ -305,11 +318,18 @@ export interface LvsDrHostSshArgs {
 /** A machine that already exists. */
 export interface LvsDrHostArgs {
     /**
-     * The host's IPv4 address on the load-balancing subnet. For real servers this is the address the
-     * director forwards to; it is also the SSH target unless `ssh.host` is set. Unique, not the VIP,
-     * an ordinary unicast address (as for `vip`).
+     * The host's address on the load-balancing subnet, IPv4 or IPv6. For real servers this is the
+     * address the director forwards the VIP's traffic of that family to; it is also the SSH target
+     * unless `ssh.host` is set. Unique, not a VIP, an ordinary unicast address (as for `vip`).
      */
     address: string;
+
+    /**
+     * The host's IPv6 address on the same interface, beside an IPv4 `address`: required on every
+     * host when the cluster serves an IPv6 VIP (`vip6`, or an IPv6 `vip`) and `address` is IPv4;
+     * refused otherwise. Same rules as `address`.
+     */
+    address6?: string;
 
     /**
      * The network interface that faces the subnet (director: carries the VIP; real servers: receive
@@ -339,11 +359,15 @@ export interface LvsDrHostArgs {
 /** The existing-machines platform. */
 export interface LvsDrExistingHostsArgs {
     /**
-     * The load-balancing subnet in CIDR form, e.g. `"192.168.77.0/24"`, prefix length /8 to /30, in
-     * unicast address space. Optional; when given, the VIP and every host address must lie inside it
-     * (not its network or broadcast address).
+     * The load-balancing subnet in CIDR form: IPv4 (`"192.168.77.0/24"`, /8 to /30) or IPv6
+     * (`"fd77::/64"`, /48 to /126), in unicast address space. Optional; when given, the VIP and every
+     * host address of its family must lie inside it (not its network or broadcast address, nor the
+     * IPv6 subnet-router anycast address).
      */
     subnet?: string;
+
+    /** Dual stack: the IPv6 subnet beside an IPv4 `subnet` (same rules). Optional. */
+    subnet6?: string;
 
     /** The director: receives every request for the VIP and forwards it. */
     director: LvsDrHostArgs;
@@ -370,6 +394,13 @@ export interface LvsDrVmArgs {
      */
     address?: string;
 
+    /**
+     * The VM's IPv6 address on `subnet6` (libvirt only; requires `subnet6`). Default: the same
+     * offset into `subnet6` as its IPv4 address has into `subnet` (`192.168.77.11` in
+     * `192.168.77.0/24` gets `fd77::b` in `fd77::/64`).
+     */
+    address6?: string;
+
     /** Real servers only: IPVS weight, integer 0-65535. Default 1. */
     weight?: number;
 
@@ -393,6 +424,14 @@ export interface LvsDrLibvirtArgs {
      * unicast address space. Required. The VIP must lie inside it.
      */
     subnet: string;
+
+    /**
+     * An IPv6 subnet for the VMs beside `subnet` (CIDR, /48 to /126, e.g. `"fd77::/64"`): each VM
+     * gets a static IPv6 address on it (`address6`; router advertisements are ignored), and a
+     * created network gets its first address on the hypervisor's side. Required for an IPv6 VIP
+     * (`vip6`, or an IPv6 `vip`). Default: none, IPv4 only.
+     */
+    subnet6?: string;
 
     /**
      * Attach the VMs to this existing libvirt network. Default: create an isolated network

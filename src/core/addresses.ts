@@ -1,5 +1,5 @@
 /** Address planning for the VMs a platform creates. Pure and deterministic. */
-import { broadcastOf, formatIpv4, type Ipv4Cidr, parseIpv4 } from "./ip";
+import { broadcastOf, formatIpv4, formatIpv6, type Ipv4Cidr, type Ipv6Cidr, parseIpv4 } from "./ip";
 
 /**
  * Gives every host without an explicit address the next free one, starting at `firstOffset`
@@ -30,6 +30,11 @@ export function planAddresses(
 /** The first host address of a subnet (a created libvirt network's host side). */
 export function firstHost(subnet: Ipv4Cidr): string {
     return formatIpv4(subnet.network + 1);
+}
+
+/** The first host address of an IPv6 subnet (a created libvirt network's host side). */
+export function firstHost6(subnet: Ipv6Cidr): string {
+    return formatIpv6(subnet.network + 1n);
 }
 
 /** Addresses AWS keeps in every subnet: network, router (+1), DNS (+2), future use (+3), broadcast. */

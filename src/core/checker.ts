@@ -4,8 +4,12 @@
  */
 import type { Input } from "@pulumi/pulumi";
 import {
-    broadcastOf, cidrContains, formatCidr, formatIpv4, type Ipv4Cidr, looksLikeIpv6, parseIpv4, parseIpv4Cidr, specialAddress,
+    broadcastOf, cidrContains, cidrContains6, formatCidr, formatCidr6, formatIpv4, formatIpv6, type Ipv4Cidr, type Ipv6Cidr, parseIpv4,
+    parseIpv4Cidr, parseIpv6, parseIpv6Cidr, specialAddress, specialAddress6,
 } from "./ip";
+
+/** An address family: what a field accepts. */
+export type Family = 4 | 6;
 
 /** One thing wrong with the arguments: where, what was given, and what to do about it. */
 export interface ArgsProblem {
@@ -179,35 +183,84 @@ export class Checker {
     }
 
     ipv4(field: string, value: unknown, example: string): string | undefined {
+        return this.ip(field, value, [4], example);
+    }
+
+    /**
+     * An address of one of `families`, IPv6 returned in canonical form. Zone ids are refused: an
+     * address that needs one is link-local, and means nothing off its link.
+     */
+    ip(field: string, value: unknown, families: Family[], example: string): string | undefined {
+        const what = families.length === 2 ? "an IPv4 or IPv6 address" : `an IPv${families[0]} address`;
         if (typeof value !== "string") {
-            this.add(field, value, "must be a string holding an IPv4 address", `use a dotted quad such as ${example}`);
+            this.add(field, value, `must be a string holding ${what}`, `use e.g. ${example}`);
             return undefined;
         }
-        if (parseIpv4(value) !== undefined) {
+        if (value.includes("%")) {
+            this.add(field, value, "has a zone id (the part after '%'): zones belong to link-local addresses, which cannot serve here",
+                `give a global or unique-local address without a zone, e.g. ${example}`);
+            return undefined;
+        }
+        const v4 = parseIpv4(value);
+        const v6 = v4 === undefined ? parseIpv6(value) : undefined;
+        if (v4 !== undefined && families.includes(4)) {
             return value;
         }
-        if (looksLikeIpv6(value)) {
-            this.add(field, value, "IPv6 is not supported yet", `use an IPv4 address such as ${example}`);
+        if (v6 !== undefined && families.includes(6)) {
+            return formatIpv6(v6);
+        }
+        if (v4 !== undefined || v6 !== undefined) {
+            this.add(field, value, `is IPv${v4 !== undefined ? 4 : 6}; this field takes ${what}`, `use e.g. ${example}`);
         } else {
-            this.add(field, value, "is not an IPv4 address (dotted quad, no prefix, no leading zeros)",
-                `use a dotted quad such as ${example}`);
+            this.add(field, value, `is not ${what}${families.includes(4) ? " (IPv4: dotted quad, no prefix, no leading zeros)" : ""}`,
+                `use e.g. ${example}`);
         }
         return undefined;
     }
 
     /**
-     * An address a host or the VIP can have on the load-balancing subnet: IPv4, and an ordinary
-     * unicast address (not loopback, unspecified, link-local, multicast, reserved or broadcast).
+     * An address a host or the VIP can have on the load-balancing subnet: an ordinary unicast
+     * address (not loopback, unspecified, link-local, multicast, reserved, broadcast or, for IPv6,
+     * IPv4-mapped) of one of `families` (IPv4 unless told otherwise).
      */
-    hostAddress(field: string, value: unknown, example: string): string | undefined {
-        const address = this.ipv4(field, value, example);
-        const parsed = address === undefined ? undefined : parseIpv4(address);
-        const special = parsed === undefined ? undefined : specialAddress(parsed);
+    hostAddress(field: string, value: unknown, example: string, families: Family[] = [4]): string | undefined {
+        const address = this.ip(field, value, families, example);
+        if (address === undefined) {
+            return undefined;
+        }
+        const v4 = parseIpv4(address);
+        const v6 = v4 === undefined ? parseIpv6(address) : undefined;
+        const special = v4 !== undefined ? specialAddress(v4) : v6 !== undefined ? specialAddress6(v6) : undefined;
         if (special) {
             this.add(field, address, `is ${special}`, `use a unicast address of the hosts' L2 subnet, such as ${example}`);
             return undefined;
         }
         return address;
+    }
+
+    /**
+     * An IPv6 L2 subnet in CIDR form, /48 to /126 (canonical text returned). SLAAC wants a /64; the
+     * hosts here have static addresses, so any length that leaves room for them is accepted.
+     */
+    subnet6(field: string, value: unknown, example: string, why: string): Ipv6Cidr | undefined {
+        const parsed = typeof value === "string" ? parseIpv6Cidr(value) : { error: "must be a string in CIDR form" };
+        if ("error" in parsed) {
+            this.add(field, value, parsed.error, `use the IPv6 subnet in CIDR form, e.g. ${example}`);
+            return undefined;
+        }
+        const cidr = parsed.cidr;
+        if (cidr.prefixLength < 48 || cidr.prefixLength > 126) {
+            this.add(field, formatCidr6(cidr), `has prefix length /${cidr.prefixLength}; ${why}`,
+                `use the subnet's real prefix length, between /48 and /126, e.g. ${example}`);
+            return undefined;
+        }
+        const special = specialAddress6(cidr.network);
+        if (special) {
+            this.add(field, formatCidr6(cidr), `is not unicast address space: ${formatIpv6(cidr.network)} is ${special}`,
+                `use the hosts' real IPv6 subnet, e.g. ${example}`);
+            return undefined;
+        }
+        return cidr;
     }
 
     /**
@@ -276,12 +329,26 @@ export class Checker {
         const value = parseIpv4(address);
         const where = formatCidr(subnet);
         if (value === undefined) {
-            return; // refused as an address already
+            return; // refused as an address already, or IPv6 (checked by inSubnet6)
         }
         if (!cidrContains(subnet, value)) {
             this.add(field, address, `is outside ${subnetField} ${where}`, fix);
         } else if (subnet.prefixLength < 31 && (value === subnet.network || value === broadcastOf(subnet))) {
             this.add(field, address, `is the network or broadcast address of ${where}`, "use a host address inside the subnet");
+        }
+    }
+
+    /** An IPv6 address inside an IPv6 subnet, not its subnet-router anycast address (all host bits 0). */
+    inSubnet6(field: string, address: string, subnet: Ipv6Cidr, subnetField: string, fix: string): void {
+        const value = parseIpv6(address);
+        const where = formatCidr6(subnet);
+        if (value === undefined) {
+            return;
+        }
+        if (!cidrContains6(subnet, value)) {
+            this.add(field, address, `is outside ${subnetField} ${where}`, fix);
+        } else if (value === subnet.network) {
+            this.add(field, address, `is the subnet-router anycast address of ${where} (all host bits 0)`, "use a host address inside the subnet");
         }
     }
 }

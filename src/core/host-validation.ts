@@ -6,7 +6,7 @@ import type { Input } from "@pulumi/pulumi";
 import type { LvsDrVmArgs } from "../args";
 import { planAddresses } from "./addresses";
 import { type Checker, HOST_NAME, keysOf } from "./checker";
-import { formatCidr, type Ipv4Cidr, parseIpv4 } from "./ip";
+import { formatCidr, formatCidr6, formatIpv6, type Ipv4Cidr, type Ipv6Cidr, parseIpv4 } from "./ip";
 import { DEFAULTS, type HostPlan, type PlatformPlan, type RealServerPlan, type SshPlan } from "./plan";
 
 /** The cluster-wide SSH settings, validated. */
@@ -29,6 +29,8 @@ export interface PlatformContext {
     ssh: DefaultSsh;
     /** Undefined when the VIP itself was refused. */
     vip: string | undefined;
+    /** The IPv6 VIP of a dual-stack cluster. */
+    vip6?: string;
     /** The component's name. */
     cluster: string;
 }
@@ -40,6 +42,9 @@ export interface PlatformValidation<P extends PlatformPlan> {
     subnet?: Ipv4Cidr;
     /** The argument that holds the subnet, for messages. */
     subnetField: string;
+    subnet6?: Ipv6Cidr;
+    /** The argument that holds the IPv6 subnet, for messages. */
+    subnet6Field?: string;
     reserved: Reserved[];
     /** Undefined when a problem was recorded. */
     platform?: P;
@@ -70,15 +75,23 @@ export function realServerIdentity(
     return { name, weight };
 }
 
-/** Every address once, not the VIP, inside the subnet when it is known, off the reserved ones. */
+/** The subnets addresses are checked against, by family, with the fields that hold them. */
+export interface Subnets {
+    subnet?: Ipv4Cidr;
+    subnetField: string;
+    subnet6?: Ipv6Cidr;
+    subnet6Field?: string;
+}
+
+/** Every address once, not a VIP, inside the subnet of its family when it is known, off the reserved ones. */
 export function checkAddresses(
-    c: Checker, entries: { field: string; address: string }[], subnet: Ipv4Cidr | undefined,
-    reserved: Reserved[], subnetField: string, vip: string | undefined,
+    c: Checker, entries: { field: string; address: string }[], subnets: Subnets,
+    reserved: Reserved[], vips: (string | undefined)[],
 ): void {
     const seen = new Map<string, string>();
     for (const { field, address } of entries) {
-        if (address === vip) {
-            c.add(field, address, "is the VIP (vip)",
+        if (vips.includes(address)) {
+            c.add(field, address, `is the VIP (${address === vips[0] ? "vip" : "vip6"})`,
                 "give the host its own address: the VIP is shared by every host and is no host's own address");
         }
         const other = seen.get(address);
@@ -91,11 +104,62 @@ export function checkAddresses(
         if (clash) {
             c.add(field, address, `is ${clash.what}`, "pick another address in the subnet");
         }
+        const { subnet, subnetField, subnet6, subnet6Field = subnetField } = subnets;
         if (subnet) {
             c.inSubnet(field, address, subnet, subnetField, `use the host's address on ${subnetField}, or correct ${subnetField}`);
         }
+        if (subnet6) {
+            c.inSubnet6(field, address, subnet6, subnet6Field, `use the host's address on ${subnet6Field}, or correct ${subnet6Field}`);
+        }
     }
 }
+
+/**
+ * Every host has an address in the family of each VIP (`address`, or `address6` beside an IPv4
+ * one): the director forwards a VIP's traffic to the real servers' addresses of its family, and
+ * keepalived checks them there.
+ */
+export function checkFamilies(
+    c: Checker, hosts: { field: string; host: HostPlan }[], vips: string[], fix: string,
+): void {
+    const wants6 = vips.some((v) => v.includes(":"));
+    const wants4 = vips.some((v) => !v.includes(":"));
+    for (const { field, host } of hosts) {
+        const has6 = host.address.includes(":") || host.address6 !== undefined;
+        const has4 = !host.address.includes(":");
+        if (wants6 && !has6) {
+            c.add(`${field}.address6`, undefined, `is required: the cluster serves the IPv6 VIP ${vips.find((v) => v.includes(":"))}`, fix);
+        }
+        if (wants4 && !has4) {
+            c.add(`${field}.address`, host.address, `is IPv6, and the cluster serves the IPv4 VIP ${vips.find((v) => !v.includes(":"))}`,
+                "give the host's IPv4 address as address (and the IPv6 one as address6)");
+        }
+    }
+}
+
+/** The IPv6 address at the same offset into `subnet6` as `address` has into `subnet`. */
+export function sameOffset6(address: string, subnet: Ipv4Cidr, subnet6: Ipv6Cidr): string | undefined {
+    const v4 = parseIpv4(address);
+    if (v4 === undefined) {
+        return undefined;
+    }
+    const offset = BigInt(v4 - subnet.network);
+    return offset < 2n ** BigInt(128 - subnet6.prefixLength) ? formatIpv6(subnet6.network + offset) : undefined;
+}
+
+/** A host address6 argument: IPv6, beside an IPv4 address. */
+export function validateAddress6(c: Checker, field: string, value: unknown, address: string | undefined): string | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const address6 = c.hostAddress(field, value, "fd77::10", [6]);
+    if (address6 !== undefined && address !== undefined && address.includes(":")) {
+        c.add(field, value, "is only for a host whose address is IPv4", "remove it: address is already the host's IPv6 address");
+        return undefined;
+    }
+    return address6;
+}
+
 
 /** SSH settings of a host the component creates: the defaults, to its own address. */
 export function defaultHostSsh(ssh: DefaultSsh, host: string): SshPlan {
@@ -110,14 +174,16 @@ export function requirePublicKey(c: Checker, ssh: DefaultSsh, platform: string):
     return ssh.publicKey;
 }
 
-const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, weight: true, name: true });
-const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k === "address");
+const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true });
+const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k === "address" || k === "address6");
 
 /** The VMs of a platform that creates them (libvirt, AWS): their settings and where they go. */
 export interface VmLayout {
     /** `libvirt` or `aws`: the args member, for field names. */
     base: string;
     subnet: Ipv4Cidr | undefined;
+    /** The VMs' IPv6 subnet (libvirt.subnet6); unset: IPv4 only, and address6 is refused. */
+    subnet6?: Ipv6Cidr;
     reserved: Reserved[];
     /** Undefined when the interface argument was refused. */
     interface: string | undefined;
@@ -166,15 +232,33 @@ export function validateVms(
         : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10");
     const explicit = entries.map(explicitOf);
     const backupExplicit = backup && explicitOf(backup);
-    checkAddresses(c, [...entries, ...(backup ? [backup] : [])].flatMap((e, i) => {
+    const all = [...entries, ...(backup ? [backup] : [])];
+    const explicit6 = all.map((e) => {
+        if (e.args.address6 === undefined) {
+            return undefined;
+        }
+        if (!layout.subnet6) {
+            c.add(`${e.field}.address6`, e.args.address6, base === "aws" ? "is not offered on the aws platform (no IPv6 there yet)" : `requires ${base}.subnet6`,
+                base === "aws" ? "remove it" : `set ${base}.subnet6 to the VMs' IPv6 subnet, or remove it`);
+            return undefined;
+        }
+        return c.hostAddress(`${e.field}.address6`, e.args.address6, "fd77::10", [6]);
+    });
+    const subnets: Subnets = { subnet, subnetField: `${base}.subnet`, subnet6: layout.subnet6, subnet6Field: `${base}.subnet6` };
+    checkAddresses(c, all.flatMap((e, i) => {
         const address = i < entries.length ? explicit[i] : backupExplicit;
-        return address === undefined ? [] : [{ field: `${e.field}.address`, address }];
-    }), subnet, reserved, `${base}.subnet`, ctx.vip);
+        const address6 = explicit6[i];
+        return [
+            ...(address === undefined ? [] : [{ field: `${e.field}.address`, address }]),
+            ...(address6 === undefined ? [] : [{ field: `${e.field}.address6`, address6 }].map((x) => ({ field: x.field, address: x.address6 }))),
+        ];
+    }), subnets, reserved, [ctx.vip, ctx.vip6]);
     const iface = layout.interface;
     if (!subnet || iface === undefined || c.problems.length > 0) {
         return { directors: [], realServers: [] };
     }
-    const taken = [...reserved.map((r) => r.address), ...(ctx.vip ? [ctx.vip] : []), ...(backupExplicit ? [backupExplicit] : [])];
+    const taken = [...reserved.map((r) => r.address), ...(ctx.vip && !ctx.vip.includes(":") ? [ctx.vip] : []),
+        ...(backupExplicit ? [backupExplicit] : [])];
     const planned = planAddresses(subnet, explicit, taken, DEFAULTS.firstHostOffset);
     // Planned apart, below the director, so that adding or removing real servers never moves it
     // (nor adding the backup director moves a real server).
@@ -186,17 +270,55 @@ export function validateVms(
             "use a larger subnet or give addresses explicitly");
         return { directors: [], realServers: [] };
     }
-    const host = (address: string): HostPlan => ({
-        address, interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, address),
-    });
     const [directorAddress, ...realServerAddresses] = addresses;
+    const ordered = [directorAddress, ...realServerAddresses, ...(backupAddress ? [backupAddress] : [])];
+    const addresses6 = planAddresses6(c, ordered, explicit6, all.map((e) => e.field), layout, [ctx.vip, ctx.vip6]);
+    if (addresses6 === undefined) {
+        return { directors: [], realServers: [] };
+    }
+    const host = (address: string, i: number): HostPlan => ({
+        address, ...(addresses6[i] ? { address6: addresses6[i] } : {}),
+        interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, address),
+    });
     return {
-        directors: [host(directorAddress), ...(backupAddress ? [host(backupAddress)] : [])],
-        realServers: identities.map((id, i) => ({ ...host(realServerAddresses[i]), ...id })),
+        directors: [host(directorAddress, 0), ...(backupAddress ? [host(backupAddress, ordered.length - 1)] : [])],
+        realServers: identities.map((id, i) => ({ ...host(realServerAddresses[i], i + 1), ...id })),
     };
+}
+
+/**
+ * The VMs' IPv6 addresses (in `ordered`'s order: director, real servers, backup director): given,
+ * or at their IPv4 address's offset; none without a subnet6. Undefined (and a problem) on a clash.
+ */
+function planAddresses6(
+    c: Checker, ordered: string[], explicit6: (string | undefined)[], fields: string[], layout: VmLayout, vips: (string | undefined)[],
+): (string | undefined)[] | undefined {
+    const { subnet, subnet6 } = layout;
+    if (!subnet || !subnet6) {
+        return ordered.map(() => undefined);
+    }
+    const planned = ordered.map((a, i) => explicit6[i] ?? sameOffset6(a, subnet, subnet6));
+    const seen = new Map<string, number>();
+    const start = c.problems.length;
+    planned.forEach((a, i) => {
+        const field = `${fields[i]}.address6`;
+        if (a === undefined) {
+            c.add(field, undefined, `cannot be planned: ${layout.base}.subnet6 ${formatCidr6(subnet6)} is smaller than ${layout.base}.subnet`,
+                `give ${field} explicitly, or use a larger ${layout.base}.subnet6`);
+            return;
+        }
+        const clash = seen.get(a);
+        const reserved = layout.reserved.find((r) => r.address === a);
+        if (clash !== undefined || vips.includes(a) || reserved) {
+            const what = clash !== undefined ? `${fields[clash]}'s planned or given IPv6 address` : reserved ? reserved.what : "the VIP";
+            c.add(field, a, `is also ${what}`, `give ${field} explicitly, on a free address of ${layout.base}.subnet6`);
+        }
+        seen.set(a, i);
+    });
+    return c.problems.length > start ? undefined : planned;
 }
 
 /** Whose reserved address the VIP sits on, if any (for the VIP's own message). */
 export function reservedClash(vip: string, reserved: Reserved[]): string | undefined {
-    return parseIpv4(vip) === undefined ? undefined : reserved.find((r) => r.address === vip)?.what;
+    return reserved.find((r) => r.address === vip)?.what;
 }

@@ -55,8 +55,10 @@ export interface SshPlan {
 }
 
 export interface HostPlan {
-    /** Address on the load-balancing subnet. */
+    /** Address on the load-balancing subnet (IPv4, or IPv6 on an IPv6-only host); the SSH target's default. */
     address: string;
+    /** The host's IPv6 address on the subnet when `address` is IPv4 and the cluster serves an IPv6 VIP. */
+    address6?: string;
     /** Subnet-facing interface. */
     interface: string;
     /**
@@ -81,7 +83,11 @@ export interface HostsPlatformPlan {
 /** The network the libvirt VMs are attached to. */
 export type LibvirtNetworkPlan =
     /** An isolated network the platform creates: a bridge with the hypervisor's address on it. */
-    | { kind: "create"; name: string; bridge: string; hostAddress: string; prefixLength: number }
+    | {
+        kind: "create"; name: string; bridge: string; hostAddress: string; prefixLength: number;
+        /** The hypervisor's side of the IPv6 subnet, when there is one. */
+        ipv6?: { hostAddress: string; prefixLength: number };
+    }
     /** An existing libvirt network. */
     | { kind: "network"; name: string }
     /** An existing host bridge. */
@@ -93,6 +99,8 @@ export interface LibvirtPlatformPlan {
     network: LibvirtNetworkPlan;
     /** Prefix length of the subnet (for the VMs' static addresses). */
     prefixLength: number;
+    /** Prefix length of the IPv6 subnet, when the VMs have IPv6 addresses. */
+    prefixLength6?: number;
     gateway?: string;
     pool: string;
     baseImage: string;
@@ -132,7 +140,10 @@ export type PlatformKind = PlatformPlan["kind"];
 export interface ClusterPlan {
     /** The component's name: the prefix of every child's name. */
     name: string;
+    /** The VIP (IPv4, or IPv6 in canonical form): it also keys the cluster's files and units on the hosts. */
     vip: string;
+    /** Dual stack: the IPv6 VIP served beside an IPv4 `vip`, on the same hosts. */
+    vip6?: string;
     forwarding: Forwarding;
     services: ServicePlan[];
     /** The directors: the director, then the backup director when there is one. */
@@ -144,6 +155,8 @@ export interface ClusterPlan {
     realServers: RealServerPlan[];
     /** CIDR of the subnet when known. */
     subnet?: string;
+    /** CIDR of the IPv6 subnet when known. */
+    subnet6?: string;
     platform: PlatformPlan;
 }
 
@@ -181,3 +194,36 @@ export const DEFAULTS = {
         failureAction: FailureAction.weight0 as FailureAction,
     },
 };
+
+/** The cluster's VIPs: `vip`, then `vip6` in dual stack. */
+export function vipsOf(plan: Pick<ClusterPlan, "vip" | "vip6">): string[] {
+    return plan.vip6 === undefined ? [plan.vip] : [plan.vip, plan.vip6];
+}
+
+export function isIpv6(address: string): boolean {
+    return address.includes(":");
+}
+
+/**
+ * A host's address in the family of `vip`: where a director forwards that VIP's traffic, and what
+ * a director pair speaks VRRP for it from. Validation guarantees every host has one.
+ */
+export function addressFor(host: HostPlan, vip: string): string {
+    if (isIpv6(host.address) === isIpv6(vip)) {
+        return host.address;
+    }
+    if (isIpv6(vip) && host.address6 !== undefined) {
+        return host.address6;
+    }
+    throw new Error(`lvs-dr: host ${host.address} has no address in the family of VIP ${vip}`);
+}
+
+/** Each (VIP, service) pair of the cluster: every service on every VIP, `vip` first. */
+export function virtualServices(plan: ClusterPlan): { vip: string; svc: ServicePlan }[] {
+    return vipsOf(plan).flatMap((vip) => plan.services.map((svc) => ({ vip, svc })));
+}
+
+/** A sorry server serves the VIP of its own family. */
+export function sorryServerFor(svc: ServicePlan, vip: string): string | undefined {
+    return svc.sorryServer !== undefined && isIpv6(svc.sorryServer) === isIpv6(vip) ? svc.sorryServer : undefined;
+}

@@ -8,8 +8,8 @@ import { validateHosts } from "../platforms/hosts/validate";
 import { validateLibvirt } from "../platforms/libvirt/validate";
 import { Checker, CLUSTER_NAME, keysOf, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
 import { validateHealthCheck, validateVrrp } from "./director-validation";
-import { type DefaultSsh, type PlatformValidation, reservedClash, type ValidatePlatform } from "./host-validation";
-import { formatCidr } from "./ip";
+import { checkFamilies, type DefaultSsh, type PlatformValidation, reservedClash, type ValidatePlatform } from "./host-validation";
+import { formatCidr, formatCidr6 } from "./ip";
 import {
     type ClusterPlan, DEFAULTS, FORWARDING_METHODS, type Forwarding, type PlatformKind, type PlatformPlan, PROTOCOLS, type Protocol, SCHEDULERS, type Scheduler,
     type ServicePlan,
@@ -27,7 +27,7 @@ const PLATFORMS: { [K in PlatformKind]: ValidatePlatform<Extract<PlatformPlan, {
 const PLATFORM_KINDS = Object.keys(PLATFORMS) as PlatformKind[];
 
 const CLUSTER_KEYS = keysOf<LvsDrClusterArgs>({
-    vip: true, services: true, forwarding: true, ssh: true, vrrp: true, drainSeconds: true, hosts: true, libvirt: true, aws: true,
+    vip: true, vip6: true, services: true, forwarding: true, ssh: true, vrrp: true, drainSeconds: true, hosts: true, libvirt: true, aws: true,
 });
 const SERVICE_KEYS = keysOf<LvsDrServiceArgs>({
     port: true, protocol: true, scheduler: true, persistenceSeconds: true, healthCheck: true, sorryServer: true,
@@ -48,17 +48,26 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
         c.add("name", clusterName, "(the LvsDrCluster's first argument) cannot name the cluster's resources, VMs, networks and tags",
             "name the cluster with 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit");
     }
-    const vip = c.hostAddress("vip", raw.vip, "192.168.77.100");
+    const vip = c.hostAddress("vip", raw.vip, "192.168.77.100", [4, 6]);
+    const vip6 = validateVip6(c, raw.vip6, vip);
     const forwarding: Forwarding = c.oneOf("forwarding", raw.forwarding, FORWARDING_METHODS, DEFAULTS.forwarding);
     const services = validateServices(c, raw.services);
     const ssh = validateDefaultSsh(c, raw.ssh);
     const kind = choosePlatform(c, raw);
 
     const hosts: PlatformValidation<PlatformPlan> | undefined = kind && ssh
-        ? PLATFORMS[kind](c, raw[kind], { ssh, vip, cluster: clusterName }) : undefined;
+        ? PLATFORMS[kind](c, raw[kind], { ssh, vip, ...(vip6 ? { vip6 } : {}), cluster: clusterName }) : undefined;
     if (vip !== undefined && hosts) {
-        checkVip(c, vip, hosts);
-        checkSorryServers(c, services, vip, hosts);
+        const vips = vip6 ? [vip, vip6] : [vip];
+        vips.forEach((v, i) => checkVip(c, i === 0 ? "vip" : "vip6", v, hosts));
+        checkSorryServers(c, services, vips, hosts);
+        if (kind && kind !== "aws" && (raw.vip6 === undefined || vip6 !== undefined)) {
+            checkFamilies(c, [
+                ...hosts.directors.map((host, i) => ({ field: `${kind}.${i === 0 ? "director" : "backupDirector"}`, host })),
+                ...hosts.realServers.map((host, i) => ({ field: `${kind}.realServers[${i}]`, host })),
+            ], vips, kind === "libvirt" ? "set libvirt.subnet6: every VM then gets an IPv6 address"
+                : "give every host its IPv6 address on the subnet (address6), or serve IPv4 only");
+        }
     }
     const pair = (hosts?.directors.length ?? 0) > 1;
     const vrrp = validateVrrp(c, raw.vrrp, vip, pair, kind === undefined ? "the platform's backupDirector" : `${kind}.backupDirector`);
@@ -68,6 +77,7 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
     return {
         name: clusterName,
         vip: ok.vip,
+        ...(vip6 ? { vip6 } : {}),
         forwarding,
         services,
         directors: hosts?.directors ?? [],
@@ -75,6 +85,7 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
         drainSeconds: ok.drainSeconds,
         realServers: hosts?.realServers ?? [],
         ...(hosts?.subnet ? { subnet: formatCidr(hosts.subnet) } : {}),
+        ...(hosts?.subnet6 ? { subnet6: formatCidr6(hosts.subnet6) } : {}),
         platform: ok.platform,
     };
 }
@@ -112,7 +123,7 @@ function validateServices(c: Checker, value: unknown): ServicePlan[] {
             "give whole seconds, or 0 / leave unset for no persistence") ?? 0;
         const healthCheck = validateHealthCheck(c, `${field}.healthCheck`, entry.healthCheck, protocol);
         const sorryServer = entry.sorryServer === undefined ? undefined
-            : c.hostAddress(`${field}.sorryServer`, entry.sorryServer, "192.168.77.200");
+            : c.hostAddress(`${field}.sorryServer`, entry.sorryServer, "192.168.77.200", [4, 6]);
         if (port === undefined || healthCheck === undefined || (entry.sorryServer !== undefined && sorryServer === undefined)) {
             return;
         }
@@ -151,36 +162,57 @@ function validateDefaultSsh(c: Checker, value: unknown): DefaultSsh | undefined 
     return { user, port, privateKey, sudo: value.sudo as boolean | undefined, ...(publicKey ? { publicKey } : {}) };
 }
 
-/** A sorry server is somebody else: not the VIP, no host of the cluster. */
-function checkSorryServers(c: Checker, services: ServicePlan[], vip: string, hosts: PlatformValidation<PlatformPlan>): void {
+/** Dual stack's IPv6 VIP: only beside an IPv4 `vip`. */
+function validateVip6(c: Checker, value: unknown, vip: string | undefined): string | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const vip6 = c.hostAddress("vip6", value, "fd77::100", [6]);
+    if (vip6 !== undefined && vip !== undefined && vip.includes(":")) {
+        c.add("vip6", value, `is a second IPv6 VIP: vip ${vip} is IPv6 already`,
+            "for dual stack give vip as the IPv4 VIP and vip6 as the IPv6 one; for IPv6 only, remove vip6");
+        return undefined;
+    }
+    return vip6;
+}
+
+/** A sorry server is somebody else: not a VIP, no host of the cluster; it serves the VIP of its family. */
+function checkSorryServers(c: Checker, services: ServicePlan[], vips: string[], hosts: PlatformValidation<PlatformPlan>): void {
     services.forEach((svc, i) => {
         const sorry = svc.sorryServer;
         if (sorry === undefined) {
             return;
         }
-        const hostAddresses = [...hosts.directors, ...hosts.realServers].map((h) => h.address);
-        if (sorry === vip || hostAddresses.includes(sorry)) {
-            c.add(`services[${i}].sorryServer`, sorry, sorry === vip ? "is the VIP" : "is a host of this cluster",
+        const hostAddresses = [...hosts.directors, ...hosts.realServers].flatMap((h) => [h.address, ...(h.address6 ? [h.address6] : [])]);
+        if (vips.includes(sorry) || hostAddresses.includes(sorry)) {
+            c.add(`services[${i}].sorryServer`, sorry, vips.includes(sorry) ? "is a VIP" : "is a host of this cluster",
                 "give the address of a server outside the cluster that serves the same port");
+        } else if (!vips.some((v) => v.includes(":") === sorry.includes(":"))) {
+            c.add(`services[${i}].sorryServer`, sorry, `is IPv${sorry.includes(":") ? 6 : 4} and no VIP is`,
+                "give a sorry server of the VIP's family: the director forwards to it as to a real server");
         }
     });
 }
 
-function checkVip(c: Checker, vip: string, hosts: PlatformValidation<PlatformPlan>): void {
+function checkVip(c: Checker, field: "vip" | "vip6", vip: string, hosts: PlatformValidation<PlatformPlan>): void {
     const clash = [
-        ...hosts.directors.map((d) => ({ what: "the director's address", address: d.address })),
-        ...hosts.realServers.map((rs) => ({ what: `real server ${rs.name}'s address`, address: rs.address })),
-    ].find((h) => h.address === vip);
+        ...hosts.directors.map((d) => ({ what: "the director's address", host: d })),
+        ...hosts.realServers.map((rs) => ({ what: `real server ${rs.name}'s address`, host: rs })),
+    ].find((h) => h.host.address === vip || h.host.address6 === vip);
     if (clash) {
-        c.add("vip", vip, `equals ${clash.what}`,
+        c.add(field, vip, `equals ${clash.what}`,
             "pick an unused address for the VIP: it is shared by every host and must not be any host's own address");
     }
     const reserved = reservedClash(vip, hosts.reserved);
     if (reserved) {
-        c.add("vip", vip, `is ${reserved}`, "pick a free address in the subnet");
+        c.add(field, vip, `is ${reserved}`, "pick a free address in the subnet");
     }
-    if (hosts.subnet) {
-        c.inSubnet("vip", vip, hosts.subnet, hosts.subnetField,
+    if (hosts.subnet && !vip.includes(":")) {
+        c.inSubnet(field, vip, hosts.subnet, hosts.subnetField,
             `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${hosts.subnetField}`);
+    }
+    if (hosts.subnet6 && vip.includes(":")) {
+        const where = hosts.subnet6Field ?? hosts.subnetField;
+        c.inSubnet6(field, vip, hosts.subnet6, where, `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${where}`);
     }
 }

@@ -32,6 +32,8 @@ interface Variant {
     check?: HealthCheckKind;
     failureAction?: FailureAction;
     drainSeconds?: number;
+    /** The VIPs: IPv4 (default), IPv6 only, or dual stack (an IPv4 and an IPv6 VIP). */
+    family?: "6" | "dual";
 }
 
 /**
@@ -39,11 +41,14 @@ interface Variant {
  * paired directors, every check kind and failure action, drain on and off.
  */
 const VARIANTS: Variant[] = FORWARDING_METHODS.flatMap((forwarding) => PROTOCOLS.flatMap((protocol) =>
-    SCHEDULERS.map((scheduler, i) => ({
+    SCHEDULERS.map((scheduler, i): Variant => ({
         forwarding, protocol, scheduler, persistenceSeconds: i % 2 === 0 ? 0 : 300, pair: i % 3 !== 0,
         check: HEALTH_CHECK_KINDS[i % HEALTH_CHECK_KINDS.length], failureAction: FAILURE_ACTIONS[i % 2],
         drainSeconds: i === 4 ? 0 : undefined,
-    }))));
+    })))).concat(FORWARDING_METHODS.flatMap((forwarding) => (["6", "dual"] as const).flatMap((family) => [false, true].map((pair, i): Variant => ({
+        forwarding, protocol: "tcp", scheduler: "rr", persistenceSeconds: i * 300, pair, family,
+        check: HEALTH_CHECK_KINDS[i + 1], failureAction: FAILURE_ACTIONS[i],
+    })))));
 
 function planFor(v: Variant): ClusterPlan {
     const args: LvsDrClusterArgs = validArgs();
@@ -58,6 +63,20 @@ function planFor(v: Variant): ClusterPlan {
     }
     if (v.drainSeconds !== undefined) {
         args.drainSeconds = v.drainSeconds;
+    }
+    const hosts = args.hosts!;
+    const all = [hosts.director, ...(hosts.backupDirector ? [hosts.backupDirector] : []), ...hosts.realServers];
+    const six = (h: { address: string }) => `fd77::${h.address.split(".")[3]}`;
+    if (v.family === "6") {
+        args.vip = "fd77::100";
+        hosts.subnet = "fd77::/64";
+        all.forEach((h) => (h.address = six(h)));
+        args.services[1].sorryServer = v.pair ? "fd77::200" : undefined;
+    } else if (v.family === "dual") {
+        args.vip6 = "fd77::100";
+        hosts.subnet6 = "fd77::/64";
+        all.forEach((h) => (h.address6 = six(h)));
+        args.services[0].sorryServer = "fd77::200";
     }
     return validateClusterArgs(args);
 }
@@ -126,7 +145,7 @@ describe("host scripts", () => {
             }
         });
         for (const v of VARIANTS) {
-            const title = `${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
+            const title = `${v.family === "6" ? "IPv6 " : v.family === "dual" ? "dual stack " : ""}${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
                 + `${v.pair ? " pair" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
             it(title, async () => {
                 const plan = planFor(v);
@@ -190,6 +209,21 @@ describe("host scripts", () => {
             assert.doesNotMatch(up, /^bind_vip .* 'lo'/m);
             assert.deepEqual(realServerSysctls("tun", "eth0").slice(4).map((s) => `${s.path}=${s.value}`),
                 ["net/ipv4/conf/all/rp_filter=0", "net/ipv4/conf/tunl0/rp_filter=0"]);
+        });
+
+        it("IPv6: the VIP /128 on lo (DR) or ip6tnl0 (TUN), nodad and deprecated, after the ARP sysctls of the IPv4 VIP", () => {
+            const dual = planFor(VARIANTS.find((v) => v.family === "dual" && v.forwarding === "dr")!);
+            const up = renderRealServerUp(dual, dual.realServers[0]);
+            assert.match(up, /^bind_vip '192\.168\.77\.100\/32' 'lo' 'lo:0'\nbind_vip6 'fd77::100\/128' 'lo'$/m);
+            assert.match(library("common"), /ip -6 addr replace "\$1" dev "\$2" nodad preferred_lft 0/);
+            assert.match(renderRealServerTeardown(dual, dual.realServers[0]), /^unbind_vip 'fd77::100\/128' 'lo'$/m);
+            assert.match(renderRealServerSetup(dual, dual.realServers[0]), /^refuse_gateway6 'fd77::10' /m);
+            const tun6 = planFor(VARIANTS.find((v) => v.family === "6" && v.forwarding === "tun")!);
+            const tunUp = renderRealServerUp(tun6, tun6.realServers[0]);
+            assert.match(tunUp, /^ip6tnl0_up$/m);
+            assert.match(tunUp, /^bind_vip6 'fd77::100\/128' 'ip6tnl0'$/m);
+            assert.doesNotMatch(tunUp, /^tunl0_up$|^bind_vip '/m);
+            assert.match(renderRealServerSetup(tun6, tun6.realServers[0]), /^prepare_ip6tnl0 /m);
         });
 
         it("setup refuses a default gateway through the director", () => {
@@ -329,6 +363,26 @@ describe("host scripts", () => {
             // 1.1.1.10 is not 1.1.1.1 (a prefix of it): entries are compared whole.
             assert.equal(run(desired), "-t V:80 1.1.1.2:80\n-u V:53 1.1.1.1:53\n-t V:80 1.1.1.10:80\n");
             assert.equal(run([]), "-t V:80 1.1.1.1:80\n-t V:80 1.1.1.2:80\n-u V:53 1.1.1.1:53\n-t V:80 1.1.1.10:80\n");
+        });
+
+        it("dual stack: the table's readers take both VIPs' entries, IPv6 as [address]:port, and nobody else's", () => {
+            const table = ["-A -t 10.0.0.100:80 -s rr", "-a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1",
+                "-A -t [fd77::100]:80 -s rr", "-a -t [fd77::100]:80 -r [fd77::b]:80 -g -w 1", "-a -t [fd77::100]:80 -r [fd77::bb]:80 -g -w 1",
+                "-A -t 10.0.0.101:80 -s rr", "-a -t 10.0.0.101:80 -r 10.0.0.11:80 -g -w 1",
+                "-A -t [fd77::1000]:80 -s rr", "-a -t [fd77::1000]:80 -r [fd77::b]:80 -g -w 1"];
+            const run = (calls: string): string => {
+                const body = [library("common"), library("ipvs"), library("keepalived"),
+                    `ipvsadm() { printf '%s\n' ${table.map(shq).join(" ")}; }`, "VIP=10.0.0.100", "VIP6=fd77::100", "SORRY=''", "TMPDIR=$(mktemp -d)", calls, "rm -rf \"$TMPDIR\""].join("\n");
+                const r = spawnSync("sh", ["-c", body], { encoding: "utf8" });
+                assert.equal(r.status, 0, r.stderr);
+                return r.stdout;
+            };
+            // 10.0.0.101 and fd77::1000 start like the cluster's VIPs: compared up to the port, they are not.
+            assert.equal(run("cluster_rules"), table.slice(0, 5).join("\n") + "\n");
+            assert.equal(run("servers_at fd77::b"), "-t [fd77::100]:80 [fd77::b]:80\n");
+            const drained = run(`printf '%s\\n' '    # lvs-dr drain tcp [fd77::100]:80' > "$TMPDIR/f"; with_draining "$TMPDIR/f" '-t [fd77::100]:80 [fd77::bb]:80'`);
+            assert.equal(drained, "    # lvs-dr drain tcp [fd77::100]:80\n    real_server fd77::bb 80 {\n        weight 0\n    }\n");
+            assert.equal(run(`HELD="$TMPDIR/held"; printf 'fd77::b\\nfd77::c\\n' > "$HELD"; prune_held '-a -t [fd77::100]:80 -r [fd77::b]:80 -g -w 1'; cat "$HELD"`), "fd77::b\n");
         });
 
         it("shq quotes one word", () => {

@@ -20,16 +20,55 @@ interface Case {
 }
 
 const rs = (a: Loose, i: number): Loose => a.hosts.realServers[i];
+/** Dual stack: an IPv6 VIP and subnet, an address6 on every host. */
+const dual = (a: Loose): void => {
+    a.vip6 = "fd77::100";
+    a.hosts.subnet6 = "fd77::/64";
+    a.hosts.director.address6 = "fd77::a";
+    rs(a, 0).address6 = "fd77::b";
+    rs(a, 1).address6 = "fd77::c";
+};
+/** IPv6 only: the VIP, the subnet and every address. */
+const v6only = (a: Loose): void => {
+    a.vip = "fd77::100";
+    a.hosts.subnet = "fd77::/64";
+    a.hosts.director.address = "fd77::a";
+    rs(a, 0).address = "fd77::b";
+    rs(a, 1).address = "fd77::c";
+};
 /** Without hosts.subnet no containment check can catch a nonsensical address: these must be caught anyway. */
 const noSubnet = (a: Loose): void => { delete a.hosts.subnet; };
 
 const CASES: Case[] = [
     { title: "VIP missing", mutate: (a) => delete a.vip, field: "vip", says: "IPv4" },
-    { title: "VIP not an IP address", mutate: (a) => (a.vip = "192.168.77.300"), field: "vip", says: "not an IPv4 address" },
-    { title: "VIP a hostname", mutate: (a) => (a.vip = "vip.example.com"), field: "vip", says: "not an IPv4 address" },
+    { title: "VIP not an IP address", mutate: (a) => (a.vip = "192.168.77.300"), field: "vip", says: "not an IPv4 or IPv6 address" },
+    { title: "VIP a hostname", mutate: (a) => (a.vip = "vip.example.com"), field: "vip", says: "not an IPv4 or IPv6 address" },
     { title: "VIP with a prefix", mutate: (a) => (a.vip = "192.168.77.100/32"), field: "vip", says: "no prefix" },
     { title: "VIP with leading zeros", mutate: (a) => (a.vip = "192.168.077.100"), field: "vip", says: "leading zeros" },
-    { title: "VIP IPv6 (not yet)", mutate: (a) => (a.vip = "fd00::100"), field: "vip", says: "IPv6 is not supported yet" },
+    { title: "VIP IPv6 while the hosts have IPv4 addresses only", mutate: (a) => (a.vip = "fd77::100"), field: "hosts.director.address6", says: "IPv6 VIP fd77::100" },
+    { title: "VIP IPv6 with a zone id", mutate: (a) => (a.vip = "fe80::1%eth0"), field: "vip", says: "zone id" },
+    { title: "VIP IPv6 link-local", mutate: (a) => { noSubnet(a); a.vip = "fe80::100"; }, field: "vip", says: "link-local" },
+    { title: "VIP IPv6 multicast", mutate: (a) => { noSubnet(a); a.vip = "ff02::1"; }, field: "vip", says: "multicast" },
+    { title: "VIP IPv6 loopback", mutate: (a) => { noSubnet(a); a.vip = "::1"; }, field: "vip", says: "loopback" },
+    { title: "VIP IPv4-mapped IPv6", mutate: (a) => { noSubnet(a); a.vip = "::ffff:192.168.77.100"; }, field: "vip", says: "IPv4-mapped" },
+    { title: "VIP IPv6 malformed", mutate: (a) => (a.vip = "fd77::100::1"), field: "vip", says: "not an IPv4 or IPv6 address" },
+    { title: "vip6 IPv4", mutate: (a) => (a.vip6 = "192.168.77.101"), field: "vip6", says: "is IPv4; this field takes an IPv6 address" },
+    { title: "vip6 beside an IPv6 vip", mutate: (a) => { dual(a); a.vip = "fd77::101"; }, field: "vip6", says: "vip fd77::101 is IPv6 already" },
+    { title: "vip6 without address6 on the hosts", mutate: (a) => (a.vip6 = "fd77::100"), field: "hosts.realServers[1].address6", says: "is required" },
+    { title: "vip6 outside subnet6", mutate: (a) => { dual(a); a.vip6 = "fd78::100"; }, field: "vip6", says: "outside hosts.subnet6 fd77::/64" },
+    { title: "vip6 on the subnet-router anycast address", mutate: (a) => { dual(a); a.vip6 = "fd77::"; }, field: "vip6", says: "subnet-router anycast" },
+    { title: "vip6 equal to a real server's address6", mutate: (a) => { dual(a); a.vip6 = "fd77::c"; }, field: "vip6", says: "equals real server 1's address" },
+    { title: "address6 on a host whose address is IPv6", mutate: (a) => { v6only(a); rs(a, 0).address6 = "fd77::1b"; }, field: "hosts.realServers[0].address6", says: "only for a host whose address is IPv4" },
+    { title: "address6 duplicate", mutate: (a) => { dual(a); rs(a, 1).address6 = "fd77::b"; }, field: "hosts.realServers[1].address6", says: "is also hosts.realServers[0].address6" },
+    { title: "address6 outside subnet6", mutate: (a) => { dual(a); rs(a, 1).address6 = "fd78::c"; }, field: "hosts.realServers[1].address6", says: "outside hosts.subnet6" },
+    { title: "address6 equal to the IPv6 VIP", mutate: (a) => { dual(a); rs(a, 1).address6 = "fd77::100"; }, field: "hosts.realServers[1].address6", says: "is the VIP (vip6)" },
+    { title: "subnet6 with host bits", mutate: (a) => { dual(a); a.hosts.subnet6 = "fd77::1/64"; }, field: "hosts.subnet6", says: "did you mean fd77::/64" },
+    { title: "subnet6 /127", mutate: (a) => { dual(a); a.hosts.subnet6 = "fd77::/127"; }, field: "hosts.subnet6", says: "between /48 and /126" },
+    { title: "subnet6 link-local", mutate: (a) => { dual(a); a.hosts.subnet6 = "fe80::/64"; }, field: "hosts.subnet6", says: "not unicast address space" },
+    { title: "subnet6 beside an IPv6 subnet", mutate: (a) => { v6only(a); a.hosts.subnet6 = "fd78::/64"; }, field: "hosts.subnet6", says: "hosts.subnet is IPv6" },
+    { title: "IPv4 VIP on IPv6-only hosts", mutate: (a) => { v6only(a); a.vip = "192.168.77.100"; delete a.hosts.subnet; }, field: "hosts.director.address", says: "is IPv6, and the cluster serves the IPv4 VIP" },
+    { title: "sorry server of no VIP's family", mutate: (a) => (a.services[0].sorryServer = "fd77::200"), field: "services[0].sorryServer", says: "is IPv6 and no VIP is" },
+    { title: "sorry server on a host's address6", mutate: (a) => { dual(a); a.services[0].sorryServer = "fd77::b"; }, field: "services[0].sorryServer", says: "host of this cluster" },
     { title: "VIP equal to the director", mutate: (a) => (a.vip = "192.168.77.10"), field: "vip", says: "equals the director's address" },
     { title: "VIP equal to a real server", mutate: (a) => (a.vip = "192.168.77.12"), field: "vip", says: "equals real server 1's address" },
     { title: "VIP outside the subnet", mutate: (a) => (a.vip = "10.0.0.100"), field: "vip", says: "outside hosts.subnet 192.168.77.0/24" },
@@ -39,7 +78,7 @@ const CASES: Case[] = [
     { title: "host outside the subnet", mutate: (a) => (rs(a, 1).address = "192.168.78.12"), field: "hosts.realServers[1].address", says: "outside hosts.subnet" },
     { title: "duplicate real server address", mutate: (a) => (rs(a, 1).address = "192.168.77.11"), field: "hosts.realServers[1].address", says: "is also hosts.realServers[0].address" },
     { title: "real server on the director's address", mutate: (a) => (rs(a, 0).address = "192.168.77.10"), field: "hosts.realServers[0].address", says: "is also hosts.director.address" },
-    { title: "host address not an IP", mutate: (a) => (a.hosts.director.address = "director.lan"), field: "hosts.director.address", says: "not an IPv4 address" },
+    { title: "host address not an IP", mutate: (a) => (a.hosts.director.address = "director.lan"), field: "hosts.director.address", says: "not an IPv4 or IPv6 address" },
     { title: "no real servers", mutate: (a) => (a.hosts.realServers = []), field: "hosts.realServers", says: "non-empty list" },
     { title: "real servers not a list", mutate: (a) => (a.hosts.realServers = { address: "192.168.77.11" }), field: "hosts.realServers", says: "non-empty list" },
     { title: "no director", mutate: (a) => delete a.hosts.director, field: "hosts.director", says: "must be an object" },
@@ -140,6 +179,14 @@ const VM_CASES: (Case & { base: () => LvsDrClusterArgs })[] = [
     { base: validAwsArgs, title: "aws subnet ID as a list", mutate: (a) => { a.aws.subnetId = ["subnet-0123456789abcdef0"]; a.aws.subnetCidr = "10.77.1.0/24"; }, field: "aws.subnetId", says: "subnet ID" },
     { base: validAwsArgs, title: "aws VM address link-local", mutate: (a) => (a.aws.realServers[0].address = "169.254.169.254"), field: "aws.realServers[0].address", says: "link-local" },
     { base: validAwsArgs, title: "aws cluster name with a newline", mutate: () => undefined, name: "web\n", field: "name", says: "1-40 letters" },
+    { base: validAwsArgs, title: "aws IPv6 VIP (not offered there)", mutate: (a) => (a.vip = "fd77::100"), field: "vip", says: "aws platform does not offer" },
+    { base: validAwsArgs, title: "aws dual stack (not offered there)", mutate: (a) => (a.vip6 = "fd77::100"), field: "vip6", says: "aws platform does not offer" },
+    { base: validAwsArgs, title: "aws VM address6", mutate: (a) => (a.aws.realServers[0].address6 = "fd77::b"), field: "aws.realServers[0].address6", says: "not offered on the aws platform" },
+    { base: validLibvirtArgs, title: "libvirt IPv6 VIP without subnet6", mutate: (a) => (a.vip = "fd77::100"), field: "libvirt.director.address6", says: "set libvirt.subnet6" },
+    { base: validLibvirtArgs, title: "libvirt address6 without subnet6", mutate: (a) => (a.libvirt.realServers[0].address6 = "fd77::b"), field: "libvirt.realServers[0].address6", says: "requires libvirt.subnet6" },
+    { base: validLibvirtArgs, title: "libvirt address6 on the network's host side", mutate: (a) => { a.libvirt.subnet6 = "fd77::/64"; a.libvirt.realServers[0].address6 = "fd77::1"; }, field: "libvirt.realServers[0].address6", says: "host-side IPv6 address" },
+    { base: validLibvirtArgs, title: "libvirt planned address6 on the IPv6 VIP", mutate: (a) => { a.libvirt.subnet6 = "fd77::/64"; a.vip6 = "fd77::b"; }, field: "libvirt.realServers[0].address6", says: "is also the VIP" },
+    { base: validLibvirtArgs, title: "libvirt subnet6 too small to plan", mutate: (a) => { a.libvirt.subnet6 = "fd77::/126"; a.vip6 = "fd77::2"; }, field: "libvirt.director.address6", says: "smaller than libvirt.subnet" },
     { base: validAwsArgs, title: "aws instance type malformed", mutate: (a) => (a.aws.directorInstanceType = "t3 small"), field: "aws.directorInstanceType", says: "instance type" },
 ];
 
@@ -281,6 +328,49 @@ describe("validateClusterArgs", () => {
             name: "web-b", address: "192.168.77.12", interface: "ens3.100", weight: 0,
             interfaceFix: "set hosts.realServers[1].interface to the NIC that faces the director",
             ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, sudo: true, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB", privateKey: "k" },
+        });
+    });
+
+    it("dual stack on existing hosts: both VIPs, every host's address6, canonical IPv6 text", () => {
+        const args = validArgs() as unknown as Loose;
+        dual(args);
+        args.vip6 = "FD77:0::0100";
+        args.hosts.director.address6 = "fd77:0:0:0::a";
+        const plan = validateClusterArgs(args as LvsDrClusterArgs);
+        assert.equal(plan.vip, "192.168.77.100");
+        assert.equal(plan.vip6, "fd77::100");
+        assert.equal(plan.subnet6, "fd77::/64");
+        assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => [h.address, h.address6]),
+            [["192.168.77.10", "fd77::a"], ["192.168.77.11", "fd77::b"], ["192.168.77.12", "fd77::c"]]);
+    });
+
+    it("IPv6 only on existing hosts: an IPv6 VIP, subnet and addresses (the SSH target too)", () => {
+        const args = validArgs() as unknown as Loose;
+        v6only(args);
+        const plan = validateClusterArgs(args as LvsDrClusterArgs);
+        assert.equal(plan.vip, "fd77::100");
+        assert.equal(plan.vip6, undefined);
+        assert.equal(plan.subnet6, "fd77::/64");
+        assert.equal(plan.subnet, undefined);
+        assert.equal(plan.directors[0].ssh.host, "fd77::a");
+        assert.deepEqual(plan.realServers.map((r) => r.address), ["fd77::b", "fd77::c"]);
+    });
+
+    it("libvirt dual stack: address6 at each VM's IPv4 offset, the network's IPv6 host side, an explicit address6 kept", () => {
+        const args = validLibvirtArgs();
+        args.vip6 = "fd77::100";
+        args.libvirt!.subnet6 = "fd77::/64";
+        args.libvirt!.backupDirector = {};
+        args.libvirt!.realServers = [{}, { address6: "fd77::beef" }];
+        const plan = validateClusterArgs(args, "demo");
+        assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => [h.address, h.address6]), [
+            ["192.168.77.10", "fd77::a"], ["192.168.77.9", "fd77::9"], ["192.168.77.11", "fd77::b"], ["192.168.77.12", "fd77::beef"],
+        ]);
+        const l = libvirtOf(plan);
+        assert.equal(l.prefixLength6, 64);
+        assert.deepEqual(l.network, {
+            kind: "create", name: "demo-net", bridge: libvirtNames.bridge("demo-net"), hostAddress: "192.168.77.1", prefixLength: 24,
+            ipv6: { hostAddress: "fd77::1", prefixLength: 64 },
         });
     });
 

@@ -4,7 +4,8 @@
  * file with its drain, all persisted across reboots, and their exact undo.
  */
 import { hostPaths, keepalivedPaths } from "../names";
-import type { ClusterPlan, HostPlan, ServicePlan } from "../plan";
+import { withPort } from "../ip";
+import { addressFor, type ClusterPlan, type HostPlan, isIpv6, type ServicePlan, sorryServerFor, vipsOf, virtualServices } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
 import { renderKeepalivedConfig } from "./keepalived";
 import { directorSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
@@ -12,9 +13,9 @@ import { call, script, shq, writeFile } from "./render";
 
 const PROTOCOL_FLAG = { tcp: "-t", udp: "-u" } as const;
 
-/** `ipvsadm` service selector words, e.g. `["-t", "192.168.77.100:80"]`. */
-export function serviceSelector(plan: ClusterPlan, svc: ServicePlan): [string, string] {
-    return [PROTOCOL_FLAG[svc.protocol], `${plan.vip}:${svc.port}`];
+/** `ipvsadm` service selector words, e.g. `["-t", "192.168.77.100:80"]`, `["-t", "[fd77::100]:80"]`. */
+export function serviceSelector(plan: ClusterPlan, svc: ServicePlan, vip = plan.vip): [string, string] {
+    return [PROTOCOL_FLAG[svc.protocol], withPort(vip, svc.port)];
 }
 
 /** The IPVS forwarding flag: `-g` gatewaying (DR) or `-i` IPIP tunnelling. */
@@ -27,23 +28,34 @@ export function forwardingFlag(plan: ClusterPlan): string {
  * after a reload, and what tells it which live real servers are leaving (and must be drained).
  */
 export function desiredIpvsRules(plan: ClusterPlan, allWeightsZero = false): string[] {
-    return plan.services.flatMap((svc) => {
-        const [flag, addr] = serviceSelector(plan, svc);
+    return virtualServices(plan).flatMap(({ vip, svc }) => {
+        const [flag, addr] = serviceSelector(plan, svc, vip);
         const persistence = svc.persistenceSeconds > 0 ? ` -p ${svc.persistenceSeconds}` : "";
         return [
             `-A ${flag} ${addr} -s ${svc.scheduler}${persistence}`,
             ...plan.realServers.map((rs) =>
-                `-a ${flag} ${addr} -r ${rs.address}:${svc.port} ${forwardingFlag(plan)} -w ${allWeightsZero ? 0 : rs.weight}`),
+                `-a ${flag} ${addr} -r ${withPort(addressFor(rs, vip), svc.port)} ${forwardingFlag(plan)} -w ${allWeightsZero ? 0 : rs.weight}`),
         ];
     });
 }
 
 /** Sorry servers as the real-server keys keepalived gives them in the table. */
 function sorryKeys(plan: ClusterPlan): string[] {
-    return plan.services.flatMap((svc) => {
-        const [flag, addr] = serviceSelector(plan, svc);
-        return svc.sorryServer ? [`${flag} ${addr} ${svc.sorryServer}:${svc.port}`] : [];
+    return virtualServices(plan).flatMap(({ vip, svc }) => {
+        const [flag, addr] = serviceSelector(plan, svc, vip);
+        const sorry = sorryServerFor(svc, vip);
+        return sorry ? [`${flag} ${addr} ${withPort(sorry, svc.port)}`] : [];
     });
+}
+
+/** The VIPs as host addresses (/32, /128). */
+function vipPrefix(vip: string): string {
+    return `${vip}/${isIpv6(vip) ? 128 : 32}`;
+}
+
+/** A single director's VIP bindings (a pair's keepalived binds them on the master). */
+function bindVips(plan: ClusterPlan, director: HostPlan): string {
+    return vipsOf(plan).map((v) => call(isIpv6(v) ? "bind_vip6" : "bind_vip", vipPrefix(v), director.interface)).join("\n");
 }
 
 function title(plan: ClusterPlan): string {
@@ -73,7 +85,7 @@ export function renderTakeVip(plan: ClusterPlan, director: HostPlan): string {
 export function renderDirectorUp(plan: ClusterPlan, director: HostPlan): string {
     return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "ipvs"],
         ["load_ipvs", ...directorSysctls(pair(plan)).map((s) => call("set_sysctl", s.path, s.value))].join("\n"),
-        pair(plan) ? "" : call("bind_vip", `${plan.vip}/32`, director.interface),
+        pair(plan) ? "" : bindVips(plan, director),
     );
 }
 
@@ -102,8 +114,8 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
             description: `${title(plan)} for VIP ${plan.vip} (IPVS parameters${pair(plan) ? "" : `, VIP on ${director.interface}`})`,
             ordering: ["Wants=network-online.target", "After=network-online.target", "Before=keepalived.service"],
         }, renderDirectorUp(plan, director)),
-        `${call("sh", p.upScript)}\n${call("say", pair(plan) ? "IPVS parameters set; keepalived moves the VIP"
-            : `VIP ${plan.vip} bound on ${director.interface}`)}`,
+        `${call("sh", p.upScript)}\n${call("say", pair(plan) ? `IPVS parameters set; keepalived moves the VIP${plan.vip6 ? "s" : ""}`
+            : `VIP${plan.vip6 ? "s" : ""} ${vipsOf(plan).join(" and ")} bound on ${director.interface}`)}`,
     );
 }
 
@@ -112,7 +124,7 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     const p = hostPaths(plan.vip, "director");
     return script(`${title(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "sysctl", "boot-unit"],
-        call("unbind_vip", `${plan.vip}/32`, director.interface),
+        vipsOf(plan).map((v) => call("unbind_vip", vipPrefix(v), director.interface)).join("\n"),
         restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_file", p.takeVipScript),
@@ -120,11 +132,15 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     );
 }
 
-/** The paths the keepalived library reads: fixed for a VIP (a drain hook's scripts use only these). */
-export function keepalivedFileVariables(vip: string): string {
+/**
+ * The paths the keepalived library reads: fixed for a VIP (a drain hook's scripts use only these).
+ * VIP6 (dual stack) is the second VIP whose services are the cluster's too.
+ */
+export function keepalivedFileVariables(vip: string, vip6?: string): string {
     const k = keepalivedPaths(vip);
     return [
         `VIP=${shq(vip)}`,
+        ...(vip6 ? [`VIP6=${shq(vip6)}`] : []),
         `CONF=${shq(k.clusterConf)}`,
         `MAIN=${shq(k.mainConf)}`,
         `INCLUDE=${shq(k.includeLine)}`,
@@ -136,7 +152,7 @@ export function keepalivedFileVariables(vip: string): string {
 
 /** The variables the keepalived library reads. */
 function keepalivedVariables(plan: ClusterPlan): string {
-    return `${keepalivedFileVariables(plan.vip)}\nSORRY=${shq(sorryKeys(plan).join("\n"))}`;
+    return `${keepalivedFileVariables(plan.vip, plan.vip6)}\nSORRY=${shq(sorryKeys(plan).join("\n"))}`;
 }
 
 /**
@@ -179,7 +195,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
         [
             "# A table lvs-dr 0.1 wrote with ipvsadm: keepalived would not own its entries. Removed once.",
             `if [ -e ${shq(p.rulesFile)} ]; then`,
-            `  ${call("remove_services", plan.vip)}`,
+            `  ${call("remove_services", ...vipsOf(plan))}`,
             `  ${call("remove_file", p.rulesFile)}`,
             "fi",
         ].join("\n"),
@@ -201,7 +217,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             "fi",
         ].join("\n"),
         `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
-        `{\n${plan.services.map((svc) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc))}`).join("\n")}\n} >&3`,
+        `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip))}`).join("\n")}\n} >&3`,
     );
 }
 
@@ -227,6 +243,6 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
             "fi",
         ].join("\n"),
         "remove_cluster_conf",
-        [call("remove_services", plan.vip), call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
+        [call("remove_services", ...vipsOf(plan)), call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
     );
 }

@@ -9,7 +9,7 @@
  * The texts depend only on the VIP, the real server's address, the director and drainSeconds: a
  * change elsewhere in the cluster must not re-run (let alone replace) a hook.
  */
-import type { ClusterPlan, HostPlan, RealServerPlan } from "../plan";
+import { addressFor, type ClusterPlan, type HostPlan, type RealServerPlan, vipsOf } from "../plan";
 import { keepalivedFileVariables } from "./director";
 import { script, shq } from "./render";
 
@@ -17,11 +17,27 @@ function what(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string
     return `lvs-dr drain hook of real server ${rs.address} for VIP ${plan.vip} (director ${director.address})`;
 }
 
+/** The real server's addresses in the cluster's tables: one per VIP (IPv4 and IPv6 in dual stack). */
+function addresses(plan: ClusterPlan, rs: RealServerPlan): string[] {
+    return vipsOf(plan).map((vip) => addressFor(rs, vip));
+}
+
+/** RIP (the first address) and, in dual stack, RIP6: what the hook's messages and calls name. */
+function variables(plan: ClusterPlan, rs: RealServerPlan): string {
+    const [rip, rip6] = addresses(plan, rs);
+    return [keepalivedFileVariables(plan.vip, plan.vip6), `RIP=${shq(rip)}`, ...(rip6 ? [`RIP6=${shq(rip6)}`] : [])].join("\n");
+}
+
+/** `COMMAND "$RIP"` (and `COMMAND "$RIP6"` in dual stack), one per line after `indent`. */
+function each(plan: ClusterPlan, rs: RealServerPlan, command: string, indent = ""): string {
+    return addresses(plan, rs).map((_, i) => `${indent}${command} "$${i === 0 ? "RIP" : "RIP6"}"`).join("\n");
+}
+
 /** The hook's delete: hold the real server at weight 0, then wait for its active connections to end. */
 export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
     return script(`${what(plan, director, rs)}: hold it at weight 0 and drain it.`, ["common", "ipvs", "keepalived"],
         "require_root",
-        `${keepalivedFileVariables(plan.vip)}\nRIP=${shq(rs.address)}`,
+        variables(plan, rs),
         [
             "lock_keepalived",
             "# Nothing to drain where this cluster's keepalived file is gone (the cluster's removal) or the",
@@ -30,14 +46,14 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
             '  say "no keepalived configuration of VIP $VIP runs here: nothing to drain"',
             "  exit 0",
             "fi",
-            'SERVERS=$(servers_at "$RIP")',
+            plan.vip6 ? 'SERVERS=$(servers_at "$RIP"; servers_at "$RIP6")' : 'SERVERS=$(servers_at "$RIP")',
             'if [ -z "$SERVERS" ]; then',
             '  say "$RIP is in no service of VIP $VIP here: nothing to drain"',
             "  exit 0",
             "fi",
         ].join("\n"),
         [
-            'hold "$RIP"',
+            each(plan, rs, "hold"),
             'install_held "$RIP held at weight 0"',
             'wait_weight_zero "$SERVERS" "$RIP"',
             "unlock_keepalived",
@@ -51,11 +67,11 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
 export function renderReleaseRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
     return script(`${what(plan, director, rs)}: release it.`, ["common", "ipvs", "keepalived"],
         "require_root",
-        `${keepalivedFileVariables(plan.vip)}\nRIP=${shq(rs.address)}`,
+        variables(plan, rs),
         [
             "lock_keepalived",
             'if is_held "$RIP"; then',
-            '  unhold "$RIP"',
+            each(plan, rs, "unhold", "  "),
             '  if [ -e "$CONF" ] && [ -e "$DESIRED_CONF" ]; then',
             '    install_held "$RIP released"',
             "  fi",

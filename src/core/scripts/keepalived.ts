@@ -6,19 +6,23 @@
  * holds no quoting.
  */
 import { hostPaths } from "../names";
-import type { ClusterPlan, HealthCheckPlan, HostPlan, ServicePlan } from "../plan";
+import { withPort } from "../ip";
+import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIpv6, type ServicePlan, sorryServerFor, virtualServices } from "../plan";
 
 /** keepalived's name of a forwarding method. */
 const METHOD = { dr: "DR", tun: "TUN" } as const;
 
 /** The VRRP instance of a cluster: one name per VIP, so clusters on one director never clash. */
 export function vrrpInstanceName(plan: ClusterPlan): string {
-    return `lvs_dr_${plan.vip.replace(/\./g, "_")}`;
+    return `lvs_dr_${plan.vip.replace(/[.:]/g, "_")}`;
 }
 
-/** A line `keepalived` skips, marking where the rules script inserts real servers being drained. */
-export function drainMarker(plan: ClusterPlan, svc: ServicePlan): string {
-    return `# lvs-dr drain ${svc.protocol} ${plan.vip}:${svc.port}`;
+/**
+ * A line `keepalived` skips, marking where the rules script inserts real servers being drained;
+ * the service as ipvsadm writes it (`[fd77::100]:80` for IPv6).
+ */
+export function drainMarker(vip: string, svc: ServicePlan): string {
+    return `# lvs-dr drain ${svc.protocol} ${withPort(vip, svc.port)}`;
 }
 
 function block(head: string, lines: string[], indent = ""): string[] {
@@ -46,23 +50,24 @@ function checkLines(check: HealthCheckPlan, port: number): string[] {
     }
 }
 
-/** The virtual_server block of one service; `allWeightsZero` for the drain before the cluster's removal. */
-function virtualServer(plan: ClusterPlan, svc: ServicePlan, allWeightsZero: boolean): string[] {
+/** The virtual_server block of one service on one VIP; `allWeightsZero` for the drain before the cluster's removal. */
+function virtualServer(plan: ClusterPlan, vip: string, svc: ServicePlan, allWeightsZero: boolean): string[] {
     const check = svc.healthCheck;
-    const realServers = plan.realServers.flatMap((rs) => block(`real_server ${rs.address} ${svc.port}`, [
+    const sorry = sorryServerFor(svc, vip);
+    const realServers = plan.realServers.flatMap((rs) => block(`real_server ${addressFor(rs, vip)} ${svc.port}`, [
         `weight ${allWeightsZero ? 0 : rs.weight}`,
         ...(check.kind !== "none" && check.failureAction === "weight0" ? ["inhibit_on_failure"] : []),
         ...checkLines(check, svc.port),
     ]));
-    return block(`virtual_server ${plan.vip} ${svc.port}`, [
+    return block(`virtual_server ${vip} ${svc.port}`, [
         `delay_loop ${check.intervalSeconds}`,
         `lvs_sched ${svc.scheduler}`,
         `lvs_method ${METHOD[plan.forwarding]}`,
         `protocol ${svc.protocol.toUpperCase()}`,
         ...(svc.persistenceSeconds > 0 ? [`persistence_timeout ${svc.persistenceSeconds}`] : []),
-        ...(svc.sorryServer ? [`sorry_server ${svc.sorryServer} ${svc.port}`] : []),
+        ...(sorry ? [`sorry_server ${sorry} ${svc.port}`] : []),
         ...realServers,
-        drainMarker(plan, svc),
+        drainMarker(vip, svc),
     ]);
 }
 
@@ -80,7 +85,11 @@ function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
         return [];
     }
     const index = plan.directors.indexOf(director);
-    const peers = plan.directors.filter((d) => d !== director).map((d) => d.address);
+    // VRRP speaks the primary VIP's family. In dual stack the IPv6 VIP is an excluded address of the
+    // same instance (VRRP forbids mixing families in its adverts): both VIPs move together, and the
+    // sync daemon that follows the instance covers both.
+    const peers = plan.directors.filter((d) => d !== director).map((d) => addressFor(d, plan.vip));
+    const vipLine = (vip: string) => isIpv6(vip) ? `${vip}/128 dev ${director.interface} preferred_lft 0` : `${vip}/32 dev ${director.interface}`;
     const name = vrrpInstanceName(plan);
     // On AWS only the EC2 API moves the VIP (a secondary private address): the new master calls it.
     const aws = plan.platform.kind === "aws";
@@ -99,10 +108,12 @@ function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
             `virtual_router_id ${vrrp.virtualRouterId}`,
             `priority ${index === 0 ? 250 : 240}`,
             `advert_int ${vrrp.advertIntervalSeconds}`,
-            `unicast_src_ip ${director.address}`,
+            `unicast_src_ip ${addressFor(director, plan.vip)}`,
             ...block("unicast_peer", peers),
-            ...block("virtual_ipaddress", [`${plan.vip}/32 dev ${director.interface}`]),
-            // Gratuitous ARPs on takeover, repeated once after a second for switches that missed them.
+            ...block("virtual_ipaddress", [vipLine(plan.vip)]),
+            ...(plan.vip6 ? block("virtual_ipaddress_excluded", [vipLine(plan.vip6)]) : []),
+            // Gratuitous ARPs (unsolicited neighbour advertisements for IPv6) on takeover, repeated
+            // once after a second for switches that missed them.
             "garp_master_delay 1",
             "garp_master_repeat 3",
             ...(aws ? [`notify_master "${hostPaths(plan.vip, "director").takeVipScript}"`] : []),
@@ -118,10 +129,10 @@ export interface KeepalivedOptions {
 /** This cluster's keepalived file on `director`. */
 export function renderKeepalivedConfig(plan: ClusterPlan, director: HostPlan, options: KeepalivedOptions = {}): string {
     return [
-        `# lvs-dr cluster ${plan.name}, VIP ${plan.vip}, on director ${director.address}.`,
+        `# lvs-dr cluster ${plan.name}, VIP ${plan.vip}${plan.vip6 ? ` and ${plan.vip6}` : ""}, on director ${director.address}.`,
         "# Written by lvs-dr on every apply: edit the Pulumi program, not this file.",
         ...vrrpInstance(plan, director),
-        ...plan.services.flatMap((svc) => virtualServer(plan, svc, options.allWeightsZero ?? false)),
+        ...virtualServices(plan).flatMap(({ vip, svc }) => virtualServer(plan, vip, svc, options.allWeightsZero ?? false)),
         "",
     ].join("\n");
 }

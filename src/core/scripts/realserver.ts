@@ -3,14 +3,38 @@
  * for it, persist that across reboots, and undo exactly that.
  */
 import { hostPaths } from "../names";
-import type { ClusterPlan, Forwarding, RealServerPlan } from "../plan";
+import { addressFor, type ClusterPlan, type Forwarding, isIpv6, type RealServerPlan, vipsOf } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
 import { realServerSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
 import { call, script, writeFile } from "./render";
 
-/** The device that holds the VIP on a real server. */
-export function vipDevice(forwarding: Forwarding): string {
-    return forwarding === "dr" ? "lo" : "tunl0";
+/** The device that holds the VIP on a real server (the IPv4 one when not told `vip`). */
+export function vipDevice(forwarding: Forwarding, vip = "0.0.0.0"): string {
+    return forwarding === "dr" ? "lo" : isIpv6(vip) ? "ip6tnl0" : "tunl0";
+}
+
+/** `VIP/32` or `VIP/128`: the VIP as one host address. */
+export function hostPrefix(vip: string): string {
+    return `${vip}/${isIpv6(vip) ? 128 : 32}`;
+}
+
+/**
+ * Binding a VIP. IPv4: on `lo` (DR, labelled lo:0) or `tunl0`, silent through the ARP sysctls.
+ * IPv6 needs no sysctl: the kernel answers a neighbour solicitation only for an address on the
+ * interface it arrived on, so a VIP on `lo` or `ip6tnl0` is never claimed on the NIC. It is bound
+ * `nodad` (duplicate address detection would find the director's VIP) and deprecated
+ * (`preferred_lft 0`), so the host never picks it as the source of its own connections.
+ */
+function bindVip(plan: ClusterPlan, vip: string): string {
+    const dev = vipDevice(plan.forwarding, vip);
+    if (isIpv6(vip)) {
+        return call("bind_vip6", hostPrefix(vip), dev);
+    }
+    return plan.forwarding === "dr" ? call("bind_vip", hostPrefix(vip), "lo", "lo:0") : call("bind_vip", hostPrefix(vip), "tunl0");
+}
+
+function vipDevices(plan: ClusterPlan): string {
+    return [...new Set(vipsOf(plan).map((v) => vipDevice(plan.forwarding, v)))].join(" and ");
 }
 
 function title(plan: ClusterPlan): string {
@@ -19,12 +43,12 @@ function title(plan: ClusterPlan): string {
 
 /** The kernel state alone; run by setup and, through a systemd unit, at every boot. */
 export function renderRealServerUp(plan: ClusterPlan, rs: RealServerPlan): string {
-    const vip = `${plan.vip}/32`;
+    const tunnels = plan.forwarding === "tun" ? vipsOf(plan).map((v) => (isIpv6(v) ? "ip6tnl0_up" : "tunl0_up")).join("\n") : "";
     return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "realserver"],
-        plan.forwarding === "tun" ? "tunl0_up" : "",
+        tunnels,
         "# ARP first, VIP second: a real server must never answer ARP for the VIP.",
         realServerSysctls(plan.forwarding, rs.interface).map((s) => call("set_sysctl", s.path, s.value)).join("\n"),
-        plan.forwarding === "dr" ? call("bind_vip", vip, "lo", "lo:0") : call("bind_vip", vip, "tunl0"),
+        vipsOf(plan).map((v) => bindVip(plan, v)).join("\n"),
     );
 }
 
@@ -41,15 +65,16 @@ export function renderRealServerSetup(plan: ClusterPlan, rs: RealServerPlan): st
         [
             "require_root",
             call("require_interface", rs.interface, `interface ${rs.interface} not found on ${rs.address}: ${rs.interfaceFix}`),
-            ...plan.directors.map((d) => call("refuse_gateway", d.address,
-                `the default gateway of ${rs.address} is the director (${d.address}). In ${method} replies go straight to the ` +
-                "client and must not pass through the director: route this host through the router of the subnet instead")),
-            ...(plan.forwarding === "tun" ? [call("prepare_tunl0", p.originalSysctls)] : []),
+            ...plan.directors.flatMap((d) => vipsOf(plan).map((vip) => addressFor(d, vip)).map((address) =>
+                call(isIpv6(address) ? "refuse_gateway6" : "refuse_gateway", address,
+                    `the default gateway of ${rs.address} is the director (${address}). In ${method} replies go straight to the ` +
+                    "client and must not pass through the director: route this host through the router of the subnet instead"))),
+            ...(plan.forwarding === "tun" ? vipsOf(plan).map((v) => call(isIpv6(v) ? "prepare_ip6tnl0" : "prepare_tunl0", p.originalSysctls)) : []),
         ].join("\n"),
         rememberSysctls(p, sysctls),
         writeFile(p.sysctlConf, "0644", sysctlConf(`${title(plan)} for VIP ${plan.vip}`, sysctls)),
         ...installBootUnit(p, {
-            description: `${title(plan)} for VIP ${plan.vip} (ARP-silent VIP on ${vipDevice(plan.forwarding)})`,
+            description: `${title(plan)} for VIP ${plan.vip} (ARP-silent VIP on ${vipDevices(plan)})`,
             // Before the network: the VIP is bound, ARP-silent, before the NIC can see any traffic.
             ordering: [
                 "DefaultDependencies=no",
@@ -58,8 +83,9 @@ export function renderRealServerSetup(plan: ClusterPlan, rs: RealServerPlan): st
                 "Wants=network-pre.target",
             ],
         }, renderRealServerUp(plan, rs)),
-        `${call("sh", p.upScript)}\n` +
-            call("say", `VIP ${plan.vip} bound on ${vipDevice(plan.forwarding)}; ARP for it silenced on ${rs.interface}`),
+        `${call("sh", p.upScript)}\n` + vipsOf(plan).map((v) => call("say", isIpv6(v)
+            ? `VIP ${v} bound on ${vipDevice(plan.forwarding, v)} (IPv6: no neighbour advertisement leaves ${rs.interface} for it)`
+            : `VIP ${v} bound on ${vipDevice(plan.forwarding, v)}; ARP for it silenced on ${rs.interface}`)).join("\n"),
     );
 }
 
@@ -69,7 +95,7 @@ export function renderRealServerTeardown(plan: ClusterPlan, rs: RealServerPlan):
     return script(`${title(plan)} teardown for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
         ["common", "sysctl", "boot-unit"],
         // VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
-        call("unbind_vip", `${plan.vip}/32`, vipDevice(plan.forwarding)),
+        vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), vipDevice(plan.forwarding, v))).join("\n"),
         restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_dir", ...p.ownDirs)].join("\n"),

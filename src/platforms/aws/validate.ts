@@ -20,6 +20,14 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
     c.knownKeys("aws", value, KEYS);
     const start = c.problems.length;
     const sshPublicKey = requirePublicKey(c, ctx.ssh, "aws");
+    // Decided: no IPv6 on AWS yet. It needs an IPv6 CIDR on the VPC and subnet, IPv6 rules in the
+    // security group and, for a pair, assign-ipv6-addresses in the notify hook: none can be tried here.
+    for (const [field, vip] of [["vip", ctx.vip], ["vip6", ctx.vip6]] as const) {
+        if (vip?.includes(":")) {
+            c.add(field, vip, "is IPv6, which the aws platform does not offer yet",
+                "serve an IPv4 VIP on AWS, or use the hosts platform with instances you made dual-stack");
+        }
+    }
     const existing = value.subnetId !== undefined;
     if (existing && value.subnetCidr === undefined) {
         c.add("aws.subnetCidr", undefined, "is required with aws.subnetId", "give the CIDR of that subnet, e.g. 10.0.1.0/24");

@@ -2,16 +2,17 @@
 import type { LvsDrExistingHostsArgs, LvsDrHostArgs, LvsDrHostSshArgs } from "../../args";
 import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/checker";
 import {
-    checkAddresses, type DefaultSsh, type PlatformValidation, realServerIdentity, type ValidatePlatform,
+    checkAddresses, type DefaultSsh, type PlatformValidation, realServerIdentity, type Subnets, validateAddress6, type ValidatePlatform,
 } from "../../core/host-validation";
+import type { Ipv4Cidr, Ipv6Cidr } from "../../core/ip";
 import { DEFAULTS, type HostPlan, type HostsPlatformPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
 
-const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, director: true, backupDirector: true, realServers: true });
-const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, interface: true, weight: true, name: true, ssh: true });
+const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, subnet6: true, director: true, backupDirector: true, realServers: true });
+const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, address6: true, interface: true, weight: true, name: true, ssh: true });
 const DIRECTOR_KEYS = HOST_KEYS.filter((k) => k !== "weight" && k !== "name");
 const HOST_SSH_KEYS = keysOf<LvsDrHostSshArgs>({ host: true, user: true, port: true, privateKey: true, hostKey: true });
 
-export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { ssh, vip }) => {
+export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { ssh, vip, vip6 }) => {
     const subnetField = "hosts.subnet";
     const none: PlatformValidation<HostsPlatformPlan> = { directors: [], realServers: [], reserved: [], subnetField };
     if (!c.isObject("hosts", value, "give hosts: { director: { address }, realServers: [{ address }, ...] }")) {
@@ -22,8 +23,7 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
         c.add("ssh.publicKey", ssh.publicKey, "is only used for VMs a platform creates",
             "remove it: existing machines already have their keys");
     }
-    const subnet = value.subnet === undefined ? undefined
-        : c.subnet(subnetField, value.subnet, "192.168.77.0/24", 8, 30, "the director, the real servers and the VIP share one L2 subnet");
+    const subnets = validateSubnets(c, value);
 
     const directors: HostPlan[] = [];
     const addresses: { field: string; address: string }[] = [];
@@ -35,7 +35,7 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
         const director = validateHost(c, field, entry, ssh, "director", "the real servers");
         if (director) {
             directors.push(director);
-            addresses.push({ field: `${field}.address`, address: director.address });
+            addresses.push(...addressesOf(field, director));
         }
     }
     const realServers: RealServerPlan[] = [];
@@ -50,16 +50,16 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
             if (!host) {
                 return;
             }
-            addresses.push({ field: `${field}.address`, address: host.address });
+            addresses.push(...addressesOf(field, host));
             const identity = realServerIdentity(c, field, entry as Record<string, unknown>, i, names, "hosts.realServers");
             if (identity) {
                 realServers.push({ ...host, ...identity });
             }
         });
     }
-    checkAddresses(c, addresses, subnet, [], subnetField, vip);
+    checkAddresses(c, addresses, subnets, [], [vip, vip6]);
     return {
-        directors, realServers, subnet, subnetField, reserved: [],
+        directors, realServers, ...subnets, reserved: [],
         platform: { kind: "hosts" },
     };
 };
@@ -71,16 +71,41 @@ function validateHost(
         return undefined;
     }
     c.knownKeys(field, value, role === "director" ? DIRECTOR_KEYS : HOST_KEYS);
-    const address = c.hostAddress(`${field}.address`, value.address, "192.168.77.10");
+    const address = c.hostAddress(`${field}.address`, value.address, "192.168.77.10", [4, 6]);
+    const address6 = validateAddress6(c, `${field}.address6`, value.address6, address);
     const iface = value.interface === undefined ? DEFAULTS.interface : c.interfaceName(`${field}.interface`, value.interface);
     const hostSsh = validateHostSsh(c, `${field}.ssh`, value.ssh, ssh);
-    if (address === undefined || iface === undefined || hostSsh === undefined) {
+    if (address === undefined || iface === undefined || hostSsh === undefined || (value.address6 !== undefined && address6 === undefined)) {
         return undefined;
     }
     return {
-        address, interface: iface, interfaceFix: `set ${field}.interface to the NIC that faces ${facing}`,
+        address, ...(address6 ? { address6 } : {}), interface: iface, interfaceFix: `set ${field}.interface to the NIC that faces ${facing}`,
         ssh: { ...hostSsh, host: hostSsh.host ?? address },
     };
+}
+
+function addressesOf(field: string, host: HostPlan): { field: string; address: string }[] {
+    return [{ field: `${field}.address`, address: host.address }, ...(host.address6 ? [{ field: `${field}.address6`, address: host.address6 }] : [])];
+}
+
+/** `subnet` of either family; `subnet6` beside an IPv4 one. */
+function validateSubnets(c: Checker, value: Record<string, unknown>): Subnets {
+    const why = "the director, the real servers and the VIP share one L2 subnet";
+    let subnet: Ipv4Cidr | undefined;
+    let subnet6: Ipv6Cidr | undefined;
+    let subnet6Field = "hosts.subnet6";
+    if (typeof value.subnet === "string" && value.subnet.includes(":")) {
+        subnet6 = c.subnet6("hosts.subnet", value.subnet, "fd77::/64", why);
+        subnet6Field = "hosts.subnet";
+        if (value.subnet6 !== undefined) {
+            c.add("hosts.subnet6", value.subnet6, "is for an IPv6 subnet beside an IPv4 hosts.subnet, and hosts.subnet is IPv6",
+                "give hosts.subnet as the IPv4 subnet, or remove hosts.subnet6");
+        }
+    } else {
+        subnet = value.subnet === undefined ? undefined : c.subnet("hosts.subnet", value.subnet, "192.168.77.0/24", 8, 30, why);
+        subnet6 = value.subnet6 === undefined ? undefined : c.subnet6("hosts.subnet6", value.subnet6, "fd77::/64", why);
+    }
+    return { subnet, subnetField: "hosts.subnet", subnet6, subnet6Field };
 }
 
 function validateHostSsh(

@@ -1,14 +1,14 @@
 /** Validation of the libvirt platform. Pure: no Pulumi, no I/O. */
 import type { LvsDrLibvirtArgs } from "../../args";
-import { firstHost } from "../../core/addresses";
+import { firstHost, firstHost6 } from "../../core/addresses";
 import { ABSOLUTE_PATH, type Checker, INTERFACE, KERNEL_CMDLINE, keysOf, LIBVIRT_NAME, LIBVIRT_URI } from "../../core/checker";
 import { type PlatformValidation, requirePublicKey, type ValidatePlatform, validateVms } from "../../core/host-validation";
 import { libvirtNames } from "../../core/names";
-import type { Ipv4Cidr } from "../../core/ip";
+import type { Ipv4Cidr, Ipv6Cidr } from "../../core/ip";
 import { DEFAULTS, DOMAIN_TYPES, type LibvirtNetworkPlan, type LibvirtPlatformPlan } from "../../core/plan";
 
 const KEYS = keysOf<LvsDrLibvirtArgs>({
-    uri: true, subnet: true, network: true, bridge: true, gateway: true, pool: true, baseImage: true, diskGiB: true,
+    uri: true, subnet: true, subnet6: true, network: true, bridge: true, gateway: true, pool: true, baseImage: true, diskGiB: true,
     domainType: true, memoryMiB: true, vcpus: true, kernel: true, initrd: true, cmdline: true, director: true, backupDirector: true, realServers: true,
 });
 
@@ -24,8 +24,11 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
         : c.matches("libvirt.uri", value.uri, LIBVIRT_URI, "a libvirt URI", "use e.g. qemu:///system or qemu+ssh://user@host/system");
     const subnet = c.subnet(subnetField, value.subnet, "192.168.77.0/24", 8, 30,
         "it becomes the VMs' L2 network (and the created network's netmask)");
-    const network = validateNetwork(c, value, ctx.cluster, subnet);
+    const subnet6 = value.subnet6 === undefined ? undefined
+        : c.subnet6("libvirt.subnet6", value.subnet6, "fd77::/64", "it becomes the VMs' IPv6 network");
+    const network = validateNetwork(c, value, ctx.cluster, subnet, subnet6);
     const hostAddress = network?.kind === "create" ? network.hostAddress : undefined;
+    const hostAddress6 = network?.kind === "create" ? network.ipv6?.hostAddress : undefined;
     const gateway = value.gateway === undefined ? hostAddress
         : c.hostAddress("libvirt.gateway", value.gateway, "192.168.77.1");
     if (gateway && subnet && value.gateway !== undefined) {
@@ -48,13 +51,16 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
     const reserved = [
         ...(hostAddress ? [{ address: hostAddress, what: "the created network's host-side address" }] : []),
         ...(gateway && gateway !== hostAddress ? [{ address: gateway, what: "the gateway (libvirt.gateway)" }] : []),
+        ...(hostAddress6 ? [{ address: hostAddress6, what: "the created network's host-side IPv6 address" }] : []),
     ];
     const vms = validateVms(c, value, ctx, {
-        base: "libvirt", subnet, reserved, interface: DEFAULTS.interface,
+        base: "libvirt", subnet, ...(subnet6 ? { subnet6 } : {}), reserved, interface: DEFAULTS.interface,
         interfaceFix: "the NIC of a libvirt VM is named eth0 by cloud-init from the seed (network-config): " +
             "use a libvirt.baseImage whose cloud-init (NoCloud) applies it",
     });
-    const result: PlatformValidation<LibvirtPlatformPlan> = { ...vms, subnet, subnetField, reserved };
+    const result: PlatformValidation<LibvirtPlatformPlan> = {
+        ...vms, subnet, subnetField, ...(subnet6 ? { subnet6, subnet6Field: "libvirt.subnet6" } : {}), reserved,
+    };
     if (c.problems.length > start) {
         return result;
     }
@@ -63,6 +69,7 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
         ...result,
         platform: {
             kind: "libvirt", uri: ok.uri, network: ok.network, prefixLength: ok.subnet.prefixLength,
+            ...(subnet6 ? { prefixLength6: subnet6.prefixLength } : {}),
             ...(gateway ? { gateway } : {}), pool: ok.pool, baseImage: ok.baseImage, diskGiB: ok.diskGiB, domainType,
             memoryMiB: ok.memoryMiB, vcpus: ok.vcpus, ...(ok.kernel.boot ? { kernel: ok.kernel.boot } : {}),
             sshPublicKey: ok.sshPublicKey,
@@ -72,7 +79,7 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
 
 /** An isolated network to create (the default), an existing libvirt network, or a host bridge. */
 function validateNetwork(
-    c: Checker, value: Record<string, unknown>, cluster: string, subnet: Ipv4Cidr | undefined,
+    c: Checker, value: Record<string, unknown>, cluster: string, subnet: Ipv4Cidr | undefined, subnet6: Ipv6Cidr | undefined,
 ): LibvirtNetworkPlan | undefined {
     if (value.network !== undefined && value.bridge !== undefined) {
         c.add("libvirt.bridge", value.bridge, "cannot be combined with libvirt.network",
@@ -91,7 +98,10 @@ function validateNetwork(
         return undefined;
     }
     const name = libvirtNames.network(cluster);
-    return { kind: "create", name, bridge: libvirtNames.bridge(name), hostAddress: firstHost(subnet), prefixLength: subnet.prefixLength };
+    return {
+        kind: "create", name, bridge: libvirtNames.bridge(name), hostAddress: firstHost(subnet), prefixLength: subnet.prefixLength,
+        ...(subnet6 ? { ipv6: { hostAddress: firstHost6(subnet6), prefixLength: subnet6.prefixLength } } : {}),
+    };
 }
 
 type KernelBoot = NonNullable<LibvirtPlatformPlan["kernel"]>;

@@ -15,13 +15,18 @@ export function xmlEscape(value: string | number): string {
         .replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
 
-/** An isolated network: a bridge with the host's address on it, no <forward> (nothing is routed out), no DHCP. */
+/**
+ * An isolated network: a bridge with the host's address (and IPv6 address) on it, no <forward>
+ * (nothing is routed out), no DHCP. libvirt's dnsmasq advertises an IPv6 prefix; the VMs ignore
+ * router advertisements (their network-config), so their addresses and routes are only the static ones.
+ */
 export function renderNetworkXml(net: CreatedNetwork): string {
+    const ipv6 = net.ipv6 ? `  <ip family='ipv6' address='${xmlEscape(net.ipv6.hostAddress)}' prefix='${xmlEscape(net.ipv6.prefixLength)}'/>\n` : "";
     return `<network>
   <name>${xmlEscape(net.name)}</name>
   <bridge name='${xmlEscape(net.bridge)}' stp='off' delay='0'/>
   <ip address='${xmlEscape(net.hostAddress)}' netmask='${xmlEscape(netmaskOf(net.prefixLength))}'/>
-</network>
+${ipv6}</network>
 `;
 }
 
@@ -107,7 +112,10 @@ export function renderUserData(hostname: string, user: string, publicKey: string
     ].join("\n");
 }
 
-export function renderNetworkConfig(mac: string, address: string, prefixLength: number, gateway: string | undefined): string {
+/** The VM's NIC: static addresses (IPv6 too when given, router advertisements ignored), optional default route. */
+export function renderNetworkConfig(
+    mac: string, address: string, prefixLength: number, gateway: string | undefined, ipv6?: { address: string; prefixLength: number },
+): string {
     return [
         "version: 2",
         "ethernets:",
@@ -115,8 +123,10 @@ export function renderNetworkConfig(mac: string, address: string, prefixLength: 
         "    match:",
         `      macaddress: ${q(mac)}`,
         "    set-name: eth0",
+        ...(ipv6 ? ["    accept-ra: false"] : []),
         "    addresses:",
         `      - ${q(`${address}/${prefixLength}`)}`,
+        ...(ipv6 ? [`      - ${q(`${ipv6.address}/${ipv6.prefixLength}`)}`] : []),
         ...(gateway ? ["    routes:", `      - to: ${q("0.0.0.0/0")}`, `        via: ${q(gateway)}`] : []),
         "",
     ].join("\n");
@@ -131,7 +141,8 @@ export function vmSpec(plan: LibvirtPlatformPlan, domain: string, host: HostPlan
     const diskVolume = libvirtNames.disk(domain);
     const seedVolume = libvirtNames.seed(domain);
     const userData = renderUserData(domain, host.ssh.user, plan.sshPublicKey);
-    const networkConfig = renderNetworkConfig(mac, host.address, plan.prefixLength, plan.gateway);
+    const networkConfig = renderNetworkConfig(mac, host.address, plan.prefixLength, plan.gateway,
+        host.address6 && plan.prefixLength6 ? { address: host.address6, prefixLength: plan.prefixLength6 } : undefined);
     const instanceId = libvirtNames.instanceId(domain, userData + networkConfig);
     return {
         domain, mac, diskVolume, seedVolume,

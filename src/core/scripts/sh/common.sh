@@ -69,6 +69,13 @@ bind_vip() {
   fi
 }
 
+# bind_vip6 ADDRESS/128 DEV: binds an IPv6 VIP on DEV (idempotent): no duplicate address detection
+# (the VIP is on other hosts by design), deprecated so that it is never the source the host picks
+# for its own connections (health checks, NDP); it still receives, and replies come from it.
+bind_vip6() {
+  ip -6 addr replace "$1" dev "$2" nodad preferred_lft 0
+}
+
 # unbind_vip ADDRESS/PREFIX DEV: removes the address from DEV if it is there.
 unbind_vip() {
   if ip -o addr show dev "$2" 2>/dev/null | awk '{ print $4 }' | grep -qxF "$1"; then

@@ -35,18 +35,20 @@ load_scheduler() {
   [ -d "/sys/module/ip_vs_$1" ] || modprobe "ip_vs_$1" || die "cannot load the ip_vs_$1 scheduler module"
 }
 
-# own_rules VIP: the live entries of VIP's services in `ipvsadm -Sn` syntax (third word VIP:port).
-# ipvsadm 1.31 appends `--tun-type ipip` to tunnel entries: that is the default, and is dropped so
-# that an unchanged entry compares equal to the desired one.
+# own_rules VIP...: the live entries of the VIPs' services in `ipvsadm -Sn` syntax (third word
+# VIP:port, or [VIP]:port for IPv6). ipvsadm 1.31 appends `--tun-type ipip` to tunnel entries: that
+# is the default, and is dropped so that an unchanged entry compares equal to the desired one.
 own_rules() {
-  ipvsadm -Sn | awk -v vip="$1" 'index($3, vip ":") == 1 { sub(/ --tun-type ipip$/, ""); print }'
+  ipvsadm -Sn | awk -v vips="$*" '
+    BEGIN { n = split(vips, v, " "); for (i = 1; i <= n; i++) p[i] = (index(v[i], ":") ? "[" v[i] "]:" : v[i] ":") }
+    { for (i = 1; i <= n; i++) if (index($3, p[i]) == 1) { sub(/ --tun-type ipip$/, ""); print; next } }'
 }
 
-# remove_services VIP: deletes every virtual service of VIP (and with them their real servers).
-# Only for a table lvs-dr 0.1 wrote with ipvsadm, before keepalived owns it.
+# remove_services VIP...: deletes every virtual service of the VIPs (and with them their real
+# servers). Only for a table lvs-dr 0.1 wrote with ipvsadm, before keepalived owns it.
 remove_services() {
   command -v ipvsadm >/dev/null 2>&1 || return 0
-  own_rules "$1" | awk '$1 == "-A" { print $2, $3 }' | while read -r flag addr; do
+  own_rules "$@" | awk '$1 == "-A" { print $2, $3 }' | while read -r flag addr; do
     ipvsadm -D "$flag" "$addr"
     say "removed virtual service $flag $addr"
   done

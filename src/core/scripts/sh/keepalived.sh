@@ -3,8 +3,9 @@
 # rules script writes this cluster's file, has keepalived check it before it is used, and reloads
 # keepalived: on SIGHUP it diffs the old and new configuration, so unchanged real servers keep
 # their connections. Never a restart: keepalived deletes every virtual server when it stops.
-# Callers set VIP (the cluster's VIP), CONF (its keepalived file), SORRY (sorry servers as
-# "FLAG VIP:PORT IP:PORT" lines) and MAIN/INCLUDE (the main file and lvs-dr's include line).
+# Callers set VIP (the cluster's VIP), VIP6 in dual stack (its IPv6 VIP), CONF (its keepalived
+# file), SORRY (sorry servers as "FLAG VIP:PORT IP:PORT" lines, IPv6 as [IP]:PORT) and MAIN/INCLUDE
+# (the main file and lvs-dr's include line).
 
 KEEPALIVED_MARK='# Written by lvs-dr, which removes it with its last cluster: it includes one file per lvs-dr cluster.'
 
@@ -67,11 +68,24 @@ reload_keepalived() {
   fi
 }
 
+# cluster_rules: the live entries of the cluster's services (both VIPs' in dual stack).
+cluster_rules() {
+  own_rules "$VIP" ${VIP6:+"$VIP6"}
+}
+
+# endpoint RIP: RIP as ipvsadm writes it before ":PORT" ([RIP] for IPv6).
+endpoint() {
+  case $1 in
+    *:*) printf '[%s]' "$1" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
 # table_matches DESIRED: the live table of VIP holds DESIRED's services (`ipvsadm -Sn` lines) with
 # their scheduler and no other service, DESIRED's real servers at their weight or at 0 (failed check), or absent (failed
 # check with failureAction remove), and no other real server than those and the sorry servers.
 table_matches() {
-  own_rules "$VIP" | DESIRED_T="$1" SORRY_T="$SORRY" awk '
+  cluster_rules | DESIRED_T="$1" SORRY_T="$SORRY" awk '
     BEGIN {
       n = split(ENVIRON["DESIRED_T"], d, "\n")
       for (i = 1; i <= n; i++) {
@@ -98,7 +112,7 @@ wait_table() {
   until table_matches "$1"; do
     tries=$((tries + 1))
     if [ "$tries" -gt 150 ]; then
-      die "keepalived did not apply $2 within 30 s. Table now: $(own_rules "$VIP" | tr '\n' ';') keepalived log: $(journalctl -u keepalived -n 15 --no-pager 2>&1 | tr '\n' ';')"
+      die "keepalived did not apply $2 within 30 s. Table now: $(cluster_rules | tr '\n' ';') keepalived log: $(journalctl -u keepalived -n 15 --no-pager 2>&1 | tr '\n' ';')"
     fi
     sleep 0.2
   done
@@ -158,7 +172,7 @@ unhold() {
 prune_held() {
   [ -e "$HELD" ] || return 0
   while read -r rip; do
-    if printf '%s\n' "$1" | grep -qF -- " -r $rip:"; then
+    if printf '%s\n' "$1" | grep -qF -- " -r $(endpoint "$rip"):"; then
       printf '%s\n' "$rip"
     fi
   done < "$HELD" > "$HELD.next"
@@ -182,22 +196,22 @@ install_held() {
   install_conf "$NEXT" "$1"
 }
 
-# servers_at RIP: the live entries of RIP in VIP's services, as "FLAG VIP:PORT RIP:PORT" lines.
+# servers_at RIP: the live entries of RIP in the cluster's services, as "FLAG VIP:PORT RIP:PORT" lines.
 servers_at() {
-  own_rules "$VIP" | awk -v rip="$1" '$1 == "-a" && index($5, rip ":") == 1 { print $2, $3, $5 }'
+  cluster_rules | awk -v rip="$(endpoint "$1"):" '$1 == "-a" && index($5, rip) == 1 { print $2, $3, $5 }'
 }
 
 # wait_weight_zero SERVERS WHAT: until each of SERVERS ("FLAG VIP:PORT RIP:PORT" lines) is at
 # weight 0 or gone, at most 30 s.
 wait_weight_zero() {
   tries=0
-  while own_rules "$VIP" | SERVERS_T="$1" awk '
+  while cluster_rules | SERVERS_T="$1" awk '
       BEGIN { n = split(ENVIRON["SERVERS_T"], l, "\n"); for (i = 1; i <= n; i++) want[l[i]] = 1 }
       $1 == "-a" && (($2 " " $3 " " $5) in want) && $8 != 0 { found = 1 }
       END { exit !found }'; do
     tries=$((tries + 1))
     if [ "$tries" -gt 150 ]; then
-      die "keepalived did not set $2 to weight 0 within 30 s. Table now: $(own_rules "$VIP" | tr '\n' ';')"
+      die "keepalived did not set $2 to weight 0 within 30 s. Table now: $(cluster_rules | tr '\n' ';')"
     fi
     sleep 0.2
   done
@@ -207,7 +221,7 @@ wait_weight_zero() {
 # aside), as "FLAG VIP:PORT RIP:PORT" lines. One awk over the table: a loop in sh that ran two
 # processes per entry took minutes for 2,000 entries on a small emulated VM (npm run bench).
 leaving_servers() {
-  own_rules "$VIP" | DESIRED_T="$1" SORRY_T="$SORRY" awk '
+  cluster_rules | DESIRED_T="$1" SORRY_T="$SORRY" awk '
     BEGIN {
       n = split(ENVIRON["DESIRED_T"], d, "\n")
       for (i = 1; i <= n; i++) { split(d[i], f, " "); if (f[1] == "-a") keep[f[2] " " f[3] " " f[5]] = 1 }
@@ -228,8 +242,11 @@ with_draining() {
       for (i = 1; i <= n; i++) {
         split(l[i], f, " ")
         if (f[1] == flag && f[2] == $5) {
-          split(f[3], r, ":")
-          printf "    real_server %s %s {\n        weight 0\n    }\n", r[1], r[2]
+          # f[3] is RIP:PORT or [RIP]:PORT: the port follows the last colon.
+          match(f[3], /:[0-9]+$/)
+          rip = substr(f[3], 1, RSTART - 1)
+          gsub(/[][]/, "", rip)
+          printf "    real_server %s %s {\n        weight 0\n    }\n", rip, substr(f[3], RSTART + 1)
         }
       }
     }' "$1"
@@ -273,7 +290,11 @@ still_active() {
 
 # holds_vip IFACE: the VIP is bound on IFACE (a single director always; the master of a pair).
 holds_vip() {
-  ip -o addr show dev "$1" | awk '{ print $4 }' | grep -qxF "$VIP/32"
+  case $VIP in
+    *:*) bound="$VIP/128" ;;
+    *) bound="$VIP/32" ;;
+  esac
+  ip -o addr show dev "$1" | awk '{ print $4 }' | grep -qxF "$bound"
 }
 
 # drain LEAVING SECONDS IFACE: waits until the leaving servers have no active connection, at most
