@@ -22,11 +22,13 @@ export function labImageFiles(dir: string): LabImage {
 
 /**
  * libvirt args for VMs of the lab image: software emulation (no usable /dev/kvm on the lab
- * machines) and direct kernel boot of the image's own kernel (its disk is a whole-disk ext4).
+ * machines) and direct kernel boot of the image's own kernel (its disk is a whole-disk ext4);
+ * `subnet6` gives every VM an IPv6 address too.
  */
-export function labLibvirtArgs(image: LabImage, subnet: string, realServers: LvsDrVmArgs[], pair = false): LvsDrLibvirtArgs {
+export function labLibvirtArgs(image: LabImage, subnet: string, realServers: LvsDrVmArgs[], pair = false, subnet6?: string): LvsDrLibvirtArgs {
     return {
         subnet,
+        ...(subnet6 ? { subnet6 } : {}),
         pool: LAB_POOL,
         domainType: "qemu",
         memoryMiB: 384,

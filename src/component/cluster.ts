@@ -19,8 +19,10 @@ import { directorRules, directorSetup, realServerDrainHook, realServerSetup } fr
  * digits, `_.-`) prefixes every child resource, VM, network and tag.
  */
 export class LvsDrCluster extends pulumi.ComponentResource {
-    /** The virtual IP. */
+    /** The virtual IP (IPv6 in canonical form). */
     readonly vip: pulumi.Output<string>;
+    /** Dual stack: the IPv6 VIP (canonical form); undefined otherwise. */
+    readonly vip6: pulumi.Output<string | undefined>;
     /** The (first) director's address on the subnet. */
     readonly directorAddress: pulumi.Output<string>;
     /** Every director's address: the director, then the backup director of a pair. */
@@ -69,6 +71,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             realServerDrainHook(plan, rs, hosts.realServers[j], i, director, hosts.directors[i], [realServerSetups[j], rules[i]], this)));
 
         this.vip = pulumi.output(plan.vip);
+        this.vip6 = pulumi.output(plan.vip6);
         this.directorAddress = pulumi.output(plan.directors[0].address);
         this.directorAddresses = pulumi.output(plan.directors.map((d) => d.address));
         this.realServerAddresses = pulumi.output(plan.realServers.map((rs) => rs.address));
@@ -83,6 +86,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         this.awsInstanceIds = pulumi.output(ids.awsInstanceIds);
         this.registerOutputs({
             vip: this.vip,
+            vip6: this.vip6,
             directorAddress: this.directorAddress,
             directorAddresses: this.directorAddresses,
             realServerAddresses: this.realServerAddresses,

@@ -9,13 +9,16 @@ import { strict as assert } from "assert";
 import type { ClusterPlan } from "../../src/core/plan";
 import { realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import { directorSysctls, realServerSysctls, type Sysctl } from "../../src/core/scripts/kernel-parameters";
-import { directorCommands, inNetns, inNetnsAsync, type Lab, type PortRequest, requestsFromPorts, sharedLab, VIP } from "./support/lab";
+import { withPort } from "../../src/core/ip";
+import {
+    directorCommands, inNetns, inNetnsAsync, type Lab, type PortRequest, requestsFromPorts, requestsTo, sharedLab, urlOf, VIP, VIP6,
+} from "./support/lab";
 
 const BIG = 20 * 1024 * 1024;
 
-/** IPVS counters of the service, exact numbers. */
-function stats(lab: Lab): { conns: number; inPkts: number; outPkts: number } {
-    const out = lab.mustSsh("director", `ipvsadm -Ln --stats --exact -t ${VIP}:80`);
+/** IPVS counters of the service on `vip`, exact numbers. */
+function stats(lab: Lab, vip = VIP): { conns: number; inPkts: number; outPkts: number } {
+    const out = lab.mustSsh("director", `ipvsadm -Ln --stats --exact -t ${withPort(vip, 80)}`);
     const line = out.split("\n").find((l) => l.startsWith("TCP"));
     assert.ok(line, `no service line in:\n${out}`);
     const [, , conns, inPkts, outPkts] = line.trim().split(/\s+/).map((x, i) => (i >= 2 ? Number(x) : 0));
@@ -29,11 +32,11 @@ const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, 
  * ones ipvsadm shows in its estimator, every 2 seconds (kernel 6.1): a read right after requests can
  * miss them. Settled = two reads one estimator period apart agree.
  */
-async function settledConns(lab: Lab): Promise<number> {
-    let last = stats(lab).conns;
+async function settledConns(lab: Lab, vip = VIP): Promise<number> {
+    let last = stats(lab, vip).conns;
     for (let i = 0; i < 6; i++) {
         await sleep(2200);
-        const now = stats(lab).conns;
+        const now = stats(lab, vip).conns;
         if (now === last) {
             return now;
         }
@@ -69,18 +72,21 @@ function checkArp(lab: Lab, realServers: string[]): void {
  * keepalived's health checks (director to the real servers' own addresses) are not replies to
  * clients: traffic to the directors is left out of the capture.
  */
-async function checkReplySource(lab: Lab, realServers: string[]): Promise<void> {
-    const notToDirectors = lab.directors().map((d) => ` and not dst host ${lab.address(d)}`).join("");
-    const capture = inNetnsAsync(`timeout 25 tcpdump -U -l -nn -e -i ${lab.bridge} -c 400 'tcp and src port 80${notToDirectors}' 2>/dev/null`);
+async function checkReplySource(lab: Lab, realServers: string[], vip = VIP): Promise<void> {
+    const v6 = vip.includes(":");
+    const notToDirectors = lab.directors().map((d) => ` and not dst host ${v6 ? lab.address6(d) : lab.address(d)}`).join("");
+    const capture = inNetnsAsync(`timeout 25 tcpdump -U -l -nn -e -i ${lab.bridge} -c 400 '${v6 ? "ip6" : "ip"} and tcp and src port 80${notToDirectors}' 2>/dev/null`);
     await new Promise((ok) => setTimeout(ok, 2000));
-    lab.requests(6);
+    requestsTo(vip, 6);
     const lines = (await capture).stdout.split("\n").filter((l) => l.includes(" > "));
     assert.ok(lines.length >= 6, `too few reply packets captured: ${lines.length}`);
     const rsMacs = realServers.map((r) => lab.mac(r));
+    const shape = v6 ? /^(?:\S+ )?([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype IPv6 \(0x86dd\), length \d+: ([0-9a-f:]+)\.80 >/
+        : /^(?:\S+ )?([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype IPv4 \(0x0800\), length \d+: (\d+\.\d+\.\d+\.\d+)\.80 >/;
     for (const line of lines) {
-        const m = /^(?:\S+ )?([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype IPv4 \(0x0800\), length \d+: (\d+\.\d+\.\d+\.\d+)\.80 >/.exec(line);
+        const m = shape.exec(line);
         assert.ok(m, `unparsed capture line: ${line}`);
-        assert.equal(m[2], VIP, `a reply with source ${m[2]}: ${line}`);
+        assert.equal(m[2], vip, `a reply with source ${m[2]}: ${line}`);
         assert.ok(rsMacs.includes(m[1]), `a reply from ${m[1]}, not a real server (director is ${lab.mac("director")})`);
     }
 }
@@ -90,20 +96,32 @@ async function checkReplySource(lab: Lab, realServers: string[]): Promise<void> 
  * scheduled every request as a new connection (ordinary client ports, which may match an entry the
  * director still tracks).
  */
-async function checkRoundRobin(lab: Lab, realServers: string[]): Promise<void> {
+async function checkRoundRobin(lab: Lab, realServers: string[], vip = VIP): Promise<void> {
     const n = realServers.length * 4;
-    const connsBefore = await settledConns(lab);
-    const hosts = lab.requests(n);
+    const connsBefore = await settledConns(lab, vip);
+    const hosts = requestsTo(vip, n);
     assert.ok(!hosts.includes("FAILED"), `failed requests: ${hosts.join(", ")}`);
     const expected = realServers.map((r) => `${"lvsdr-lab-rs-"}${r}`).sort();
     assert.deepEqual([...new Set(hosts)].sort(), expected, "servers that answered");
     const cycle = hosts.slice(0, realServers.length);
     // On failure, say whether every request was scheduled by the director and where the client sends the VIP.
-    const scheduled = (await settledConns(lab)) - connsBefore;
+    const scheduled = (await settledConns(lab, vip)) - connsBefore;
     const why = `${hosts.join(" ")}; director scheduled ${scheduled} of ${n} connections; ` +
-        `client neighbour entry: ${inNetns(`ip neigh show ${VIP}`).stdout.trim()}`;
+        `client neighbour entry: ${inNetns(`ip neigh show ${vip}`).stdout.trim()}`;
     hosts.forEach((h, i) => { if (h !== cycle[i % cycle.length]) assert.fail(`request ${i} broke the rotation: ${why}`); });
     assert.equal(scheduled, n, `every request is a connection the director scheduled: ${why}`);
+}
+
+/**
+ * Check 1 (IPv6): the MACs that answer a neighbour solicitation for `vip` on the lab bridge
+ * (ndisc6, the arping of IPv6: it solicits and lists every answer). With a VIP on `lo` a real
+ * server never answers: the kernel answers a solicitation only for addresses on the interface it
+ * arrived on.
+ */
+function neighbourAnswers(lab: Lab, vip: string): string[] {
+    const r = inNetns(`ndisc6 -m -n -q -r 3 -w 2000 ${vip} ${lab.bridge}`, 30000);
+    const macs = r.stdout.split("\n").map((l) => l.trim().toLowerCase()).filter((l) => /^[0-9a-f:]{17}$/.test(l));
+    return [...new Set(macs)].sort();
 }
 
 /** Check 2: the director sends nothing back (OutPkts 0) and its NIC transmits < 5% of the bytes served. */
@@ -234,6 +252,35 @@ describe("VM lab: LVS-DR on real kernels", function () {
         await checkReplySource(lab, ["a", "b"]);
     });
 
+    it("1-4 IPv6: rr over the IPv6 VIP, OutPkts 0, replies from the real servers with the VIP as source, only the director answers neighbour solicitations", async () => {
+        await checkRoundRobin(lab, ["a", "b"], VIP6);
+        const s = stats(lab, VIP6);
+        assert.ok(s.inPkts > 0, "the director forwarded nothing for the IPv6 VIP");
+        assert.equal(s.outPkts, 0, "the director saw IPv6 reply packets");
+        await checkReplySource(lab, ["a", "b"], VIP6);
+        assert.deepEqual(neighbourAnswers(lab, VIP6), [lab.mac("director")], "neighbour advertisements for the IPv6 VIP");
+        const neigh = inNetns(`ip -6 neigh show ${VIP6} dev ${lab.bridge}`).stdout;
+        assert.match(neigh, new RegExp(`lladdr ${lab.mac("director")}`), `client's neighbour entry for the IPv6 VIP: ${neigh}`);
+        // Negative control: the VIP bound on a real server's NIC (not lo) is answered from there.
+        lab.mustSsh("c", `ip -6 addr add ${VIP6}/128 dev eth0 nodad`);
+        try {
+            assert.deepEqual(neighbourAnswers(lab, VIP6), [lab.mac("c"), lab.mac("director")].sort(),
+                "with the VIP on c's eth0, c answers too (the check above can fail)");
+        } finally {
+            lab.mustSsh("c", `ip -6 addr del ${VIP6}/128 dev eth0`);
+        }
+    });
+
+    it("dual stack: the same real servers serve the IPv4 and the IPv6 VIP at once", async () => {
+        const both = await Promise.all([VIP, VIP6].map((vip) =>
+            inNetnsAsync(`i=0; while [ $i -lt 8 ]; do curl -g -s -m 10 -H 'Connection: close' ${urlOf(vip)} || echo FAILED; i=$((i+1)); done`)));
+        const [v4, v6] = both.map((r) => r.stdout.split("\n").filter(Boolean));
+        for (const [what, hosts] of [["IPv4", v4], ["IPv6", v6]] as const) {
+            assert.deepEqual([...new Set(hosts)].sort(), ["lvsdr-lab-rs-a", "lvsdr-lab-rs-b"], `${what} answers: ${hosts.join(" ")}`);
+            assert.equal(hosts.length, 8, `${what}: ${hosts.join(" ")}`);
+        }
+    });
+
     it("scaling: a third real server joins with its setup and a rules update", async () => {
         lab.mustSsh("c", realServerSetupCommand(three, lab.realServer(three, "c")).create);
         lab.mustSsh("director", directorCommands(three).rules.create);
@@ -290,18 +337,26 @@ describe("VM lab: LVS-DR on real kernels", function () {
     it("6. after rebooting the director and a real server, LVS-DR works with no re-apply", async () => {
         await Promise.all([lab.reboot("director"), lab.reboot("a")]);
         await checkRoundRobin(lab, ["a", "b"]);
+        await checkRoundRobin(lab, ["a", "b"], VIP6);
         checkArp(lab, ["a", "b"]);
+        assert.deepEqual(neighbourAnswers(lab, VIP6), [lab.mac("director")], "neighbour advertisements for the IPv6 VIP after the reboot");
         assert.equal(stats(lab).outPkts, 0);
         assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after the reboot");
     });
 
     it("7. teardown leaves no virtual service, no VIP, and the sysctls as they were", async () => {
         await lab.teardown(two);
-        assert.doesNotMatch(lab.mustSsh("director", "ipvsadm -Sn"), new RegExp(VIP.replace(/\./g, "\\.")));
-        assert.doesNotMatch(lab.mustSsh("director", "ip -o addr show dev eth0"), new RegExp(`${VIP}/32`));
+        const table = lab.mustSsh("director", "ipvsadm -Sn");
+        assert.doesNotMatch(table, new RegExp(VIP.replace(/\./g, "\\.")));
+        assert.ok(!table.includes(`[${VIP6}]`), `the IPv6 VIP's services are left:\n${table}`);
+        const addresses = lab.mustSsh("director", "ip -o addr show dev eth0");
+        assert.doesNotMatch(addresses, new RegExp(`${VIP}/32`));
+        assert.ok(!addresses.includes(`${VIP6}/128`), `the IPv6 VIP is left on the director:\n${addresses}`);
         assert.equal(directorSysctlValues(lab), directorBaseline, "the director's IPVS sysctls after teardown");
         for (const rs of ["a", "b"]) {
-            assert.doesNotMatch(lab.mustSsh(rs, "ip -o addr show"), new RegExp(`${VIP}/32`), `${rs} still holds the VIP`);
+            const held = lab.mustSsh(rs, "ip -o addr show");
+            assert.doesNotMatch(held, new RegExp(`${VIP}/32`), `${rs} still holds the VIP`);
+            assert.ok(!held.includes(`${VIP6}/128`), `${rs} still holds the IPv6 VIP:\n${held}`);
             assert.equal(sysctlValues(lab, rs, "dr"), baseline.get(rs), `${rs}'s sysctls`);
             assert.equal(lab.mustSsh(rs, "ls /etc/lvs-dr /var/lib/lvs-dr 2>/dev/null | wc -l").trim(), "0");
         }
@@ -315,6 +370,9 @@ describe("VM lab: LVS-DR on real kernels", function () {
             await checkRoundRobin(lab, ["a", "b"]);
             checkBypass(lab);
             await checkReplySource(lab, ["a", "b"]);
+            // IPv6 over TUN: IPv6-in-IPv6 to each real server's ip6tnl0.
+            await checkRoundRobin(lab, ["a", "b"], VIP6);
+            await checkReplySource(lab, ["a", "b"], VIP6);
         } finally {
             await lab.teardown(tun);
         }

@@ -35,6 +35,17 @@ describe("libvirt XML and cloud-init", () => {
         assert.doesNotMatch(xml, /forward|dhcp/);
     });
 
+    it("network with libvirt.subnet6: the hypervisor's side gets the IPv6 subnet's first address too", () => {
+        const args = validLibvirtArgs();
+        args.libvirt!.subnet6 = "fd77::/64";
+        const xml = renderNetworkXml(createdNetworkOf(libvirtOf(validateClusterArgs(args, "demo"))));
+        xmllint(xml);
+        assert.match(xml, /<ip address='192\.168\.77\.1' netmask='255\.255\.255\.0'\/>\n {2}<ip family='ipv6' address='fd77::1' prefix='64'\/>\n<\/network>/);
+        assert.doesNotMatch(xml, /forward|dhcp/);
+        // IPv4 only, the network is what it was before IPv6 existed (no existing network is replaced).
+        assert.doesNotMatch(renderNetworkXml(createdNetworkOf(plan())), /ipv6/);
+    });
+
     it("domain: type, memory, overlay + seed volumes, NIC with the planned MAC; direct kernel boot when asked", () => {
         const xml = renderDomainXml(plan(), "demo-rs-0", "52:54:00:01:02:03", "d.qcow2", "s.iso");
         xmllint(xml);
@@ -86,6 +97,15 @@ describe("libvirt XML and cloud-init", () => {
         const noGateway = yaml.load(renderNetworkConfig("52:54:00:aa:bb:cc", "10.0.0.5", 16, undefined)) as
             { ethernets: { eth0: Record<string, unknown> } };
         assert.equal(noGateway.ethernets.eth0.routes, undefined);
+    });
+
+    it("network-config with an IPv6 address: both addresses, router advertisements ignored", () => {
+        assert.deepEqual(yaml.load(renderNetworkConfig("52:54:00:aa:bb:cc", "192.168.77.10", 24, undefined, { address: "fd77::a", prefixLength: 64 })), {
+            version: 2,
+            ethernets: { eth0: {
+                match: { macaddress: "52:54:00:aa:bb:cc" }, "set-name": "eth0", "accept-ra": false, addresses: ["192.168.77.10/24", "fd77::a/64"],
+            } },
+        });
     });
 
     it("vmSpec: stable names, MAC and instance id; the id changes with the seed", () => {

@@ -12,7 +12,7 @@ import * as path from "path";
 import { LAB_POOL, type LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
 import type { Forwarding, LvsDrClusterArgs, LvsDrHealthCheckArgs, Scheduler } from "../../../src/args";
 import { directorRole, libvirtNames, realServerRole } from "../../../src/core/names";
-import type { ClusterPlan, RealServerPlan } from "../../../src/core/plan";
+import type { ClusterPlan, HostPlan, RealServerPlan } from "../../../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../../../src/core/validate";
 import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
@@ -25,6 +25,9 @@ export const POOL = LAB_POOL;
 export const URI = "qemu:///system";
 export const CLUSTER = "lvsdr-lab";
 export const VIP = "192.168.77.100";
+/** The lab's IPv6 VIP: every lab cluster is dual stack (an isolated unique-local /64 beside the IPv4 subnet). */
+export const VIP6 = "fd77::100";
+export const SUBNET6 = "fd77::/64";
 const REPO = path.resolve(__dirname, "../../../..");
 
 
@@ -35,7 +38,7 @@ export function requireLab(): LabImage {
         missing.push("root");
     }
     for (const [tool, pkg] of [["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"], ["curl", "curl"],
-        ["arping", "iputils-arping"], ["tcpdump", "tcpdump"], ["virsh", "libvirt-clients"]]) {
+        ["arping", "iputils-arping"], ["ndisc6", "ndisc6"], ["tcpdump", "tcpdump"], ["virsh", "libvirt-clients"]]) {
         if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
             missing.push(`${tool} (apt-get install ${pkg})`);
         }
@@ -120,8 +123,13 @@ export function closeAllSsh(key: string): void {
  * chooses, as any client's; the answering hostnames (FAILED for a failed request).
  */
 export function requestsTo(vip: string, n: number): string[] {
-    const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -s -m 10 -H 'Connection: close' http://${vip}/ || echo FAILED; i=$((i+1)); done`, 600000);
+    const r = inNetns(`i=0; while [ $i -lt ${n} ]; do curl -g -s -m 10 -H 'Connection: close' ${urlOf(vip)} || echo FAILED; i=$((i+1)); done`, 600000);
     return r.stdout.split("\n").filter(Boolean);
+}
+
+/** `http://VIP/` (`http://[VIP6]/` for IPv6; curl needs -g for the brackets), with `path` after the slash. */
+export function urlOf(vip: string, path = ""): string {
+    return vip.includes(":") ? `http://[${vip}]/${path}` : `http://${vip}/${path}`;
 }
 
 /** One request from a given client port: who answered (FAILED), curl's exit code and the time it took. */
@@ -234,9 +242,12 @@ export class Lab {
         drainSeconds?: number; healthCheck?: LvsDrHealthCheckArgs;
         /** A director pair or one director (default: the lab's). A pair lab serves both. */
         pair?: boolean;
+        /** Serve the IPv6 VIP beside the IPv4 one (default true: the lab's VMs always have IPv6 addresses). */
+        dual?: boolean;
     }): ClusterPlan {
         const args: LvsDrClusterArgs = {
             vip: VIP,
+            ...(overrides.dual ?? true ? { vip6: VIP6 } : {}),
             services: [{ port: 80, scheduler: overrides.scheduler ?? "rr", ...(overrides.healthCheck ? { healthCheck: overrides.healthCheck } : {}) }],
             ...(overrides.drainSeconds !== undefined ? { drainSeconds: overrides.drainSeconds } : {}),
             forwarding: overrides.forwarding,
@@ -245,7 +256,7 @@ export class Lab {
                 privateKey: fs.readFileSync(this.key, "utf8"),
                 publicKey: fs.readFileSync(`${this.key}.pub`, "utf8").trim(),
             },
-            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers, overrides.pair ?? this.pair),
+            libvirt: labLibvirtArgs(this.image, "192.168.77.0/24", overrides.realServers, overrides.pair ?? this.pair, SUBNET6),
         };
         return validateClusterArgs(args, CLUSTER);
     }
@@ -273,9 +284,18 @@ export class Lab {
     }
 
     address(host: string): string {
+        return this.hostPlan(host).address;
+    }
+
+    /** A lab host's IPv6 address. */
+    address6(host: string): string {
+        return this.hostPlan(host).address6 ?? assert.fail(`lab host ${host} has no IPv6 address`);
+    }
+
+    private hostPlan(host: string): HostPlan {
         const index = this.directorIndex(host);
         const found = index >= 0 ? this.full.directors[index] : this.full.realServers.find((r) => r.name === host);
-        return found?.address ?? assert.fail(`no lab host ${host}`);
+        return found ?? assert.fail(`no lab host ${host}`);
     }
 
     /** The network and the VMs the platform would create for the full plan. */
