@@ -58,6 +58,11 @@ export const HealthCheckKind = {
     http: "http",
     /** `GET path` over HTTPS (the certificate is not verified); the status must be `expectStatus`. */
     https: "https",
+    /**
+     * UDP services: a datagram (`payload`) to the real server's port; failed on an ICMP port
+     * unreachable and, with `requireReply` (the default), when no answer comes within the timeout.
+     */
+    udp: "udp",
     /** No check: the real server is always in the table with its weight. */
     none: "none",
 } as const;
@@ -217,8 +222,25 @@ export interface LvsDrServiceArgs {
  * `intervalSeconds + timeoutSeconds` (2 s with the defaults). The README lists measured times.
  */
 export interface LvsDrHealthCheckArgs {
-    /** `"tcp"`, `"http"`, `"https"` or `"none"`. Default `"tcp"` for TCP services, `"none"` (the only kind they accept) for UDP services. */
+    /**
+     * `"tcp"`, `"http"`, `"https"` or `"none"` for TCP services; `"udp"` or `"none"` for UDP
+     * services. Default `"tcp"` for TCP services, `"none"` for UDP services (a UDP check has to
+     * know what the service answers: see `payload` and `requireReply`).
+     */
     kind?: HealthCheckKind;
+
+    /**
+     * `udp` only: the datagram sent, as hexadecimal digits (even count, at most 1,024: 512 bytes),
+     * e.g. a DNS query for a DNS service. Default: empty (a datagram with no data).
+     */
+    payload?: string;
+
+    /**
+     * `udp` only: the check fails unless the real server answers within `timeoutSeconds`. Default
+     * true: without it only an ICMP port unreachable fails the check, so a real server whose host
+     * died (no ICMP at all) would be kept. Set false for services that never answer (syslog).
+     */
+    requireReply?: boolean;
 
     /** `http`/`https`: the path requested, starting with `/`, printable ASCII without spaces or quotes. Default `"/"`. */
     path?: string;
@@ -237,7 +259,11 @@ export interface LvsDrHealthCheckArgs {
 
     /**
      * `"weight0"`: a failed server keeps its established connections and gets no new ones;
-     * `"remove"`: it is deleted from the table and its connections break. Default `"weight0"`.
+     * `"remove"`: it is deleted from the table and its connections break. Default `"weight0"` for
+     * TCP services; `"remove"`, the only action they accept, for UDP services: IPVS keeps a UDP
+     * flow on its real server for as long as the client keeps sending (every datagram restarts its
+     * timeout), so at weight 0 a client would stay pinned to the dead server; removed, the flow's
+     * next datagram is scheduled afresh (the director's `expire_nodest_conn=1`).
      */
     failureAction?: FailureAction;
 }

@@ -25,6 +25,8 @@ export interface HealthCheckPlan {
     timeoutSeconds: number;
     retries: number;
     failureAction: FailureAction;
+    /** `udp` checks only: the datagram (hexadecimal) and whether an answer is required. */
+    udp?: { payload: string; requireReply: boolean };
 }
 
 export interface ServicePlan {

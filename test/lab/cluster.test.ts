@@ -13,6 +13,7 @@ import { withPort } from "../../src/core/ip";
 import {
     directorCommands, inNetns, inNetnsAsync, type Lab, type PortRequest, requestsFromPorts, requestsTo, sharedLab, urlOf, VIP, VIP6,
 } from "./support/lab";
+import { startUdpServer, stopUdpServer, UDP_PORT, udpClient } from "./support/udp";
 
 const BIG = 20 * 1024 * 1024;
 
@@ -26,6 +27,23 @@ function stats(lab: Lab, vip = VIP): { conns: number; inPkts: number; outPkts: n
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
+
+/** The client port of the UDP check's one-socket flow (below the ephemeral range: no other client takes it). */
+const FLOW_PORT = 21900;
+
+/** Which real server the one-socket UDP flow is pinned to: its entry in the director's connection table. */
+async function flowServer(lab: Lab): Promise<string> {
+    for (let i = 0; i < 20; i++) {
+        const entries = lab.mustSsh("director",
+            `ipvsadm -Lnc | awk '$1 == "UDP" && $4 ~ /:${FLOW_PORT}$/ && $5 == "${VIP}:${UDP_PORT}" { print $6 }'`).trim().split("\n").filter(Boolean);
+        if (entries.length === 1) {
+            const rip = entries[0].split(":")[0];
+            return rip === lab.address("a") ? "lvsdr-lab-rs-a" : "lvsdr-lab-rs-b";
+        }
+        await sleep(500);
+    }
+    throw new Error("the UDP flow has no single entry in the director's connection table");
+}
 
 /**
  * The service's Conns counter once it has caught up. The kernel folds its per-CPU counters into the
@@ -119,7 +137,7 @@ async function checkRoundRobin(lab: Lab, realServers: string[], vip = VIP): Prom
  * arrived on.
  */
 function neighbourAnswers(lab: Lab, vip: string): string[] {
-    const r = inNetns(`ndisc6 -m -n -q -r 3 -w 2000 ${vip} ${lab.bridge}`, 30000);
+    const r = inNetns(`ndisc6 -m -n -q -r 2 -w 1500 ${vip} ${lab.bridge}`, 30000);
     const macs = r.stdout.split("\n").map((l) => l.trim().toLowerCase()).filter((l) => /^[0-9a-f:]{17}$/.test(l));
     return [...new Set(macs)].sort();
 }
@@ -278,6 +296,51 @@ describe("VM lab: LVS-DR on real kernels", function () {
         for (const [what, hosts] of [["IPv4", v4], ["IPv6", v6]] as const) {
             assert.deepEqual([...new Set(hosts)].sort(), ["lvsdr-lab-rs-a", "lvsdr-lab-rs-b"], `${what} answers: ${hosts.join(" ")}`);
             assert.equal(hosts.length, 8, `${what}: ${hosts.join(" ")}`);
+        }
+    });
+
+    it("UDP: datagrams balance over the real servers; a server whose service dies gets no datagram after the check's bound", async () => {
+        // The check's bound with its defaults: (retries + 1) x (interval + timeout) = 6 s.
+        const BOUND_MS = 6000;
+        const udp = lab.plan({
+            realServers: [{ name: "a" }, { name: "b" }], pair: false,
+            services: [{ port: UDP_PORT, protocol: "udp", scheduler: "rr", healthCheck: { kind: "udp", payload: "6c76732d6472" } }],
+        });
+        for (const rs of ["a", "b"]) {
+            startUdpServer(lab, rs, [VIP, lab.address(rs)]);
+        }
+        try {
+            await lab.rules(udp);
+            // A new client port per datagram: every one a new flow, scheduled rr.
+            const spread = (await udpClient(VIP, 8, 300)).stdout.split("\n").filter(Boolean).map((l) => l.split(" ")[1]);
+            assert.deepEqual([...new Set(spread)].sort(), ["lvsdr-lab-rs-a", "lvsdr-lab-rs-b"], `answers: ${spread.join(" ")}`);
+            spread.forEach((h, i) => assert.notEqual(h, spread[i + 1], `rr over new flows: ${spread.join(" ")}`));
+
+            // One client port: one flow, pinned to one real server. Its service dies; IPVS must stop
+            // sending the flow there once keepalived removes the server (expire_nodest_conn=1).
+            const flow = udpClient(VIP, 60, 250, FLOW_PORT);
+            await sleep(3000);
+            const capture = inNetnsAsync(`timeout 18 tcpdump -tt -U -l -nn -e -i ${lab.bridge} 'udp and dst port ${UDP_PORT} and dst host ${VIP}' 2>/dev/null`);
+            await sleep(1000);
+            const pinnedTo = await flowServer(lab);
+            const dead = pinnedTo === "lvsdr-lab-rs-a" ? "a" : "b";
+            stopUdpServer(lab, dead);
+            const stoppedAt = Date.now();
+            const frames = (await capture).stdout.split("\n").filter((l) => l.includes(` > ${lab.mac(dead)},`));
+            const lastToDead = frames.length === 0 ? 0 : Number(frames[frames.length - 1].split(" ")[0]) * 1000;
+            const answers = (await flow).stdout.split("\n").filter(Boolean).map((l) => l.split(" "));
+            const after = answers.filter(([t]) => Number(t) > stoppedAt + BOUND_MS).map(([, h]) => h);
+            const why = `flow pinned to ${dead}; stopped at ${stoppedAt}; last datagram to ${dead} at ${lastToDead} ` +
+                `(${((lastToDead - stoppedAt) / 1000).toFixed(1)} s after); answers after the bound: ${after.join(" ")}; ` +
+                `table: ${lab.mustSsh("director", `ipvsadm -Ln -u ${VIP}:${UDP_PORT}`).replace(/\n/g, " | ")}`;
+            assert.ok(lastToDead - stoppedAt <= BOUND_MS, `datagrams reached the dead server after the bound: ${why}`);
+            assert.ok(after.length > 0 && after.every((h) => h === `lvsdr-lab-rs-${dead === "a" ? "b" : "a"}`),
+                `the flow is served by the other real server after the bound: ${why}`);
+        } finally {
+            for (const rs of ["a", "b"]) {
+                stopUdpServer(lab, rs);
+            }
+            await lab.rules(two);
         }
     });
 

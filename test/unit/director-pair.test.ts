@@ -47,7 +47,7 @@ describe("health checks, drain and VRRP arguments", () => {
             [(a) => (a.services[0].healthCheck = { failureAction: "quarantine" as "remove" }), /^services\[0\]\.healthCheck\.failureAction/],
             [(a) => (a.services[0].healthCheck = { kind: "icmp" as "tcp" }), /^services\[0\]\.healthCheck\.kind/],
             [(a) => (a.services[0].healthCheck = { interval: 1 } as never), /^services\[0\]\.healthCheck\.interval: is not a known argument/],
-            [(a) => (a.services[0].sorryServer = "192.168.77.100"), /^services\[0\]\.sorryServer: is the VIP/],
+            [(a) => (a.services[0].sorryServer = "192.168.77.100"), /^services\[0\]\.sorryServer: is a VIP/],
             [(a) => (a.services[0].sorryServer = "192.168.77.11"), /^services\[0\]\.sorryServer: is a host of this cluster/],
             [(a) => (a.services[0].sorryServer = "127.0.0.1"), /^services\[0\]\.sorryServer/],
             [(a) => (a.drainSeconds = -1), /^drainSeconds: must be an integer in 0-3600/],
@@ -157,6 +157,22 @@ describe("keepalived configuration", () => {
         assert.match(server(53), /protocol UDP/);
         const weights = renderKeepalivedConfig(plan, plan.directors[0], { allWeightsZero: true }).match(/weight \d+/g);
         assert.ok(weights && weights.every((w) => w === "weight 0"));
+    });
+
+    it("UDP checks: UDP_CHECK with the payload and require_reply, failed servers removed (no inhibit_on_failure)", () => {
+        const args = validArgs();
+        args.services = [
+            { port: 53, protocol: "udp", healthCheck: { kind: "udp", payload: "ABCD", timeoutSeconds: 2 } },
+            { port: 514, protocol: "udp", healthCheck: { kind: "udp", requireReply: false } },
+        ];
+        const plan = validateClusterArgs(args);
+        assert.equal(plan.services[0].healthCheck.failureAction, "remove");
+        const conf = renderKeepalivedConfig(plan, plan.directors[0]);
+        assert.equal(keepalivedTest(conf), "");
+        const server = (port: number) => conf.slice(conf.indexOf(`virtual_server 192.168.77.100 ${port} {`)).split("\n}\n")[0];
+        assert.match(server(53), /real_server 192\.168\.77\.11 53 \{\n {8}weight 1\n {8}UDP_CHECK \{\n {12}connect_port 53\n {12}connect_timeout 2\n {12}retry 2\n {12}delay_before_retry 1\n {12}payload abcd\n {12}require_reply\n {8}\}/);
+        assert.doesNotMatch(conf, /inhibit_on_failure/);
+        assert.match(server(514), /UDP_CHECK \{\n {12}connect_port 514\n {12}connect_timeout 1\n {12}retry 2\n {12}delay_before_retry 1\n {8}\}/);
     });
 
     it("a user's weight 0 is written as weight 0 (maintenance stays 0 across reloads)", () => {

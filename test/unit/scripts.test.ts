@@ -36,6 +36,9 @@ interface Variant {
     family?: "6" | "dual";
 }
 
+/** The checks a TCP service takes (the second service of every variant is TCP). */
+const TCP_CHECK_KINDS = HEALTH_CHECK_KINDS.filter((k) => k !== "udp");
+
 /**
  * Every forwarding x protocol, each scheduler at least once, persistence on and off, single and
  * paired directors, every check kind and failure action, drain on and off.
@@ -43,18 +46,21 @@ interface Variant {
 const VARIANTS: Variant[] = FORWARDING_METHODS.flatMap((forwarding) => PROTOCOLS.flatMap((protocol) =>
     SCHEDULERS.map((scheduler, i): Variant => ({
         forwarding, protocol, scheduler, persistenceSeconds: i % 2 === 0 ? 0 : 300, pair: i % 3 !== 0,
-        check: HEALTH_CHECK_KINDS[i % HEALTH_CHECK_KINDS.length], failureAction: FAILURE_ACTIONS[i % 2],
+        check: TCP_CHECK_KINDS[i % TCP_CHECK_KINDS.length], failureAction: FAILURE_ACTIONS[i % 2],
         drainSeconds: i === 4 ? 0 : undefined,
     })))).concat(FORWARDING_METHODS.flatMap((forwarding) => (["6", "dual"] as const).flatMap((family) => [false, true].map((pair, i): Variant => ({
         forwarding, protocol: "tcp", scheduler: "rr", persistenceSeconds: i * 300, pair, family,
-        check: HEALTH_CHECK_KINDS[i + 1], failureAction: FAILURE_ACTIONS[i],
+        check: TCP_CHECK_KINDS[i + 1], failureAction: FAILURE_ACTIONS[i],
     })))));
 
 function planFor(v: Variant): ClusterPlan {
     const args: LvsDrClusterArgs = validArgs();
     args.forwarding = v.forwarding;
+    // A UDP first service gets a UDP check every other scheduler (with and without payload and reply).
+    const udpCheck = v.protocol === "udp" && SCHEDULERS.indexOf(v.scheduler) % 2 === 0
+        ? { healthCheck: { kind: "udp" as const, ...(SCHEDULERS.indexOf(v.scheduler) % 4 === 0 ? { payload: "6C76732d6472" } : { requireReply: false }) } } : {};
     args.services = [
-        { port: 80, protocol: v.protocol, scheduler: v.scheduler, persistenceSeconds: v.persistenceSeconds },
+        { port: 80, protocol: v.protocol, scheduler: v.scheduler, persistenceSeconds: v.persistenceSeconds, ...udpCheck },
         { port: 443, scheduler: "rr", healthCheck: { kind: v.check, failureAction: v.failureAction }, ...(v.pair ? { sorryServer: "192.168.77.200" } : {}) },
     ];
     args.hosts!.realServers[1] = { address: "192.168.77.12", interface: "ens3.100", weight: 0, name: "b" };

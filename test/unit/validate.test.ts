@@ -67,6 +67,14 @@ const CASES: Case[] = [
     { title: "subnet6 link-local", mutate: (a) => { dual(a); a.hosts.subnet6 = "fe80::/64"; }, field: "hosts.subnet6", says: "not unicast address space" },
     { title: "subnet6 beside an IPv6 subnet", mutate: (a) => { v6only(a); a.hosts.subnet6 = "fd78::/64"; }, field: "hosts.subnet6", says: "hosts.subnet is IPv6" },
     { title: "IPv4 VIP on IPv6-only hosts", mutate: (a) => { v6only(a); a.vip = "192.168.77.100"; delete a.hosts.subnet; }, field: "hosts.director.address", says: "is IPv6, and the cluster serves the IPv4 VIP" },
+    { title: "udp check on a TCP service", mutate: (a) => (a.services[0].healthCheck = { kind: "udp" }), field: "services[0].healthCheck.kind", says: "cannot check a TCP service" },
+    { title: "tcp check on a UDP service", mutate: (a) => (a.services[0] = { port: 53, protocol: "udp", healthCheck: { kind: "tcp" } }), field: "services[0].healthCheck.kind", says: 'use kind "udp"' },
+    { title: "udp payload of an odd digit count", mutate: (a) => (a.services[0] = { port: 53, protocol: "udp", healthCheck: { kind: "udp", payload: "abc" } }), field: "services[0].healthCheck.payload", says: "even number of hexadecimal digits" },
+    { title: "udp payload with shell syntax", mutate: (a) => (a.services[0] = { port: 53, protocol: "udp", healthCheck: { kind: "udp", payload: "00;reboot" } }), field: "services[0].healthCheck.payload", says: "hexadecimal" },
+    { title: "udp payload over 512 bytes", mutate: (a) => (a.services[0] = { port: 53, protocol: "udp", healthCheck: { kind: "udp", payload: "00".repeat(513) } }), field: "services[0].healthCheck.payload", says: "at most 1,024" },
+    { title: "udp check with weight0", mutate: (a) => (a.services[0] = { port: 53, protocol: "udp", healthCheck: { kind: "udp", failureAction: "weight0" } }), field: "services[0].healthCheck.failureAction", says: "pinned to its failed real server" },
+    { title: "payload on a tcp check", mutate: (a) => (a.services[0].healthCheck = { kind: "tcp", payload: "00" }), field: "services[0].healthCheck.payload", says: "only used by udp checks" },
+    { title: "requireReply not a boolean", mutate: (a) => (a.services[0] = { port: 53, protocol: "udp", healthCheck: { kind: "udp", requireReply: "yes" } }), field: "services[0].healthCheck.requireReply", says: "true or false" },
     { title: "sorry server of no VIP's family", mutate: (a) => (a.services[0].sorryServer = "fd77::200"), field: "services[0].sorryServer", says: "is IPv6 and no VIP is" },
     { title: "sorry server on a host's address6", mutate: (a) => { dual(a); a.services[0].sorryServer = "fd77::b"; }, field: "services[0].sorryServer", says: "host of this cluster" },
     { title: "VIP equal to the director", mutate: (a) => (a.vip = "192.168.77.10"), field: "vip", says: "equals the director's address" },
@@ -321,7 +329,7 @@ describe("validateClusterArgs", () => {
         assert.equal(plan.forwarding, "tun");
         assert.deepEqual(plan.services, [{
             protocol: "udp", port: 53, scheduler: "sh", persistenceSeconds: 600,
-            healthCheck: { kind: "none", path: "/", expectStatus: 200, intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" },
+            healthCheck: { kind: "none", path: "/", expectStatus: 200, intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "remove" },
         }]);
         assert.deepEqual(plan.directors[0].ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true, privateKey: "k" });
         assert.deepEqual(plan.realServers[1], {

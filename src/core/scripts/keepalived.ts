@@ -41,6 +41,12 @@ function checkLines(check: HealthCheckPlan, port: number): string[] {
             return [];
         case "tcp":
             return block("TCP_CHECK", timing);
+        case "udp":
+            return block("UDP_CHECK", [
+                ...timing,
+                ...(check.udp?.payload ? [`payload ${check.udp.payload}`] : []),
+                ...(check.udp?.requireReply ?? true ? ["require_reply"] : []),
+            ]);
         case "http":
         case "https":
             return block(check.kind === "http" ? "HTTP_GET" : "SSL_GET", [

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LAB_POOL, type LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
-import type { Forwarding, LvsDrClusterArgs, LvsDrHealthCheckArgs, Scheduler } from "../../../src/args";
+import type { Forwarding, LvsDrClusterArgs, LvsDrHealthCheckArgs, LvsDrServiceArgs, Scheduler } from "../../../src/args";
 import { directorRole, libvirtNames, realServerRole } from "../../../src/core/names";
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../../../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/scripts/command-lines";
@@ -244,11 +244,14 @@ export class Lab {
         pair?: boolean;
         /** Serve the IPv6 VIP beside the IPv4 one (default true: the lab's VMs always have IPv6 addresses). */
         dual?: boolean;
+        /** Services after the HTTP service on port 80. */
+        services?: LvsDrServiceArgs[];
     }): ClusterPlan {
         const args: LvsDrClusterArgs = {
             vip: VIP,
             ...(overrides.dual ?? true ? { vip6: VIP6 } : {}),
-            services: [{ port: 80, scheduler: overrides.scheduler ?? "rr", ...(overrides.healthCheck ? { healthCheck: overrides.healthCheck } : {}) }],
+            services: [{ port: 80, scheduler: overrides.scheduler ?? "rr", ...(overrides.healthCheck ? { healthCheck: overrides.healthCheck } : {}) },
+                ...(overrides.services ?? [])],
             ...(overrides.drainSeconds !== undefined ? { drainSeconds: overrides.drainSeconds } : {}),
             forwarding: overrides.forwarding,
             ssh: {
