@@ -93,7 +93,7 @@ function checkArp(lab: Lab, realServers: string[]): void {
 async function checkReplySource(lab: Lab, realServers: string[], vip = VIP): Promise<void> {
     const v6 = vip.includes(":");
     const notToDirectors = lab.directors().map((d) => ` and not dst host ${v6 ? lab.address6(d) : lab.address(d)}`).join("");
-    const capture = inNetnsAsync(`timeout 25 tcpdump -U -l -nn -e -i ${lab.bridge} -c 400 '${v6 ? "ip6" : "ip"} and tcp and src port 80${notToDirectors}' 2>/dev/null`);
+    const capture = inNetnsAsync(`timeout 12 tcpdump -U -l -nn -e -i ${lab.bridge} -c 400 '${v6 ? "ip6" : "ip"} and tcp and src port 80${notToDirectors}' 2>/dev/null`);
     await new Promise((ok) => setTimeout(ok, 2000));
     requestsTo(vip, 6);
     const lines = (await capture).stdout.split("\n").filter((l) => l.includes(" > "));
