@@ -259,11 +259,6 @@ export function specialAddress6(address: Ipv6): string | undefined {
     return SPECIAL6.find((s) => cidrContains6(s.cidr, address))?.what;
 }
 
-/** The address family of an address text: 4, 6, or undefined for neither. */
-export function familyOf(text: string): 4 | 6 | undefined {
-    return parseIpv4(text) !== undefined ? 4 : parseIpv6(text) !== undefined ? 6 : undefined;
-}
-
 /** `192.168.77.100:80`, `[fd77::100]:80`: an address and port as ipvsadm and URLs write them. */
 export function withPort(address: string, port: number): string {
     return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
