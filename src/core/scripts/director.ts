@@ -4,7 +4,7 @@
  * file with its drain, all persisted across reboots, and their exact undo.
  */
 import { hostPaths, keepalivedPaths } from "../names";
-import { withPort } from "../ip";
+import { hostPrefix, withPort } from "../ip";
 import { addressFor, type ClusterPlan, type HostPlan, isIpv6, type ServicePlan, sorryServerFor, vipsOf, virtualServices } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
 import { renderKeepalivedConfig } from "./keepalived";
@@ -48,14 +48,9 @@ function sorryKeys(plan: ClusterPlan): string[] {
     });
 }
 
-/** The VIPs as host addresses (/32, /128). */
-function vipPrefix(vip: string): string {
-    return `${vip}/${isIpv6(vip) ? 128 : 32}`;
-}
-
 /** A single director's VIP bindings (a pair's keepalived binds them on the master). */
 function bindVips(plan: ClusterPlan, director: HostPlan): string {
-    return vipsOf(plan).map((v) => call(isIpv6(v) ? "bind_vip6" : "bind_vip", vipPrefix(v), director.interface)).join("\n");
+    return vipsOf(plan).map((v) => call(isIpv6(v) ? "bind_vip6" : "bind_vip", hostPrefix(v), director.interface)).join("\n");
 }
 
 function title(plan: ClusterPlan): string {
@@ -124,7 +119,7 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     const p = hostPaths(plan.vip, "director");
     return script(`${title(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "sysctl", "boot-unit"],
-        vipsOf(plan).map((v) => call("unbind_vip", vipPrefix(v), director.interface)).join("\n"),
+        vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), director.interface)).join("\n"),
         restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_file", p.takeVipScript),

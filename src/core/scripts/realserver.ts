@@ -2,6 +2,7 @@
  * Host scripts for a real server: make it accept traffic for the VIP without ever answering ARP
  * for it, persist that across reboots, and undo exactly that.
  */
+import { hostPrefix } from "../ip";
 import { hostPaths } from "../names";
 import { addressFor, type ClusterPlan, type Forwarding, isIpv6, type RealServerPlan, vipsOf } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
@@ -13,10 +14,6 @@ export function vipDevice(forwarding: Forwarding, vip = "0.0.0.0"): string {
     return forwarding === "dr" ? "lo" : isIpv6(vip) ? "ip6tnl0" : "tunl0";
 }
 
-/** `VIP/32` or `VIP/128`: the VIP as one host address. */
-export function hostPrefix(vip: string): string {
-    return `${vip}/${isIpv6(vip) ? 128 : 32}`;
-}
 
 /**
  * Binding a VIP. IPv4: on `lo` (DR, labelled lo:0) or `tunl0`, silent through the ARP sysctls.
