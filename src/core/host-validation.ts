@@ -6,7 +6,7 @@ import type { Input } from "@pulumi/pulumi";
 import type { LvsDrVmArgs } from "../args";
 import { planAddresses } from "./addresses";
 import { type Checker, HOST_NAME, keysOf } from "./checker";
-import { formatCidr, formatCidr6, formatIpv6, type Ipv4Cidr, type Ipv6Cidr, parseIpv4 } from "./ip";
+import { formatCidr, formatCidr6, formatIpv6, type Ipv4Cidr, type Ipv6Cidr, isIpv6, parseIpv4 } from "./ip";
 import { DEFAULTS, type HostPlan, type PlatformPlan, type RealServerPlan, type SshPlan } from "./plan";
 
 /** The cluster-wide SSH settings, validated. */
@@ -122,16 +122,16 @@ export function checkAddresses(
 export function checkFamilies(
     c: Checker, hosts: { field: string; host: HostPlan }[], vips: string[], fix: string,
 ): void {
-    const wants6 = vips.some((v) => v.includes(":"));
-    const wants4 = vips.some((v) => !v.includes(":"));
+    const wants6 = vips.some((v) => isIpv6(v));
+    const wants4 = vips.some((v) => !isIpv6(v));
     for (const { field, host } of hosts) {
-        const has6 = host.address.includes(":") || host.address6 !== undefined;
-        const has4 = !host.address.includes(":");
+        const has6 = isIpv6(host.address) || host.address6 !== undefined;
+        const has4 = !isIpv6(host.address);
         if (wants6 && !has6) {
-            c.add(`${field}.address6`, undefined, `is required: the cluster serves the IPv6 VIP ${vips.find((v) => v.includes(":"))}`, fix);
+            c.add(`${field}.address6`, undefined, `is required: the cluster serves the IPv6 VIP ${vips.find((v) => isIpv6(v))}`, fix);
         }
         if (wants4 && !has4) {
-            c.add(`${field}.address`, host.address, `is IPv6, and the cluster serves the IPv4 VIP ${vips.find((v) => !v.includes(":"))}`,
+            c.add(`${field}.address`, host.address, `is IPv6, and the cluster serves the IPv4 VIP ${vips.find((v) => !isIpv6(v))}`,
                 "give the host's IPv4 address as address (and the IPv6 one as address6)");
         }
     }
@@ -153,7 +153,7 @@ export function validateAddress6(c: Checker, field: string, value: unknown, addr
         return undefined;
     }
     const address6 = c.hostAddress(field, value, "fd77::10", [6]);
-    if (address6 !== undefined && address !== undefined && address.includes(":")) {
+    if (address6 !== undefined && address !== undefined && isIpv6(address)) {
         c.add(field, value, "is only for a host whose address is IPv4", "remove it: address is already the host's IPv6 address");
         return undefined;
     }
@@ -250,14 +250,14 @@ export function validateVms(
         const address6 = explicit6[i];
         return [
             ...(address === undefined ? [] : [{ field: `${e.field}.address`, address }]),
-            ...(address6 === undefined ? [] : [{ field: `${e.field}.address6`, address6 }].map((x) => ({ field: x.field, address: x.address6 }))),
+            ...(address6 === undefined ? [] : [{ field: `${e.field}.address6`, address: address6 }]),
         ];
     }), subnets, reserved, [ctx.vip, ctx.vip6]);
     const iface = layout.interface;
     if (!subnet || iface === undefined || c.problems.length > 0) {
         return { directors: [], realServers: [] };
     }
-    const taken = [...reserved.map((r) => r.address), ...(ctx.vip && !ctx.vip.includes(":") ? [ctx.vip] : []),
+    const taken = [...reserved.map((r) => r.address), ...(ctx.vip && !isIpv6(ctx.vip) ? [ctx.vip] : []),
         ...(backupExplicit ? [backupExplicit] : [])];
     const planned = planAddresses(subnet, explicit, taken, DEFAULTS.firstHostOffset);
     // Planned apart, below the director, so that adding or removing real servers never moves it

@@ -259,12 +259,17 @@ export function specialAddress6(address: Ipv6): string | undefined {
     return SPECIAL6.find((s) => cidrContains6(s.cidr, address))?.what;
 }
 
+/** An address in the plan (validated) is IPv6 exactly when its text has a colon. */
+export function isIpv6(address: string): boolean {
+    return address.includes(":");
+}
+
 /** `VIP/32` or `VIP/128`: an address as one host's prefix. */
 export function hostPrefix(address: string): string {
-    return `${address}/${address.includes(":") ? 128 : 32}`;
+    return `${address}/${isIpv6(address) ? 128 : 32}`;
 }
 
 /** `192.168.77.100:80`, `[fd77::100]:80`: an address and port as ipvsadm and URLs write them. */
 export function withPort(address: string, port: number): string {
-    return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+    return isIpv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -5,6 +5,9 @@
  */
 import type { Input } from "@pulumi/pulumi";
 import { DomainType, FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
+import { isIpv6 } from "./ip";
+
+export { isIpv6 } from "./ip";
 
 export type { DomainType, FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
 
@@ -202,9 +205,6 @@ export function vipsOf(plan: Pick<ClusterPlan, "vip" | "vip6">): string[] {
     return plan.vip6 === undefined ? [plan.vip] : [plan.vip, plan.vip6];
 }
 
-export function isIpv6(address: string): boolean {
-    return address.includes(":");
-}
 
 /**
  * A host's address in the family of `vip`: where a director forwards that VIP's traffic, and what

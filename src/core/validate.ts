@@ -9,7 +9,7 @@ import { validateLibvirt } from "../platforms/libvirt/validate";
 import { Checker, CLUSTER_NAME, keysOf, LvsDrArgsError, PUBLIC_KEY, USER } from "./checker";
 import { validateHealthCheck, validateVrrp } from "./director-validation";
 import { checkFamilies, type DefaultSsh, type PlatformValidation, reservedClash, type ValidatePlatform } from "./host-validation";
-import { formatCidr, formatCidr6 } from "./ip";
+import { formatCidr, formatCidr6, isIpv6 } from "./ip";
 import {
     type ClusterPlan, DEFAULTS, FORWARDING_METHODS, type Forwarding, type PlatformKind, type PlatformPlan, PROTOCOLS, type Protocol, SCHEDULERS, type Scheduler,
     type ServicePlan,
@@ -168,7 +168,7 @@ function validateVip6(c: Checker, value: unknown, vip: string | undefined): stri
         return undefined;
     }
     const vip6 = c.hostAddress("vip6", value, "fd77::100", [6]);
-    if (vip6 !== undefined && vip !== undefined && vip.includes(":")) {
+    if (vip6 !== undefined && vip !== undefined && isIpv6(vip)) {
         c.add("vip6", value, `is a second IPv6 VIP: vip ${vip} is IPv6 already`,
             "for dual stack give vip as the IPv4 VIP and vip6 as the IPv6 one; for IPv6 only, remove vip6");
         return undefined;
@@ -187,8 +187,8 @@ function checkSorryServers(c: Checker, services: ServicePlan[], vips: string[], 
         if (vips.includes(sorry) || hostAddresses.includes(sorry)) {
             c.add(`services[${i}].sorryServer`, sorry, vips.includes(sorry) ? "is a VIP" : "is a host of this cluster",
                 "give the address of a server outside the cluster that serves the same port");
-        } else if (!vips.some((v) => v.includes(":") === sorry.includes(":"))) {
-            c.add(`services[${i}].sorryServer`, sorry, `is IPv${sorry.includes(":") ? 6 : 4} and no VIP is`,
+        } else if (!vips.some((v) => isIpv6(v) === isIpv6(sorry))) {
+            c.add(`services[${i}].sorryServer`, sorry, `is IPv${isIpv6(sorry) ? 6 : 4} and no VIP is`,
                 "give a sorry server of the VIP's family: the director forwards to it as to a real server");
         }
     });
@@ -207,11 +207,11 @@ function checkVip(c: Checker, field: "vip" | "vip6", vip: string, hosts: Platfor
     if (reserved) {
         c.add(field, vip, `is ${reserved}`, "pick a free address in the subnet");
     }
-    if (hosts.subnet && !vip.includes(":")) {
+    if (hosts.subnet && !isIpv6(vip)) {
         c.inSubnet(field, vip, hosts.subnet, hosts.subnetField,
             `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${hosts.subnetField}`);
     }
-    if (hosts.subnet6 && vip.includes(":")) {
+    if (hosts.subnet6 && isIpv6(vip)) {
         const where = hosts.subnet6Field ?? hosts.subnetField;
         c.inSubnet6(field, vip, hosts.subnet6, where, `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${where}`);
     }

@@ -4,7 +4,7 @@ import type { LvsDrAwsArgs } from "../../args";
 import { awsReserved } from "../../core/addresses";
 import { AMI_ID, AWS_INSTANCE_TYPE, AWS_ZONE, isEventual, keysOf, SUBNET_ID } from "../../core/checker";
 import { type PlatformValidation, requirePublicKey, type ValidatePlatform, validateVms } from "../../core/host-validation";
-import { cidrContains, formatCidr } from "../../core/ip";
+import { cidrContains, formatCidr, isIpv6 } from "../../core/ip";
 import { type AwsNetworkPlan, type AwsPlatformPlan, DEFAULTS } from "../../core/plan";
 
 const KEYS = keysOf<LvsDrAwsArgs>({
@@ -23,7 +23,7 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
     // Decided: no IPv6 on AWS yet. It needs an IPv6 CIDR on the VPC and subnet, IPv6 rules in the
     // security group and, for a pair, assign-ipv6-addresses in the notify hook: none can be tried here.
     for (const [field, vip] of [["vip", ctx.vip], ["vip6", ctx.vip6]] as const) {
-        if (vip?.includes(":")) {
+        if (vip !== undefined && isIpv6(vip)) {
             c.add(field, vip, "is IPv6, which the aws platform does not offer yet",
                 "serve an IPv4 VIP on AWS, or use the hosts platform with instances you made dual-stack");
         }

@@ -4,7 +4,7 @@ import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/check
 import {
     checkAddresses, type DefaultSsh, type PlatformValidation, realServerIdentity, type Subnets, validateAddress6, type ValidatePlatform,
 } from "../../core/host-validation";
-import type { Ipv4Cidr, Ipv6Cidr } from "../../core/ip";
+import { type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
 import { DEFAULTS, type HostPlan, type HostsPlatformPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
 
 const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, subnet6: true, director: true, backupDirector: true, realServers: true });
@@ -94,7 +94,7 @@ function validateSubnets(c: Checker, value: Record<string, unknown>): Subnets {
     let subnet: Ipv4Cidr | undefined;
     let subnet6: Ipv6Cidr | undefined;
     let subnet6Field = "hosts.subnet6";
-    if (typeof value.subnet === "string" && value.subnet.includes(":")) {
+    if (typeof value.subnet === "string" && isIpv6(value.subnet)) {
         subnet6 = c.subnet6("hosts.subnet", value.subnet, "fd77::/64", why);
         subnet6Field = "hosts.subnet";
         if (value.subnet6 !== undefined) {
