@@ -119,8 +119,9 @@ export interface LvsDrClusterArgs {
     vip6?: string;
 
     /**
-     * The virtual services offered on the VIP: at least one, each protocol+port at most once.
-     * LVS-DR cannot map ports: each real server must listen on the same port.
+     * The virtual services offered on the VIP: at least one, each protocol+port at most once (a
+     * single `port`, or a firewall-mark service's `ports`). LVS-DR cannot map ports: each real
+     * server must listen on the same port.
      */
     services: LvsDrServiceArgs[];
 
@@ -177,8 +178,33 @@ export interface LvsDrClusterArgs {
 
 /** One virtual service (an `ipvsadm -A` entry). */
 export interface LvsDrServiceArgs {
-    /** Port on the VIP, integer 1-65535. Real servers serve the same port (DR has no port mapping). */
-    port: number;
+    /**
+     * Port on the VIP, integer 1-65535. Real servers serve the same port (DR has no port mapping).
+     * Give `port` or `ports`, not both.
+     */
+    port?: number;
+
+    /**
+     * A firewall-mark service: 2-16 distinct ports (integers 1-65535) balanced as one IPVS service,
+     * so that persistence is shared across them (a client's 80 and 443 land on the same real
+     * server). The director marks the packets to the VIP on these ports with nftables (a table
+     * `inet lvs_dr_<vip>` of its own, loaded atomically, at boot too, and deleted with the last
+     * such service); `nft` is installed from the host's packages when missing. `tcp` and `udp`
+     * health checks probe every port (a real server is failed when any port fails); `http` and
+     * `https` checks ask the first port listed. No `sorryServer`. Give `port` or `ports`, not both;
+     * a protocol+port belongs to at most one service.
+     */
+    ports?: number[];
+
+    /**
+     * The firewall mark of a `ports` service, integer 1-4294967294. Default: derived from the VIP,
+     * the protocol and the ports (stable; an even mark in 0x4c560000-0x4c56fffe). In dual stack the
+     * IPv6 VIP's service uses the next mark (`fwmark + 1`), so each service takes two marks. Marks
+     * must not collide within the cluster (refused); set them explicitly when several clusters
+     * share a director or when the host's own firewall uses marks in that range: IPVS looks up
+     * firewall-mark services by mark alone, per address family, across the whole director.
+     */
+    fwmark?: number;
 
     /** `"tcp"` or `"udp"`. Default `"tcp"`. */
     protocol?: Protocol;
@@ -205,8 +231,8 @@ export interface LvsDrServiceArgs {
     /**
      * An address that receives this service's requests while every real server is failed (a
      * "sorry server", serving the same port), not a VIP nor a cluster host. It serves the VIP of
-     * its own family (IPv4 or IPv6); in dual stack the other VIP's service has none. Default:
-     * none; with every real server failed, connections are refused.
+     * its own family (IPv4 or IPv6); in dual stack the other VIP's service has none. Not offered
+     * for a `ports` service. Default: none; with every real server failed, connections are refused.
      */
     sorryServer?: string;
 }

@@ -52,6 +52,22 @@ export function fnv1a(text: string): number {
     return hash;
 }
 
+/**
+ * The derived firewall mark of a `ports` service: even, in 0x4c560000-0x4c56fffe ("LV" in the high
+ * half, out of the low values firewalls and routing rules usually use), from the VIP, the protocol
+ * and the sorted ports, so that reordering the ports keeps the mark. The odd mark above it is the
+ * same service's on the IPv6 VIP of a dual-stack cluster.
+ */
+export function derivedFwmark(vip: string, protocol: string, ports: number[]): number {
+    const key = `${vip} ${protocol} ${[...ports].sort((a, b) => a - b).join(",")}`;
+    return 0x4c560000 + (fnv1a(key) % 0x8000) * 2;
+}
+
+/** The director's nftables table that marks a cluster's firewall-mark services: `inet lvs_dr_<vip>`. */
+export function marksTable(vip: string): string {
+    return `lvs_dr_${vip.replace(/[.:]/g, "_")}`;
+}
+
 /** libvirt names of a cluster's objects. */
 export const libvirtNames = {
     /** The VM of a host: `<cluster>-<role>`. */
@@ -107,6 +123,8 @@ export interface HostPaths {
     rulesFile: string;
     /** Director only: loads ip_vs early at boot, so that systemd-sysctl finds net/ipv4/vs. */
     modulesLoadConf: string;
+    /** Director only: the nftables script that marks the firewall-mark services (rules write it, boot loads it). */
+    marksNft: string;
     /** Directories the files live in that teardown removes once empty, deepest first. */
     ownDirs: string[];
 }
@@ -133,6 +151,11 @@ export interface KeepalivedPaths {
     desiredConf: string;
     /** The real servers held at weight 0 by their drain hook (one address a line) until released. */
     heldList: string;
+    /**
+     * The firewall marks of the cluster's services (one a line): how the table readers, the drain
+     * hooks' too, find the cluster's firewall-mark services, which ipvsadm lists by mark, not VIP.
+     */
+    marksList: string;
 }
 
 export function keepalivedPaths(vip: string): KeepalivedPaths {
@@ -146,6 +169,7 @@ export function keepalivedPaths(vip: string): KeepalivedPaths {
         drainConf: `${clusterDir}/${vip}.conf.drain`,
         desiredConf: `${clusterDir}/${vip}.conf.desired`,
         heldList: `${clusterDir}/${vip}.held`,
+        marksList: `${clusterDir}/${vip}.marks`,
     };
 }
 
@@ -170,6 +194,7 @@ export function hostPaths(vip: string, kind: HostKind): HostPaths {
         unitWantsLink: `/etc/systemd/system/multi-user.target.wants/${unitName}`,
         rulesFile: `${configDir}/ipvs.rules`,
         modulesLoadConf: `/etc/modules-load.d/lvs-dr-${kind}-${vip}.conf`,
+        marksNft: `${configDir}/${kind}-marks.nft`,
         ownDirs: [configDir, "/etc/lvs-dr", stateDir],
     };
 }

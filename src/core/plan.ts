@@ -32,9 +32,18 @@ export interface HealthCheckPlan {
     udp?: { payload: string; requireReply: boolean };
 }
 
+/** A firewall-mark service's ports (in the order given) and the mark of the cluster's `vip`. */
+export interface FwmarkPlan {
+    ports: number[];
+    mark: number;
+}
+
 export interface ServicePlan {
     protocol: Protocol;
+    /** The port; for a firewall-mark service its first port (the one http/https checks ask). */
     port: number;
+    /** Set for a firewall-mark service (`ports`). */
+    fwmark?: FwmarkPlan;
     scheduler: Scheduler;
     /** 0 = no persistence. */
     persistenceSeconds: number;
@@ -228,4 +237,24 @@ export function virtualServices(plan: ClusterPlan): { vip: string; svc: ServiceP
 /** A sorry server serves the VIP of its own family. */
 export function sorryServerFor(svc: ServicePlan, vip: string): string | undefined {
     return svc.sorryServer !== undefined && isIpv6(svc.sorryServer) === isIpv6(vip) ? svc.sorryServer : undefined;
+}
+
+/**
+ * The firewall mark of a `ports` service on `vip`: its mark on the cluster's `vip`, the next one on
+ * the IPv6 VIP of a dual-stack cluster (IPVS keeps a mark's services per family; a mark of its own
+ * keeps the director's table readers from having to tell the two apart).
+ */
+export function markOf(plan: Pick<ClusterPlan, "vip6">, svc: ServicePlan, vip: string): number | undefined {
+    if (svc.fwmark === undefined) {
+        return undefined;
+    }
+    return svc.fwmark.mark + (plan.vip6 !== undefined && vip === plan.vip6 ? 1 : 0);
+}
+
+/** Every firewall mark the cluster uses, ascending. */
+export function marksOf(plan: ClusterPlan): number[] {
+    return virtualServices(plan).flatMap(({ vip, svc }) => {
+        const mark = markOf(plan, svc, vip);
+        return mark === undefined ? [] : [mark];
+    }).sort((a, b) => a - b);
 }

@@ -34,6 +34,8 @@ interface Variant {
     drainSeconds?: number;
     /** The VIPs: IPv4 (default), IPv6 only, or dual stack (an IPv4 and an IPv6 VIP). */
     family?: "6" | "dual";
+    /** The first service is a firewall-mark service (ports 80 and 8080). */
+    fwmark?: boolean;
 }
 
 /** The checks a TCP service takes (the second service of every variant is TCP). */
@@ -51,7 +53,13 @@ const VARIANTS: Variant[] = FORWARDING_METHODS.flatMap((forwarding) => PROTOCOLS
     })))).concat(FORWARDING_METHODS.flatMap((forwarding) => (["6", "dual"] as const).flatMap((family) => [false, true].map((pair, i): Variant => ({
         forwarding, protocol: "tcp", scheduler: "rr", persistenceSeconds: i * 300, pair, family,
         check: TCP_CHECK_KINDS[i + 1], failureAction: FAILURE_ACTIONS[i],
-    })))));
+    }))))).concat([
+        // Firewall-mark services: each family, single and pair, both forwarding methods, a UDP one.
+        { forwarding: "dr", protocol: "tcp", scheduler: "rr", persistenceSeconds: 300, pair: true, check: "tcp", fwmark: true },
+        { forwarding: "tun", protocol: "udp", scheduler: "sh", persistenceSeconds: 0, family: "dual", check: "http", fwmark: true },
+        { forwarding: "dr", protocol: "tcp", scheduler: "wlc", persistenceSeconds: 60, pair: true, family: "dual", check: "https", fwmark: true },
+        { forwarding: "tun", protocol: "tcp", scheduler: "lc", persistenceSeconds: 0, family: "6", check: "none", fwmark: true, drainSeconds: 0 },
+    ]);
 
 function planFor(v: Variant): ClusterPlan {
     const args: LvsDrClusterArgs = validArgs();
@@ -60,7 +68,7 @@ function planFor(v: Variant): ClusterPlan {
     const udpCheck = v.protocol === "udp" && SCHEDULERS.indexOf(v.scheduler) % 2 === 0
         ? { healthCheck: { kind: "udp" as const, ...(SCHEDULERS.indexOf(v.scheduler) % 4 === 0 ? { payload: "6C76732d6472" } : { requireReply: false }) } } : {};
     args.services = [
-        { port: 80, protocol: v.protocol, scheduler: v.scheduler, persistenceSeconds: v.persistenceSeconds, ...udpCheck },
+        { ...(v.fwmark ? { ports: [80, 8080] } : { port: 80 }), protocol: v.protocol, scheduler: v.scheduler, persistenceSeconds: v.persistenceSeconds, ...udpCheck },
         { port: 443, scheduler: "rr", healthCheck: { kind: v.check, failureAction: v.failureAction }, ...(v.pair ? { sorryServer: "192.168.77.200" } : {}) },
     ];
     args.hosts!.realServers[1] = { address: "192.168.77.12", interface: "ens3.100", weight: 0, name: "b" };
@@ -82,7 +90,7 @@ function planFor(v: Variant): ClusterPlan {
         args.vip6 = "fd77::100";
         hosts.subnet6 = "fd77::/64";
         all.forEach((h) => (h.address6 = six(h)));
-        args.services[0].sorryServer = "fd77::200";
+        args.services[v.fwmark ? 1 : 0].sorryServer = "fd77::200";
     }
     return validateClusterArgs(args);
 }
@@ -151,7 +159,7 @@ describe("host scripts", () => {
             }
         });
         for (const v of VARIANTS) {
-            const title = `${v.family === "6" ? "IPv6 " : v.family === "dual" ? "dual stack " : ""}${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
+            const title = `${v.fwmark ? "fwmark " : ""}${v.family === "6" ? "IPv6 " : v.family === "dual" ? "dual stack " : ""}${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
                 + `${v.pair ? " pair" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
             it(title, async () => {
                 const plan = planFor(v);

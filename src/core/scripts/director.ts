@@ -3,19 +3,29 @@
  * boot unit on a single director; moved by keepalived's VRRP in a pair), the cluster's keepalived
  * file with its drain, all persisted across reboots, and their exact undo.
  */
-import { hostPaths, keepalivedPaths } from "../names";
+import { hostPaths, keepalivedPaths, marksTable } from "../names";
 import { hostPrefix, withPort } from "../ip";
-import { addressFor, type ClusterPlan, type HostPlan, isIpv6, type ServicePlan, sorryServerFor, vipsOf, virtualServices } from "../plan";
+import { addressFor, type ClusterPlan, type HostPlan, isIpv6, markOf, marksOf, type ServicePlan, sorryServerFor, vipsOf, virtualServices } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
 import { renderKeepalivedConfig } from "./keepalived";
+import { renderMarksNft } from "./marks";
 import { directorSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
 import { call, script, shq, writeFile } from "./render";
 
 const PROTOCOL_FLAG = { tcp: "-t", udp: "-u" } as const;
 
-/** `ipvsadm` service selector words, e.g. `["-t", "192.168.77.100:80"]`, `["-t", "[fd77::100]:80"]`. */
+/**
+ * `ipvsadm` service selector words, e.g. `["-t", "192.168.77.100:80"]`, `["-t", "[fd77::100]:80"]`,
+ * `["-f", "1280706562"]` for a firewall-mark service.
+ */
 export function serviceSelector(plan: ClusterPlan, svc: ServicePlan, vip = plan.vip): [string, string] {
-    return [PROTOCOL_FLAG[svc.protocol], withPort(vip, svc.port)];
+    const mark = markOf(plan, svc, vip);
+    return mark === undefined ? [PROTOCOL_FLAG[svc.protocol], withPort(vip, svc.port)] : ["-f", String(mark)];
+}
+
+/** The port of a service's real servers in the table: 0 for a firewall-mark service (every port). */
+function realServerPort(svc: ServicePlan): number {
+    return svc.fwmark === undefined ? svc.port : 0;
 }
 
 /** The IPVS forwarding flag: `-g` gatewaying (DR) or `-i` IPIP tunnelling. */
@@ -34,7 +44,7 @@ export function desiredIpvsRules(plan: ClusterPlan, allWeightsZero = false): str
         return [
             `-A ${flag} ${addr} -s ${svc.scheduler}${persistence}`,
             ...plan.realServers.map((rs) =>
-                `-a ${flag} ${addr} -r ${withPort(addressFor(rs, vip), svc.port)} ${forwardingFlag(plan)} -w ${allWeightsZero ? 0 : rs.weight}`),
+                `-a ${flag} ${addr} -r ${withPort(addressFor(rs, vip), realServerPort(svc))} ${forwardingFlag(plan)} -w ${allWeightsZero ? 0 : rs.weight}`),
         ];
     });
 }
@@ -78,9 +88,11 @@ export function renderTakeVip(plan: ClusterPlan, director: HostPlan): string {
  * here; in a pair keepalived binds it on the master only.
  */
 export function renderDirectorUp(plan: ClusterPlan, director: HostPlan): string {
-    return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "ipvs"],
+    const marks = hostPaths(plan.vip, "director").marksNft;
+    return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "ipvs", "marks"],
         ["load_ipvs", ...directorSysctls(pair(plan)).map((s) => call("set_sysctl", s.path, s.value))].join("\n"),
         pair(plan) ? "" : bindVips(plan, director),
+        `# The firewall marks the rules wrote, if any (before keepalived restores the fwmark services).\nif [ -e ${shq(marks)} ]; then\n  ${call("apply_marks", marks)}\nfi`,
     );
 }
 
@@ -118,8 +130,10 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
 export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
     return script(`${title(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
-        ["common", "sysctl", "boot-unit"],
+        ["common", "sysctl", "boot-unit", "marks"],
         vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), director.interface)).join("\n"),
+        // The rules' removal deleted them; kept here in case the rules never ran to the end.
+        [call("remove_marks", marksTable(plan.vip)), call("remove_file", p.marksNft)].join("\n"),
         restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_file", p.takeVipScript),
@@ -142,6 +156,7 @@ export function keepalivedFileVariables(vip: string, vip6?: string): string {
         `NEXT=${shq(k.nextConf)}`,
         `DESIRED_CONF=${shq(k.desiredConf)}`,
         `HELD=${shq(k.heldList)}`,
+        `MARKS=${shq(k.marksList)}`,
     ].join("\n");
 }
 
@@ -180,7 +195,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
     const next = k.nextConf;
     const draining = k.drainConf;
     return script(`${title(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
-        ["common", "ipvs", "keepalived"],
+        ["common", "ipvs", "keepalived", "marks"],
         ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
             "require_root", call("install_tool", "keepalived", "keepalived"), call("install_tool", "ipvsadm", "ipvsadm"),
             "lock_keepalived",
@@ -195,6 +210,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             "fi",
         ].join("\n"),
         `mkdir -p ${shq(k.clusterDir)}`,
+        marksStep(plan),
         writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
         call("keepalived_check", next),
         [
@@ -212,8 +228,31 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             "fi",
         ].join("\n"),
         `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
-        `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip))}`).join("\n")}\n} >&3`,
+        call("set_marks", ...marksOf(plan)),
+        `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip),
+            ...(svc.fwmark !== undefined && isIpv6(vip) ? ["-6"] : []))}`).join("\n")}\n} >&3`,
     );
+}
+
+/**
+ * The firewall marks of the rules: the cluster's nftables table loaded (or deleted when it has no
+ * firewall-mark service left) before keepalived gets the configuration, and the marks list
+ * extended for the table readers until the configuration is applied (then it is set exactly). A
+ * marked packet whose fwmark service keepalived has not added yet goes to the VIP's port service,
+ * if any: IPVS looks up a mark first, then the address and port.
+ */
+function marksStep(plan: ClusterPlan): string {
+    const p = hostPaths(plan.vip, "director");
+    const nft = renderMarksNft(plan);
+    if (nft === undefined) {
+        return [call("remove_marks", marksTable(plan.vip)), call("remove_file", p.marksNft)].join("\n");
+    }
+    return [
+        call("install_tool", "nft", "nftables"),
+        writeFile(p.marksNft, "0644", nft),
+        call("apply_marks", p.marksNft),
+        call("expect_marks", ...marksOf(plan)),
+    ].join("\n");
 }
 
 /**
@@ -226,7 +265,7 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
     const k = keepalivedPaths(plan.vip);
     const draining = k.drainConf;
     return script(`${title(plan)} keepalived configuration removal for VIP ${plan.vip} (director ${director.address}).`,
-        ["common", "ipvs", "keepalived"],
+        ["common", "ipvs", "keepalived", "marks"],
         keepalivedVariables(plan),
         "lock_keepalived",
         plan.drainSeconds === 0 ? "" : [
@@ -238,6 +277,7 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
             "fi",
         ].join("\n"),
         "remove_cluster_conf",
-        [call("remove_services", ...vipsOf(plan)), call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
+        [call("remove_marks", marksTable(plan.vip)), call("remove_file", p.marksNft), call("remove_services", ...vipsOf(plan)),
+            call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
     );
 }

@@ -7,7 +7,7 @@
  */
 import { hostPaths } from "../names";
 import { withPort } from "../ip";
-import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIpv6, type ServicePlan, sorryServerFor, virtualServices } from "../plan";
+import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIpv6, markOf, type ServicePlan, sorryServerFor, virtualServices } from "../plan";
 
 /** keepalived's name of a forwarding method. */
 const METHOD = { dr: "DR", tun: "TUN" } as const;
@@ -19,10 +19,11 @@ export function vrrpInstanceName(plan: ClusterPlan): string {
 
 /**
  * A line `keepalived` skips, marking where the rules script inserts real servers being drained;
- * the service as ipvsadm writes it (`[fd77::100]:80` for IPv6).
+ * the service as ipvsadm writes it (`[fd77::100]:80` for IPv6, the mark of a firewall-mark service).
  */
-export function drainMarker(vip: string, svc: ServicePlan): string {
-    return `# lvs-dr drain ${svc.protocol} ${withPort(vip, svc.port)}`;
+export function drainMarker(plan: Pick<ClusterPlan, "vip6">, vip: string, svc: ServicePlan): string {
+    const mark = markOf(plan, svc, vip);
+    return mark === undefined ? `# lvs-dr drain ${svc.protocol} ${withPort(vip, svc.port)}` : `# lvs-dr drain fwmark ${mark}`;
 }
 
 function block(head: string, lines: string[], indent = ""): string[] {
@@ -56,24 +57,37 @@ function checkLines(check: HealthCheckPlan, port: number): string[] {
     }
 }
 
+/**
+ * The ports a real server's checks probe: the service's port; for a firewall-mark service each of
+ * its ports with tcp and udp checks (keepalived fails a real server when any of its checkers
+ * fails), the first one with http and https checks.
+ */
+function checkedPorts(svc: ServicePlan): number[] {
+    const kind = svc.healthCheck.kind;
+    return svc.fwmark !== undefined && (kind === "tcp" || kind === "udp") ? svc.fwmark.ports : [svc.port];
+}
+
 /** The virtual_server block of one service on one VIP; `allWeightsZero` for the drain before the cluster's removal. */
 function virtualServer(plan: ClusterPlan, vip: string, svc: ServicePlan, allWeightsZero: boolean): string[] {
     const check = svc.healthCheck;
     const sorry = sorryServerFor(svc, vip);
-    const realServers = plan.realServers.flatMap((rs) => block(`real_server ${addressFor(rs, vip)} ${svc.port}`, [
+    const mark = markOf(plan, svc, vip);
+    // A firewall-mark service forwards every port of its real servers: keepalived writes port 0.
+    const realServers = plan.realServers.flatMap((rs) => block(`real_server ${addressFor(rs, vip)} ${mark === undefined ? svc.port : 0}`, [
         `weight ${allWeightsZero ? 0 : rs.weight}`,
         ...(check.kind !== "none" && check.failureAction === "weight0" ? ["inhibit_on_failure"] : []),
-        ...checkLines(check, svc.port),
+        ...checkedPorts(svc).flatMap((port) => checkLines(check, port)),
     ]));
-    return block(`virtual_server ${vip} ${svc.port}`, [
+    return block(mark === undefined ? `virtual_server ${vip} ${svc.port}` : `virtual_server fwmark ${mark}`, [
         `delay_loop ${check.intervalSeconds}`,
         `lvs_sched ${svc.scheduler}`,
         `lvs_method ${METHOD[plan.forwarding]}`,
-        `protocol ${svc.protocol.toUpperCase()}`,
+        // A mark says nothing of the family, nor of the protocol (keepalived warns on one).
+        ...(mark === undefined ? [`protocol ${svc.protocol.toUpperCase()}`] : isIpv6(vip) ? ["ip_family inet6"] : []),
         ...(svc.persistenceSeconds > 0 ? [`persistence_timeout ${svc.persistenceSeconds}`] : []),
         ...(sorry ? [`sorry_server ${sorry} ${svc.port}`] : []),
         ...realServers,
-        drainMarker(vip, svc),
+        drainMarker(plan, vip, svc),
     ]);
 }
 

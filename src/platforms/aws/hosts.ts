@@ -20,20 +20,21 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
 
     const sshPort = plan.directors[0].ssh.port;
     const directorCidrs = plan.directors.map((d) => `${d.address}/32`);
+    // Every port of every service, a firewall-mark service's each.
+    const servicePorts = plan.services.flatMap((svc) => (svc.fwmark?.ports ?? [svc.port]).map((port) => ({ protocol: svc.protocol, port })));
     const securityGroup = new aws.ec2.SecurityGroup(clusterResourceName(name, "sg"), {
         vpcId,
         description: `LVS-${plan.forwarding.toUpperCase()} cluster ${name}: services, admin SSH, checks and VRRP from the directors`,
         ingress: [
             // Forwarded requests keep the client's source address: the services' rule lets them in.
-            ...plan.services.map((svc) => ({
-                description: `${svc.protocol}/${svc.port} on the VIP`, protocol: svc.protocol,
-                fromPort: svc.port, toPort: svc.port, cidrBlocks: a.allowedCidrs,
+            ...servicePorts.map(({ protocol, port }) => ({
+                description: `${protocol}/${port} on the VIP`, protocol, fromPort: port, toPort: port, cidrBlocks: a.allowedCidrs,
             })),
             { description: "admin SSH", protocol: "tcp", fromPort: sshPort, toPort: sshPort, cidrBlocks: a.adminCidrs },
             // keepalived's health checks reach the real servers' ports from the directors' own addresses.
-            ...plan.services.map((svc) => ({
-                description: `health checks of ${svc.protocol}/${svc.port} from the directors`, protocol: svc.protocol,
-                fromPort: svc.port, toPort: svc.port, cidrBlocks: directorCidrs,
+            ...servicePorts.map(({ protocol, port }) => ({
+                description: `health checks of ${protocol}/${port} from the directors`, protocol, fromPort: port, toPort: port,
+                cidrBlocks: directorCidrs,
             })),
             ...(plan.forwarding === "tun"
                 ? [{ description: "IPIP (TUN forwarding) from the directors", protocol: "4", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),

@@ -36,12 +36,19 @@ load_scheduler() {
 }
 
 # own_rules VIP...: the live entries of the VIPs' services in `ipvsadm -Sn` syntax (third word
-# VIP:port, or [VIP]:port for IPv6). ipvsadm 1.31 appends `--tun-type ipip` to tunnel entries: that
-# is the default, and is dropped so that an unchanged entry compares equal to the desired one.
+# VIP:port, or [VIP]:port for IPv6), and of the firewall-mark services whose marks FWMARKS lists
+# ("-f MARK" as second and third words; their IPv6 flag `-6` is dropped: lvs-dr gives each family
+# marks of its own). ipvsadm 1.31 appends `--tun-type ipip` to tunnel entries: that is the
+# default, and is dropped so that an unchanged entry compares equal to the desired one.
 own_rules() {
-  ipvsadm -Sn | awk -v vips="$*" '
-    BEGIN { n = split(vips, v, " "); for (i = 1; i <= n; i++) p[i] = (index(v[i], ":") ? "[" v[i] "]:" : v[i] ":") }
-    { for (i = 1; i <= n; i++) if (index($3, p[i]) == 1) { sub(/ --tun-type ipip$/, ""); print; next } }'
+  ipvsadm -Sn | FWMARKS_T="${FWMARKS:-}" awk -v vips="$*" '
+    BEGIN {
+      n = split(vips, v, " "); for (i = 1; i <= n; i++) p[i] = (index(v[i], ":") ? "[" v[i] "]:" : v[i] ":")
+      m = split(ENVIRON["FWMARKS_T"], k, "[ \n]+"); for (i = 1; i <= m; i++) if (k[i] != "") mark[k[i]] = 1
+    }
+    { sub(/ --tun-type ipip$/, "") }
+    $2 == "-f" && ($3 in mark) { sub(/ -6 /, " "); print; next }
+    { for (i = 1; i <= n; i++) if (index($3, p[i]) == 1) { print; next } }'
 }
 
 # remove_services VIP...: deletes every virtual service of the VIPs (and with them their real

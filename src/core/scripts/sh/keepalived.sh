@@ -4,8 +4,8 @@
 # keepalived: on SIGHUP it diffs the old and new configuration, so unchanged real servers keep
 # their connections. Never a restart: keepalived deletes every virtual server when it stops.
 # Callers set VIP (the cluster's VIP), VIP6 in dual stack (its IPv6 VIP), CONF (its keepalived
-# file), SORRY (sorry servers as "FLAG VIP:PORT IP:PORT" lines, IPv6 as [IP]:PORT) and MAIN/INCLUDE
-# (the main file and lvs-dr's include line).
+# file), SORRY (sorry servers as "FLAG VIP:PORT IP:PORT" lines, IPv6 as [IP]:PORT), MARKS (the
+# list of its firewall marks) and MAIN/INCLUDE (the main file and lvs-dr's include line).
 
 KEEPALIVED_MARK='# Written by lvs-dr, which removes it with its last cluster: it includes one file per lvs-dr cluster.'
 
@@ -68,8 +68,11 @@ reload_keepalived() {
   fi
 }
 
-# cluster_rules: the live entries of the cluster's services (both VIPs' in dual stack).
+# cluster_rules: the live entries of the cluster's services (both VIPs' in dual stack, and its
+# firewall-mark services: "-f MARK" as their second and third words).
 cluster_rules() {
+  # shellcheck disable=SC2034 # read by own_rules (ipvs.sh)
+  FWMARKS=$(if [ -e "$MARKS" ]; then cat "$MARKS"; fi)
   own_rules "$VIP" ${VIP6:+"$VIP6"}
 }
 
@@ -238,7 +241,7 @@ with_draining() {
     BEGIN { n = split(ENVIRON["LEAVING_T"], l, "\n") }
     { print }
     $1 == "#" && $2 == "lvs-dr" && $3 == "drain" {
-      flag = ($4 == "udp") ? "-u" : "-t"
+      flag = ($4 == "udp") ? "-u" : ($4 == "fwmark") ? "-f" : "-t"
       for (i = 1; i <= n; i++) {
         split(l[i], f, " ")
         if (f[1] == flag && f[2] == $5) {
@@ -260,10 +263,15 @@ draining_rules() {
 }
 
 # The awk BEGIN block of the two readers of the table below: want["-t VIP:PORT RIP:PORT"] for each
-# leaving server of LEAVING_T (draining_rules' input lines).
+# leaving server of LEAVING_T (draining_rules' input lines), and marked[RIP] for those of
+# firewall-mark services ("-f MARK RIP:0"), whose connections show their VIP and port, not the mark.
 LEAVING_WANT='BEGIN {
   n = split(ENVIRON["LEAVING_T"], l, "\n")
-  for (i = 1; i <= n; i++) { split(l[i], f, " "); want[f[1] " " f[2] " " f[3]] = 1 }
+  for (i = 1; i <= n; i++) {
+    split(l[i], f, " ")
+    want[f[1] " " f[2] " " f[3]] = 1
+    if (f[1] == "-f") { rip = f[3]; sub(/:0$/, "", rip); marked[rip] = 1 }
+  }
 }'
 
 # active_conns LEAVING: the connections IPVS counts as active (ActiveConn) to the leaving servers.
@@ -273,6 +281,7 @@ active_conns() {
   ipvsadm -Ln | LEAVING_T="$1" awk "$LEAVING_WANT"'
     $1 == "TCP" { svc = "-t " $2; next }
     $1 == "UDP" { svc = "-u " $2; next }
+    $1 == "FWM" { svc = "-f " $2; next }
     $1 == "->" && ((svc " " $2) in want) { sum += $5 }
     END { print sum + 0 }'
 }
@@ -282,7 +291,8 @@ active_conns() {
 # is not counted as active), at most 20: which clients a drain that ran out of time cut.
 still_active() {
   ipvsadm -Lnc | LEAVING_T="$1" awk "$LEAVING_WANT"'
-    ((($1 == "UDP" ? "-u" : "-t") " " $5 " " $6) in want) && $3 !~ /^(FIN_WAIT|TIME_WAIT|CLOSE|CLOSE_WAIT|LAST_ACK)$/ {
+    { rip = $6; sub(/:[0-9]+$/, "", rip) }
+    (((($1 == "UDP" ? "-u" : "-t") " " $5 " " $6) in want) || (rip in marked)) && $3 !~ /^(FIN_WAIT|TIME_WAIT|CLOSE|CLOSE_WAIT|LAST_ACK)$/ {
       print
       if (++shown == 20) exit
     }'
@@ -345,4 +355,5 @@ remove_cluster_conf() {
     systemctl reload keepalived
     wait_table "" "the removal of VIP $VIP"
   fi
+  remove_file "$MARKS"
 }
