@@ -22,8 +22,10 @@
 # MAC, set-name eth0, static address, optional default route). cloud-init renders the network for
 # ifupdown (/etc/network/interfaces.d). sshd accepts keys only; host keys are made at first boot.
 # lvsdr-web.service answers on port 80 with the hostname (/index.html) and serves /big.bin (20 MiB),
-# /1k.bin and /1m.bin (the benchmark's response sizes). HAProxy is installed for the benchmark's
-# proxy side (npm run bench starts it by hand on the director); its unit is not enabled.
+# /1k.bin and /1m.bin (the benchmark's response sizes); lvsdr-web-fwmark.service serves the same on
+# ports 443 and 8443 (plain HTTP, for the firewall-mark check). nftables: the directors' marks.
+# HAProxy is installed for the benchmark's proxy side (npm run bench starts it by hand on the
+# director); its unit is not enabled.
 #
 # Environment (all optional):
 #   LVSDR_IMAGE_DIR     where images are kept                  (default /var/lib/lvsdr-lab/images)
@@ -45,9 +47,12 @@ HOST_PACKAGES=(debootstrap qemu-utils e2fsprogs util-linux coreutils)
 # `virsh shutdown` and `virsh reboot` would do nothing.
 IMAGE_PACKAGES=(linux-image-cloud-amd64 systemd-sysv udev openssh-server ipvsadm keepalived iproute2
   kmod procps ifupdown cloud-init busybox curl tcpdump arping iputils-ping ca-certificates
-  initramfs-tools sudo net-tools dbus haproxy)
-# Modules the initramfs must provide (or the kernel must have built in) to mount root=/dev/vda.
-INITRD_MODULES=(virtio_blk virtio_pci virtio_net ext4)
+  initramfs-tools lz4 sudo net-tools dbus haproxy nftables)
+# Modules the initramfs must provide (or the kernel must have built in) to mount root=/dev/vda, and
+# the only ones it holds (MODULES=list, lz4): Debian's default (MODULES=most, gzip) made a 15 MB
+# initramfs of 52 MB that the emulated kernel took 33 s to unpack at every boot and reboot (dmesg,
+# "Trying to unpack rootfs" to "Freeing initrd memory"), before udev in it probed most modules.
+INITRD_MODULES=(virtio_blk virtio_pci virtio_net ext4 crc32c_generic)
 # Units that only cost CPU on emulated lab VMs.
 MASKED_UNITS=(apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service
   fstrim.timer dpkg-db-backup.timer systemd-firstboot.service getty-static.service)
@@ -301,6 +306,10 @@ EOF
   write_file /etc/fstab 0644 <<'EOF'
 /dev/vda / ext4 defaults,errors=remount-ro 0 1
 EOF
+  # A small initramfs, quick to unpack under emulation (see INITRD_MODULES).
+  printf 'MODULES=list\nCOMPRESS=lz4\n' | write_file /etc/initramfs-tools/conf.d/90-lvsdr-lab.conf 0644
+  # (Not /etc/initramfs-tools/modules: a conffile of initramfs-tools, which dpkg would ask about.)
+  printf '%s\n' "${INITRD_MODULES[@]}" | write_file /usr/share/initramfs-tools/modules.d/lvsdr-lab 0644
 }
 
 configure_image() {
@@ -423,8 +432,25 @@ RestartSec=2
 [Install]
 WantedBy=multi-user.target
 EOF
+  # The same pages on ports 443 and 8443 (plain HTTP): the firewall-mark service of the lab checks.
+  write_file /etc/systemd/system/lvsdr-web-fwmark.service 0644 <<'EOF'
+[Unit]
+Description=lvsdr lab web server on ports 443 and 8443 (busybox httpd, plain HTTP)
+Wants=network-online.target
+After=network-online.target lvsdr-web.service
+
+[Service]
+Type=simple
+ExecStart=/bin/sh -c '/bin/busybox httpd -p 8443 -h /var/www && exec /bin/busybox httpd -f -p 443 -h /var/www'
+Restart=on-failure
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+EOF
   mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/var/www"
   ln -sfn /etc/systemd/system/lvsdr-web.service "$ROOT/etc/systemd/system/multi-user.target.wants/lvsdr-web.service"
+  ln -sfn /etc/systemd/system/lvsdr-web-fwmark.service "$ROOT/etc/systemd/system/multi-user.target.wants/lvsdr-web-fwmark.service"
   : >"$ROOT/var/www/index.html"
   head -c "$((BIG_FILE_MIB * 1024 * 1024))" /dev/urandom >"$ROOT/var/www/big.bin"
   head -c 1024 /dev/urandom >"$ROOT/var/www/1k.bin"
@@ -460,7 +486,10 @@ check_kernel() { # kver
     if grep -q "/$m\.ko" "$ROOT/lib/modules/$kver/modules.builtin"; then continue; fi
     die "module $m is neither in initrd.img-$kver nor built into the kernel"
   done
-  log "kernel $kver: ip_vs in modules.dep; initrd has ${INITRD_MODULES[*]}"
+  # The kernel's lz4 (legacy frame) magic: a missing lz4 makes mkinitramfs fall back to gzip.
+  [ "$(od -An -tx1 -N4 "$ROOT/boot/initrd.img-$kver" | tr -d ' ')" = 02214c18 ] ||
+    die "initrd.img-$kver is not lz4-compressed: $(file -b "$ROOT/boot/initrd.img-$kver" 2>/dev/null || true)"
+  log "kernel $kver: ip_vs in modules.dep; initrd ($(du -h "$ROOT/boot/initrd.img-$kver" | cut -f1), lz4) has ${INITRD_MODULES[*]}"
 }
 
 clean_image() {

@@ -13,12 +13,13 @@
  *   pulumi config set --path 'hosts.realServers[0].address' 192.168.77.11
  *   pulumi config set --path 'hosts.realServers[1].address' 192.168.77.12
  *
- * Config keys: vip, sshUser (default root), sshPrivateKey (secret, required), sshPublicKey
+ * Config keys: vip, vip6 (an IPv6 VIP beside an IPv4 vip: dual stack), sshUser (default root), sshPrivateKey (secret, required), sshPublicKey
  * (required for VMs), sshPort, services (default one TCP service on 80), scheduler (default for
  * services that set none; default wlc), forwarding (dr|tun), clusterName (default lvsdr: names
  * resources and VMs), drainSeconds, and on the lab: directors (1 or 2, default 2), realServers
  * (count), weights (one per real server), labSubnet (a /24, default 192.168.78.0/24; the VIP
- * defaults to its .100).
+ * defaults to its .100), labSubnet6 (an IPv6 subnet, e.g. fd78::/64: every lab VM then gets an
+ * IPv6 address too, at its IPv4 offset, and vip6 can be served).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
@@ -31,7 +32,7 @@ import { labImageFiles, labLibvirtArgs } from "../lab/lab-libvirt";
 const LAB_SUBNET = "192.168.78.0/24";
 
 /** The libvirt args of the embedded lab, with the image lab/image.sh built. */
-function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
+function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | undefined): LvsDrLibvirtArgs {
     // This file runs from program/ (nodejs language host, ts-node) or from build/program/ (compiled,
     // hosted by lab/pulumi.ts); the repository root is one or two levels up.
     const repo = path.resolve(__dirname, "..", ...(path.basename(path.dirname(__dirname)) === "build" ? [".."] : []));
@@ -44,7 +45,7 @@ function labLibvirt(config: pulumi.Config, subnet: string): LvsDrLibvirtArgs {
     const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
     const weights = config.getObject<number[]>("weights") ?? [];
     const directors = config.getNumber("directors", { min: 1, max: 2 }) ?? 2;
-    return labLibvirtArgs(labImageFiles(image), subnet, Array.from({ length: count }, (_, i) => ({ weight: weights[i] })), directors === 2);
+    return labLibvirtArgs(labImageFiles(image), subnet, Array.from({ length: count }, (_, i) => ({ weight: weights[i] })), directors === 2, subnet6);
 }
 
 export = async () => {
@@ -53,7 +54,7 @@ export = async () => {
     const aws = config.getObject<LvsDrAwsArgs>("aws");
     const onLab = !hosts && !aws && config.getObject("libvirt") === undefined;
     const labSubnet = config.get("labSubnet", { pattern: /^\d+\.\d+\.\d+\.0\/24$/ }) ?? LAB_SUBNET;
-    const libvirt = onLab ? labLibvirt(config, labSubnet) : config.getObject<LvsDrLibvirtArgs>("libvirt");
+    const libvirt = onLab ? labLibvirt(config, labSubnet, config.get("labSubnet6")) : config.getObject<LvsDrLibvirtArgs>("libvirt");
     // Config values are plain strings: the component refuses any that is not a scheduler/forwarding.
     const scheduler = config.get<Scheduler>("scheduler");
     const services = (config.getObject<LvsDrServiceArgs[]>("services") ?? [{ port: 80 }])
@@ -61,6 +62,7 @@ export = async () => {
 
     const cluster = new LvsDrCluster(config.get("clusterName") ?? "lvsdr", {
         vip: config.get("vip") ?? (onLab ? labSubnet.replace(/0\/24$/, "100") : config.require("vip")),
+        vip6: config.get("vip6"),
         services,
         forwarding: config.get<Forwarding>("forwarding"),
         drainSeconds: config.getNumber("drainSeconds"),
@@ -77,6 +79,7 @@ export = async () => {
 
     return {
         vip: cluster.vip,
+        vip6: cluster.vip6,
         directorAddress: cluster.directorAddress,
         directorAddresses: cluster.directorAddresses,
         realServerAddresses: cluster.realServerAddresses,

@@ -1,7 +1,7 @@
 /**
  * `npm run test:e2e`: the root project's whole lifecycle with the real Pulumi engine on the lab, with
- * its default director pair — up from empty, a no-op up, scaling out, a weight change, scaling in
- * (drained), a real server's VM replaced (drained), the state's secrets, a failover of the master
+ * its default director pair — up from empty, a no-op up, scaling out, a weight change, an IPv6 VIP
+ * added (dual stack), scaling in (drained), a real server's VM replaced (drained), the state's secrets, a failover of the master
  * director, destroy — with a client load
  * through the VIP the whole time. The tests run in order and share one stack.
  */
@@ -17,6 +17,9 @@ import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, 
 const CLUSTER = "lvsdr-e2e";
 const SUBNET = "192.168.79.0/24";
 const VIP = "192.168.79.100";
+/** The VMs get IPv6 addresses from the start (labSubnet6); step 5 adds the IPv6 VIP. */
+const SUBNET6 = "fd79::/64";
+const VIP6 = "fd79::100";
 const DIRECTOR = "192.168.79.10";
 const BACKUP_DIRECTOR = "192.168.79.9";
 const RULES = [`update ${CLUSTER}-director-1-rules`, `update ${CLUSTER}-director-rules`];
@@ -49,6 +52,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
     }
 
     const requests = (n: number): string[] => requestsTo(VIP, n);
+    const requests6 = (n: number): string[] => requestsTo(VIP6, n);
 
     function outPkts(): number {
         const line = ssh(DIRECTOR, `ipvsadm -Ln --stats --exact -t ${VIP}:80`).split("\n").find((l) => l.startsWith("TCP"));
@@ -72,7 +76,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         await stack.must(["stack", "init"], false);
         await stack.must(["config", "set", "--secret", "sshPrivateKey"], false, fs.readFileSync(key, "utf8"));
         await stack.must(["config", "set", "sshPublicKey", fs.readFileSync(`${key}.pub`, "utf8").trim()], false);
-        for (const [k, v] of [["clusterName", CLUSTER], ["labSubnet", SUBNET], ["scheduler", "wrr"], ["realServers", "2"]]) {
+        for (const [k, v] of [["clusterName", CLUSTER], ["labSubnet", SUBNET], ["labSubnet6", SUBNET6], ["scheduler", "wrr"], ["realServers", "2"]]) {
             await stack.must(["config", "set", k, v], false);
         }
     });
@@ -132,7 +136,28 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.ok(Math.abs(share - 0.5) <= 0.05, `weight 2 of 4 should get 50% ± 5 points, got ${(share * 100).toFixed(1)}%`);
     });
 
-    it("5. removing a real server: it stops receiving new connections before it is torn down; no request fails", async () => {
+    it("5. adding an IPv6 VIP (dual stack) updates in place, serves from every real server over IPv6, and no IPv4 request fails", async () => {
+        const from = Date.now();
+        await stack.must(["config", "set", "vip6", VIP6], false);
+        const planned = changes(await stack.preview());
+        assert.ok(planned.length > 0 && planned.every((c) => c.startsWith("update ")), `only in-place updates: ${planned.join(", ")}`);
+        for (const want of [...RULES, ...[0, 1, 2].map((i) => `update ${rsName(i)}-setup`)]) {
+            assert.ok(planned.includes(want), `${want} is not planned: ${planned.join(", ")}`);
+        }
+        const events = await stack.apply("up");
+        assert.deepEqual(applied(events), planned, "the update did something else than its preview");
+        assert.equal(await stack.output("vip6"), VIP6);
+        const hosts = requests6(18);
+        assert.deepEqual(Object.keys(countBy(hosts)).sort(), [0, 1, 2].map(rsName), `answers over IPv6: ${hosts.join(" ")}`);
+        for (const d of [DIRECTOR, BACKUP_DIRECTOR]) {
+            assert.match(ssh(d, `ipvsadm -Sn`), new RegExp(`-A -t \\[${VIP6}\\]:80 `), `${d} has no IPv6 virtual service`);
+        }
+        const during = load.between(from, Date.now());
+        assert.ok(during.length > 20, `too little IPv4 load while the IPv6 VIP was added: ${during.length} requests`);
+        assert.deepEqual(failures(during), [], "failed IPv4 requests while the IPv6 VIP was added");
+    });
+
+    it("6. removing a real server: it stops receiving new connections before it is torn down; no request fails", async () => {
         await stack.must(["config", "set", "realServers", "2"], false);
         const events = await stack.apply("up");
         assert.deepEqual(applied(events), [
@@ -155,7 +180,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.deepEqual(Object.keys(countBy(requests(12))).sort(), [0, 1].map(rsName));
     });
 
-    it("6. replacing a real server's VM (pulumi up --replace): drained on both directors before the VM goes, set up again, no request fails", async () => {
+    it("7. replacing a real server's VM (pulumi up --replace): drained on both directors before the VM goes, set up again, no request fails", async () => {
         const from = Date.now();
         const vm = `${rsName(1)}-vm`;
         const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources: { urn: string }[] } };
@@ -195,7 +220,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.deepEqual(Object.keys(countBy(hosts)).sort(), [0, 1].map(rsName), `answers after the replacement: ${hosts.join(" ")}`);
     });
 
-    it("7. the exported stack state contains no plaintext private key", async () => {
+    it("8. the exported stack state contains no plaintext private key", async () => {
         const exported = await stack.must(["stack", "export", "--show-secrets=false"], false);
         const body = fs.readFileSync(key, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
         assert.ok(body.length > 0);
@@ -206,7 +231,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.ok(exported.includes("4dabf18193072939515e22adb298388d"), "no secret at all in the state: the test is not looking at the right thing");
     });
 
-    it("8. the master director crashes under load: the backup takes over, the old master rejoins as backup, a no-op up stays a no-op", async () => {
+    it("9. the master director crashes under load: the backup takes over, the old master rejoins as backup, a no-op up stays a no-op", async () => {
         assert.deepEqual(await stack.output("directorAddresses"), [DIRECTOR, BACKUP_DIRECTOR]);
         // Watched on the backup itself (10 polls a second), started before the crash: polling over
         // SSH from here took up to a second per poll and measured 4.1 s for a takeover whose client
@@ -248,7 +273,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.deepEqual(Object.keys(summary(events)).filter((op) => op !== "same"), []);
     });
 
-    it("9. pulumi destroy leaves no domain, volume or network, and an empty stack", async () => {
+    it("10. pulumi destroy leaves no domain, volume or network, and an empty stack", async () => {
         await load.stop();
         const outside = load.between(loadFrom, Date.now())
             .filter((h) => !(failoverWindow && h.t >= failoverWindow.from && h.t <= failoverWindow.to));

@@ -6,7 +6,9 @@
  * idles until check 8, which runs TUN on the pair; test:ha follows on the same VMs in test:vms).
  */
 import { strict as assert } from "assert";
-import type { ClusterPlan } from "../../src/core/plan";
+import type { LvsDrServiceArgs } from "../../src/args";
+import { marksTable } from "../../src/core/names";
+import { type ClusterPlan, markOf } from "../../src/core/plan";
 import { realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import { directorSysctls, realServerSysctls, type Sysctl } from "../../src/core/scripts/kernel-parameters";
 import { withPort } from "../../src/core/ip";
@@ -16,6 +18,52 @@ import {
 import { startUdpServer, stopUdpServer, UDP_PORT, udpClient } from "./support/udp";
 
 const BIG = 20 * 1024 * 1024;
+
+/**
+ * The lab clusters' firewall-mark service: ports 443 and 8443 (plain HTTP from the image's
+ * lvsdr-web-fwmark.service) balanced as one service with persistence, on both VIPs, so that every
+ * check from setup to teardown, the reboot's too, covers marks.
+ */
+const FWMARK_SERVICE: LvsDrServiceArgs = { ports: [443, 8443], scheduler: "rr", persistenceSeconds: 300 };
+
+/** The connections IPVS counted on the firewall-mark service of `plan` on `vip`. */
+function fwmarkConns(lab: Lab, plan: ClusterPlan, vip: string): number {
+    const mark = markOf(plan, plan.services[1], vip)!;
+    const out = lab.mustSsh("director", `ipvsadm -Ln --stats --exact -f ${mark}${vip.includes(":") ? " -6" : ""}`);
+    const line = out.split("\n").find((l) => l.startsWith("FWM"));
+    assert.ok(line, `no fwmark service ${mark} on the director:\n${out}`);
+    return Number(line.trim().split(/\s+/)[2]);
+}
+
+/**
+ * The firewall-mark check: one client's requests to 443 and 8443 of `vip`, alternating, all land on
+ * one real server (the mark's shared persistence), and IPVS counted each on the mark's service.
+ */
+async function checkFwmark(lab: Lab, plan: ClusterPlan, vip: string, rounds = 3): Promise<string> {
+    const before = fwmarkConns(lab, plan, vip);
+    const host = vip.includes(":") ? `[${vip}]` : vip;
+    const r = await inNetnsAsync(`i=0; while [ $i -lt ${rounds} ]; do for p in 443 8443; do ` +
+        `curl -g -s -m 10 -H 'Connection: close' http://${host}:$p/ || echo FAILED; done; i=$((i+1)); done`);
+    const hosts = r.stdout.split("\n").filter(Boolean);
+    assert.equal(hosts.length, 2 * rounds, `${vip}: ${r.stdout} ${r.stderr}`);
+    assert.equal(new Set(hosts).size, 1, `${vip}: 443 and 8443 of one client went to different real servers (or failed): ${hosts.join(" ")}`);
+    assert.match(hosts[0], /^lvsdr-lab-rs-[abc]$/, `${vip}: ${hosts.join(" ")}`);
+    // IPVS folds its per-CPU counters into what ipvsadm reads in the background: polled.
+    let counted = 0;
+    for (let i = 0; i < 25 && counted < 2 * rounds; i++) {
+        counted = fwmarkConns(lab, plan, vip) - before;
+        if (counted < 2 * rounds) {
+            await new Promise((ok) => setTimeout(ok, 400));
+        }
+    }
+    assert.equal(counted, 2 * rounds, `${vip}: the mark's service counted ${counted} connections of ${2 * rounds}`);
+    return hosts[0];
+}
+
+/** The director's nftables tables, one a line. */
+function nftTables(lab: Lab): string {
+    return lab.mustSsh("director", "nft list tables");
+}
 
 /** IPVS counters of the service on `vip`, exact numbers. */
 function stats(lab: Lab, vip = VIP): { conns: number; inPkts: number; outPkts: number } {
@@ -159,6 +207,7 @@ function checkBypass(lab: Lab): void {
 function hostState(lab: Lab, host: string): string {
     return lab.mustSsh(host, [
         "ipvsadm -Sn 2>/dev/null || true",
+        "nft list ruleset 2>/dev/null || true",
         "ip -o addr show | sed 's/valid_lft.*//'",
         "sysctl -a 2>/dev/null | grep -E '^net\\.ipv4\\.(conf\\.(all|eth0|lo|tunl0)\\.(arp_ignore|arp_announce|rp_filter)|vs\\.[a-z_]+) ' || true",
         "find /etc/lvs-dr /var/lib/lvs-dr /etc/sysctl.d /etc/systemd/system -name '*lvs-dr*' -exec md5sum {} + 2>/dev/null | sort || true",
@@ -233,8 +282,8 @@ describe("VM lab: LVS-DR on real kernels", function () {
 
     before(async () => {
         lab = await sharedLab();
-        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], pair: false });
-        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], pair: false });
+        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], pair: false, services: [FWMARK_SERVICE] });
+        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], pair: false, services: [FWMARK_SERVICE] });
         for (const rs of ["a", "b", "c"]) {
             baseline.set(rs, sysctlValues(lab, rs, "dr"));
         }
@@ -302,6 +351,16 @@ describe("VM lab: LVS-DR on real kernels", function () {
         }
     });
 
+    it("fwmark: one client's 443 and 8443 land on the same real server (both VIPs); the mark's table is the cluster's own", async () => {
+        const table = lab.mustSsh("director", `nft list table inet ${marksTable(VIP)}`);
+        for (const vip of [VIP, VIP6]) {
+            const mark = markOf(two, two.services[1], vip)!;
+            assert.match(table, new RegExp(`${vip.includes(":") ? "ip6" : "ip"} daddr ${vip} tcp dport \\{ 443, 8443 \\} meta mark set 0x${mark.toString(16)}`),
+                `the director's marks for ${vip}:\n${table}`);
+            await checkFwmark(lab, two, vip);
+        }
+    });
+
     it("UDP: datagrams balance over the real servers; a server whose service dies gets no datagram after the check's bound", async () => {
         // The check's bound with its defaults: (retries + 1) x (interval + timeout) = 6 s.
         const BOUND_MS = 6000;
@@ -314,6 +373,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         }
         try {
             await lab.rules(udp);
+            assert.ok(!nftTables(lab).includes(marksTable(VIP)), `rules without a firewall-mark service leave the marks' table:\n${nftTables(lab)}`);
             // A new client port per datagram: every one a new flow, scheduled rr.
             const spread = (await udpClient(VIP, 8, 300)).stdout.split("\n").filter(Boolean).map((l) => l.split(" ")[1]);
             assert.deepEqual([...new Set(spread)].sort(), ["lvsdr-lab-rs-a", "lvsdr-lab-rs-b"], `answers: ${spread.join(" ")}`);
@@ -404,6 +464,8 @@ describe("VM lab: LVS-DR on real kernels", function () {
         await Promise.all([lab.reboot("director"), lab.reboot("a")]);
         await checkRoundRobin(lab, ["a", "b"]);
         await checkRoundRobin(lab, ["a", "b"], VIP6);
+        await checkFwmark(lab, two, VIP, 2);
+        await checkFwmark(lab, two, VIP6, 2);
         checkArp(lab, ["a", "b"]);
         assert.deepEqual(neighbourAnswers(lab, VIP6), [lab.mac("director")], "neighbour advertisements for the IPv6 VIP after the reboot");
         assert.equal(stats(lab).outPkts, 0);
@@ -415,6 +477,8 @@ describe("VM lab: LVS-DR on real kernels", function () {
         const table = lab.mustSsh("director", "ipvsadm -Sn");
         assert.doesNotMatch(table, new RegExp(VIP.replace(/\./g, "\\.")));
         assert.ok(!table.includes(`[${VIP6}]`), `the IPv6 VIP's services are left:\n${table}`);
+        assert.doesNotMatch(table, /-f /, "a firewall-mark service is left");
+        assert.ok(!nftTables(lab).includes(marksTable(VIP)), `the marks' table is left:\n${nftTables(lab)}`);
         const addresses = lab.mustSsh("director", "ip -o addr show dev eth0");
         assert.doesNotMatch(addresses, new RegExp(`${VIP}/32`));
         assert.ok(!addresses.includes(`${VIP6}/128`), `the IPv6 VIP is left on the director:\n${addresses}`);
