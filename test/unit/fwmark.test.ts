@@ -173,7 +173,7 @@ describe("firewall-mark services", () => {
             assert.equal(run("cluster_rules"), table.slice(0, 2).join("\n") + "\n", "no marks listed: port services only");
             assert.equal(run(`set_marks ${MARK} ${MARK + 1} >/dev/null; cluster_rules`), [...table.slice(0, 5),
                 `-A -f ${MARK + 1} -s rr -p 300`, `-a -f ${MARK + 1} -r [fd77::b]:0 -g -w 1`].join("\n") + "\n");
-            assert.equal(run(`set_marks ${MARK} >/dev/null; expect_marks ${MARK + 1} 5 >/dev/null; cat "$MARKS"; set_marks >/dev/null; [ ! -e "$MARKS" ] && echo gone`),
+            assert.equal(run(`set_marks ${MARK} >/dev/null; expect_marks ${MARK + 1} 5 >/dev/null; cat "$MARKS"; clear_marks >/dev/null; [ ! -e "$MARKS" ] && echo gone`),
                 `5\n${MARK}\n${MARK + 1}\ngone\n`);
         });
 

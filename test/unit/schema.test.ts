@@ -99,7 +99,9 @@ describe("component package schema (what pulumi package get-schema . returns)", 
 
     it("documents the nested argument types", () => {
         const service = schema.types["lvs-dr:index:LvsDrServiceArgs"];
-        assert.deepEqual(Object.keys(service.properties).sort(), ["healthCheck", "persistenceSeconds", "port", "protocol", "scheduler", "sorryServer"]);
+        assert.deepEqual(Object.keys(service.properties).sort(), ["fwmark", "healthCheck", "persistenceSeconds", "port", "ports", "protocol", "scheduler", "sorryServer"]);
+        assert.match(service.properties.ports.description!, /2-16 distinct ports/);
+        assert.match(service.properties.fwmark.description!, /fwmark \+ 1/);
         const check = schema.types["lvs-dr:index:LvsDrHealthCheckArgs"];
         assert.equal(check.properties.kind.$ref, "#/types/lvs-dr:index:HealthCheckKind");
         assert.equal(check.properties.failureAction.$ref, "#/types/lvs-dr:index:FailureAction");

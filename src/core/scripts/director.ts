@@ -228,7 +228,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             "fi",
         ].join("\n"),
         `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
-        call("set_marks", ...marksOf(plan)),
+        marksOf(plan).length > 0 ? call("set_marks", ...marksOf(plan)) : "clear_marks",
         `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip),
             ...(svc.fwmark !== undefined && isIpv6(vip) ? ["-6"] : []))}`).join("\n")}\n} >&3`,
     );

@@ -25,9 +25,14 @@ expect_marks() {
   { if [ -e "$MARKS" ]; then cat "$MARKS"; fi; printf '%s\n' "$@"; } | write_marks
 }
 
-# set_marks MARK...: MARKS lists exactly the given marks.
+# set_marks MARK...: MARKS lists exactly the given marks (one at least).
 set_marks() {
   printf '%s\n' "$@" | write_marks
+}
+
+# clear_marks: the cluster has no firewall mark (MARKS removed).
+clear_marks() {
+  remove_file "$MARKS"
 }
 
 # write_marks < MARKS: MARKS holds the marks read (sorted, once each), or is removed when none.
