@@ -30,9 +30,12 @@ const FWMARK_SERVICE: LvsDrServiceArgs = { ports: [443, 8443], scheduler: "rr", 
 function fwmarkConns(lab: Lab, plan: ClusterPlan, vip: string): number {
     const mark = markOf(plan, plan.services[1], vip)!;
     const out = lab.mustSsh("director", `ipvsadm -Ln --stats --exact -f ${mark}${vip.includes(":") ? " -6" : ""}`);
-    const line = out.split("\n").find((l) => l.startsWith("FWM"));
-    assert.ok(line, `no fwmark service ${mark} on the director:\n${out}`);
-    return Number(line.trim().split(/\s+/)[2]);
+    // "FWM  MARK [IPv6] CONNS INPKTS ...": ipvsadm names the family of an IPv6 mark.
+    const fields = out.split("\n").find((l) => l.startsWith("FWM"))?.trim().split(/\s+/).filter((f) => f !== "IPv6");
+    assert.ok(fields, `no fwmark service ${mark} on the director:\n${out}`);
+    const conns = Number(fields[2]);
+    assert.ok(Number.isInteger(conns), `no connection count in the mark's stats:\n${out}`);
+    return conns;
 }
 
 /**
