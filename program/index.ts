@@ -13,8 +13,8 @@
  *   pulumi config set --path 'hosts.realServers[0].address' 192.168.77.11
  *   pulumi config set --path 'hosts.realServers[1].address' 192.168.77.12
  *
- * Config keys: vip, vip6 (an IPv6 VIP beside an IPv4 vip: dual stack), sshUser (default root), sshPrivateKey (secret, required), sshPublicKey
- * (required for VMs), sshPort, services (default one TCP service on 80), scheduler (default for
+ * Config keys: vip, vip6 (an IPv6 VIP beside an IPv4 vip: dual stack), sshUser (default root),
+ * sshPrivateKey (secret, required), sshPublicKey (required for VMs), sshPort, services (default one TCP service on 80), scheduler (default for
  * services that set none; default wlc), forwarding (dr|tun), clusterName (default lvsdr: names
  * resources and VMs), drainSeconds, and on the lab: directors (1 or 2, default 2), realServers
  * (count), weights (one per real server), labSubnet (a /24, default 192.168.78.0/24; the VIP
@@ -79,7 +79,7 @@ export = async () => {
 
     return {
         vip: cluster.vip,
-        vip6: cluster.vip6,
+        ...(config.get("vip6") ? { vip6: cluster.vip6 } : {}),
         directorAddress: cluster.directorAddress,
         directorAddresses: cluster.directorAddresses,
         realServerAddresses: cluster.realServerAddresses,
