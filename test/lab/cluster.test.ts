@@ -26,6 +26,18 @@ const BIG = 20 * 1024 * 1024;
  */
 const FWMARK_SERVICE: LvsDrServiceArgs = { ports: [443, 8443], scheduler: "rr", persistenceSeconds: 300 };
 
+/**
+ * A UDP service in the same clusters (no check: nothing listens on it outside the UDP check, which
+ * applies its own), so that the reboot and the teardown cover a UDP virtual service too.
+ */
+const UDP_SERVICE: LvsDrServiceArgs = { port: UDP_PORT, protocol: "udp", scheduler: "rr" };
+
+/** The real servers in the UDP service of `vip` on the director, sorted. */
+function udpServers(lab: Lab, vip: string): string[] {
+    const out = lab.mustSsh("director", `ipvsadm -Ln -u ${withPort(vip, UDP_PORT)}`);
+    return out.split("\n").filter((l) => l.trim().startsWith("->") && !l.includes("RemoteAddress")).map((l) => l.trim().split(/\s+/)[1]).sort();
+}
+
 /** The connections IPVS counted on the firewall-mark service of `plan` on `vip`. */
 function fwmarkConns(lab: Lab, plan: ClusterPlan, vip: string): number {
     const mark = markOf(plan, plan.services[1], vip)!;
@@ -285,8 +297,8 @@ describe("VM lab: LVS-DR on real kernels", function () {
 
     before(async () => {
         lab = await sharedLab();
-        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], pair: false, services: [FWMARK_SERVICE] });
-        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], pair: false, services: [FWMARK_SERVICE] });
+        two = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], pair: false, services: [FWMARK_SERVICE, UDP_SERVICE] });
+        three = lab.plan({ realServers: [{ name: "a" }, { name: "b" }, { name: "c" }], pair: false, services: [FWMARK_SERVICE, UDP_SERVICE] });
         for (const rs of ["a", "b", "c"]) {
             baseline.set(rs, sysctlValues(lab, rs, "dr"));
         }
@@ -469,6 +481,10 @@ describe("VM lab: LVS-DR on real kernels", function () {
         await checkRoundRobin(lab, ["a", "b"], VIP6);
         await checkFwmark(lab, two, VIP, 2);
         await checkFwmark(lab, two, VIP6, 2);
+        for (const vip of [VIP, VIP6]) {
+            assert.deepEqual(udpServers(lab, vip), ["a", "b"].map((rs) => withPort(vip === VIP ? lab.address(rs) : lab.address6(rs), UDP_PORT)).sort(),
+                `the UDP service of ${vip} after the reboot`);
+        }
         checkArp(lab, ["a", "b"]);
         assert.deepEqual(neighbourAnswers(lab, VIP6), [lab.mac("director")], "neighbour advertisements for the IPv6 VIP after the reboot");
         assert.equal(stats(lab).outPkts, 0);
