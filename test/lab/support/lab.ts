@@ -349,12 +349,20 @@ export class Lab {
      */
     async reboot(host: string, timeoutMs = 600000): Promise<void> {
         const bootId = this.mustSsh(host, "cat /proc/sys/kernel/random/boot_id").trim();
+        const t0 = Date.now();
         this.ssh(host, "systemctl reboot", 30000);
         this.closeSsh(host);
         const deadline = Date.now() + timeoutMs;
         while (Date.now() < deadline) {
             const r = await inNetnsAsync(this.sshCommand(host, "systemctl is-system-running --wait >/dev/null; cat /proc/sys/kernel/random/boot_id", 5));
             if (r.status === 0 && r.stdout.trim() !== bootId) {
+                // Where a reboot's time went (they vary from 1.5 to 6 minutes here): the old boot's
+                // last journal entry (the shutdown's end), the new boot's first (its kernel's start;
+                // the gap between is the reset, firmware and kernel loading), and the boot's phases.
+                const when = this.ssh(host, "journalctl --list-boots --no-pager | tail -n 2 | awk '{ print $5, $6, $9, $10 }' | tr '\\n' ' '; " +
+                    "systemd-analyze 2>/dev/null | head -n 1; systemd-analyze blame 2>/dev/null | head -n 3 | tr -s ' ' | tr '\\n' ';'");
+                console.log(`      reboot of ${host}: ${Math.round((Date.now() - t0) / 1000)} s from the command ` +
+                    `(${new Date(t0).toISOString()}); boots (first, last entry): ${when.stdout.trim().replace(/\n/g, " | ")}`);
                 return;
             }
             await new Promise((ok) => setTimeout(ok, 2000));
