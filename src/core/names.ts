@@ -63,10 +63,16 @@ export function derivedFwmark(vip: string, protocol: string, ports: number[]): n
     return 0x4c560000 + (fnv1a(key) % 0x8000) * 2;
 }
 
-/** The director's nftables table that marks a cluster's firewall-mark services: `inet lvs_dr_<vip>`. */
+/**
+ * A cluster's name where dots and colons are not allowed, `lvs_dr_<vip>`: its VRRP instance, and
+ * the director's nftables table (`inet lvs_dr_<vip>`) that marks its firewall-mark services.
+ */
 export function marksTable(vip: string): string {
     return `lvs_dr_${vip.replace(/[.:]/g, "_")}`;
 }
+
+/** The VRRP instance of a cluster: one name per VIP, so clusters on one director never clash. */
+export const vrrpInstanceOf = marksTable;
 
 /** libvirt names of a cluster's objects. */
 export const libvirtNames = {

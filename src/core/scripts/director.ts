@@ -133,7 +133,7 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
         ["common", "sysctl", "boot-unit", "marks"],
         vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), director.interface)).join("\n"),
         // The rules' removal deleted them; kept here in case the rules never ran to the end.
-        [call("remove_marks", marksTable(plan.vip)), call("remove_file", p.marksNft)].join("\n"),
+        removeMarks(plan),
         restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_file", p.takeVipScript),
@@ -194,6 +194,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
     const schedulers = [...new Set(plan.services.map((s) => s.scheduler))].sort();
     const next = k.nextConf;
     const draining = k.drainConf;
+    const marks = marksOf(plan);
     return script(`${title(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "ipvs", "keepalived", "marks"],
         ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
@@ -228,10 +229,15 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             "fi",
         ].join("\n"),
         `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
-        marksOf(plan).length > 0 ? call("set_marks", ...marksOf(plan)) : "clear_marks",
+        marks.length > 0 ? call("set_marks", ...marks) : "clear_marks",
         `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip),
             ...(svc.fwmark !== undefined && isIpv6(vip) ? ["-6"] : []))}`).join("\n")}\n} >&3`,
     );
+}
+
+/** The cluster's nftables table and its file, deleted (nothing else of nftables is touched). */
+function removeMarks(plan: ClusterPlan): string {
+    return [call("remove_marks", marksTable(plan.vip)), call("remove_file", hostPaths(plan.vip, "director").marksNft)].join("\n");
 }
 
 /**
@@ -245,7 +251,7 @@ function marksStep(plan: ClusterPlan): string {
     const p = hostPaths(plan.vip, "director");
     const nft = renderMarksNft(plan);
     if (nft === undefined) {
-        return [call("remove_marks", marksTable(plan.vip)), call("remove_file", p.marksNft)].join("\n");
+        return removeMarks(plan);
     }
     return [
         call("install_tool", "nft", "nftables"),
@@ -277,7 +283,6 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
             "fi",
         ].join("\n"),
         "remove_cluster_conf",
-        [call("remove_marks", marksTable(plan.vip)), call("remove_file", p.marksNft), call("remove_services", ...vipsOf(plan)),
-            call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
+        [removeMarks(plan), call("remove_services", ...vipsOf(plan)), call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
     );
 }

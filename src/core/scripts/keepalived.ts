@@ -5,7 +5,7 @@
  * configuration; every value in it was validated (addresses, numbers, whitelisted paths), so it
  * holds no quoting.
  */
-import { hostPaths } from "../names";
+import { hostPaths, vrrpInstanceOf } from "../names";
 import { withPort } from "../ip";
 import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIpv6, markOf, type ServicePlan, sorryServerFor, virtualServices } from "../plan";
 
@@ -14,7 +14,7 @@ const METHOD = { dr: "DR", tun: "TUN" } as const;
 
 /** The VRRP instance of a cluster: one name per VIP, so clusters on one director never clash. */
 export function vrrpInstanceName(plan: ClusterPlan): string {
-    return `lvs_dr_${plan.vip.replace(/[.:]/g, "_")}`;
+    return vrrpInstanceOf(plan.vip);
 }
 
 /**
