@@ -251,6 +251,11 @@ export function markOf(plan: Pick<ClusterPlan, "vip6">, svc: ServicePlan, vip: s
     return svc.fwmark.mark + (plan.vip6 !== undefined && vip === plan.vip6 ? 1 : 0);
 }
 
+/** The port of a service's real servers in the table: 0 for a firewall-mark service (every port). */
+export function realServerPort(svc: ServicePlan): number {
+    return svc.fwmark === undefined ? svc.port : 0;
+}
+
 /** Every firewall mark the cluster uses, ascending. */
 export function marksOf(plan: ClusterPlan): number[] {
     return virtualServices(plan).flatMap(({ vip, svc }) => {

@@ -5,7 +5,7 @@
  */
 import { hostPaths, keepalivedPaths, marksTable } from "../names";
 import { hostPrefix, withPort } from "../ip";
-import { addressFor, type ClusterPlan, type HostPlan, isIpv6, markOf, marksOf, type ServicePlan, sorryServerFor, vipsOf, virtualServices } from "../plan";
+import { addressFor, type ClusterPlan, type HostPlan, isIpv6, markOf, marksOf, realServerPort, type ServicePlan, sorryServerFor, vipsOf, virtualServices } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
 import { renderKeepalivedConfig } from "./keepalived";
 import { renderMarksNft } from "./marks";
@@ -23,10 +23,6 @@ export function serviceSelector(plan: ClusterPlan, svc: ServicePlan, vip = plan.
     return mark === undefined ? [PROTOCOL_FLAG[svc.protocol], withPort(vip, svc.port)] : ["-f", String(mark)];
 }
 
-/** The port of a service's real servers in the table: 0 for a firewall-mark service (every port). */
-function realServerPort(svc: ServicePlan): number {
-    return svc.fwmark === undefined ? svc.port : 0;
-}
 
 /** The IPVS forwarding flag: `-g` gatewaying (DR) or `-i` IPIP tunnelling. */
 export function forwardingFlag(plan: ClusterPlan): string {

@@ -7,7 +7,7 @@
  */
 import { hostPaths, vrrpInstanceOf } from "../names";
 import { withPort } from "../ip";
-import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIpv6, markOf, type ServicePlan, sorryServerFor, virtualServices } from "../plan";
+import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIpv6, markOf, realServerPort, type ServicePlan, sorryServerFor, virtualServices } from "../plan";
 
 /** keepalived's name of a forwarding method. */
 const METHOD = { dr: "DR", tun: "TUN" } as const;
@@ -72,8 +72,7 @@ function virtualServer(plan: ClusterPlan, vip: string, svc: ServicePlan, allWeig
     const check = svc.healthCheck;
     const sorry = sorryServerFor(svc, vip);
     const mark = markOf(plan, svc, vip);
-    // A firewall-mark service forwards every port of its real servers: keepalived writes port 0.
-    const realServers = plan.realServers.flatMap((rs) => block(`real_server ${addressFor(rs, vip)} ${mark === undefined ? svc.port : 0}`, [
+    const realServers = plan.realServers.flatMap((rs) => block(`real_server ${addressFor(rs, vip)} ${realServerPort(svc)}`, [
         `weight ${allWeightsZero ? 0 : rs.weight}`,
         ...(check.kind !== "none" && check.failureAction === "weight0" ? ["inhibit_on_failure"] : []),
         ...checkedPorts(svc).flatMap((port) => checkLines(check, port)),
