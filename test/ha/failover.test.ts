@@ -286,12 +286,22 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
 
     it("4. drain: removing a real server waits for its download, sends it nothing new, then deletes it", async () => {
         const ports = [20001, 20002, 20003];
+        // With no other new connection through the VIP, rr gives three connections to three real
+        // servers, one of them c. The load's requests would take turns in between (one once took
+        // c's), so the load holds while the downloads connect.
+        await load.pause();
         // ~50 s each: longer than the update takes to reach weight 0 under emulation (~15 s).
         const dls = downloads(ports, "400K");
-        await sleep(3000);
-        const byPort = connectionsByPort("director");
-        const onC = ports.find((p) => byPort.get(p) === lab.address("c"));
-        assert.ok(onC, `no download went to c: ${JSON.stringify([...byPort])}`);
+        let byPort = connectionsByPort("director");
+        for (let i = 0; i < 40 && !ports.every((p) => byPort.has(p)); i++) {
+            await sleep(250);
+            byPort = connectionsByPort("director");
+        }
+        load.resume();
+        const servers = ports.map((p) => byPort.get(p));
+        assert.deepEqual([...servers].sort(), ["a", "b", "c"].map((rs) => lab.address(rs)).sort(),
+            `rr did not give the three downloads to the three real servers (client port → real server): ${JSON.stringify([...byPort])}`);
+        const onC = ports[servers.indexOf(lab.address("c"))];
         const weight0 = watchWeight("director", "c", "0");
         const t0 = Date.now();
         const rules = lab.rules(two).then(() => Date.now());

@@ -31,6 +31,9 @@ export interface Hit {
 export class Load {
     readonly hits: Hit[] = [];
     private readonly stopFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-load-")), "stop");
+    private readonly pauseFile = path.join(path.dirname(this.stopFile), "pause");
+    private readonly pausedFile = path.join(path.dirname(this.stopFile), "paused");
+    private pauses = 0;
     private done?: Promise<void>;
     private partial = "";
     private stderr = "";
@@ -50,6 +53,11 @@ case "$low.$high" in
 esac
 [ "$low" -ge 1024 ] && [ "$high" -gt "$((low + 20))" ] || { echo "load: odd ephemeral port range: '$range'" >&2; exit 3; }
 while [ ! -e ${this.stopFile} ]; do
+  if [ -e ${this.pauseFile} ]; then
+    cp ${this.pauseFile} ${this.pausedFile}
+    sleep 0.05
+    continue
+  fi
   t=$(date +%s%3N)
   port=$(( $(od -An -N2 -tu2 /dev/urandom) % (high - low - 19) + low ))
   used=$(curl -s -m ${timeoutSeconds} --local-port "$port-$((port + 20))" --ignore-content-length -H 'Connection: close' -o ${dir}/body -w '%{local_port}' http://${vip}/) && rc=0 || rc=$?
@@ -74,6 +82,34 @@ done`;
             this.exitCode = code;
             ok();
         }));
+    }
+
+    /**
+     * Holds the load between two requests: returns once no request of the load is in flight and
+     * none will start until `resume`. The script copies the pause file's token to the paused
+     * file only between requests, so a token of an earlier pause cannot be taken for this one.
+     */
+    async pause(timeoutMs = 15000): Promise<void> {
+        const token = `pause ${++this.pauses}\n`;
+        fs.writeFileSync(this.pauseFile, token);
+        const t0 = Date.now();
+        const read = (): string => {
+            try {
+                return fs.readFileSync(this.pausedFile, "utf8");
+            } catch {
+                return "";
+            }
+        };
+        while (read() !== token) {
+            if (Date.now() - t0 > timeoutMs || this.exitCode !== null) {
+                throw new Error(`the client load did not pause within ${timeoutMs} ms (script exit ${this.exitCode}): ${this.stderr}`);
+            }
+            await new Promise((ok) => setTimeout(ok, 20));
+        }
+    }
+
+    resume(): void {
+        fs.rmSync(this.pauseFile, { force: true });
     }
 
     /** Stops the load; fails when the load script itself failed (its requests are then not a load). */
