@@ -6,6 +6,7 @@
  * real keepalived, ipvsadm and kernel.
  */
 import { strict as assert } from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { hostPaths, keepalivedPaths } from "../../src/core/names";
@@ -93,6 +94,50 @@ describe("director scripts in a network namespace (real kernel, stand-in ipvsadm
         assert.deepEqual(sb.addresses("eth0"), ["192.168.77.10/24 eth0"]);
         assert.deepEqual([...sb.writtenFiles().keys()], []);
         assert.deepEqual(changes(), [], "setup and teardown must not touch the IPVS table");
+    });
+
+    it("setup announces the VIP: two gratuitous ARPs from the NIC (iputils' arping, real), sender and target the VIP", async () => {
+        const capture = spawn("ip", ["netns", "exec", sb.netns, "tcpdump", "-l", "-n", "-e", "-i", "eth0-peer", "arp"]);
+        let out = "";
+        let err = "";
+        capture.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        capture.stderr.on("data", (d: Buffer) => (err += d.toString()));
+        const closed = new Promise((ok) => capture.on("close", ok));
+        for (let i = 0; i < 100 && !/listening on/.test(err); i++) {
+            await new Promise((ok) => setTimeout(ok, 50));
+        }
+        assert.match(err, /listening on/, `tcpdump did not start: ${err}`);
+        const r = sb.mustRun(renderDirectorSetup(plan()));
+        await new Promise((ok) => setTimeout(ok, 500));
+        capture.kill("SIGINT");
+        await closed;
+        const mac = sb.ip("-o", "link", "show", "eth0").match(/link\/ether (\S+)/)![1];
+        const garps = out.split("\n").filter((l) => l.includes(`Request who-has ${VIP} (ff:ff:ff:ff:ff:ff) tell ${VIP}`));
+        assert.equal(garps.length, 2, `ARP seen on the wire:\n${out}\nsetup said:\n${r.stdout}${r.stderr}`);
+        assert.ok(garps.every((l) => l.startsWith(`${mac} > ff:ff:ff:ff:ff:ff`) || l.includes(` ${mac} > ff:ff:ff:ff:ff:ff`)), garps.join("\n"));
+        assert.doesNotMatch(r.stderr, /gratuitous ARP/);
+    });
+
+    it("announce_vip speaks Thomas Habets' arping too, whose exit 1 (no answer) is no failure; a real failure is reported, never fatal", () => {
+        const log = path.join(sb.rw, "arping.log");
+        const habets = (exit: number, says = "") => `#!/bin/sh
+[ "$1" = -V ] && { echo "arping: option requires an argument -- 'V'" >&2; exit 1; }
+printf '%s\n' "$*" >> ${log}
+${says ? `echo '${says}' >&2` : ""}
+exit ${exit}
+`;
+        const announce = `${library("common")}\n${library("announce")}\nannounce_vip ${VIP} eth0\necho done\n`;
+        sb.addTool("arping", habets(1));
+        const quiet = sb.mustRun(announce);
+        assert.equal(fs.readFileSync(log, "utf8"), `-q -U -c 2 -i eth0 -S ${VIP} ${VIP}\n`);
+        assert.equal(quiet.stderr, "");
+        sb.addTool("arping", habets(2, "arping: libnet_init(): no such device"));
+        const failed = sb.mustRun(announce);
+        assert.match(failed.stderr, new RegExp(`gratuitous ARP for ${VIP.replace(/\./g, "\\.")} on eth0 failed: arping: libnet_init\\(\\): no such device`));
+        assert.match(failed.stdout, /^done$/m);
+        const setup = renderDirectorSetup(plan());
+        assert.match(setup, /^install_tool 'arping' 'iputils-arping' 'iputils'$/m);
+        assert.match(setup, new RegExp(`^announce_vip '${VIP.replace(/\./g, "\\.")}' 'eth0'$`, "m"));
     });
 
     it("install_tool installs a missing tool with the package manager; setup installs ipvsadm and keepalived so", () => {

@@ -280,6 +280,20 @@ describe("host scripts", () => {
             assert.match(renderDirectorTeardown(plan, d), /^restore_remembered '\/var\/lib\/lvs-dr\/director-sysctl\.orig' /m);
         });
 
+        it("a single director announces each IPv4 VIP right after binding it (arping installed); a pair (keepalived's) and AWS (the VPC's ARP) do not", () => {
+            const dual = planFor(VARIANTS.find((v) => v.family === "dual" && !v.pair)!);
+            const up = renderDirectorUp(dual, dual.directors[0]);
+            assert.match(up, /^bind_vip '192\.168\.77\.100\/32' 'eth0'\nannounce_vip '192\.168\.77\.100' 'eth0'\nbind_vip6 'fd77::100\/128' 'eth0'$/m);
+            assert.ok(up.includes(library("announce")), "the up script carries announce_vip");
+            assert.match(renderDirectorSetup(dual, dual.directors[0]), /^install_tool 'arping' 'iputils-arping' 'iputils'$/m);
+            const pairPlan = planFor(VARIANTS.find((v) => v.pair)!);
+            const aws = validateClusterArgs(validAwsArgs());
+            for (const [what, p] of [["pair", pairPlan], ["aws", aws]] as const) {
+                const all = p.directors.map((d) => renderDirectorUp(p, d) + renderDirectorSetup(p, d)).join("\n");
+                assert.doesNotMatch(all, /announce_vip|arping/, `${what}: announces`);
+            }
+        });
+
         it("desired table: -g for DR, -i for TUN, weights, persistence, same port on real servers", () => {
             const dr = planFor({ forwarding: "dr", protocol: "udp", scheduler: "sh", persistenceSeconds: 300 });
             assert.deepEqual(desiredIpvsRules(dr), [

@@ -54,9 +54,20 @@ function sorryKeys(plan: ClusterPlan): string[] {
     });
 }
 
-/** A single director's VIP bindings (a pair's keepalived binds them on the master). */
+/**
+ * A single director's VIP bindings (a pair's keepalived binds them on the master), each IPv4 VIP
+ * announced by gratuitous ARP: its neighbours may map it to another MAC (a director it replaced).
+ * In an AWS VPC the VPC answers ARP, so nothing is announced there. IPv6 has no standard tool for
+ * an unsolicited advertisement; a neighbour's IPv6 entry is re-verified by NUD within seconds.
+ */
 function bindVips(plan: ClusterPlan, director: HostPlan): string {
-    return vipsOf(plan).map((v) => call(isIpv6(v) ? "bind_vip6" : "bind_vip", hostPrefix(v), director.interface)).join("\n");
+    return vipsOf(plan).map((v) => isIpv6(v) ? call("bind_vip6", hostPrefix(v), director.interface)
+        : [call("bind_vip", hostPrefix(v), director.interface), ...(announces(plan) ? [call("announce_vip", v, director.interface)] : [])].join("\n")).join("\n");
+}
+
+/** A single director off AWS announces its IPv4 VIP itself (a pair's keepalived does on takeover). */
+function announces(plan: ClusterPlan): boolean {
+    return !pair(plan) && plan.platform.kind !== "aws";
 }
 
 function title(plan: ClusterPlan): string {
@@ -85,7 +96,7 @@ export function renderTakeVip(plan: ClusterPlan, director: HostPlan): string {
  */
 export function renderDirectorUp(plan: ClusterPlan, director: HostPlan): string {
     const marks = hostPaths(plan.vip, "director").marksNft;
-    return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "ipvs", "marks"],
+    return script(`${title(plan)} kernel state for VIP ${plan.vip}.`, ["common", "sysctl", "ipvs", "marks", ...(announces(plan) ? ["announce" as const] : [])],
         ["load_ipvs", ...directorSysctls(pair(plan)).map((s) => call("set_sysctl", s.path, s.value))].join("\n"),
         pair(plan) ? "" : bindVips(plan, director),
         `# The firewall marks the rules wrote, if any (before keepalived restores the fwmark services).\nif [ -e ${shq(marks)} ]; then\n  ${call("apply_marks", marks)}\nfi`,
@@ -106,6 +117,7 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
             call("require_interface", director.interface, `interface ${director.interface} not found on ${director.address}: ${director.interfaceFix}`),
             call("install_tool", "ipvsadm", "ipvsadm"),
             call("install_tool", "keepalived", "keepalived"),
+            ...(announces(plan) ? [call("install_tool", "arping", "iputils-arping", "iputils")] : []),
             ...(movesVipThroughApi(plan) ? [call("install_tool", "aws", "awscli"), call("install_tool", "curl", "curl")] : []),
             "load_ipvs",
         ].join("\n"),

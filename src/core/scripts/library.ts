@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** The shell libraries in ./sh, by name. */
-export type Library = "common" | "sysctl" | "boot-unit" | "ipvs" | "keepalived" | "marks" | "aws" | "realserver";
+export type Library = "common" | "announce" | "sysctl" | "boot-unit" | "ipvs" | "keepalived" | "marks" | "aws" | "realserver";
 
 const loaded = new Map<string, string>();
 

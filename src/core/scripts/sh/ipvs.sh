@@ -3,8 +3,8 @@
 # keepalived.sh); ipvsadm here reads it, and removes a table lvs-dr 0.1 wrote before keepalived
 # took over.
 
-# install_tool COMMAND PACKAGE: installs PACKAGE with the host's package manager when COMMAND
-# is missing.
+# install_tool COMMAND PACKAGE [RPM_PACKAGE]: installs PACKAGE with the host's package manager when
+# COMMAND is missing (RPM_PACKAGE with dnf or yum, where the name differs).
 install_tool() {
   command -v "$1" >/dev/null 2>&1 && return 0
   say "$1 is missing; installing $2"
@@ -14,9 +14,9 @@ install_tool() {
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" </dev/null
     fi
   elif command -v dnf >/dev/null 2>&1; then
-    dnf install -y "$2" </dev/null
+    dnf install -y "${3:-$2}" </dev/null
   elif command -v yum >/dev/null 2>&1; then
-    yum install -y "$2" </dev/null
+    yum install -y "${3:-$2}" </dev/null
   else
     die "$1 is missing and no apt-get, dnf or yum was found: install $2 on the director"
   fi
