@@ -292,12 +292,16 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         await load.pause();
         // ~50 s each: longer than the update takes to reach weight 0 under emulation (~15 s).
         const dls = downloads(ports, "400K");
-        let byPort = connectionsByPort("director");
-        for (let i = 0; i < 40 && !ports.every((p) => byPort.has(p)); i++) {
-            await sleep(250);
+        let byPort = new Map<number, string>();
+        try {
             byPort = connectionsByPort("director");
+            for (let i = 0; i < 40 && !ports.every((p) => byPort.has(p)); i++) {
+                await sleep(250);
+                byPort = connectionsByPort("director");
+            }
+        } finally {
+            load.resume();
         }
-        load.resume();
         const servers = ports.map((p) => byPort.get(p));
         assert.deepEqual([...servers].sort(), ["a", "b", "c"].map((rs) => lab.address(rs)).sort(),
             `rr did not give the three downloads to the three real servers (client port → real server): ${JSON.stringify([...byPort])}`);

@@ -61,8 +61,8 @@ function sorryKeys(plan: ClusterPlan): string[] {
  * an unsolicited advertisement; a neighbour's IPv6 entry is re-verified by NUD within seconds.
  */
 function bindVips(plan: ClusterPlan, director: HostPlan): string {
-    return vipsOf(plan).map((v) => isIpv6(v) ? call("bind_vip6", hostPrefix(v), director.interface)
-        : [call("bind_vip", hostPrefix(v), director.interface), ...(announces(plan) ? [call("announce_vip", v, director.interface)] : [])].join("\n")).join("\n");
+    return vipsOf(plan).flatMap((v) => isIpv6(v) ? [call("bind_vip6", hostPrefix(v), director.interface)]
+        : [call("bind_vip", hostPrefix(v), director.interface), ...(announces(plan) ? [call("announce_vip", v, director.interface)] : [])]).join("\n");
 }
 
 /** A single director off AWS announces its IPv4 VIP itself (a pair's keepalived does on takeover). */
