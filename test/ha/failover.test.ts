@@ -6,12 +6,13 @@
  * failure must fall inside the window of a failure the suite caused. Every figure is printed.
  */
 import { strict as assert } from "assert";
-import { type ChildProcess, execFileSync, spawn } from "child_process";
+import { type ChildProcess, execFileSync } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
 import { keepalivedPaths } from "../../src/core/names";
 import { inNetns, inNetnsAsync, type Lab, NETNS, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../lab/support/lab";
 import { type Hit, Load, longestGap } from "../lab/support/load";
+import { startTcpdump } from "../support/tcpdump";
 
 /** The default check: (retries + 1) x (interval + timeout) to fail, interval + timeout to recover. */
 const DETECTION_MS = 3 * (1000 + 1000);
@@ -141,23 +142,12 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
     const captures = new Set<ChildProcess>();
     const captureResets = async (): Promise<{ stop: () => Promise<Reset[]> }> => {
         const names = new Map([...lab.directors(), "a", "b", "c"].map((h) => [lab.mac(h), h]));
-        const child = spawn("ip", ["netns", "exec", NETNS, "tcpdump", "-l", "-n", "-e", "-tt", "-i", lab.bridge,
-            `src host ${VIP} and tcp[tcpflags] & tcp-rst != 0`]);
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-        const closed = new Promise<number | null>((ok) => child.on("close", ok));
-        captures.add(child);
-        for (let i = 0; i < 100 && !/listening on/.test(err); i++) {
-            await sleep(100);
-        }
-        assert.match(err, /listening on/, `tcpdump did not start in the lab namespace: ${err}`);
+        const capture = await startTcpdump(NETNS, ["-e", "-tt", "-i", lab.bridge, `src host ${VIP} and tcp[tcpflags] & tcp-rst != 0`]);
+        captures.add(capture.child);
         return {
             stop: async () => {
-                child.kill("SIGINT");
-                await closed;
-                captures.delete(child);
+                const out = await capture.stop();
+                captures.delete(capture.child);
                 return out.split("\n").filter((l) => l.trim() !== "").map((line) => {
                     const [epoch, mac] = line.split(" ");
                     const from = names.get(mac) ?? "unknown host";
@@ -201,7 +191,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.equal(after[1], before[1], "the backup forwarded packets");
         assert.match(lab.mustSsh("director-1", "ipvsadm -L --daemon"), /backup sync daemon/);
         assert.match(lab.mustSsh("director", "ipvsadm -L --daemon"), /master sync daemon/);
-        assert.equal(inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout.match(/lladdr (\S+)/)?.[1], lab.mac("director"));
+        assert.equal(lab.clientEntry(VIP), lab.mac("director"));
     });
 
     it("8. the backup director reboots under load: no request fails, it comes back as backup with its table, sync daemon and sysctls", async () => {

@@ -137,18 +137,13 @@ function arpAnswers(lab: Lab, ip: string): string[] {
     return [...new Set(macs)].sort();
 }
 
-/** The MAC the client's neighbour entry maps the VIP to, if it has one. */
-function vipEntry(lab: Lab): string | undefined {
-    return inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout.match(/lladdr (\S+)/)?.[1];
-}
-
 /**
  * Makes the client map the VIP to `mac`, as a VIP's previous holder leaves its neighbours (stale: no
  * traffic has confirmed it since). Nothing but an announcement changes it while no one talks to the VIP.
  */
 function plantVipEntry(lab: Lab, mac: string): void {
     inNetns(`ip neigh replace ${VIP} lladdr ${mac} dev ${lab.bridge} nud stale`);
-    assert.equal(vipEntry(lab), mac, "could not plant the client's neighbour entry for the VIP");
+    assert.equal(lab.clientEntry(VIP), mac, "could not plant the client's neighbour entry for the VIP");
 }
 
 /** Check 3: only the director answers ARP for the VIP, and the client caches its MAC. */
@@ -347,7 +342,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
     it("3. the director announces the VIP it binds: a client that maps the VIP to another MAC moves to the director's at setup", () => {
         plantVipEntry(lab, lab.mac("b"));
         const r = lab.mustSsh("director", directorCommands(two).setup.create);
-        const entry = vipEntry(lab);
+        const entry = lab.clientEntry(VIP);
         assert.equal(entry, lab.mac("director"), `the client maps the VIP to ${entry ?? "nothing"} after the setup (b is ${lab.mac("b")}); setup said:\n${r}`);
     });
 
@@ -500,7 +495,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         // The client maps the VIP to another MAC when the director comes back: the boot announces it.
         plantVipEntry(lab, lab.mac("b"));
         await Promise.all([lab.reboot("director"), lab.reboot("a")]);
-        const entry = vipEntry(lab);
+        const entry = lab.clientEntry(VIP);
         assert.equal(entry, lab.mac("director"), `the client maps the VIP to ${entry ?? "nothing"} after the director's boot (b is ${lab.mac("b")})`);
         await checkRoundRobin(lab, ["a", "b"]);
         await checkRoundRobin(lab, ["a", "b"], VIP6);

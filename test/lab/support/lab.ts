@@ -286,6 +286,11 @@ export class Lab {
         return libvirtNames.mac(this.domain(host));
     }
 
+    /** The MAC the client's neighbour entry (in the lab namespace) maps `ip` to, if it has one. */
+    clientEntry(ip: string): string | undefined {
+        return inNetns(`ip neigh show ${ip} dev ${this.bridge}`).stdout.match(/lladdr (\S+)/)?.[1];
+    }
+
     address(host: string): string {
         return this.hostPlan(host).address;
     }
