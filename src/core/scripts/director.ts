@@ -23,7 +23,6 @@ export function serviceSelector(plan: ClusterPlan, svc: ServicePlan, vip = plan.
     return mark === undefined ? [PROTOCOL_FLAG[svc.protocol], withPort(vip, svc.port)] : ["-f", String(mark)];
 }
 
-
 /** The IPVS forwarding flag: `-g` gatewaying (DR) or `-i` IPIP tunnelling. */
 export function forwardingFlag(plan: ClusterPlan): string {
     return plan.forwarding === "dr" ? "-g" : "-i";

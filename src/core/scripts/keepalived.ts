@@ -12,11 +12,6 @@ import { addressFor, type ClusterPlan, type HealthCheckPlan, type HostPlan, isIp
 /** keepalived's name of a forwarding method. */
 const METHOD = { dr: "DR", tun: "TUN" } as const;
 
-/** The VRRP instance of a cluster: one name per VIP, so clusters on one director never clash. */
-export function vrrpInstanceName(plan: ClusterPlan): string {
-    return vrrpInstanceOf(plan.vip);
-}
-
 /**
  * A line `keepalived` skips, marking where the rules script inserts real servers being drained;
  * the service as ipvsadm writes it (`[fd77::100]:80` for IPv6, the mark of a firewall-mark service).
@@ -109,7 +104,7 @@ function vrrpInstance(plan: ClusterPlan, director: HostPlan): string[] {
     // sync daemon that follows the instance covers both.
     const peers = plan.directors.filter((d) => d !== director).map((d) => addressFor(d, plan.vip));
     const vipLine = (vip: string) => isIpv6(vip) ? `${vip}/128 dev ${director.interface} preferred_lft 0` : `${vip}/32 dev ${director.interface}`;
-    const name = vrrpInstanceName(plan);
+    const name = vrrpInstanceOf(plan.vip);
     // On AWS only the EC2 API moves the VIP (a secondary private address): the new master calls it.
     const aws = plan.platform.kind === "aws";
     return [
