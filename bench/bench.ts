@@ -16,8 +16,8 @@ import type { MockScaleResult } from "./mock-scale";
 import { type BenchResult, writeReport } from "./report";
 import { figures, ratios } from "./stats";
 import { labLibvirtArgs } from "../lab/lab-libvirt";
-import type { Lab } from "../test/lab/support/lab";
-import { VIP } from "../test/lab/support/lab";
+import type { Lab } from "../lab/harness/lab";
+import { VIP } from "../lab/harness/lab";
 
 export const PARTS = ["datapath", "mocks", "director", "engine"] as const;
 export type Part = (typeof PARTS)[number];

@@ -5,7 +5,7 @@
  * fair share of a small VM's CPU under emulation) falls outside the measured interval.
  */
 import { spawn } from "child_process";
-import { NETNS, sshCommandLine } from "../test/lab/support/lab";
+import { NETNS, sshCommandLine } from "../lab/harness/lab";
 
 /** One sample: CPU jiffies (USER_HZ) busy and idle, NIC bytes and packets. */
 export interface Sample {

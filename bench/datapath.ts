@@ -9,8 +9,8 @@
 import * as path from "path";
 import type { ClientResult } from "./client";
 import { type Delta, Sampler } from "./counters";
-import { NETNS, type Lab } from "../test/lab/support/lab";
-import { run } from "../test/support/spawn";
+import { NETNS, type Lab } from "../lab/harness/lab";
+import { run } from "../lab/harness/spawn";
 
 export const PROXY_PORT = 8080;
 const HAPROXY_DIR = "/run/lvsdr-bench";

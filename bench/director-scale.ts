@@ -19,7 +19,7 @@ import { directorRulesCommand, directorSetupCommand } from "../src/core/scripts/
 import { validateClusterArgs } from "../src/core/validate";
 import { remoteCommand } from "../src/core/scripts/render";
 import { benchHosts } from "./addresses";
-import { run } from "../test/support/spawn";
+import { run } from "../lab/harness/spawn";
 
 export interface DirectorScale {
     realServers: number;

@@ -9,8 +9,8 @@
  * setups of one VM must not run at once).
  */
 import * as fs from "fs";
-import { changes, requireToolchain, Stack, stepEvents } from "../test/e2e/support/stack";
-import type { Lab } from "../test/lab/support/lab";
+import { changes, requireToolchain, Stack, stepEvents } from "../lab/harness/stack";
+import type { Lab } from "../lab/harness/lab";
 
 /** One resource's step in a deployment: seconds from the deployment's first event (1 s resolution: the engine's). */
 export interface StepTime {

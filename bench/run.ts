@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import { FULL, type Part, PARTS, runBench, SMOKE } from "./bench";
-import { Lab } from "../test/lab/support/lab";
+import { Lab } from "../lab/harness/lab";
 
 async function main(argv: string[]): Promise<void> {
     const smoke = argv.includes("--smoke");

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runBench, SMOKE } from "../../bench/bench";
-import { sharedLab } from "../lab/support/lab";
+import { sharedLab } from "../../lab/harness/lab";
 
 describe("benchmark: smoke run of npm run bench (VM lab)", function () {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-bench-smoke-"));

@@ -10,9 +10,9 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { closeAllSsh, closeSsh, inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../lab/support/lab";
-import { longestGap } from "../lab/support/load";
-import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "./support/stack";
+import { closeAllSsh, closeSsh, inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../../lab/harness/lab";
+import { longestGap } from "../../lab/harness/load";
+import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "../../lab/harness/stack";
 
 const CLUSTER = "lvsdr-e2e";
 const SUBNET = "192.168.79.0/24";

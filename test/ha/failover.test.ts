@@ -10,8 +10,8 @@ import { type ChildProcess, execFileSync } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
 import { keepalivedPaths } from "../../src/core/names";
-import { inNetns, inNetnsAsync, type Lab, NETNS, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../lab/support/lab";
-import { type Hit, Load, longestGap } from "../lab/support/load";
+import { inNetns, inNetnsAsync, type Lab, NETNS, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../../lab/harness/lab";
+import { type Hit, Load, longestGap } from "../../lab/harness/load";
 import { startTcpdump } from "../support/tcpdump";
 
 /** The default check: (retries + 1) x (interval + timeout) to fail, interval + timeout to recover. */

@@ -14,7 +14,7 @@ import { directorSysctls, realServerSysctls, type Sysctl } from "../../src/core/
 import { withPort } from "../../src/core/ip";
 import {
     directorCommands, inNetns, inNetnsAsync, type Lab, type PortRequest, requestsFromPorts, requestsTo, sharedLab, urlOf, VIP, VIP6,
-} from "./support/lab";
+} from "../../lab/harness/lab";
 import { startUdpServer, stopUdpServer, UDP_PORT, udpClient } from "./support/udp";
 
 const BIG = 20 * 1024 * 1024;

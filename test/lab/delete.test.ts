@@ -3,7 +3,7 @@
  * delete everything they created for the lab, leaving no domain, volume or network behind.
  */
 import { strict as assert } from "assert";
-import { libvirtObjects, sharedLab } from "./support/lab";
+import { libvirtObjects, sharedLab } from "../../lab/harness/lab";
 
 describe("VM lab: the libvirt provider's delete", function () {
     it("10. leaves no domain, volume or network", async () => {

@@ -11,7 +11,7 @@ import { validateClusterArgs } from "../../src/core/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { networkProvider, type NetworkInputs, type VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { validLibvirtArgs } from "../support/fixtures";
-import { libvirtOf } from "../support/plans";
+import { libvirtOf } from "../../lab/harness/plans";
 
 const URI = "qemu:///system";
 const POOL = process.env.LVSDR_POOL ?? "lvsdr";

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { type Ran, run } from "./spawn";
+import { type Ran, run } from "../../lab/harness/spawn";
 
 /**
  * keepalived's own configuration test (`keepalived -t -f`) on a configuration text: its complaints,

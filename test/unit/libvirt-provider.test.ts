@@ -15,7 +15,7 @@ import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { diffInputs, networkProvider, type NetworkInputs, type VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { installFakeVirsh, type FakeVirsh } from "../support/fake-virsh";
 import { validLibvirtArgs } from "../support/fixtures";
-import { libvirtOf } from "../support/plans";
+import { libvirtOf } from "../../lab/harness/plans";
 
 function inputs(): { network: NetworkInputs; vm: VmInputs } {
     const args = validLibvirtArgs();

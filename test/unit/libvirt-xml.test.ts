@@ -8,7 +8,7 @@ import {
     renderDomainXml, renderNetworkConfig, renderNetworkXml, renderUserData, vmSpec, xmlEscape,
 } from "../../src/platforms/libvirt/xml";
 import { PUBLIC_KEY, validLibvirtArgs } from "../support/fixtures";
-import { createdNetworkOf, libvirtOf } from "../support/plans";
+import { createdNetworkOf, libvirtOf } from "../../lab/harness/plans";
 
 /** Well-formedness by libxml2's own parser; a missing xmllint fails the test. */
 function xmllint(xml: string): void {

@@ -12,7 +12,7 @@ import { validateClusterArgs } from "../../src/core/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { keepalivedTestAsync } from "../support/keepalived";
 import { shellcheck, shellcheckAsync } from "../support/shellcheck";
-import { pool } from "../support/spawn";
+import { pool } from "../../lab/harness/spawn";
 import { commandLines, planFor, renderAll, type Variant, variantTitle, VARIANTS } from "../support/variants";
 
 describe("host scripts", () => {

@@ -3,7 +3,7 @@ import type { LvsDrClusterArgs } from "../../src/args";
 import { directorRole, libvirtNames, realServerRole } from "../../src/core/names";
 import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
 import { FAKE_KEY, validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
-import { awsOf, libvirtOf } from "../support/plans";
+import { awsOf, libvirtOf } from "../../lab/harness/plans";
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- the cases build deliberately ill-typed input */
 type Loose = Record<string, any>;

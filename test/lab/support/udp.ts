@@ -4,8 +4,8 @@
  * its answers leave from the VIP, as DR needs: a socket bound to the wildcard would answer from the
  * host's own address) and on the host's own address (where keepalived's UDP check probes it).
  */
-import type { Lab } from "./lab";
-import { inNetnsAsync, type Sh } from "./lab";
+import type { Lab } from "../../../lab/harness/lab";
+import { inNetnsAsync, type Sh } from "../../../lab/harness/lab";
 
 export const UDP_PORT = 9053;
 const UNIT = "lvsdr-lab-udp";

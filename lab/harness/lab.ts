@@ -9,16 +9,16 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LAB_POOL, type LabImage, labImageFiles, labLibvirtArgs } from "../../../lab/lab-libvirt";
-import type { Forwarding, LvsDrClusterArgs, LvsDrHealthCheckArgs, LvsDrServiceArgs, Scheduler } from "../../../src/args";
-import { directorRole, libvirtNames, realServerRole } from "../../../src/core/names";
-import type { ClusterPlan, HostPlan, RealServerPlan } from "../../../src/core/plan";
-import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../../src/core/scripts/command-lines";
-import { validateClusterArgs } from "../../../src/core/validate";
-import { networkInputs, vmInputs } from "../../../src/platforms/libvirt/inputs";
-import { createNetwork, createVm, deleteNetwork, deleteVm, type NetworkInputs, type VmInputs } from "../../../src/platforms/libvirt/provider";
-import { createdNetworkOf, libvirtOf } from "../../support/plans";
-import { run } from "../../support/spawn";
+import { LAB_POOL, type LabImage, labImageFiles, labLibvirtArgs } from "../lab-libvirt";
+import type { Forwarding, LvsDrClusterArgs, LvsDrHealthCheckArgs, LvsDrServiceArgs, Scheduler } from "../../src/args";
+import { directorRole, libvirtNames, realServerRole } from "../../src/core/names";
+import type { ClusterPlan, HostPlan, RealServerPlan } from "../../src/core/plan";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
+import { validateClusterArgs } from "../../src/core/validate";
+import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
+import { createNetwork, createVm, deleteNetwork, deleteVm, type NetworkInputs, type VmInputs } from "../../src/platforms/libvirt/provider";
+import { createdNetworkOf, libvirtOf } from "./plans";
+import { run } from "./spawn";
 
 export const NETNS = process.env.LVSDR_NETNS ?? "lvsdr-lab";
 export const POOL = LAB_POOL;
@@ -28,7 +28,7 @@ export const VIP = "192.168.77.100";
 /** The lab's IPv6 VIP: every lab cluster is dual stack (an isolated unique-local /64 beside the IPv4 subnet). */
 export const VIP6 = "fd77::100";
 export const SUBNET6 = "fd77::/64";
-const REPO = path.resolve(__dirname, "../../../..");
+const REPO = path.resolve(__dirname, "../../..");
 
 
 /** Fails, naming what is missing, unless libvirtd, the pool, the image and the client tools are there. */
@@ -200,7 +200,7 @@ let shared: { lab: Lab; booted: Promise<Lab> } | undefined;
 /**
  * The VMs of this mocha run: a director pair and three real servers, booted once and shared by
  * every VM suite of the run (`npm run test:vms` runs the lab checks and test:ha on one boot: five
- * boots under software emulation cost minutes). Deleted by the run's root hook (hooks.ts).
+ * boots under software emulation cost minutes). Deleted by the run's root hook (the VM suites' hooks.ts).
  */
 export function sharedLab(): Promise<Lab> {
     if (!shared) {

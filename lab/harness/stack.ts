@@ -7,9 +7,9 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NETNS } from "../../lab/support/lab";
+import { NETNS } from "./lab";
 
-const REPO = path.resolve(__dirname, "../../../..");
+const REPO = path.resolve(__dirname, "../../..");
 
 export interface Run {
     status: number | null;
@@ -146,4 +146,4 @@ export function summary(events: EngineEvent[]): Record<string, number> {
  * One request of the client load: when it started (ms since epoch), its client port, curl's exit
  * code and who answered (FAILED when curl failed).
  */
-export { type Hit, Load } from "../../lab/support/load";
+export { type Hit, Load } from "./load";
