@@ -177,7 +177,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         console.log(`      figures:\n${figures.map((f) => `        ${f}`).join("\n")}`);
     });
 
-    it("7. the first director holds the VIP and forwards; the backup holds the table, no VIP, and forwards nothing", async () => {
+    it("master and backup: the first director holds the VIP and forwards; the backup holds the table, no VIP, and forwards nothing", async () => {
         for (const d of ["director", "director-1"]) {
             assert.match(lab.mustSsh(d, "ipvsadm -Sn"), new RegExp(`-a -t ${VIP}:80 -r ${lab.address("c")}:80 -g -w 1`), `${d}'s table`);
         }
@@ -194,7 +194,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.equal(lab.clientEntry(VIP), lab.mac("director"));
     });
 
-    it("8. the backup director reboots under load: no request fails, it comes back as backup with its table, sync daemon and sysctls", async () => {
+    it("backup reboot: the backup director reboots under load; no request fails, it comes back as backup with its table, sync daemon and sysctls", async () => {
         const t0 = Date.now();
         await lab.reboot("director-1");
         // keepalived starts at boot from the files on disk; VRRP makes it a backup within a few adverts.
@@ -208,7 +208,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.deepEqual(show(hits.filter((h) => h.host === "FAILED")), "");
     });
 
-    it("1. a real server whose web server stops is out within the detection bound, back within the recovery bound", async () => {
+    it("web server stopped: a real server whose web server stops is out within the detection bound, back within the recovery bound", async () => {
         const t0 = Date.now();
         const out = watchWeight("director", "c", "0");
         lab.mustSsh("c", "systemctl stop lvsdr-web");
@@ -232,7 +232,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.ok(load.between(tBack, Date.now()).some((h) => h.host === "lvsdr-lab-rs-c"), "c serves no request again");
     });
 
-    it("1. a real server whose VM is destroyed is out within the detection bound, and back after it boots", async () => {
+    it("real server destroyed: a real server whose VM is destroyed is out within the detection bound, and back after it boots", async () => {
         const out = watchWeight("director", "b", "0");
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "destroy", lab.domain("b")]);
@@ -261,7 +261,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.match(lab.mustSsh("b", "ip -o addr show dev lo"), new RegExp(`${VIP.replace(/\./g, "\\.")}/32`), "b lost its VIP at boot");
     });
 
-    it("6. a configuration keepalived refuses fails the rules with keepalived's message; the table and file are unchanged", () => {
+    it("refused configuration: a configuration keepalived refuses fails the rules with keepalived's message; the table and file are unchanged", () => {
         const k = keepalivedPaths(VIP);
         const state = () => lab.mustSsh("director", `ipvsadm -Sn; md5sum ${k.clusterConf}`);
         const before = state();
@@ -274,7 +274,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.equal(state(), before);
     });
 
-    it("4. drain: removing a real server waits for its download, sends it nothing new, then deletes it", async () => {
+    it("drain: removing a real server waits for its download, sends it nothing new, then deletes it", async () => {
         const ports = [20001, 20002, 20003];
         // With no other new connection through the VIP, rr gives three connections to three real
         // servers, one of them c. The load's requests would take turns in between (one once took
@@ -316,7 +316,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         lab.mustSsh("c", realServerSetupCommandFor(three, "c").create);
     });
 
-    it("5. adding and removing real servers under load (keepalived reloads) fails no request", async () => {
+    it("reloads: adding and removing real servers under load (keepalived reloads) fails no request", async () => {
         const t0 = Date.now();
         await lab.rules(three);
         await lab.rules(lab.plan({ realServers: [{ name: "a" }, { name: "b", weight: 3 }, { name: "c" }], drainSeconds: DRAIN_SECONDS, pair: true }));
@@ -328,7 +328,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         assert.ok(hits.some((h) => h.host === "lvsdr-lab-rs-c"), "c was not added back");
     });
 
-    it("2. keepalived's takeover order: a director that holds the VIP while its backup sync daemon still runs forwards the synced connections, and no reset comes from a director", async () => {
+    it("takeover order: in keepalived's order, a director that holds the VIP while its backup sync daemon still runs forwards the synced connections, and no reset comes from a director", async () => {
         // keepalived adds the VIP and sends its gratuitous ARPs before it stops the backup sync
         // daemon (vrrp_state_become_master); a client packet that arrives in between must reach its
         // real server, not the new master's own TCP stack. That instant is held here for seconds:
@@ -405,7 +405,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
     const GAP_GOAL_MS = 4000;
     const GAP_BOUND_MS = 3062 + 1000 + 2 * 400;
 
-    it("2. the master crashes under load: the backup takes the VIP, live downloads finish intact", async () => {
+    it("failover: the master crashes under load; the backup takes the VIP, live downloads finish intact", async () => {
         const ports = [21001, 21002, 21003];
         const dls = downloads(ports, "1M");
         await sleep(4000);
@@ -438,7 +438,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
             `a live download did not survive the failover:\n${describeDownloads(ends, synced)}\nresets from the VIP's address:\n${reset.map((r) => r.line).join("\n")}`);
     });
 
-    it("3. the old master comes back as backup: no second takeover, no failed request, it syncs as backup", async () => {
+    it("rejoin: the old master comes back as backup; no second takeover, no failed request, it syncs as backup", async () => {
         const t0 = Date.now();
         execFileSync("virsh", ["-c", URI, "start", lab.domain("director")]);
         await lab.waitForSsh("director");

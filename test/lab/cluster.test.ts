@@ -1,9 +1,9 @@
 /**
  * `npm run test:lab`: a real LVS cluster of Debian VMs (one director + real servers a, b, c) under
  * software emulation, configured with exactly the commands the component runs, then checked from
- * the client side (the lab namespace) and on the hosts. Each check can fail: check 9 makes one fail
- * on purpose. The tests run in order on the run's shared VMs (sharedLab: the pair's second director
- * idles until check 8, which runs TUN on the pair; test:ha follows on the same VMs in test:vms).
+ * the client side (the lab namespace) and on the hosts. Each check can fail: "ARP negative control"
+ * makes one fail on purpose. The tests run in order on the run's shared VMs (sharedLab: the pair's
+ * second director idles until "TUN on the pair"; test:ha follows on the same VMs in test:vms).
  */
 import { strict as assert } from "assert";
 import type { LvsDrServiceArgs } from "../../src/args";
@@ -146,7 +146,7 @@ function plantVipEntry(lab: Lab, mac: string): void {
     assert.equal(lab.clientEntry(VIP), mac, "could not plant the client's neighbour entry for the VIP");
 }
 
-/** Check 3: only the director answers ARP for the VIP, and the client caches its MAC. */
+/** The ARP check: only the director answers ARP for the VIP, and the client caches its MAC. */
 function checkArp(lab: Lab, realServers: string[]): void {
     inNetns(`ip neigh flush dev ${lab.bridge}; curl -s -m 10 -o /dev/null http://${VIP}/`);
     const neigh = inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout;
@@ -158,9 +158,9 @@ function checkArp(lab: Lab, realServers: string[]): void {
 }
 
 /**
- * Check 4: captured on the bridge, every reply comes from a real server's MAC with the VIP as source.
- * keepalived's health checks (director to the real servers' own addresses) are not replies to
- * clients: traffic to the directors is left out of the capture.
+ * The reply-source check: captured on the bridge, every reply comes from a real server's MAC with
+ * the VIP as source. keepalived's health checks (director to the real servers' own addresses) are
+ * not replies to clients: traffic to the directors is left out of the capture.
  */
 async function checkReplySource(lab: Lab, realServers: string[], vip = VIP): Promise<void> {
     const v6 = vip.includes(":");
@@ -182,7 +182,7 @@ async function checkReplySource(lab: Lab, realServers: string[], vip = VIP): Pro
 }
 
 /**
- * Check 1 (rr): every real server serves, consecutive requests alternate exactly, and the director
+ * The rr check: every real server serves, consecutive requests alternate exactly, and the director
  * scheduled every request as a new connection (ordinary client ports, which may match an entry the
  * director still tracks).
  */
@@ -203,7 +203,7 @@ async function checkRoundRobin(lab: Lab, realServers: string[], vip = VIP): Prom
 }
 
 /**
- * Check 1 (IPv6): the MACs that answer a neighbour solicitation for `vip` on the lab bridge
+ * For the IPv6 check: the MACs that answer a neighbour solicitation for `vip` on the lab bridge
  * (ndisc6, the arping of IPv6: it solicits and lists every answer). With a VIP on `lo` a real
  * server never answers: the kernel answers a solicitation only for addresses on the interface it
  * arrived on.
@@ -214,7 +214,7 @@ function neighbourAnswers(lab: Lab, vip: string): string[] {
     return [...new Set(macs)].sort();
 }
 
-/** Check 2: the director sends nothing back (OutPkts 0) and its NIC transmits < 5% of the bytes served. */
+/** The direct-return check: the director sends nothing back (OutPkts 0) and its NIC transmits < 5% of the bytes served. */
 function checkBypass(lab: Lab): void {
     const txBefore = txBytes(lab, "director");
     const r = inNetns(`for i in 1 2 3; do curl -s -m 120 -o /dev/null -w '%{size_download}\\n' http://${VIP}/big.bin; done`, 400000);
@@ -314,13 +314,13 @@ describe("VM lab: LVS-DR on real kernels", function () {
         directorBaseline = directorSysctlValues(lab);
     });
 
-    it("1. rr: every real server serves and requests alternate exactly", async () => {
+    it("rr: every real server serves and requests alternate exactly", async () => {
         await lab.apply(two);
         assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after setup");
         await checkRoundRobin(lab, ["a", "b"]);
     });
 
-    it("1. wrr 1:3 over 200 requests gives that ratio within ±10% (rules updated in place)", () => {
+    it("wrr: 1:3 over 200 requests gives that ratio within ±10% (rules updated in place)", () => {
         const wrr = lab.plan({ realServers: [{ name: "a", weight: 1 }, { name: "b", weight: 3 }], scheduler: "wrr", pair: false });
         lab.mustSsh("director", directorCommands(wrr).rules.create);
         const hosts = lab.requests(200);
@@ -331,26 +331,26 @@ describe("VM lab: LVS-DR on real kernels", function () {
         lab.mustSsh("director", directorCommands(two).rules.create);
     });
 
-    it("2. replies bypass the director: OutPkts 0, director NIC transmits < 5% of the bytes served", () => {
+    it("direct return: replies bypass the director (OutPkts 0, director NIC transmits < 5% of the bytes served)", () => {
         checkBypass(lab);
     });
 
-    it("3. ARP: only the director answers for the VIP; real servers answer only for themselves", () => {
+    it("ARP: only the director answers for the VIP; real servers answer only for themselves", () => {
         checkArp(lab, ["a", "b"]);
     });
 
-    it("3. the director announces the VIP it binds: a client that maps the VIP to another MAC moves to the director's at setup", () => {
+    it("VIP announcement: the director announces the VIP it binds; a client that maps the VIP to another MAC moves to the director's at setup", () => {
         plantVipEntry(lab, lab.mac("b"));
         const r = lab.mustSsh("director", directorCommands(two).setup.create);
         const entry = lab.clientEntry(VIP);
         assert.equal(entry, lab.mac("director"), `the client maps the VIP to ${entry ?? "nothing"} after the setup (b is ${lab.mac("b")}); setup said:\n${r}`);
     });
 
-    it("4. replies leave real servers with the VIP as source", async () => {
+    it("reply source: replies leave real servers with the VIP as source", async () => {
         await checkReplySource(lab, ["a", "b"]);
     });
 
-    it("1-4 IPv6: rr over the IPv6 VIP, OutPkts 0, replies from the real servers with the VIP as source, only the director answers neighbour solicitations", async () => {
+    it("IPv6: rr over the IPv6 VIP, OutPkts 0, replies from the real servers with the VIP as source, only the director answers neighbour solicitations", async () => {
         await checkRoundRobin(lab, ["a", "b"], VIP6);
         const s = stats(lab, VIP6);
         assert.ok(s.inPkts > 0, "the director forwarded nothing for the IPv6 VIP");
@@ -367,7 +367,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         } finally {
             lab.mustSsh("c", `ip -6 addr del ${VIP6}/128 dev eth0`);
             // c's advertisement (solicited by ndisc6, with the override flag) also updated the
-            // client's own neighbour entry for the VIP: forget it, as check 9 does for ARP.
+            // client's own neighbour entry for the VIP: forget it, as "ARP negative control" does for ARP.
             inNetns(`ip -6 neigh flush dev ${lab.bridge}`);
         }
     });
@@ -444,7 +444,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         await checkRoundRobin(lab, ["a", "b", "c"]);
     });
 
-    it("11. a client port reused after its real server was removed is scheduled afresh (and dropped without the director's sysctls)", async () => {
+    it("port reuse: a client port reused after its real server was removed is scheduled afresh (and dropped without the director's sysctls)", async () => {
         const { onC, again, scheduled, entries } = await reuseAfterRemoval(lab, portsFrom(21000), two, 5);
         const why = `ports ${onC.join(", ")} had gone to c; ${show(again)}; entries before:\n${entries}`;
         assert.deepEqual(again.filter((r) => r.exit !== 0), [], `requests from reused ports failed: ${why}`);
@@ -465,7 +465,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "setup puts the director's IPVS sysctls back");
     });
 
-    it("9. negative control: a real server without the ARP sysctls makes check 3 fail", () => {
+    it("ARP negative control: a real server without the ARP sysctls makes the ARP check fail", () => {
         // Take c out properly, then bind the VIP on its loopback as a naive setup would.
         lab.mustSsh("director", directorCommands(two).rules.create);
         lab.mustSsh("c", realServerSetupCommand(three, lab.realServer(three, "c")).delete);
@@ -479,7 +479,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         checkArp(lab, ["a", "b"]);
     });
 
-    it("5. re-applying every script changes nothing, and a download through the VIP survives it", async () => {
+    it("idempotence: re-applying every script changes nothing, and a download through the VIP survives it", async () => {
         const before = ["director", "a", "b"].map((h) => hostState(lab, h));
         const download = inNetnsAsync(`curl -s -m 240 --limit-rate 1M -o /dev/null -w '%{size_download}' http://${VIP}/big.bin`);
         await new Promise((ok) => setTimeout(ok, 2000));
@@ -491,7 +491,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         assert.equal(Number(r.stdout), BIG);
     });
 
-    it("6. after rebooting the director and a real server, LVS-DR works with no re-apply", async () => {
+    it("reboot: after rebooting the director and a real server, LVS-DR works with no re-apply", async () => {
         // The client maps the VIP to another MAC when the director comes back: the boot announces it.
         plantVipEntry(lab, lab.mac("b"));
         await Promise.all([lab.reboot("director"), lab.reboot("a")]);
@@ -511,7 +511,7 @@ describe("VM lab: LVS-DR on real kernels", function () {
         assert.equal(directorSysctlValues(lab), DIRECTOR_DR_SYSCTLS, "the director's IPVS sysctls after the reboot");
     });
 
-    it("7. teardown leaves no virtual service, no VIP, and the sysctls as they were", async () => {
+    it("teardown: it leaves no virtual service, no VIP, and the sysctls as they were", async () => {
         await lab.teardown(two);
         const table = lab.mustSsh("director", "ipvsadm -Sn");
         assert.doesNotMatch(table, new RegExp(VIP.replace(/\./g, "\\.")));
@@ -531,8 +531,9 @@ describe("VM lab: LVS-DR on real kernels", function () {
         }
     });
 
-    it("8. forwarding tun on a director pair: rr serves from every real server, replies bypass the master with the VIP as source", async () => {
-        // The pair's first director applies first and becomes the master (test:ha checks 7 and 2).
+    it("TUN on the pair: with forwarding tun, rr serves from every real server, replies bypass the master with the VIP as source", async () => {
+        // The pair's first director applies first and becomes the master (test:ha's "master and
+        // backup" and "failover").
         const tun = lab.plan({ realServers: [{ name: "a" }, { name: "b" }], forwarding: "tun", pair: true });
         await lab.apply(tun);
         try {

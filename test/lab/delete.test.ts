@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import { libvirtObjects, sharedLab } from "../../lab/harness/lab";
 
 describe("VM lab: the libvirt provider's delete", function () {
-    it("10. leaves no domain, volume or network", async () => {
+    it("leaves no domain, volume or network", async () => {
         const lab = await sharedLab();
         lab.destroyAll();
         assert.deepEqual(libvirtObjects("lvsdr-lab-"), []);
