@@ -16,7 +16,7 @@ import type { LvsDrClusterArgs } from "../src/args";
 import { keepalivedPaths } from "../src/core/names";
 import type { ClusterPlan } from "../src/core/plan";
 import { directorRulesCommand, directorSetupCommand } from "../src/core/scripts/command-lines";
-import { validateClusterArgs } from "../src/core/validate";
+import { validateClusterArgs } from "../src/component/validate";
 import { remoteCommand } from "../src/core/scripts/render";
 import { benchHosts } from "./addresses";
 import { run } from "../lab/harness/spawn";

@@ -1,8 +1,8 @@
 /**
  * The root project's program: an LVS-DR cluster whose platform and settings come from stack config.
  *
- * With none of `hosts`, `libvirt` or `aws` set it deploys on the embedded lab (see README, "The
- * lab"): libvirt VMs from the lab image on an isolated 192.168.78.0/24 network, a director pair
+ * With none of `hosts`, `libvirt` or `aws` set it deploys on the embedded lab (see DEVELOPMENT.md, "The
+ * root project and `npm run demo`"): libvirt VMs from the lab image on an isolated 192.168.78.0/24 network, a director pair
  * (`directors`: 2, the default, or 1) and `realServers` (default 3) real servers serving HTTP on the
  * VIP 192.168.78.100. `npm run demo` does exactly that. Otherwise exactly one of the objects `hosts`, `libvirt`, `aws` (the component's args
  * of the same name) selects the platform, e.g. for machines that already exist:

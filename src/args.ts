@@ -87,7 +87,7 @@ export const DomainType = {
 export type DomainType = (typeof DomainType)[keyof typeof DomainType];
 
 /**
- * Arguments of {@link LvsDrCluster}.
+ * Arguments of LvsDrCluster.
  *
  * Everything except SSH secrets is a plain value on purpose: the whole configuration is validated
  * in the constructor, before any child resource exists, so a mistake costs a failed preview and
@@ -137,8 +137,8 @@ export interface LvsDrClusterArgs {
     ssh: LvsDrSshArgs;
 
     /**
-     * With a backup director: the VRRP settings of the pair. Refused without one. See
-     * {@link LvsDrVrrpArgs}.
+     * With a backup director: the VRRP settings of the pair (LvsDrVrrpArgs). Refused without
+     * one.
      */
     vrrp?: LvsDrVrrpArgs;
 
@@ -224,7 +224,7 @@ export interface LvsDrServiceArgs {
     /**
      * How the director checks each real server of this service. Default: a TCP connect to the
      * real server's port every second, failed after 3 failures in a row; for `udp` services the
-     * default is no check (`kind: "none"`), the only kind they accept.
+     * default is no check (`kind: "none"`); they accept `"udp"` checks and `"none"` only.
      */
     healthCheck?: LvsDrHealthCheckArgs;
 
@@ -286,10 +286,10 @@ export interface LvsDrHealthCheckArgs {
     /**
      * `"weight0"`: a failed server keeps its established connections and gets no new ones;
      * `"remove"`: it is deleted from the table and its connections break. Default `"weight0"` for
-     * TCP services; `"remove"`, the only action they accept, for UDP services: IPVS keeps a UDP
-     * flow on its real server for as long as the client keeps sending (every datagram restarts its
-     * timeout), so at weight 0 a client would stay pinned to the dead server; removed, the flow's
-     * next datagram is scheduled afresh (the director's `expire_nodest_conn=1`).
+     * TCP services, `"remove"` for UDP services; a `"udp"` check accepts only `"remove"`: IPVS
+     * keeps a UDP flow on its real server for as long as the client keeps sending (every datagram
+     * restarts its timeout), so at weight 0 a client would stay pinned to the dead server; removed,
+     * the flow's next datagram is scheduled afresh (the director's `expire_nodest_conn=1`).
      */
     failureAction?: FailureAction;
 }
@@ -347,7 +347,7 @@ export interface LvsDrSshArgs {
     sudo?: boolean;
 }
 
-/** Per-host overrides of {@link LvsDrSshArgs}. Unset members fall back to `args.ssh`. */
+/** Per-host overrides of the cluster's `ssh` settings. Unset members fall back to `args.ssh`. */
 export interface LvsDrHostSshArgs {
     /**
      * Where to SSH to, when it is not the host's `address` (a management network, a NAT'd port).

@@ -2,7 +2,7 @@
  * A director and three real servers as EC2 instances (Debian 12) in a new VPC 10.77.0.0/16 with
  * one subnet 10.77.1.0/24. Source/destination checks are off and the VIP is a secondary private
  * IP of the director. DR relies on same-subnet delivery inside the VPC: serve clients in the VPC
- * (or use forwarding "tun"); see the README's AWS section.
+ * (or use forwarding "tun"); see the README's Platforms section (aws).
  *
  *   pulumi config set aws:region eu-west-1
  *   pulumi config set adminCidr 203.0.113.7/32        # where you SSH from

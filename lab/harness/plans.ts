@@ -1,14 +1,15 @@
 /** Narrowing a plan to its platform's member, failing the test when it is another platform. */
 import { strict as assert } from "assert";
-import type { AwsPlatformPlan, ClusterPlan, LibvirtNetworkPlan, LibvirtPlatformPlan } from "../../src/core/plan";
+import type { ClusterPlan } from "../../src/core/plan";
+import type { AwsPlatformPlan, LibvirtNetworkPlan, LibvirtPlatformPlan, PlatformPlan } from "../../src/platforms";
 
 export function libvirtOf(plan: ClusterPlan): LibvirtPlatformPlan {
-    const p = plan.platform;
+    const p = plan.platform as PlatformPlan;
     return p.kind === "libvirt" ? p : assert.fail(`platform ${p.kind}, expected libvirt`);
 }
 
 export function awsOf(plan: ClusterPlan): AwsPlatformPlan {
-    const p = plan.platform;
+    const p = plan.platform as PlatformPlan;
     return p.kind === "aws" ? p : assert.fail(`platform ${p.kind}, expected aws`);
 }
 

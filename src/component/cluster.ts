@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../args";
-import type { ClusterPlan } from "../core/plan";
-import { validateClusterArgs } from "../core/validate";
-import { awsHosts } from "../platforms/aws/hosts";
-import { existingHosts } from "../platforms/hosts/hosts";
-import { libvirtHosts } from "../platforms/libvirt/hosts";
-import type { PlatformHosts } from "../platforms/platform";
+import type { HostPlan } from "../core/plan";
+import { type Plan, PLATFORMS, type PlatformPlan } from "../platforms";
+import type { Platform, PlatformHost, PlatformHosts } from "../platforms/platform";
 import { directorRules, directorSetup, realServerDrainHook, realServerSetup } from "./host-configuration";
+import { validateClusterArgs } from "./validate";
 
 /**
  * An LVS-DR load-balancing cluster: a director (or a VRRP pair of them) that owns the VIP and
@@ -15,7 +13,7 @@ import { directorRules, directorSetup, realServerDrainHook, realServerSetup } fr
  * each director's IPVS table: it checks the real servers and, in a pair, moves the VIP.
  *
  * Arguments are validated in the constructor, before anything is registered: a bad argument
- * throws {@link LvsDrArgsError} naming the field, the value and the fix. The name (1-40 letters,
+ * throws LvsDrArgsError naming the field, the value and the fix. The name (1-40 letters,
  * digits, `_.-`) prefixes every child resource, VM, network and tag.
  */
 export class LvsDrCluster extends pulumi.ComponentResource {
@@ -57,18 +55,20 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         // children carry every change), and the state would hold a copy of every private key.
         super("lvs-dr:index:LvsDrCluster", name, {}, opts);
 
-        const hosts = platformHosts(plan, this);
-        const realServerSetups = plan.realServers.map((rs, i) => realServerSetup(plan, rs, hosts.realServers[i], this));
+        const platform = platformHosts(plan, this);
+        const host = (h: HostPlan): PlatformHost => platform.hosts.get(h)
+            ?? assertNever(`the platform made no host for ${h.address}`);
+        const realServerSetups = new Map(plan.realServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));
         // A pair's directors apply their rules one after the other: both start as VRRP backups
         // without preemption, so the first keepalived to run takes the VIP; this makes it the
         // first director's.
         const rules: ReturnType<typeof directorRules>[] = [];
         plan.directors.forEach((director, i) => {
-            const setup = directorSetup(plan, i, director, hosts.directors[i], this);
-            rules.push(directorRules(plan, i, director, hosts.directors[i], [setup, ...realServerSetups, ...rules], this));
+            const setup = directorSetup(plan, i, director, host(director), this);
+            rules.push(directorRules(plan, i, director, host(director), [setup, ...realServerSetups.values(), ...rules], this));
         });
-        plan.directors.forEach((director, i) => plan.realServers.forEach((rs, j) =>
-            realServerDrainHook(plan, rs, hosts.realServers[j], i, director, hosts.directors[i], [realServerSetups[j], rules[i]], this)));
+        plan.directors.forEach((director, i) => plan.realServers.forEach((rs) =>
+            realServerDrainHook(plan, rs, host(rs), i, director, host(director), [realServerSetups.get(rs)!, rules[i]], this)));
 
         this.vip = pulumi.output(plan.vip);
         this.vip6 = pulumi.output(plan.vip6);
@@ -77,7 +77,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         this.realServerAddresses = pulumi.output(plan.realServers.map((rs) => rs.address));
         this.ipvsTable = rules[0].stdout;
         this.ipvsTables = pulumi.all(rules.map((r) => r.stdout));
-        const ids = hosts.ids;
+        const ids = platform.ids;
         this.libvirtNetworkName = pulumi.output(ids.libvirtNetworkName);
         this.libvirtDomainNames = pulumi.output(ids.libvirtDomainNames);
         this.awsVpcId = pulumi.output(ids.awsVpcId);
@@ -102,15 +102,12 @@ export class LvsDrCluster extends pulumi.ComponentResource {
     }
 }
 
-/** The hosts of the plan's platform; the plan's union tells which platform, with its settings. */
-function platformHosts(plan: ClusterPlan, parent: pulumi.Resource): PlatformHosts {
-    const platform = plan.platform;
-    switch (platform.kind) {
-        case "hosts":
-            return existingHosts(plan, platform, parent);
-        case "libvirt":
-            return libvirtHosts(plan, platform, parent);
-        case "aws":
-            return awsHosts(plan, platform, parent);
-    }
+/** The hosts of the plan's platform, from its registry entry: the plan's kind ties the two together. */
+function platformHosts(plan: Plan, parent: pulumi.Resource): PlatformHosts {
+    const entry = PLATFORMS[plan.platform.kind] as unknown as Platform<PlatformPlan>;
+    return entry.createHosts(plan, plan.platform, parent);
+}
+
+function assertNever(message: string): never {
+    throw new Error(`lvs-dr: ${message}`);
 }

@@ -27,19 +27,14 @@ export function planAddresses(
     });
 }
 
-/** The first host address of a subnet (a created libvirt network's host side). */
+/** The first host address of a subnet (where a created network puts its host side). */
 export function firstHost(subnet: Ipv4Cidr): string {
     return formatIpv4(subnet.network + 1);
 }
 
-/** The first host address of an IPv6 subnet (a created libvirt network's host side). */
+/** The first host address of an IPv6 subnet (where a created network puts its host side). */
 export function firstHost6(subnet: Ipv6Cidr): string {
     return formatIpv6(subnet.network + 1n);
-}
-
-/** Addresses AWS keeps in every subnet: network, router (+1), DNS (+2), future use (+3), broadcast. */
-export function awsReserved(subnet: Ipv4Cidr): string[] {
-    return [0, 1, 2, 3].map((i) => formatIpv4(subnet.network + i)).concat(formatIpv4(broadcastOf(subnet)));
 }
 
 /** `/24` → `255.255.255.0`. */

@@ -1,10 +1,12 @@
 /**
- * Every name the package gives to something: Pulumi resources, libvirt objects, AWS tags, files and
- * units on the hosts. No other module spells one, so a rename happens here or nowhere.
+ * The names the core gives: Pulumi resources of hosts, files and units on the hosts, VRRP
+ * instances and firewall marks. No other module spells one, so a rename happens here or nowhere
+ * (each platform's folder has a names.ts for what it alone names: VMs, networks, tags).
  *
  * Resource names are what Pulumi keys state by: changing one replaces the resource in every
  * existing stack. The first director keeps the role `director` for that reason.
  */
+import type { ClusterPlan, HostPlan, RealServerPlan } from "./plan";
 
 /** The role of the director at `index` in the plan's list: `director`, then `director-1`, ... */
 export function directorRole(index: number): string {
@@ -14,6 +16,12 @@ export function directorRole(index: number): string {
 /** The role of a real server: `rs-<name>`. */
 export function realServerRole(name: string): string {
     return `rs-${name}`;
+}
+
+/** The role of one of the plan's hosts: a director's by its place in the list, a real server's by its name. */
+export function roleOf(plan: Pick<ClusterPlan, "directors">, host: HostPlan | RealServerPlan): string {
+    const index = plan.directors.indexOf(host);
+    return index >= 0 ? directorRole(index) : realServerRole((host as RealServerPlan).name);
 }
 
 /**
@@ -27,19 +35,9 @@ export function hostResourceName(cluster: string, role: string, step: HostStep):
     return `${cluster}-${role}-${step}`;
 }
 
-/** A child resource of the cluster as a whole (`network`, `vpc`, `sg`, ...): `<cluster>-<what>`. */
+/** A child resource of the cluster as a whole (a network, a security group, ...): `<cluster>-<what>`. */
 export function clusterResourceName(cluster: string, what: string): string {
     return `${cluster}-${what}`;
-}
-
-/** The EC2 instance of a host: `<cluster>-<role>` (also its Name tag). */
-export function instanceResourceName(cluster: string, role: string): string {
-    return `${cluster}-${role}`;
-}
-
-/** Tags of every AWS resource of a cluster: its Name and the cluster it belongs to. */
-export function awsTags(cluster: string, role: string): Record<string, string> {
-    return { Name: `${cluster}-${role}`, "lvs-dr:cluster": cluster };
 }
 
 /** 32-bit FNV-1a: stable across runs and machines, no crypto needed for naming. */
@@ -74,28 +72,6 @@ export function marksTable(vip: string): string {
 /** The VRRP instance of a cluster: one name per VIP, so clusters on one director never clash. */
 export const vrrpInstanceOf = marksTable;
 
-/** libvirt names of a cluster's objects. */
-export const libvirtNames = {
-    /** The VM of a host: `<cluster>-<role>`. */
-    domain: (cluster: string, role: string): string => `${cluster}-${role}`,
-    /** The isolated network the platform creates: `<cluster>-net`. */
-    network: (cluster: string): string => `${cluster}-net`,
-    /** A Linux bridge name (at most 15 characters) unique to a network. */
-    bridge: (network: string): string => `lvsdr${fnv1a(network).toString(16).padStart(8, "0")}`,
-    /** A VM's qcow2 overlay disk. */
-    disk: (domain: string): string => `${domain}-disk.qcow2`,
-    /** A VM's cloud-init NoCloud seed. */
-    seed: (domain: string): string => `${domain}-seed.iso`,
-    /** cloud-init's instance id: changes with the seed's content, so a changed seed applies on a new VM. */
-    instanceId: (domain: string, seedContent: string): string => `${domain}-${fnv1a(seedContent).toString(16)}`,
-    /** A locally administered MAC in QEMU's 52:54:00 range, derived from the VM's name. */
-    mac: (domain: string): string => {
-        const hash = fnv1a(domain);
-        const bytes = [0x52, 0x54, 0x00, (hash >>> 16) & 0xff, (hash >>> 8) & 0xff, hash & 0xff];
-        return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-    },
-};
-
 /** The two kinds of host the scripts configure. */
 export type HostKind = "director" | "realserver";
 
@@ -109,7 +85,7 @@ export interface HostPaths {
     configDir: string;
     /** The kernel-state script run by setup and at every boot. */
     upScript: string;
-    /** Director pair on AWS: keepalived's notify hook that moves the VIP to the new master. */
+    /** A pair whose network needs a takeover hook: keepalived runs it on becoming master. */
     takeVipScript: string;
     /** Host-wide state of every cluster of this kind. */
     stateDir: string;

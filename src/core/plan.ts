@@ -1,36 +1,46 @@
 /**
  * The validated, defaulted model of a cluster: the contract between the layers. Everything
  * downstream (scripts, platforms, the component) reads this and never the raw args, so each default
- * is decided in exactly one place, and what a platform needs is in its own member of the union.
+ * is decided in exactly one place. The core knows no platform: what it needs from one is in
+ * `network` (capabilities the platform's validator sets), and the platform's own part rides along in
+ * `platform`, which only the platform and the component read.
  */
 import type { Input } from "@pulumi/pulumi";
-import { DomainType, FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
+import { FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
 import { isIpv6 } from "./ip";
 
 export { isIpv6 } from "./ip";
 
-export type { DomainType, FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
+export type { FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../args";
 
 export const SCHEDULERS = Object.values(Scheduler);
 export const PROTOCOLS = Object.values(Protocol);
 export const FORWARDING_METHODS = Object.values(Forwarding);
-export const DOMAIN_TYPES = Object.values(DomainType);
 export const HEALTH_CHECK_KINDS = Object.values(HealthCheckKind);
 export const FAILURE_ACTIONS = Object.values(FailureAction);
 
-/** A health check with every default applied. */
-export interface HealthCheckPlan {
-    kind: HealthCheckKind;
-    /** http/https only. */
-    path: string;
-    expectStatus: number;
+/** What every health check kind shares: its timing and what a failed real server gets. */
+export interface CheckTiming {
     intervalSeconds: number;
     timeoutSeconds: number;
     retries: number;
     failureAction: FailureAction;
-    /** `udp` checks only: the datagram (hexadecimal) and whether an answer is required. */
-    udp?: { payload: string; requireReply: boolean };
 }
+
+/**
+ * A health check with every default applied, by kind: each kind carries exactly what keepalived
+ * needs for it. A new kind is one member here, one case in `core/validation/health-check.ts` and
+ * one in `core/keepalived/virtual-servers.ts`; the compiler asks for both.
+ */
+export type HealthCheckPlan =
+    /** No check: keepalived's `delay_loop` still paces its loop. */
+    | ({ kind: "none" } & CheckTiming)
+    /** A TCP connect to the real server's port. */
+    | ({ kind: "tcp" } & CheckTiming)
+    /** An HTTP(S) GET of `path`, answered with `expectStatus`. */
+    | ({ kind: "http" | "https"; path: string; expectStatus: number } & CheckTiming)
+    /** A datagram (hexadecimal, may be empty) and whether an answer is required. */
+    | ({ kind: "udp"; payload: string; requireReply: boolean } & CheckTiming);
 
 /** A firewall-mark service's ports (in the order given) and the mark of the cluster's `vip`. */
 export interface FwmarkPlan {
@@ -57,6 +67,54 @@ export interface VrrpPlan {
     advertIntervalSeconds: number;
 }
 
+/**
+ * Who holds the VIP, and how it moves: one director that always holds it, or a VRRP pair whose
+ * master holds it. Each mode is one module of `core/modes/` (its packages, sysctls, up lines,
+ * keepalived fragment, and whether a director forwards); a new mode is one member here and one
+ * module there, which `core/modes/index.ts` must then name.
+ */
+export type DirectorMode =
+    | { kind: "single" }
+    | ({ kind: "vrrp" } & VrrpPlan);
+
+export type DirectorModeKind = DirectorMode["kind"];
+
+/** A tool a host script installs when missing: the command, then its package on apt, then on dnf/yum. */
+export interface Tool {
+    command: string;
+    packages: [string, ...string[]];
+}
+
+/**
+ * A notify hook that moves the VIP through the platform's API when a pair's director becomes
+ * master (where the network does not learn the VIP's new place from gratuitous ARP).
+ */
+export interface TakeoverHook {
+    /** Absolute path of the shell library (a `.sh` file the package ships) that defines `command`. */
+    libraryFile: string;
+    /** The function the hook calls with the VIP. */
+    command: string;
+    /** What the hook needs on the director. */
+    tools: Tool[];
+}
+
+/**
+ * What the network under the cluster does for the directors. Every platform's validator must say
+ * (the field is required); the renderers decide from this alone, never from a platform's name.
+ */
+export interface NetworkCapabilities {
+    /**
+     * How a director that binds the VIP tells its neighbours: gratuitous ARP, or nothing (the
+     * network routes the VIP to its owner itself, as some clouds do with a secondary address).
+     */
+    vipAnnouncement: "gratuitous-arp" | "none";
+    /**
+     * How the VIP reaches a pair's new master: the address moves and VRRP's gratuitous ARP tells
+     * the segment, or the platform's API must be called (a notify hook).
+     */
+    vipTakeover: { kind: "address" } | ({ kind: "hook" } & TakeoverHook);
+}
+
 /** Connection settings with every default applied. */
 export interface SshPlan {
     host: string;
@@ -77,7 +135,7 @@ export interface HostPlan {
     interface: string;
     /**
      * What the host scripts tell the user when `interface` is missing on the host: the argument
-     * that set it on this platform (`hosts.realServers[1].interface`, `aws.interface`, ...).
+     * that set it on this platform (a field path of its args, or what its VMs need).
      */
     interfaceFix: string;
     ssh: SshPlan;
@@ -89,69 +147,12 @@ export interface RealServerPlan extends HostPlan {
     weight: number;
 }
 
-/** Machines that already exist: nothing to create. */
-export interface HostsPlatformPlan {
-    kind: "hosts";
+/** The platform's part of the plan: carried for the platform and the component, never read by the core. */
+export interface PlatformPart {
+    kind: string;
 }
 
-/** The network the libvirt VMs are attached to. */
-export type LibvirtNetworkPlan =
-    /** An isolated network the platform creates: a bridge with the hypervisor's address on it. */
-    | {
-        kind: "create"; name: string; bridge: string; hostAddress: string; prefixLength: number;
-        /** The hypervisor's side of the IPv6 subnet, when there is one. */
-        ipv6?: { hostAddress: string; prefixLength: number };
-    }
-    /** An existing libvirt network. */
-    | { kind: "network"; name: string }
-    /** An existing host bridge. */
-    | { kind: "bridge"; name: string };
-
-export interface LibvirtPlatformPlan {
-    kind: "libvirt";
-    uri: string;
-    network: LibvirtNetworkPlan;
-    /** Prefix length of the subnet (for the VMs' static addresses). */
-    prefixLength: number;
-    /** Prefix length of the IPv6 subnet, when the VMs have IPv6 addresses. */
-    prefixLength6?: number;
-    gateway?: string;
-    pool: string;
-    baseImage: string;
-    diskGiB: number;
-    domainType: DomainType;
-    memoryMiB: number;
-    vcpus: number;
-    /** Direct kernel boot, when set. */
-    kernel?: { path: string; initrd?: string; cmdline: string };
-    /** Installed for the SSH user on every VM. */
-    sshPublicKey: string;
-}
-
-/** The subnet of the AWS instances: given (possibly as an Output), or created with its VPC. */
-export type AwsNetworkPlan =
-    | { kind: "existing"; subnetId: Input<string> }
-    | { kind: "create"; vpcCidr: string; availabilityZone?: string };
-
-export interface AwsPlatformPlan {
-    kind: "aws";
-    network: AwsNetworkPlan;
-    subnetCidr: string;
-    adminCidrs: string[];
-    allowedCidrs: string[];
-    /** Unset: the newest official Debian 12 AMI. */
-    ami?: string;
-    directorInstanceType: string;
-    realServerInstanceType: string;
-    sshViaPrivateIp: boolean;
-    /** The instances' key pair. */
-    sshPublicKey: string;
-}
-
-export type PlatformPlan = HostsPlatformPlan | LibvirtPlatformPlan | AwsPlatformPlan;
-export type PlatformKind = PlatformPlan["kind"];
-
-export interface ClusterPlan {
+export interface ClusterPlan<P extends PlatformPart = PlatformPart> {
     /** The component's name: the prefix of every child's name. */
     name: string;
     /** The VIP (IPv4, or IPv6 in canonical form): it also keys the cluster's files and units on the hosts. */
@@ -162,8 +163,10 @@ export interface ClusterPlan {
     services: ServicePlan[];
     /** The directors: the director, then the backup director when there is one. */
     directors: HostPlan[];
-    /** Set exactly when there are two directors. */
-    vrrp?: VrrpPlan;
+    /** Who holds the VIP and how it moves. */
+    mode: DirectorMode;
+    /** What the network does for the directors (the platform says). */
+    network: NetworkCapabilities;
     /** 0 = removed real servers are deleted at once. */
     drainSeconds: number;
     realServers: RealServerPlan[];
@@ -171,7 +174,7 @@ export interface ClusterPlan {
     subnet?: string;
     /** CIDR of the IPv6 subnet when known. */
     subnet6?: string;
-    platform: PlatformPlan;
+    platform: P;
 }
 
 export const DEFAULTS = {
@@ -181,18 +184,6 @@ export const DEFAULTS = {
     interface: "eth0",
     weight: 1,
     sshPort: 22,
-    libvirtUri: "qemu:///system",
-    libvirtPool: "default",
-    diskGiB: 8,
-    domainType: DomainType.kvm as DomainType,
-    memoryMiB: 512,
-    vcpus: 1,
-    cmdline: "root=/dev/vda1 console=ttyS0",
-    awsSubnetCidr: "10.77.1.0/24",
-    awsVpcCidr: "10.77.0.0/16",
-    awsInstanceType: "t3.small",
-    awsInterface: "ens5",
-    allowedCidrs: ["0.0.0.0/0"],
     /** Offset in the subnet of the first planned address (the director's). */
     firstHostOffset: 10,
     /** The backup director's planned address: just below the director's, whatever the real servers. */
@@ -213,7 +204,6 @@ export const DEFAULTS = {
 export function vipsOf(plan: Pick<ClusterPlan, "vip" | "vip6">): string[] {
     return plan.vip6 === undefined ? [plan.vip] : [plan.vip, plan.vip6];
 }
-
 
 /**
  * A host's address in the family of `vip`: where a director forwards that VIP's traffic, and what

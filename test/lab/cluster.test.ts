@@ -250,10 +250,10 @@ function sysctlValues(lab: Lab, host: string, forwarding: "dr" | "tun"): string 
 
 /** The director's IPVS sysctls as "path=value" lines (ip_vs loaded first: they exist only then). */
 function directorSysctlValues(lab: Lab): string {
-    return readSysctls(lab, "director", directorSysctls(false), "modprobe ip_vs; ");
+    return readSysctls(lab, "director", directorSysctls({ mode: { kind: "single" } }), "modprobe ip_vs; ");
 }
 
-const DIRECTOR_DR_SYSCTLS = directorSysctls(false).map((s) => `${s.path}=${s.value}`).join("\n") + "\n";
+const DIRECTOR_DR_SYSCTLS = directorSysctls({ mode: { kind: "single" } }).map((s) => `${s.path}=${s.value}`).join("\n") + "\n";
 
 /** Six consecutive client ports starting at `from` (below the ephemeral range: no other client takes them). */
 function portsFrom(from: number): number[] {

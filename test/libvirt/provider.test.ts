@@ -6,8 +6,9 @@
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
-import { directorRole, libvirtNames } from "../../src/core/names";
-import { validateClusterArgs } from "../../src/core/validate";
+import { directorRole } from "../../src/core/names";
+import { libvirtNames } from "../../src/platforms/libvirt/names";
+import { validateClusterArgs } from "../../src/component/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { networkProvider, type NetworkInputs, type VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { validLibvirtArgs } from "../support/fixtures";

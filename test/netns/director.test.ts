@@ -13,9 +13,9 @@ import type { ClusterPlan } from "../../src/core/plan";
 import * as director from "../../src/core/scripts/director";
 import * as hooks from "../../src/core/scripts/drain-hook";
 import { desiredIpvsRules } from "../../src/core/scripts/director";
-import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
+import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
 import { library } from "../../src/core/scripts/library";
-import { validateClusterArgs } from "../../src/core/validate";
+import { validateClusterArgs } from "../../src/component/validate";
 import { fakeIpvsadm, fakeModprobe } from "../support/fake-ipvsadm";
 import { fakeSystemctl } from "../support/fake-keepalived";
 import { validArgs } from "../support/fixtures";
@@ -136,7 +136,7 @@ printf '%s\\n' "$*" >> ${sb.rw}/apt-get.log
 printf '#!/bin/sh\\n' > ${sb.rw}/bin/lvsdr-fake-tool
 chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
 `);
-        const r = sb.mustRun(`${library("common")}\n${library("ipvs")}\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
+        const r = sb.mustRun(`${library("common")}\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
         assert.match(r.stdout, /lvsdr-fake-tool is missing; installing lvsdr-fake-pkg/);
         assert.equal(fs.readFileSync(path.join(sb.rw, "apt-get.log"), "utf8"), "install -y -q lvsdr-fake-pkg\n", "installed once");
         const setup = renderDirectorSetup(plan());

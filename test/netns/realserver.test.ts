@@ -9,7 +9,7 @@ import { hostPaths } from "../../src/core/names";
 import type { ClusterPlan } from "../../src/core/plan";
 import { realServerSysctls } from "../../src/core/scripts/kernel-parameters";
 import { renderRealServerSetup, renderRealServerTeardown } from "../../src/core/scripts/realserver";
-import { validateClusterArgs } from "../../src/core/validate";
+import { validateClusterArgs } from "../../src/component/validate";
 import { validArgs } from "../support/fixtures";
 import { requireSandboxPrerequisites, Sandbox } from "../support/sandbox";
 

@@ -6,16 +6,23 @@
  * change to any rendered byte is seen and must be accepted on purpose:
  *   npm run build:test && node build/test/support/snapshot.js --update     rewrite the manifest
  *   node build/test/support/snapshot.js DIR                                write every file into DIR
- * (render two commits into two folders and `diff -r` them to see what a change did).
+ *   node build/test/support/snapshot.js --compare OLD NEW OLD_SH... -- NEW_SH...
+ * Render two commits into two folders and `diff -r` them to see what a change did; `--compare`
+ * tells a change of the shell libraries (given as the two versions' .sh files) from a change of
+ * what TypeScript renders: per file, what remains once every library text is taken out must be
+ * equal, and it lists the shell functions each file gained, lost or changed.
  */
 import { createHash } from "crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { gunzipSync } from "zlib";
 import type { LvsDrClusterArgs } from "../../src/args";
-import { directorRole, libvirtNames, realServerRole } from "../../src/core/names";
+import { directorRole, realServerRole } from "../../src/core/names";
+import { libvirtNames } from "../../src/platforms/libvirt/names";
 import type { ClusterPlan } from "../../src/core/plan";
+import type { PlatformPlan } from "../../src/platforms";
 import { directorRulesCommand, directorSetupCommand, realServerSetupCommand, waitForBootCommand } from "../../src/core/scripts/command-lines";
-import { validateClusterArgs } from "../../src/core/validate";
+import { validateClusterArgs } from "../../src/component/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "./fixtures";
 import { commandLines, planFor, variantTitle, VARIANTS } from "./variants";
@@ -59,7 +66,7 @@ function machineTexts(plan: ClusterPlan): Record<string, string> {
         files[`real server ${rs.name} setup create on a machine`] = realServerSetupCommand(plan, rs, machine).create;
     }
     files["wait for boot"] = waitForBootCommand(machine);
-    const l = plan.platform;
+    const l = plan.platform as PlatformPlan;
     if (l.kind === "libvirt") {
         const net = networkInputs(l);
         if (net) {
@@ -115,12 +122,81 @@ export function readManifest(file = MANIFEST): Map<string, string> {
     }));
 }
 
+/** The script a command line runs: unquoted from `[sudo -n ]sh -c '...'`, unpacked when sent compressed. */
+function unwrap(text: string): string {
+    const m = /^(?:#!\/bin\/sh\n)?(?:sudo -n )?sh -c '([\s\S]*)'\n?$/.exec(text);
+    if (!m) {
+        return text;
+    }
+    const script = m[1].replace(/'\\''/g, "'");
+    const packed = /printf '%s' '([A-Za-z0-9+/=]+)' \| base64 -d \| gzip -dc/.exec(script);
+    return packed ? gunzipSync(Buffer.from(packed[1], "base64")).toString("utf8") : script;
+}
+
+/** The shell functions (and quoted constants) a script defines, by name. */
+function functionsOf(script: string): Map<string, string> {
+    const found = new Map<string, string>();
+    for (const m of script.matchAll(/^([A-Za-z_]\w*)\(\) \{\n([\s\S]*?)^\}$/gm)) {
+        found.set(m[1], m[2]);
+    }
+    for (const m of script.matchAll(/^([A-Z_]+)='([\s\S]*?)'$/gm)) {
+        found.set(m[1], m[2]);
+    }
+    return found;
+}
+
+/** The script with every library text replaced by one marker. */
+function withoutLibraries(script: string, libraries: string[]): string {
+    let rest = script;
+    for (const text of [...libraries].sort((a, b) => b.length - a.length)) {
+        rest = rest.split(`\n\n${text}\n`).join("\n\n<library>\n");
+    }
+    return rest.replace(/(\n\n<library>)+/g, "\n\n<library>");
+}
+
+/** What --compare prints: files identical, and the others grouped by what changed in them. */
+export function compareRenders(oldDir: string, newDir: string, oldLibraries: string[], newLibraries: string[]): string[] {
+    const lines: string[] = [];
+    const groups = new Map<string, string[]>();
+    let identical = 0;
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+    for (const file of walk(oldDir)) {
+        const name = path.relative(oldDir, file);
+        const before = readFileSync(file, "utf8");
+        const after = readFileSync(path.join(newDir, name), "utf8");
+        if (before === after) {
+            identical++;
+            continue;
+        }
+        const [a, b] = [unwrap(before), unwrap(after)];
+        const [fa, fb] = [functionsOf(a), functionsOf(b)];
+        const key = [
+            withoutLibraries(a, oldLibraries) === withoutLibraries(b, newLibraries) ? "rendered part identical" : "RENDERED PART DIFFERS",
+            `gained [${[...fb.keys()].filter((k) => !fa.has(k)).join(" ")}]`,
+            `lost [${[...fa.keys()].filter((k) => !fb.has(k)).join(" ")}]`,
+            `changed [${[...fa.keys()].filter((k) => fb.has(k) && fb.get(k) !== fa.get(k)).join(" ")}]`,
+        ].join(", ");
+        groups.set(key, [...(groups.get(key) ?? []), name]);
+    }
+    lines.push(`${identical} files identical`);
+    for (const [key, names] of groups) {
+        lines.push(`${names.length} files: ${key}; e.g. ${names[0]}`);
+    }
+    return lines;
+}
+
 if (require.main === module) {
     const arg = process.argv[2];
     const files = renderedFiles();
     if (arg === "--update") {
         writeFileSync(MANIFEST, manifestOf(files));
         console.log(`${files.size} rendered files -> ${MANIFEST}`);
+    } else if (arg === "--compare") {
+        const [oldDir, newDir, ...sh] = process.argv.slice(3);
+        const cut = sh.indexOf("--");
+        const read = (files: string[]) => files.map((f) => readFileSync(f, "utf8").trimEnd());
+        console.log(compareRenders(oldDir, newDir, read(sh.slice(0, cut)), read(sh.slice(cut + 1))).join("\n"));
     } else if (arg !== undefined) {
         for (const [name, text] of files) {
             mkdirSync(path.dirname(path.join(arg, name)), { recursive: true });
@@ -128,7 +204,7 @@ if (require.main === module) {
         }
         console.log(`${files.size} rendered files -> ${arg}`);
     } else {
-        console.error("usage: node build/test/support/snapshot.js --update | DIR");
+        console.error("usage: node build/test/support/snapshot.js --update | DIR | --compare OLD NEW OLD_SH... -- NEW_SH...");
         process.exit(2);
     }
 }

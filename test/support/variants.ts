@@ -13,7 +13,7 @@ import {
     renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderDirectorTeardown, renderDirectorUp,
 } from "../../src/core/scripts/director";
 import { renderRealServerSetup, renderRealServerTeardown, renderRealServerUp } from "../../src/core/scripts/realserver";
-import { validateClusterArgs } from "../../src/core/validate";
+import { validateClusterArgs } from "../../src/component/validate";
 import { validArgs } from "./fixtures";
 
 export interface Variant {

@@ -18,7 +18,7 @@ const { remoteCommand } = require("../../src/core/scripts/render") as typeof imp
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hooks = require("../../src/core/scripts/drain-hook") as typeof import("../../src/core/scripts/drain-hook");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { validateClusterArgs } = require("../../src/core/validate") as typeof import("../../src/core/validate");
+const { validateClusterArgs } = require("../../src/component/validate") as typeof import("../../src/component/validate");
 
 describe("LvsDrCluster (mocked engine)", () => {
     it("registers the component and one command per role, named <cluster>-<role>", async () => {
@@ -128,6 +128,18 @@ describe("LvsDrCluster (mocked engine)", () => {
         const args = validArgs();
         args.hosts!.realServers[0].interface = "eth0; reboot";
         assert.throws(() => new LvsDrCluster("bad", args), LvsDrArgsError);
+        assert.deepEqual(registered, []);
+    });
+
+    it("refuses a director's table over what its scripts can pass before registering anything (1,500 real servers x 2 services)", () => {
+        const registered = clearRegistered();
+        const args = validArgs();
+        args.services = [{ port: 80 }, { port: 443 }];
+        args.hosts!.subnet = "10.20.0.0/16";
+        args.vip = "10.20.255.100";
+        args.hosts!.director = { address: "10.20.255.10" };
+        args.hosts!.realServers = Array.from({ length: 1500 }, (_, i) => ({ address: `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}`, name: `rs${i}` }));
+        assert.throws(() => new LvsDrCluster("big", args), (e: unknown) => e instanceof LvsDrArgsError && /hosts\.realServers = .*make a director's table/.test(e.message));
         assert.deepEqual(registered, []);
     });
 

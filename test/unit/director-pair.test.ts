@@ -5,26 +5,16 @@
  */
 import { strict as assert } from "assert";
 import type { LvsDrClusterArgs } from "../../src/args";
-import { derivedVirtualRouterId } from "../../src/core/director-validation";
-import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
-import { renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderTakeVip } from "../../src/core/scripts/director";
-import { LvsDrArgsError, validateClusterArgs } from "../../src/core/validate";
+import { derivedVirtualRouterId } from "../../src/core/validation/director-mode";
+import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
+import { renderTakeVip } from "../../src/core/modes/vrrp";
+import { renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup } from "../../src/core/scripts/director";
+import { validateClusterArgs } from "../../src/component/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
+import { problems } from "../support/problems";
 import { keepalivedTest } from "../support/keepalived";
 import { byName, deploy, IPVS_TABLE, ofType, resolve } from "../support/mocks";
 import { shellcheck } from "../support/shellcheck";
-
-function problems(mutate: (a: LvsDrClusterArgs) => void, base: () => LvsDrClusterArgs = validArgs): string[] {
-    const args = base();
-    mutate(args);
-    try {
-        validateClusterArgs(args);
-    } catch (e) {
-        assert.ok(e instanceof LvsDrArgsError, String(e));
-        return e.problems.map((p) => `${p.field}: ${p.problem}`);
-    }
-    return [];
-}
 
 function pairArgs(): LvsDrClusterArgs {
     const args = validArgs();
@@ -84,9 +74,9 @@ describe("health checks, drain and VRRP arguments", () => {
     it("defaults: tcp check 1 s / 1 s / 2 retries, weight 0 on failure, drain 60 s, VRRP id from the VIP, 1 s adverts", () => {
         const plan = validateClusterArgs(pairArgs());
         assert.deepEqual(plan.services[0].healthCheck,
-            { kind: "tcp", path: "/", expectStatus: 200, intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" });
+            { kind: "tcp", intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" });
         assert.equal(plan.drainSeconds, 60);
-        assert.deepEqual(plan.vrrp, { virtualRouterId: derivedVirtualRouterId("192.168.77.100"), advertIntervalSeconds: 1 });
+        assert.deepEqual(plan.mode, { kind: "vrrp", virtualRouterId: derivedVirtualRouterId("192.168.77.100"), advertIntervalSeconds: 1 });
         assert.deepEqual(plan.directors.map((d) => d.address), ["192.168.77.10", "192.168.77.9"]);
         assert.equal(plan.directors[1].interfaceFix, "set hosts.backupDirector.interface to the NIC that faces the real servers");
     });
@@ -244,7 +234,9 @@ describe("AWS director pair (mocked engine)", () => {
         assert.match(conf, /^ {4}notify_master "\/etc\/lvs-dr\/10\.77\.1\.100\/director-take-vip\.sh"$/m);
         assert.match(conf, /^ {4}enable_script_security$/m);
         assert.equal(keepalivedTest(conf), "");
-        const takeVip = renderTakeVip(plan, d);
+        const takeover = plan.network.vipTakeover;
+        assert.equal(takeover.kind, "hook");
+        const takeVip = renderTakeVip(plan, d, takeover);
         assert.match(takeVip, /^take_vip '10\.77\.1\.100'$/m);
         assert.match(takeVip, /aws ec2 assign-private-ip-addresses .*--allow-reassignment/s);
         assert.equal(shellcheck({ takeVip }), "");

@@ -12,11 +12,11 @@ import type { LvsDrClusterArgs } from "../../src/args";
 import { derivedFwmark, hostPaths, marksTable } from "../../src/core/names";
 import { type ClusterPlan, marksOf } from "../../src/core/plan";
 import { desiredIpvsRules, renderDirectorRules, renderDirectorRulesRemoval, renderDirectorTeardown, renderDirectorUp } from "../../src/core/scripts/director";
-import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived";
+import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
 import { library } from "../../src/core/scripts/library";
-import { renderMarksNft } from "../../src/core/scripts/marks";
+import { renderMarksNft } from "../../src/core/scripts/director/marks";
 import { shq } from "../../src/core/scripts/render";
-import { validateClusterArgs } from "../../src/core/validate";
+import { validateClusterArgs } from "../../src/component/validate";
 import { validArgs } from "../support/fixtures";
 
 const MARK = derivedFwmark("192.168.77.100", "tcp", [80, 443]);
@@ -157,7 +157,7 @@ describe("firewall-mark services", () => {
         function run(calls: string): string {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-readers-"));
             try {
-                const body = [library("common"), library("ipvs"), library("keepalived"), library("marks"),
+                const body = [library("common"), library("ipvs"), library("keepalived"), library("table"), library("held"), library("drain"), library("marks"),
                     `ipvsadm() { case "$*" in -Sn) printf '%s\\n' ${table.map(shq).join(" ")} ;; -Ln) printf '%s\\n' ${listing.map(shq).join(" ")} ;;`
                     + ` -Lnc) printf '%s\\n' ${conns.map(shq).join(" ")} ;; esac; }`,
                     "VIP=10.0.0.100", "VIP6=fd77::100", "SORRY=''", `MARKS=${shq(path.join(dir, "marks"))}`, `D=${shq(dir)}`, calls].join("\n");

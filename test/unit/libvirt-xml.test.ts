@@ -1,12 +1,11 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
-import { libvirtNames } from "../../src/core/names";
-import type { LibvirtPlatformPlan } from "../../src/core/plan";
-import { validateClusterArgs } from "../../src/core/validate";
-import {
-    renderDomainXml, renderNetworkConfig, renderNetworkXml, renderUserData, vmSpec, xmlEscape,
-} from "../../src/platforms/libvirt/xml";
+import { libvirtNames } from "../../src/platforms/libvirt/names";
+import type { LibvirtPlatformPlan } from "../../src/platforms/libvirt/plan";
+import { validateClusterArgs } from "../../src/component/validate";
+import { renderNetworkConfig, renderUserData } from "../../src/platforms/vm/cloud-init";
+import { renderDomainXml, renderNetworkXml, vmSpec, xmlEscape } from "../../src/platforms/libvirt/xml";
 import { PUBLIC_KEY, validLibvirtArgs } from "../support/fixtures";
 import { createdNetworkOf, libvirtOf } from "../../lab/harness/plans";
 

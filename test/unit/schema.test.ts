@@ -3,7 +3,7 @@
  * get-schema .` asks the nodejs language host to run the package as a plugin, which finds the
  * exported components and answers GetSchema with @pulumi/pulumi's ComponentProvider, whose Analyzer
  * reads the TypeScript sources. That last part is called here directly, as the plugin would: the
- * language host itself cannot be built on the development machines (see README, "Pulumi without a
+ * language host itself cannot be built on the development machines (see DEVELOPMENT.md, "Pulumi without a
  * download").
  */
 import { strict as assert } from "assert";

@@ -4,9 +4,8 @@
  * `pulumi up` runs.
  */
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../plan";
-import {
-    renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderDirectorTeardown,
-} from "./director";
+import { renderDirectorSetup, renderDirectorTeardown } from "./director/host";
+import { renderDirectorRules, renderDirectorRulesRemoval } from "./director/rules";
 import { renderHoldRealServer, renderReleaseRealServer } from "./drain-hook";
 import { fixedScript } from "./library";
 import { renderRealServerSetup, renderRealServerTeardown } from "./realserver";

@@ -10,7 +10,7 @@
  * change elsewhere in the cluster must not re-run (let alone replace) a hook.
  */
 import { addressFor, type ClusterPlan, type HostPlan, type RealServerPlan, vipsOf } from "../plan";
-import { keepalivedFileVariables } from "./director";
+import { drainCall, keepalivedFileVariables, KEEPALIVED_LIBRARIES } from "./director/rules";
 import { script, shq } from "./render";
 
 function what(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
@@ -35,7 +35,7 @@ function each(plan: ClusterPlan, rs: RealServerPlan, command: string, indent = "
 
 /** The hook's delete: hold the real server at weight 0, then wait for its active connections to end. */
 export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
-    return script(`${what(plan, director, rs)}: hold it at weight 0 and drain it.`, ["common", "ipvs", "keepalived"],
+    return script(`${what(plan, director, rs)}: hold it at weight 0 and drain it.`, [...KEEPALIVED_LIBRARIES],
         "require_root",
         variables(plan, rs),
         [
@@ -57,7 +57,7 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
             'install_held "$RIP held at weight 0"',
             'wait_weight_zero "$SERVERS" "$RIP"',
             "unlock_keepalived",
-            `drain "$SERVERS" ${shq(plan.drainSeconds)} ${shq(director.interface)}`,
+            drainCall(plan, director, '"$SERVERS"'),
             'say "$RIP held at weight 0 in VIP $VIP\'s table"',
         ].join("\n"),
     );
@@ -65,7 +65,7 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
 
 /** The hook's create: release the real server if its hook held it (its replacement is set up). */
 export function renderReleaseRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
-    return script(`${what(plan, director, rs)}: release it.`, ["common", "ipvs", "keepalived"],
+    return script(`${what(plan, director, rs)}: release it.`, [...KEEPALIVED_LIBRARIES],
         "require_root",
         variables(plan, rs),
         [

@@ -1,6 +1,7 @@
 /** The kernel parameters each kind of host needs, and why; remembering and restoring them. */
 import type { HostPaths } from "../names";
-import type { Forwarding } from "../plan";
+import { modeOf } from "../modes";
+import type { ClusterPlan, Forwarding } from "../plan";
 import { call } from "./render";
 
 export interface Sysctl {
@@ -34,9 +35,9 @@ export function realServerSysctls(forwarding: Forwarding, iface: string): Sysctl
 }
 
 /**
- * A director's IPVS parameters (kernel Documentation/networking/ipvs-sysctl.rst). In DR and TUN the
- * director sees only the client's half of each TCP connection, so a finished connection stays in
- * its table in FIN_WAIT for the tcpfin timeout (120 s):
+ * A director's IPVS parameters (kernel Documentation/networking/ipvs-sysctl.rst), then its mode's
+ * (`core/modes/`). In DR and TUN the director sees only the client's half of each TCP connection,
+ * so a finished connection stays in its table in FIN_WAIT for the tcpfin timeout (120 s):
  * - `conn_reuse_mode=2`: a new connection whose client port matches such an entry is scheduled
  *   afresh ("FIN_WAIT ... the last state seen by load balancer in Direct Routing mode"); with the
  *   default 1 it follows the old entry to the old real server, bypassing weights and the scheduler;
@@ -45,36 +46,12 @@ export function realServerSysctls(forwarding: Forwarding, iface: string): Sysctl
  * - `expire_quiescent_template=1`: persistence templates of a real server at weight 0 expire, so
  *   weight 0 means "no new clients" under persistence too.
  */
-export function directorSysctls(pair: boolean): Sysctl[] {
-    const always = [
+export function directorSysctls(plan: Pick<ClusterPlan, "mode">): Sysctl[] {
+    return [
         { path: "net/ipv4/vs/conn_reuse_mode", value: "2" },
         { path: "net/ipv4/vs/expire_nodest_conn", value: "1" },
         { path: "net/ipv4/vs/expire_quiescent_template", value: "1" },
-    ];
-    return pair ? [...always, ...pairSysctls()] : always;
-}
-
-/**
- * A director pair's, on both directors:
- * - `backup_only=0`, set explicitly: keepalived adds the VIP and sends its gratuitous ARPs *before*
- *   it stops the backup sync daemon (vrrp_state_become_master). With 1, IPVS ignores packets while
- *   that daemon runs, so a client packet arriving in between reached the new master's own TCP stack,
- *   which holds the VIP and answered RST: a live connection cut by a takeover (seen in a CI run,
- *   reproduced by `npm run test:ha`'s "takeover order" check). The flag exists for a backup that is
- *   also a real server (VIP on its loopback, kernel commit "ipvs: add backup_only flag"); a backup
- *   here never holds the VIP, so IPVS never sees a packet for it there (test:ha check 7: it forwards
- *   nothing). Set explicitly so that hosts an earlier lvs-dr set to 1 are put right.
- * - `sloppy_tcp=1`: the new master creates an entry for a TCP packet that is not a SYN. Connections
- *   are synced after their third packet and then every 50; one the sync has not carried yet would
- *   otherwise be dropped by the new master until the client gives up. With sloppy_tcp its next
- *   packet is scheduled: with a hashing scheduler (sh, mh) it reaches its own server and goes on;
- *   with another, a different server answers RST at once, so the client fails fast, not after
- *   minutes.
- */
-function pairSysctls(): Sysctl[] {
-    return [
-        { path: "net/ipv4/vs/backup_only", value: "0" },
-        { path: "net/ipv4/vs/sloppy_tcp", value: "1" },
+        ...modeOf(plan).sysctls,
     ];
 }
 

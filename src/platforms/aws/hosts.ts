@@ -7,9 +7,12 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { awsTags, clusterResourceName, directorRole, instanceResourceName, realServerRole } from "../../core/names";
-import type { AwsNetworkPlan, AwsPlatformPlan, ClusterPlan, HostPlan } from "../../core/plan";
-import { type CreateHosts, createdHost, type PlatformHost } from "../platform";
+import { clusterResourceName, roleOf } from "../../core/names";
+import type { ClusterPlan, HostPlan } from "../../core/plan";
+import { type CreateHosts, hostsOf, type PlatformHost } from "../platform";
+import { createdHost } from "../vm/created-host";
+import { awsTags, instanceResourceName } from "./names";
+import type { AwsNetworkPlan, AwsPlatformPlan } from "./plan";
 
 /** The Debian project's AWS account, publisher of the official Debian AMIs. */
 const DEBIAN_AMI_OWNER = "136693071363";
@@ -39,7 +42,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             ...(plan.forwarding === "tun"
                 ? [{ description: "IPIP (TUN forwarding) from the directors", protocol: "4", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
             // VRRP adverts (IP protocol 112, unicast) between the directors, and from nowhere else.
-            ...(plan.vrrp ? [{ description: "VRRP between the directors", protocol: "112", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
+            ...(plan.mode.kind === "vrrp" ? [{ description: "VRRP between the directors", protocol: "112", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
             { description: "ICMP within the subnet (path MTU, unreachables)", protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: [a.subnetCidr] },
         ],
         egress: [{ description: "replies and updates", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
@@ -57,15 +60,20 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         ],
     }, { parent }).id;
 
-    const vipMover = plan.vrrp ? vipMoverProfile(name, parent) : undefined;
+    const pair = plan.mode.kind === "vrrp";
+    const vipMover = pair ? vipMoverProfile(name, parent) : undefined;
 
-    const instance = (
-        role: string, host: HostPlan, instanceType: string, secondaryIps: string[], director: boolean,
-    ): PlatformHost & { id: pulumi.Output<string> } => {
+    const ids: pulumi.Output<string>[] = [];
+    const instance = (host: HostPlan): PlatformHost => {
+        const role = roleOf(plan, host);
+        const director = plan.directors.includes(host);
+        const instanceType = director ? a.directorInstanceType : a.realServerInstanceType;
+        // The VIP is a secondary address of the first director's interface (in a pair, to begin with).
+        const secondaryIps = host === plan.directors[0] ? [plan.vip] : [];
         // A looked-up AMI moves with every Debian release: that must not replace running hosts.
         // In a pair the VIP moves between the directors through the EC2 API (keepalived's notify
         // hook): where it is now is not a difference to undo.
-        const ignored = [...(a.ami ? [] : ["ami"]), ...(director && plan.vrrp ? ["secondaryPrivateIps"] : [])];
+        const ignored = [...(a.ami ? [] : ["ami"]), ...(director && pair ? ["secondaryPrivateIps"] : [])];
         const vm = new aws.ec2.Instance(instanceResourceName(name, role), {
             ami, instanceType, subnetId,
             privateIp: host.address,
@@ -84,19 +92,13 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             deleteBeforeReplace: true,
             ...(ignored.length > 0 ? { ignoreChanges: ignored } : {}),
         });
-        return { ...createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, parent), id: vm.id };
+        ids.push(vm.id);
+        return createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, parent);
     };
 
-    // The VIP is a secondary address of the first director's interface (in a pair, to begin with).
-    const directors = plan.directors.map((d, i) => instance(directorRole(i), d, a.directorInstanceType, i === 0 ? [plan.vip] : [], true));
-    const realServers = plan.realServers.map((rs) => instance(realServerRole(rs.name), rs, a.realServerInstanceType, [], false));
     return {
-        directors,
-        realServers,
-        ids: {
-            awsVpcId: vpcId, awsSubnetId: subnetId, awsSecurityGroupId: securityGroup.id,
-            awsInstanceIds: [...directors, ...realServers].map((h) => h.id),
-        },
+        hosts: hostsOf(plan, instance),
+        ids: { awsVpcId: vpcId, awsSubnetId: subnetId, awsSecurityGroupId: securityGroup.id, awsInstanceIds: ids },
     };
 };
 

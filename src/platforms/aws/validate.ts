@@ -1,21 +1,38 @@
 /** Validation of the AWS platform. Pure: no Pulumi, no I/O. */
+import * as path from "path";
 import type { Input } from "@pulumi/pulumi";
 import type { LvsDrAwsArgs } from "../../args";
-import { awsReserved } from "../../core/addresses";
-import { AMI_ID, AWS_INSTANCE_TYPE, AWS_ZONE, isEventual, keysOf, SUBNET_ID } from "../../core/checker";
-import { type PlatformValidation, requirePublicKey, type ValidatePlatform, validateVms } from "../../core/host-validation";
+import { isEventual, keysOf } from "../../core/validation/checker";
+import { requirePublicKey } from "../../core/validation/hosts";
 import { cidrContains, formatCidr, isIpv6 } from "../../core/ip";
-import { type AwsNetworkPlan, type AwsPlatformPlan, DEFAULTS } from "../../core/plan";
+import type { NetworkCapabilities } from "../../core/plan";
+import type { PlatformValidation, ValidatePlatform } from "../validation";
+import { validateVms } from "../vm/validate-vms";
+import { AMI_ID, AWS_INSTANCE_TYPE, AWS_ZONE, awsReserved, SUBNET_ID } from "./patterns";
+import { AWS_DEFAULTS, type AwsNetworkPlan, type AwsPlatformPlan } from "./plan";
 
 const KEYS = keysOf<LvsDrAwsArgs>({
     subnetId: true, subnetCidr: true, vpcCidr: true, availabilityZone: true, adminCidrs: true, allowedCidrs: true, ami: true,
     directorInstanceType: true, realServerInstanceType: true, interface: true, sshViaPrivateIp: true, director: true, backupDirector: true, realServers: true,
 });
 
+/**
+ * A VPC routes a secondary private address to the interface that holds it and answers ARP itself:
+ * nothing to announce, and a pair's new master must take the VIP through the EC2 API (keepalived's
+ * notify hook runs `take_vip`, ./take-vip.sh).
+ */
+export const VPC_NETWORK: NetworkCapabilities = {
+    vipAnnouncement: "none",
+    vipTakeover: {
+        kind: "hook", libraryFile: path.join(__dirname, "take-vip.sh"), command: "take_vip",
+        tools: [{ command: "aws", packages: ["awscli"] }, { command: "curl", packages: ["curl"] }],
+    },
+};
+
 export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) => {
     const subnetField = "aws.subnetCidr";
     if (!c.isObject("aws", value, "give aws: { adminCidrs, realServers: [...] }")) {
-        return { directors: [], realServers: [], reserved: [], subnetField };
+        return { directors: [], realServers: [], reserved: [], subnetField, network: VPC_NETWORK };
     }
     c.knownKeys("aws", value, KEYS);
     const start = c.problems.length;
@@ -38,7 +55,7 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
         }
     }
     const subnet = existing && value.subnetCidr === undefined ? undefined
-        : c.subnet(subnetField, value.subnetCidr ?? DEFAULTS.awsSubnetCidr, "10.77.1.0/24", 16, 28, "AWS subnets are /16 to /28");
+        : c.subnet(subnetField, value.subnetCidr ?? AWS_DEFAULTS.subnetCidr, "10.77.1.0/24", 16, 28, "AWS subnets are /16 to /28");
     let network: AwsNetworkPlan | undefined;
     if (existing) {
         // An Output or a promise (a subnet made by the same program) is checked by AWS; a literal here.
@@ -47,7 +64,7 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
                 "use an ID such as subnet-0123456789abcdef0, or the id Output of a subnet made in the same program");
         network = subnetId === undefined ? undefined : { kind: "existing", subnetId };
     } else {
-        const vpc = c.subnet("aws.vpcCidr", value.vpcCidr ?? DEFAULTS.awsVpcCidr, "10.77.0.0/16", 16, 28, "AWS VPCs are /16 to /28");
+        const vpc = c.subnet("aws.vpcCidr", value.vpcCidr ?? AWS_DEFAULTS.vpcCidr, "10.77.0.0/16", 16, 28, "AWS VPCs are /16 to /28");
         if (vpc && subnet && (subnet.prefixLength < vpc.prefixLength || !cidrContains(vpc, subnet.network))) {
             c.add(subnetField, formatCidr(subnet), `is not inside aws.vpcCidr ${formatCidr(vpc)}`, "pick a subnet inside the VPC");
         }
@@ -58,22 +75,23 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
     const adminCidrs = c.cidrList("aws.adminCidrs", value.adminCidrs, true,
         "list the CIDRs allowed to SSH in, e.g. [\"203.0.113.7/32\"]; there is deliberately no open default");
     const allowedCidrs = c.cidrList("aws.allowedCidrs", value.allowedCidrs, false, "list CIDRs, e.g. [\"0.0.0.0/0\"]")
-        ?? DEFAULTS.allowedCidrs;
+        ?? AWS_DEFAULTS.allowedCidrs;
     const ami = value.ami === undefined ? undefined
         : c.matches("aws.ami", value.ami, AMI_ID, "an AMI ID", "use an ID such as ami-0123456789abcdef0");
-    const type = (key: string) => value[key] === undefined ? DEFAULTS.awsInstanceType
+    const type = (key: string) => value[key] === undefined ? AWS_DEFAULTS.instanceType
         : c.matches(`aws.${key}`, value[key], AWS_INSTANCE_TYPE, "an instance type", "use e.g. t3.small");
     const directorInstanceType = type("directorInstanceType");
     const realServerInstanceType = type("realServerInstanceType");
-    const iface = value.interface === undefined ? DEFAULTS.awsInterface : c.interfaceName("aws.interface", value.interface);
+    const iface = value.interface === undefined ? AWS_DEFAULTS.interface : c.interfaceName("aws.interface", value.interface);
     const sshViaPrivateIp = c.boolean("aws.sshViaPrivateIp", value.sshViaPrivateIp, false);
 
     const reserved = subnet ? awsReserved(subnet).map((address) => ({ address, what: "reserved by AWS in every subnet" })) : [];
     const vms = validateVms(c, value, ctx, {
-        base: "aws", subnet, reserved, interface: iface,
+        base: "aws", subnet, reserved, interface: iface, noIpv6: "is not offered on the aws platform (no IPv6 there yet)",
         interfaceFix: "set aws.interface to the subnet-facing NIC of the instances (ens5 for Debian on Nitro instances)",
     });
-    const result: PlatformValidation<AwsPlatformPlan> = { ...vms, subnet, subnetField, reserved };
+    // No familyFix: IPv6 VIPs are refused above.
+    const result: PlatformValidation<AwsPlatformPlan> = { ...vms, subnet, subnetField, reserved, network: VPC_NETWORK };
     if (c.problems.length > start) {
         return result;
     }

@@ -1,9 +1,8 @@
 /** The existing-machines platform: nothing to create, only connections to build. */
-import type { HostsPlatformPlan } from "../../core/plan";
-import { type CreateHosts, existingHost } from "../platform";
+import { connectionOf, type CreateHosts, hostsOf } from "../platform";
+import type { HostsPlatformPlan } from "./plan";
 
 export const existingHosts: CreateHosts<HostsPlatformPlan> = (plan) => ({
-    directors: plan.directors.map(existingHost),
-    realServers: plan.realServers.map(existingHost),
+    hosts: hostsOf(plan, (host) => ({ connection: connectionOf(host.ssh), dependsOn: [] })),
     ids: {},
 });

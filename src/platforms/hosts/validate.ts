@@ -1,11 +1,14 @@
 /** Validation of the existing-machines platform (`hosts`). Pure: no Pulumi, no I/O. */
 import type { LvsDrExistingHostsArgs, LvsDrHostArgs, LvsDrHostSshArgs } from "../../args";
-import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/checker";
-import {
-    checkAddresses, type DefaultSsh, type PlatformValidation, realServerIdentity, type Subnets, validateAddress6, type ValidatePlatform,
-} from "../../core/host-validation";
+import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/validation/checker";
+import { checkAddresses, type DefaultSsh, realServerIdentity, type Subnets, validateAddress6 } from "../../core/validation/hosts";
 import { type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
-import { DEFAULTS, type HostPlan, type HostsPlatformPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
+import { DEFAULTS, type HostPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
+import { L2_SEGMENT, type PlatformValidation, type ValidatePlatform } from "../validation";
+import type { HostsPlatformPlan } from "./plan";
+
+/** What to do about a host without an address of a VIP's family. */
+const FAMILY_FIX = "give every host its IPv6 address on the subnet (address6), or serve IPv4 only";
 
 const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, subnet6: true, director: true, backupDirector: true, realServers: true });
 const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, address6: true, interface: true, weight: true, name: true, ssh: true });
@@ -14,7 +17,7 @@ const HOST_SSH_KEYS = keysOf<LvsDrHostSshArgs>({ host: true, user: true, port: t
 
 export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { ssh, vip, vip6 }) => {
     const subnetField = "hosts.subnet";
-    const none: PlatformValidation<HostsPlatformPlan> = { directors: [], realServers: [], reserved: [], subnetField };
+    const none: PlatformValidation<HostsPlatformPlan> = { directors: [], realServers: [], reserved: [], subnetField, network: L2_SEGMENT };
     if (!c.isObject("hosts", value, "give hosts: { director: { address }, realServers: [{ address }, ...] }")) {
         return none;
     }
@@ -59,7 +62,7 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
     }
     checkAddresses(c, addresses, subnets, [], [vip, vip6]);
     return {
-        directors, realServers, ...subnets, reserved: [],
+        directors, realServers, ...subnets, reserved: [], network: L2_SEGMENT, familyFix: FAMILY_FIX,
         platform: { kind: "hosts" },
     };
 };

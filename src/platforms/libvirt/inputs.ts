@@ -2,7 +2,8 @@
  * The inputs of the libvirt resources, computed from the plan. Shared by the platform (which
  * hands them to the dynamic resources) and the VM lab (which calls the providers with them). Pure.
  */
-import type { HostPlan, LibvirtPlatformPlan } from "../../core/plan";
+import type { HostPlan } from "../../core/plan";
+import type { LibvirtPlatformPlan } from "./plan";
 import type { NetworkInputs, VmInputs } from "./provider";
 import { renderNetworkXml, vmSpec } from "./xml";
 

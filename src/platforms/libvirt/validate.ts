@@ -1,11 +1,15 @@
 /** Validation of the libvirt platform. Pure: no Pulumi, no I/O. */
 import type { LvsDrLibvirtArgs } from "../../args";
 import { firstHost, firstHost6 } from "../../core/addresses";
-import { ABSOLUTE_PATH, type Checker, INTERFACE, KERNEL_CMDLINE, keysOf, LIBVIRT_NAME, LIBVIRT_URI } from "../../core/checker";
-import { type PlatformValidation, requirePublicKey, type ValidatePlatform, validateVms } from "../../core/host-validation";
-import { libvirtNames } from "../../core/names";
+import { ABSOLUTE_PATH, type Checker, INTERFACE, keysOf } from "../../core/validation/checker";
+import { requirePublicKey } from "../../core/validation/hosts";
 import type { Ipv4Cidr, Ipv6Cidr } from "../../core/ip";
-import { DEFAULTS, DOMAIN_TYPES, type LibvirtNetworkPlan, type LibvirtPlatformPlan } from "../../core/plan";
+import { DEFAULTS } from "../../core/plan";
+import { L2_SEGMENT, type PlatformValidation, type ValidatePlatform } from "../validation";
+import { validateVms } from "../vm/validate-vms";
+import { libvirtNames } from "./names";
+import { KERNEL_CMDLINE, LIBVIRT_NAME, LIBVIRT_URI } from "./patterns";
+import { DOMAIN_TYPES, LIBVIRT_DEFAULTS, type LibvirtNetworkPlan, type LibvirtPlatformPlan } from "./plan";
 
 const KEYS = keysOf<LvsDrLibvirtArgs>({
     uri: true, subnet: true, subnet6: true, network: true, bridge: true, gateway: true, pool: true, baseImage: true, diskGiB: true,
@@ -15,12 +19,12 @@ const KEYS = keysOf<LvsDrLibvirtArgs>({
 export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value, ctx) => {
     const subnetField = "libvirt.subnet";
     if (!c.isObject("libvirt", value, "give libvirt: { subnet, baseImage, realServers: [...] }")) {
-        return { directors: [], realServers: [], reserved: [], subnetField };
+        return { directors: [], realServers: [], reserved: [], subnetField, network: L2_SEGMENT };
     }
     c.knownKeys("libvirt", value, KEYS);
     const start = c.problems.length;
     const sshPublicKey = requirePublicKey(c, ctx.ssh, "libvirt");
-    const uri = value.uri === undefined ? DEFAULTS.libvirtUri
+    const uri = value.uri === undefined ? LIBVIRT_DEFAULTS.uri
         : c.matches("libvirt.uri", value.uri, LIBVIRT_URI, "a libvirt URI", "use e.g. qemu:///system or qemu+ssh://user@host/system");
     const subnet = c.subnet(subnetField, value.subnet, "192.168.77.0/24", 8, 30,
         "it becomes the VMs' L2 network (and the created network's netmask)");
@@ -34,7 +38,7 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
     if (gateway && subnet && value.gateway !== undefined) {
         c.inSubnet("libvirt.gateway", gateway, subnet, subnetField, "use the router's address on libvirt.subnet");
     }
-    const pool = value.pool === undefined ? DEFAULTS.libvirtPool
+    const pool = value.pool === undefined ? LIBVIRT_DEFAULTS.pool
         : c.matches("libvirt.pool", value.pool, LIBVIRT_NAME, "a storage pool name", "use the name shown by virsh pool-list");
     const baseImage = typeof value.baseImage === "string" && (ABSOLUTE_PATH.test(value.baseImage) || LIBVIRT_NAME.test(value.baseImage))
         ? value.baseImage : undefined;
@@ -42,10 +46,10 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
         c.add("libvirt.baseImage", value.baseImage, "is not an absolute path or a volume name",
             "give the base qcow2 image as /path/on/the/hypervisor.qcow2 or as the name of a volume in libvirt.pool");
     }
-    const diskGiB = c.optionalInteger("libvirt.diskGiB", value.diskGiB, 1, 65536, DEFAULTS.diskGiB, "give whole GiB, at least the base image's size");
-    const domainType = c.oneOf("libvirt.domainType", value.domainType, DOMAIN_TYPES, DEFAULTS.domainType);
-    const memoryMiB = c.optionalInteger("libvirt.memoryMiB", value.memoryMiB, 128, 1048576, DEFAULTS.memoryMiB, "give MiB, e.g. 512");
-    const vcpus = c.optionalInteger("libvirt.vcpus", value.vcpus, 1, 64, DEFAULTS.vcpus, "give a CPU count, e.g. 1");
+    const diskGiB = c.optionalInteger("libvirt.diskGiB", value.diskGiB, 1, 65536, LIBVIRT_DEFAULTS.diskGiB, "give whole GiB, at least the base image's size");
+    const domainType = c.oneOf("libvirt.domainType", value.domainType, DOMAIN_TYPES, LIBVIRT_DEFAULTS.domainType);
+    const memoryMiB = c.optionalInteger("libvirt.memoryMiB", value.memoryMiB, 128, 1048576, LIBVIRT_DEFAULTS.memoryMiB, "give MiB, e.g. 512");
+    const vcpus = c.optionalInteger("libvirt.vcpus", value.vcpus, 1, 64, LIBVIRT_DEFAULTS.vcpus, "give a CPU count, e.g. 1");
     const kernel = validateKernel(c, value);
 
     const reserved = [
@@ -60,6 +64,7 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
     });
     const result: PlatformValidation<LibvirtPlatformPlan> = {
         ...vms, subnet, subnetField, ...(subnet6 ? { subnet6, subnet6Field: "libvirt.subnet6" } : {}), reserved,
+        network: L2_SEGMENT, familyFix: "set libvirt.subnet6: every VM then gets an IPv6 address",
     };
     if (c.problems.length > start) {
         return result;
@@ -120,7 +125,7 @@ function validateKernel(c: Checker, value: Record<string, unknown>): { boot?: Ke
     }
     const kernel = path("kernel");
     const initrd = path("initrd");
-    const cmdline = value.cmdline === undefined ? DEFAULTS.cmdline
+    const cmdline = value.cmdline === undefined ? LIBVIRT_DEFAULTS.cmdline
         : c.matches("libvirt.cmdline", value.cmdline, KERNEL_CMDLINE, "a plain kernel command line",
             "use letters, digits, spaces and _.,:=/+-");
     if (kernel === undefined || cmdline === undefined || (value.initrd !== undefined && initrd === undefined)) {

@@ -1,12 +1,14 @@
 /**
  * What the libvirt platform hands to libvirt and to cloud-init: network and domain XML, and the
- * NoCloud seed documents. (Volume XML is written by the provider: it needs the base image's path
+ * NoCloud seed documents (rendered by `../vm/cloud-init.ts`). (Volume XML is written by the provider: it needs the base image's path
  * and the seed's size, known only when the VM is created.) Pure text rendering; every value was
  * validated, and is escaped (XML) or JSON-quoted (YAML) anyway.
  */
 import { netmaskOf } from "../../core/addresses";
-import { libvirtNames } from "../../core/names";
-import type { HostPlan, LibvirtNetworkPlan, LibvirtPlatformPlan } from "../../core/plan";
+import type { HostPlan } from "../../core/plan";
+import { renderNetworkConfig, renderUserData } from "../vm/cloud-init";
+import { libvirtNames } from "./names";
+import type { LibvirtNetworkPlan, LibvirtPlatformPlan } from "./plan";
 
 type CreatedNetwork = Extract<LibvirtNetworkPlan, { kind: "create" }>;
 
@@ -93,44 +95,8 @@ ${osXml(plan)}
 `;
 }
 
-/** YAML scalars are written as JSON strings: JSON is YAML, and nothing in them can break out. */
+/** YAML scalars (the seed's meta-data) are written as JSON strings: JSON is YAML. */
 const q = JSON.stringify;
-
-export function renderUserData(hostname: string, user: string, publicKey: string): string {
-    const account = user === "root"
-        ? [`disable_root: false`, `users:`, `  - name: root`, `    lock_passwd: true`]
-        : [`users:`, `  - name: ${q(user)}`, `    sudo: ${q("ALL=(ALL) NOPASSWD:ALL")}`, `    shell: /bin/sh`, `    lock_passwd: true`];
-    return [
-        "#cloud-config",
-        `hostname: ${q(hostname)}`,
-        "manage_etc_hosts: true",
-        "ssh_pwauth: false",
-        ...account,
-        "    ssh_authorized_keys:",
-        `      - ${q(publicKey)}`,
-        "",
-    ].join("\n");
-}
-
-/** The VM's NIC: static addresses (IPv6 too when given, router advertisements ignored), optional default route. */
-export function renderNetworkConfig(
-    mac: string, address: string, prefixLength: number, gateway: string | undefined, ipv6?: { address: string; prefixLength: number },
-): string {
-    return [
-        "version: 2",
-        "ethernets:",
-        "  eth0:",
-        "    match:",
-        `      macaddress: ${q(mac)}`,
-        "    set-name: eth0",
-        ...(ipv6 ? ["    accept-ra: false"] : []),
-        "    addresses:",
-        `      - ${q(`${address}/${prefixLength}`)}`,
-        ...(ipv6 ? [`      - ${q(`${ipv6.address}/${ipv6.prefixLength}`)}`] : []),
-        ...(gateway ? ["    routes:", `      - to: ${q("0.0.0.0/0")}`, `        via: ${q(gateway)}`] : []),
-        "",
-    ].join("\n");
-}
 
 /**
  * Everything the provider needs for one VM. The instance id changes with the seed's content, so

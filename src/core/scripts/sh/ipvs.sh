@@ -3,26 +3,6 @@
 # keepalived.sh); ipvsadm here reads it, and removes a table lvs-dr 0.1 wrote before keepalived
 # took over.
 
-# install_tool COMMAND PACKAGE [RPM_PACKAGE]: installs PACKAGE with the host's package manager when
-# COMMAND is missing (RPM_PACKAGE with dnf or yum, where the name differs).
-install_tool() {
-  command -v "$1" >/dev/null 2>&1 && return 0
-  say "$1 is missing; installing $2"
-  if command -v apt-get >/dev/null 2>&1; then
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" </dev/null; then
-      apt-get update -q </dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" </dev/null
-    fi
-  elif command -v dnf >/dev/null 2>&1; then
-    dnf install -y "${3:-$2}" </dev/null
-  elif command -v yum >/dev/null 2>&1; then
-    yum install -y "${3:-$2}" </dev/null
-  else
-    die "$1 is missing and no apt-get, dnf or yum was found: install $2 on the director"
-  fi
-  command -v "$1" >/dev/null 2>&1 || die "$1 is still missing after installing $2"
-}
-
 # load_ipvs: the ip_vs module, unless IPVS is there already.
 load_ipvs() {
   if [ ! -e /proc/net/ip_vs ]; then
@@ -60,4 +40,3 @@ remove_services() {
     say "removed virtual service $flag $addr"
   done
 }
-

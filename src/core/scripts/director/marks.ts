@@ -5,8 +5,9 @@
  * VIP, which the script replaces atomically: `nft -f` runs it as one transaction (create the table
  * if missing, delete it, define it again), so no packet ever sees half a table.
  */
-import { marksTable } from "../names";
-import { type ClusterPlan, isIpv6, markOf, virtualServices } from "../plan";
+import { hostPaths, marksTable } from "../../names";
+import { type ClusterPlan, isIpv6, markOf, marksOf, virtualServices } from "../../plan";
+import { call, writeFile } from "../render";
 
 /** The nft script of the cluster's marks, or undefined when it has no firewall-mark service. */
 export function renderMarksNft(plan: ClusterPlan): string | undefined {
@@ -34,5 +35,31 @@ export function renderMarksNft(plan: ClusterPlan): string | undefined {
         "\t}",
         "}",
         "",
+    ].join("\n");
+}
+
+/** The cluster's nftables table and its file, deleted (nothing else of nftables is touched). */
+export function removeMarks(plan: ClusterPlan): string {
+    return [call("remove_marks", marksTable(plan.vip)), call("remove_file", hostPaths(plan.vip, "director").marksNft)].join("\n");
+}
+
+/**
+ * The firewall marks of the rules: the cluster's nftables table loaded (or deleted when it has no
+ * firewall-mark service left) before keepalived gets the configuration, and the marks list
+ * extended for the table readers until the configuration is applied (then it is set exactly). A
+ * marked packet whose fwmark service keepalived has not added yet goes to the VIP's port service,
+ * if any: IPVS looks up a mark first, then the address and port.
+ */
+export function marksStep(plan: ClusterPlan): string {
+    const p = hostPaths(plan.vip, "director");
+    const nft = renderMarksNft(plan);
+    if (nft === undefined) {
+        return removeMarks(plan);
+    }
+    return [
+        call("install_tool", "nft", "nftables"),
+        writeFile(p.marksNft, "0644", nft),
+        call("apply_marks", p.marksNft),
+        call("expect_marks", ...marksOf(plan)),
     ].join("\n");
 }

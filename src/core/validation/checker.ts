@@ -6,7 +6,7 @@ import type { Input } from "@pulumi/pulumi";
 import {
     broadcastOf, cidrContains, cidrContains6, formatCidr, formatCidr6, formatIpv4, formatIpv6, type Ipv4Cidr, type Ipv6Cidr, parseIpv4,
     parseIpv4Cidr, parseIpv6, parseIpv6Cidr, specialAddress, specialAddress6,
-} from "./ip";
+} from "../ip";
 
 /** An address family: what a field accepts. */
 export type Family = 4 | 6;
@@ -55,17 +55,9 @@ export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 export const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 export const HOST_KEY = /^[a-z0-9@.-]{3,64} [A-Za-z0-9+/]{16,}={0,3}$/;
 export const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-]{1,100})?$/;
-export const LIBVIRT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
-export const LIBVIRT_URI = /^(qemu|qemu\+ssh|qemu\+tcp|qemu\+tls|qemu\+unix|test):\/\/[A-Za-z0-9@._:/?=&-]*$/;
-export const KERNEL_CMDLINE = /^[A-Za-z0-9_.,:=/ +-]{0,1024}$/;
-/** AWS resource IDs: a prefix per kind, then 8 (older) or 17 hexadecimal digits. */
-export const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-export const SUBNET_ID = /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/;
-/** A name for the cluster: in resource names, VM and network names, AWS tags. */
+/** A name for the cluster: in resource names, and in the names and tags platforms give. */
 export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
-export const AWS_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-export const AWS_ZONE = /^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$/;
 
 /** A value that is not there yet: a Pulumi Output or a promise (`pulumi.Input` allows both). */
 export function isEventual(value: unknown): boolean {

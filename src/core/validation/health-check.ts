@@ -1,13 +1,10 @@
 /**
- * Validation of what keepalived does on the directors: each service's health check and sorry
- * server, the VRRP settings of a director pair, the drain time. Pure: no Pulumi, no I/O.
+ * Validation of a service's health check: its kind, what that kind needs, its timing and what a
+ * failed real server gets. Each kind is one case of the plan's `HealthCheckPlan`. Pure.
  */
-import type { LvsDrHealthCheckArgs, LvsDrVrrpArgs } from "../args";
+import type { LvsDrHealthCheckArgs } from "../../args";
+import { DEFAULTS, FAILURE_ACTIONS, HEALTH_CHECK_KINDS, type HealthCheckKind, type HealthCheckPlan, type Protocol } from "../plan";
 import { type Checker, keysOf } from "./checker";
-import { fnv1a } from "./names";
-import {
-    DEFAULTS, FAILURE_ACTIONS, HEALTH_CHECK_KINDS, type HealthCheckKind, type HealthCheckPlan, type Protocol, type VrrpPlan,
-} from "./plan";
 
 const HEALTH_CHECK_KEYS = keysOf<LvsDrHealthCheckArgs>({
     kind: true, path: true, expectStatus: true, intervalSeconds: true, timeoutSeconds: true, retries: true, failureAction: true,
@@ -16,7 +13,6 @@ const HEALTH_CHECK_KEYS = keysOf<LvsDrHealthCheckArgs>({
 
 /** A UDP check's datagram: hexadecimal digits, an even count, at most 512 bytes. */
 export const HEX_PAYLOAD = /^(?:[0-9A-Fa-f]{2}){0,512}$/;
-const VRRP_KEYS = keysOf<LvsDrVrrpArgs>({ virtualRouterId: true, advertIntervalSeconds: true });
 
 /** An HTTP path keepalived can hold in its configuration: printable, no space, quote, brace or `#!`. */
 export const HTTP_PATH = /^\/[A-Za-z0-9._~%/?&=+:@,;*()-]{0,255}$/;
@@ -73,42 +69,15 @@ export function validateHealthCheck(c: Checker, field: string, value: unknown, p
         || retries === undefined || payload === undefined) {
         return undefined;
     }
-    return {
-        kind, path, expectStatus, intervalSeconds, timeoutSeconds, retries, failureAction,
-        ...(kind === "udp" ? { udp: { payload: payload.toLowerCase(), requireReply } } : {}),
-    };
-}
-
-/**
- * The virtual router id derived from the VIP: stable, in 1-255. A hash rather than the VIP's last
- * octet, so that clusters numbered alike in neighbouring subnets do not all collide.
- */
-export function derivedVirtualRouterId(vip: string): number {
-    return (fnv1a(`lvs-dr vrrp ${vip}`) % 255) + 1;
-}
-
-/** The VRRP of a pair; `vrrp` refused without a backup director. */
-export function validateVrrp(c: Checker, value: unknown, vip: string | undefined, pair: boolean, backupField: string): VrrpPlan | undefined {
-    if (!pair) {
-        if (value !== undefined) {
-            c.add("vrrp", value, "is only used by a director pair", `remove it, or set ${backupField} to add a backup director`);
-        }
-        return undefined;
+    const timing = { intervalSeconds, timeoutSeconds, retries, failureAction };
+    switch (kind) {
+        case "none":
+        case "tcp":
+            return { kind, ...timing };
+        case "http":
+        case "https":
+            return { kind, path, expectStatus, ...timing };
+        case "udp":
+            return { kind, payload: payload.toLowerCase(), requireReply, ...timing };
     }
-    const raw = value === undefined ? {} : value;
-    if (!c.isObject("vrrp", raw, "give { virtualRouterId?, advertIntervalSeconds? }")) {
-        return undefined;
-    }
-    c.knownKeys("vrrp", raw, VRRP_KEYS);
-    const virtualRouterId = raw.virtualRouterId === undefined ? (vip === undefined ? undefined : derivedVirtualRouterId(vip))
-        : c.integer("vrrp.virtualRouterId", raw.virtualRouterId, 1, 255,
-            "give an id no other VRRP router on the segment uses, 1-255");
-    const advert = raw.advertIntervalSeconds ?? DEFAULTS.advertIntervalSeconds;
-    const advertOk = typeof advert === "number" && advert >= 0.1 && advert <= 40 && Math.abs(advert * 100 - Math.round(advert * 100)) < 1e-9;
-    if (!advertOk) {
-        c.add("vrrp.advertIntervalSeconds", advert, "must be a number of seconds in 0.1-40 with at most two decimals",
-            "give e.g. 1 (VRRPv3 counts in hundredths of a second)");
-    }
-    return virtualRouterId === undefined || !advertOk ? undefined
-        : { virtualRouterId, advertIntervalSeconds: advert };
 }

@@ -1,0 +1,32 @@
+/**
+ * What a director mode contributes to the director's scripts: who holds the VIP and how it moves
+ * is the mode's alone. The host setup, the up-script, the keepalived file and the drain ask the
+ * mode of the plan (`modeOf`, ./index.ts) and never test which mode it is.
+ */
+import type { ClusterPlan, HostPlan, Tool } from "../plan";
+import type { Sysctl } from "../scripts/kernel-parameters";
+import type { Library } from "../scripts/library";
+
+export interface DirectorModeModule {
+    /** What the director's setup installs beyond ipvsadm and keepalived. */
+    tools(plan: ClusterPlan): Tool[];
+    /** The mode's kernel parameters, after the ones every director needs. */
+    sysctls: Sysctl[];
+    /** The libraries `upLines` calls. */
+    upLibraries(plan: ClusterPlan): Library[];
+    /** Up-script lines (setup and every boot), after the IPVS parameters: the VIP where this director always holds it. */
+    upLines(plan: ClusterPlan, director: HostPlan): string;
+    /** Setup: the files the mode writes on the director (a takeover hook). */
+    setupFiles(plan: ClusterPlan, director: HostPlan): string;
+    /** What the boot unit sets up, for its description. */
+    bootUnitWhat(plan: ClusterPlan, director: HostPlan): string;
+    /** The setup's last message. */
+    setupDone(plan: ClusterPlan, director: HostPlan): string;
+    /** The mode's part of the cluster's keepalived file, before its virtual servers. */
+    keepalived(plan: ClusterPlan, director: HostPlan): string[];
+    /**
+     * When a director of this mode forwards the VIP's traffic, and so when a drain has connections
+     * to wait for there: only while it holds the VIP, or always (every director active).
+     */
+    forwards: "while-holding-vip" | "always";
+}

@@ -1,0 +1,134 @@
+/**
+ * The director's rules: this cluster's keepalived file, checked by keepalived before it is used,
+ * then applied by a reload, with the real servers a drain hook holds at weight 0; and their
+ * removal. Real servers that leave are drained first (weight 0 until no connection to them is
+ * active or drainSeconds pass), where the director's mode says it forwards.
+ */
+import { modeOf } from "../../modes";
+import { hostPaths, keepalivedPaths } from "../../names";
+import { type ClusterPlan, type HostPlan, isIpv6, marksOf, vipsOf, virtualServices } from "../../plan";
+import { renderKeepalivedConfig } from "../keepalived/config";
+import { call, script, shq, writeFile } from "../render";
+import { desiredIpvsRules, forwardingFlag, serviceSelector, sorryKeys } from "./ipvs-table";
+import { marksStep, removeMarks } from "./marks";
+import { directorTitle } from "./title";
+
+/** The shell libraries that change and read the cluster's keepalived table: the rules' and the drain hooks'. */
+export const KEEPALIVED_LIBRARIES = ["common", "ipvs", "keepalived", "table", "held", "drain"] as const;
+/** The rules' and their removal's: those, and the firewall marks. */
+const RULES_LIBRARIES = [...KEEPALIVED_LIBRARIES, "marks"] as const;
+
+/**
+ * The paths the keepalived libraries read: fixed for a VIP (a drain hook's scripts use only these).
+ * VIP6 (dual stack) is the second VIP whose services are the cluster's too.
+ */
+export function keepalivedFileVariables(vip: string, vip6?: string): string {
+    const k = keepalivedPaths(vip);
+    return [
+        `VIP=${shq(vip)}`,
+        ...(vip6 ? [`VIP6=${shq(vip6)}`] : []),
+        `CONF=${shq(k.clusterConf)}`,
+        `MAIN=${shq(k.mainConf)}`,
+        `INCLUDE=${shq(k.includeLine)}`,
+        `NEXT=${shq(k.nextConf)}`,
+        `DESIRED_CONF=${shq(k.desiredConf)}`,
+        `HELD=${shq(k.heldList)}`,
+        `MARKS=${shq(k.marksList)}`,
+    ].join("\n");
+}
+
+/** The variables the keepalived libraries read. */
+function keepalivedVariables(plan: ClusterPlan): string {
+    return `${keepalivedFileVariables(plan.vip, plan.vip6)}\nSORRY=${shq(sorryKeys(plan).join("\n"))}`;
+}
+
+/**
+ * The call that waits for the leaving servers' connections (LEAVING, a shell expression), on the
+ * director where the mode says it forwards: only while it holds the VIP, or always.
+ */
+export function drainCall(plan: ClusterPlan, director: HostPlan, leaving: string): string {
+    switch (modeOf(plan).forwards) {
+        case "while-holding-vip":
+            return `drain ${leaving} ${shq(plan.drainSeconds)} ${shq(director.interface)}`;
+        case "always":
+            return `drain_wait ${leaving} ${shq(plan.drainSeconds)}`;
+    }
+}
+
+/**
+ * Rules: this cluster's keepalived file, checked by keepalived before it is used, then applied by
+ * a reload, with the real servers a drain hook holds at weight 0. Real servers that leave are
+ * drained first. Prints the resulting table on stdout (the component's `ipvsTable` output);
+ * everything else goes to stderr.
+ */
+export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): string {
+    const p = hostPaths(plan.vip, "director");
+    const k = keepalivedPaths(plan.vip);
+    const schedulers = [...new Set(plan.services.map((s) => s.scheduler))].sort();
+    const next = k.nextConf;
+    const draining = k.drainConf;
+    const marks = marksOf(plan);
+    return script(`${directorTitle(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
+        [...RULES_LIBRARIES],
+        ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
+            "require_root", call("install_tool", "keepalived", "keepalived"), call("install_tool", "ipvsadm", "ipvsadm"),
+            "lock_keepalived",
+            ...schedulers.map((s) => call("load_scheduler", s))].join("\n"),
+        keepalivedVariables(plan),
+        `DESIRED=${shq(desiredIpvsRules(plan).join("\n"))}`,
+        [
+            "# A table lvs-dr 0.1 wrote with ipvsadm: keepalived would not own its entries. Removed once.",
+            `if [ -e ${shq(p.rulesFile)} ]; then`,
+            `  ${call("remove_services", ...vipsOf(plan))}`,
+            `  ${call("remove_file", p.rulesFile)}`,
+            "fi",
+        ].join("\n"),
+        `mkdir -p ${shq(k.clusterDir)}`,
+        marksStep(plan),
+        writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
+        call("keepalived_check", next),
+        [
+            "# Kept as rendered for the drain hooks; applied with held real servers at weight 0.",
+            `write_file "$DESIRED_CONF" 0644 < ${shq(next)}`,
+            `prune_held "$DESIRED"`,
+            `hold_weights "$DESIRED_CONF" > ${shq(next)}`,
+        ].join("\n"),
+        plan.drainSeconds === 0 ? "" : [
+            `LEAVING=$(leaving_servers "$DESIRED")`,
+            `if [ -n "$LEAVING" ] && [ -e "$CONF" ]; then`,
+            `  ${call("with_draining", next)} "$LEAVING" > ${shq(draining)}`,
+            `  ${call("apply_config", draining)} "$(printf '%s\\n' "$DESIRED"; ${call("draining_rules")} "$LEAVING" ${shq(forwardingFlag(plan))})" 'leaving real servers at weight 0'`,
+            `  ${drainCall(plan, director, '"$LEAVING"')}`,
+            "fi",
+        ].join("\n"),
+        `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
+        marks.length > 0 ? call("set_marks", ...marks) : "clear_marks",
+        `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip),
+            ...(svc.fwmark !== undefined && isIpv6(vip) ? ["-6"] : []))}`).join("\n")}\n} >&3`,
+    );
+}
+
+/**
+ * Removal of the rules: every real server drained (weight 0 until no connection is active or
+ * drainSeconds pass), then this cluster's keepalived file removed and keepalived reloaded.
+ */
+export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan): string {
+    const p = hostPaths(plan.vip, "director");
+    const k = keepalivedPaths(plan.vip);
+    const draining = k.drainConf;
+    return script(`${directorTitle(plan)} keepalived configuration removal for VIP ${plan.vip} (director ${director.address}).`,
+        [...RULES_LIBRARIES],
+        keepalivedVariables(plan),
+        "lock_keepalived",
+        plan.drainSeconds === 0 ? "" : [
+            `if [ -e "$CONF" ] && command -v keepalived >/dev/null 2>&1 && keepalived_running; then`,
+            `  LEAVING=$(leaving_servers '')`,
+            writeFile(draining, "0644", renderKeepalivedConfig(plan, director, { allWeightsZero: true })).replace(/^/, "  "),
+            `  ${call("apply_config", draining, desiredIpvsRules(plan, true).join("\n"), "every real server at weight 0")}`,
+            `  ${drainCall(plan, director, '"$LEAVING"')}`,
+            "fi",
+        ].join("\n"),
+        "remove_cluster_conf",
+        [removeMarks(plan), call("remove_services", ...vipsOf(plan)), call("remove_file", p.rulesFile), call("remove_dir", ...p.ownDirs)].join("\n"),
+    );
+}

@@ -1,0 +1,30 @@
+/** The AWS platform's part of the plan, and its defaults. */
+import type { Input } from "@pulumi/pulumi";
+
+/** The subnet of the AWS instances: given (possibly as an Output), or created with its VPC. */
+export type AwsNetworkPlan =
+    | { kind: "existing"; subnetId: Input<string> }
+    | { kind: "create"; vpcCidr: string; availabilityZone?: string };
+
+export interface AwsPlatformPlan {
+    kind: "aws";
+    network: AwsNetworkPlan;
+    subnetCidr: string;
+    adminCidrs: string[];
+    allowedCidrs: string[];
+    /** Unset: the newest official Debian 12 AMI. */
+    ami?: string;
+    directorInstanceType: string;
+    realServerInstanceType: string;
+    sshViaPrivateIp: boolean;
+    /** The instances' key pair. */
+    sshPublicKey: string;
+}
+
+export const AWS_DEFAULTS = {
+    subnetCidr: "10.77.1.0/24",
+    vpcCidr: "10.77.0.0/16",
+    instanceType: "t3.small",
+    interface: "ens5",
+    allowedCidrs: ["0.0.0.0/0"],
+};

@@ -1,0 +1,47 @@
+/**
+ * The contract of a platform's first half, `validate.ts`: its args into its part of the plan, its
+ * hosts, its subnet, and what its network does for the directors. Pure: no Pulumi, no I/O.
+ */
+import type { Checker } from "../core/validation/checker";
+import type { DefaultSsh, Reserved } from "../core/validation/hosts";
+import type { Ipv4Cidr, Ipv6Cidr } from "../core/ip";
+import type { HostPlan, NetworkCapabilities, PlatformPart, RealServerPlan } from "../core/plan";
+
+/** What a platform validator knows of the rest of the arguments. */
+export interface PlatformContext {
+    ssh: DefaultSsh;
+    /** Undefined when the VIP itself was refused. */
+    vip: string | undefined;
+    /** The IPv6 VIP of a dual-stack cluster. */
+    vip6?: string;
+    /** The component's name. */
+    cluster: string;
+}
+
+/** What a platform validator yields; the VIPs are checked against it afterwards. */
+export interface PlatformValidation<P extends PlatformPart> {
+    directors: HostPlan[];
+    realServers: RealServerPlan[];
+    subnet?: Ipv4Cidr;
+    /** The argument that holds the subnet, for messages. */
+    subnetField: string;
+    subnet6?: Ipv6Cidr;
+    /** The argument that holds the IPv6 subnet, for messages. */
+    subnet6Field?: string;
+    reserved: Reserved[];
+    /** What the network does for the directors: required, so that a new platform cannot forget to say. */
+    network: NetworkCapabilities;
+    /**
+     * What to do when a host lacks an address of a VIP's family (the platform's own words); unset
+     * when the platform refuses such VIPs itself.
+     */
+    familyFix?: string;
+    /** Undefined when a problem was recorded. */
+    platform?: P;
+}
+
+/** The contract of a platform's validation. */
+export type ValidatePlatform<P extends PlatformPart> = (c: Checker, value: unknown, ctx: PlatformContext) => PlatformValidation<P>;
+
+/** A network that learns where the VIP is from gratuitous ARP: an ordinary L2 segment. */
+export const L2_SEGMENT: NetworkCapabilities = { vipAnnouncement: "gratuitous-arp", vipTakeover: { kind: "address" } };

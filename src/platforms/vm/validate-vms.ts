@@ -1,0 +1,171 @@
+/**
+ * The VMs of a platform that creates them (libvirt, AWS, the next VM platform): their arguments
+ * checked, their addresses given or planned from the subnet. Pure: no Pulumi, no I/O.
+ */
+import type { LvsDrVmArgs } from "../../args";
+import { planAddresses } from "../../core/addresses";
+import { type Checker, keysOf } from "../../core/validation/checker";
+import { checkAddresses, defaultHostSsh, realServerIdentity, type Reserved, sameOffset6, type Subnets } from "../../core/validation/hosts";
+import { formatCidr, formatCidr6, type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
+import { DEFAULTS, type HostPlan, type RealServerPlan } from "../../core/plan";
+import type { PlatformContext } from "../validation";
+
+const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true });
+const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k === "address" || k === "address6");
+
+/** Where a platform's VMs go and what it says about them. */
+export interface VmLayout {
+    /** The args member (`libvirt`, `aws`): the prefix of field names. */
+    base: string;
+    subnet: Ipv4Cidr | undefined;
+    /** The VMs' IPv6 subnet; unset: IPv4 only, and address6 is refused. */
+    subnet6?: Ipv6Cidr;
+    /** Unset: address6 asks for `<base>.subnet6`; set: the platform offers no IPv6, and this says so. */
+    noIpv6?: string;
+    reserved: Reserved[];
+    /** Undefined when the interface argument was refused. */
+    interface: string | undefined;
+    interfaceFix: string;
+}
+
+/** One VM of the arguments: where it stands, what it is, what was given for it. */
+interface VmEntry {
+    field: string;
+    role: "director" | "backupDirector" | "realServer";
+    args: Record<string, unknown>;
+    /** Real servers: name and weight (undefined when refused). */
+    identity?: { name: string; weight: number };
+    /** Given addresses, once checked. */
+    address?: string;
+    address6?: string;
+}
+
+/**
+ * The director, real-server and backup-director VMs (in that order, which is also the order of
+ * their problems): explicit addresses checked, the others planned from the subnet, skipping the
+ * reserved addresses and the VIP. The backup director is planned apart, just below the director,
+ * so that adding or removing real servers never moves it (nor adding it moves a real server).
+ */
+export function validateVms(
+    c: Checker, value: Record<string, unknown>, ctx: PlatformContext, layout: VmLayout,
+): { directors: HostPlan[]; realServers: RealServerPlan[] } {
+    const entries = vmEntries(c, value, layout.base);
+    for (const e of entries) {
+        e.address = e.args.address === undefined ? undefined : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10");
+    }
+    for (const e of entries) {
+        e.address6 = address6Of(c, e, layout);
+    }
+    const { base, subnet, reserved } = layout;
+    const subnets: Subnets = { subnet, subnetField: `${base}.subnet`, subnet6: layout.subnet6, subnet6Field: `${base}.subnet6` };
+    checkAddresses(c, entries.flatMap((e) => [
+        ...(e.address === undefined ? [] : [{ field: `${e.field}.address`, address: e.address }]),
+        ...(e.address6 === undefined ? [] : [{ field: `${e.field}.address6`, address: e.address6 }]),
+    ]), subnets, reserved, [ctx.vip, ctx.vip6]);
+    const iface = layout.interface;
+    if (!subnet || iface === undefined || c.problems.length > 0) {
+        return { directors: [], realServers: [] };
+    }
+    const primary = entries.filter((e) => e.role !== "backupDirector");
+    const backup = entries.find((e) => e.role === "backupDirector");
+    const taken = [...reserved.map((r) => r.address), ...(ctx.vip && !isIpv6(ctx.vip) ? [ctx.vip] : []),
+        ...(backup?.address ? [backup.address] : [])];
+    const planned = planAddresses(subnet, primary.map((e) => e.address), taken, DEFAULTS.firstHostOffset);
+    const backupAddress = backup && planAddresses(subnet, [backup.address],
+        [...taken, ...planned.filter((a): a is string => a !== undefined)], DEFAULTS.backupDirectorOffset)[0];
+    if (planned.some((a) => a === undefined) || (backup && backupAddress === undefined)) {
+        c.add(`${base}.subnet`, formatCidr(subnet), `has no room for ${primary.length} hosts after the reserved addresses`,
+            "use a larger subnet or give addresses explicitly");
+        return { directors: [], realServers: [] };
+    }
+    const addresses = [...planned, ...(backup ? [backupAddress] : [])] as string[];
+    const addresses6 = planAddresses6(c, entries, addresses, layout, [ctx.vip, ctx.vip6]);
+    if (addresses6 === undefined) {
+        return { directors: [], realServers: [] };
+    }
+    const hosts = entries.map((_, i): HostPlan => ({
+        address: addresses[i], ...(addresses6[i] ? { address6: addresses6[i] } : {}),
+        interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, addresses[i]),
+    }));
+    return {
+        directors: hosts.filter((_, i) => entries[i].role !== "realServer"),
+        realServers: entries.flatMap((e, i) => e.role === "realServer" && e.identity ? [{ ...hosts[i], ...e.identity }] : []),
+    };
+}
+
+/** The VMs the arguments name, each checked for its shape and keys: director, real servers, backup director. */
+function vmEntries(c: Checker, value: Record<string, unknown>, base: string): VmEntry[] {
+    const entries: VmEntry[] = [];
+    const director = value.director === undefined ? {} : value.director;
+    if (c.isObject(`${base}.director`, director, "give the director as { address? }")) {
+        c.knownKeys(`${base}.director`, director, VM_DIRECTOR_KEYS);
+        entries.push({ field: `${base}.director`, role: "director", args: director });
+    }
+    // Checked before the real servers (the order of its problems), listed after them.
+    let backup: VmEntry | undefined;
+    const backupArgs = value.backupDirector;
+    if (backupArgs !== undefined && c.isObject(`${base}.backupDirector`, backupArgs, "give the backup director as { address? }, or {}")) {
+        c.knownKeys(`${base}.backupDirector`, backupArgs, VM_DIRECTOR_KEYS);
+        backup = { field: `${base}.backupDirector`, role: "backupDirector", args: backupArgs };
+    }
+    const names = new Map<string, number>();
+    if (!Array.isArray(value.realServers) || value.realServers.length === 0) {
+        c.add(`${base}.realServers`, value.realServers, "must be a non-empty list",
+            "list at least one real server, e.g. [{}, {}] for two with planned addresses");
+    } else {
+        value.realServers.forEach((entry: unknown, i: number) => {
+            const field = `${base}.realServers[${i}]`;
+            if (c.isObject(field, entry, "give each real server as { name?, weight?, address? }")) {
+                c.knownKeys(field, entry, VM_KEYS);
+                const identity = realServerIdentity(c, field, entry, i, names, `${base}.realServers`);
+                entries.push({ field, role: "realServer", args: entry, ...(identity ? { identity } : {}) });
+            }
+        });
+    }
+    return backup ? [...entries, backup] : entries;
+}
+
+/** A VM's given IPv6 address: only with an IPv6 subnet. */
+function address6Of(c: Checker, e: VmEntry, layout: VmLayout): string | undefined {
+    if (e.args.address6 === undefined) {
+        return undefined;
+    }
+    if (!layout.subnet6) {
+        c.add(`${e.field}.address6`, e.args.address6, layout.noIpv6 ?? `requires ${layout.base}.subnet6`,
+            layout.noIpv6 ? "remove it" : `set ${layout.base}.subnet6 to the VMs' IPv6 subnet, or remove it`);
+        return undefined;
+    }
+    return c.hostAddress(`${e.field}.address6`, e.args.address6, "fd77::10", [6]);
+}
+
+/**
+ * The VMs' IPv6 addresses, in the entries' order: given, or at their IPv4 address's offset; none
+ * without a subnet6. Undefined (and a problem) on a clash.
+ */
+function planAddresses6(
+    c: Checker, entries: VmEntry[], addresses: string[], layout: VmLayout, vips: (string | undefined)[],
+): (string | undefined)[] | undefined {
+    const { subnet, subnet6 } = layout;
+    if (!subnet || !subnet6) {
+        return entries.map(() => undefined);
+    }
+    const planned = entries.map((e, i) => e.address6 ?? sameOffset6(addresses[i], subnet, subnet6));
+    const seen = new Map<string, number>();
+    const start = c.problems.length;
+    planned.forEach((a, i) => {
+        const field = `${entries[i].field}.address6`;
+        if (a === undefined) {
+            c.add(field, undefined, `cannot be planned: ${layout.base}.subnet6 ${formatCidr6(subnet6)} is smaller than ${layout.base}.subnet`,
+                `give ${field} explicitly, or use a larger ${layout.base}.subnet6`);
+            return;
+        }
+        const clash = seen.get(a);
+        const reserved = layout.reserved.find((r) => r.address === a);
+        if (clash !== undefined || vips.includes(a) || reserved) {
+            const what = clash !== undefined ? `${entries[clash].field}'s planned or given IPv6 address` : reserved ? reserved.what : "the VIP";
+            c.add(field, a, `is also ${what}`, `give ${field} explicitly, on a free address of ${layout.base}.subnet6`);
+        }
+        seen.set(a, i);
+    });
+    return c.problems.length > start ? undefined : planned;
+}
