@@ -3,9 +3,9 @@
  * hosts, its subnet, and what its network does for the directors. Pure: no Pulumi, no I/O.
  */
 import type { Checker } from "../core/validation/checker";
-import type { DefaultSsh, Reserved } from "../core/validation/hosts";
-import type { Ipv4Cidr, Ipv6Cidr } from "../core/ip";
-import type { HostPlan, NetworkCapabilities, PlatformPart, RealServerPlan } from "../core/plan";
+import type { NetworkCapabilities, PlatformPart } from "../core/plan";
+import type { HostsView } from "../core/validation/cluster";
+import type { DefaultSsh } from "../core/validation/hosts";
 
 /** What a platform validator knows of the rest of the arguments. */
 export interface PlatformContext {
@@ -18,17 +18,8 @@ export interface PlatformContext {
     cluster: string;
 }
 
-/** What a platform validator yields; the VIPs are checked against it afterwards. */
-export interface PlatformValidation<P extends PlatformPart> {
-    directors: HostPlan[];
-    realServers: RealServerPlan[];
-    subnet?: Ipv4Cidr;
-    /** The argument that holds the subnet, for messages. */
-    subnetField: string;
-    subnet6?: Ipv6Cidr;
-    /** The argument that holds the IPv6 subnet, for messages. */
-    subnet6Field?: string;
-    reserved: Reserved[];
+/** What a platform validator yields: its hosts and subnet (the VIPs are checked against them afterwards), and more. */
+export interface PlatformValidation<P extends PlatformPart> extends HostsView {
     /** What the network does for the directors: required, so that a new platform cannot forget to say. */
     network: NetworkCapabilities;
     /**

@@ -17,9 +17,12 @@ export interface HostsView {
     directors: HostPlan[];
     realServers: RealServerPlan[];
     subnet?: Ipv4Cidr;
+    /** The argument that holds the subnet, for messages. */
     subnetField: string;
     subnet6?: Ipv6Cidr;
+    /** The argument that holds the IPv6 subnet, for messages. */
     subnet6Field?: string;
+    /** Addresses of the subnet that neither the VIP nor a host may take. */
     reserved: Reserved[];
 }
 
