@@ -10,7 +10,8 @@ import type { LvsDrServiceArgs } from "../../src/args";
 import { marksTable } from "../../src/core/names";
 import { type ClusterPlan, markOf } from "../../src/core/plan";
 import { realServerSetupCommand } from "../../src/core/scripts/command-lines";
-import { directorSysctls, realServerSysctls, type Sysctl } from "../../src/core/scripts/kernel-parameters";
+import { directorSysctls } from "../../src/core/scripts/director";
+import { realServerSysctls, type Sysctl } from "../../src/core/scripts/kernel-parameters";
 import { withPort } from "../../src/core/ip";
 import {
     directorCommands, inNetns, inNetnsAsync, type Lab, type PortRequest, requestsFromPorts, requestsTo, sharedLab, urlOf, VIP, VIP6,

@@ -1,7 +1,6 @@
 /** The kernel parameters each kind of host needs, and why; remembering and restoring them. */
 import type { HostPaths } from "../names";
-import { modeOf } from "../modes";
-import type { ClusterPlan, Forwarding } from "../plan";
+import type { Forwarding } from "../plan";
 import { call } from "./render";
 
 export interface Sysctl {
@@ -35,8 +34,8 @@ export function realServerSysctls(forwarding: Forwarding, iface: string): Sysctl
 }
 
 /**
- * A director's IPVS parameters (kernel Documentation/networking/ipvs-sysctl.rst), then its mode's
- * (`core/modes/`). In DR and TUN the director sees only the client's half of each TCP connection,
+ * Every director's IPVS parameters (kernel Documentation/networking/ipvs-sysctl.rst); its mode adds
+ * its own (`core/modes/`, put together by `director/host.ts`). In DR and TUN the director sees only the client's half of each TCP connection,
  * so a finished connection stays in its table in FIN_WAIT for the tcpfin timeout (120 s):
  * - `conn_reuse_mode=2`: a new connection whose client port matches such an entry is scheduled
  *   afresh ("FIN_WAIT ... the last state seen by load balancer in Direct Routing mode"); with the
@@ -46,14 +45,11 @@ export function realServerSysctls(forwarding: Forwarding, iface: string): Sysctl
  * - `expire_quiescent_template=1`: persistence templates of a real server at weight 0 expire, so
  *   weight 0 means "no new clients" under persistence too.
  */
-export function directorSysctls(plan: Pick<ClusterPlan, "mode">): Sysctl[] {
-    return [
-        { path: "net/ipv4/vs/conn_reuse_mode", value: "2" },
-        { path: "net/ipv4/vs/expire_nodest_conn", value: "1" },
-        { path: "net/ipv4/vs/expire_quiescent_template", value: "1" },
-        ...modeOf(plan).sysctls,
-    ];
-}
+export const IPVS_SYSCTLS: Sysctl[] = [
+    { path: "net/ipv4/vs/conn_reuse_mode", value: "2" },
+    { path: "net/ipv4/vs/expire_nodest_conn", value: "1" },
+    { path: "net/ipv4/vs/expire_quiescent_template", value: "1" },
+];
 
 /** Setup lines: remember each parameter's value before the first lvs-dr setup on this host. */
 export function rememberSysctls(p: HostPaths, sysctls: Sysctl[]): string {

@@ -8,10 +8,15 @@ import { hostPaths } from "../../names";
 import { hostPrefix } from "../../ip";
 import { type ClusterPlan, type HostPlan, vipsOf } from "../../plan";
 import { installBootUnit, removeBootUnit } from "../boot-unit";
-import { directorSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "../kernel-parameters";
+import { IPVS_SYSCTLS, rememberSysctls, restoreSysctls, type Sysctl, sysctlConf } from "../kernel-parameters";
 import { call, script, shq, writeFile } from "../render";
 import { removeMarks } from "./marks";
 import { directorTitle } from "./title";
+
+/** A director's kernel parameters: every director's IPVS parameters, then its mode's. */
+export function directorSysctls(plan: Pick<ClusterPlan, "mode">): Sysctl[] {
+    return [...IPVS_SYSCTLS, ...modeOf(plan).sysctls];
+}
 
 /**
  * The director's kernel state; run by setup and, through a systemd unit, at every boot (before
