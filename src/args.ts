@@ -217,7 +217,8 @@ export interface LvsDrServiceArgs {
 
     /**
      * Client persistence (`ipvsadm -p`) in seconds: a client keeps going to the same real server
-     * while it was seen within this time. Integer 0-2147483647; 0 or unset turns persistence off.
+     * while it was seen within this time. Integer 0-2678400 (31 days, keepalived's limit); 0 or
+     * unset turns persistence off.
      */
     persistenceSeconds?: number;
 
@@ -231,8 +232,10 @@ export interface LvsDrServiceArgs {
     /**
      * An address that receives this service's requests while every real server is failed (a
      * "sorry server", serving the same port), not a VIP nor a cluster host. It serves the VIP of
-     * its own family (IPv4 or IPv6); in dual stack the other VIP's service has none. Not offered
-     * for a `ports` service. Default: none; with every real server failed, connections are refused.
+     * its own family (IPv4 or IPv6); in dual stack the other VIP's service has none. The director
+     * forwards to it as to a real server: with `forwarding: "dr"` it must be on the hosts' subnet,
+     * with the VIP on its loopback and the ARP settings. Not offered for a `ports` service.
+     * Default: none; with every real server failed, connections are refused.
      */
     sorryServer?: string;
 }

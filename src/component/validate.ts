@@ -52,7 +52,7 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
     if (vip !== undefined && hosts) {
         const vips = vip6 ? [vip, vip6] : [vip];
         vips.forEach((v, i) => checkVip(c, i === 0 ? "vip" : "vip6", v, hosts));
-        checkSorryServers(c, services, vips, hosts);
+        checkSorryServers(c, services, vips, hosts, forwarding);
         if (hosts.familyFix !== undefined && (raw.vip6 === undefined || vip6 !== undefined)) {
             checkFamilies(c, [
                 ...hosts.directors.map((host, i) => ({ field: `${kind}.${i === 0 ? "director" : "backupDirector"}`, host })),

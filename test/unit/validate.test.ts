@@ -112,7 +112,10 @@ const CASES: Case[] = [
     { title: "sorry server for a firewall-mark service", mutate: (a) => (a.services[0] = { ports: [80, 443], sorryServer: "192.168.77.200" }), field: "services[0].sorryServer", says: "not offered for a firewall-mark service" },
     { title: "unknown protocol", mutate: (a) => (a.services[0].protocol = "sctp"), field: "services[0].protocol", says: "one of tcp, udp" },
     { title: "unknown scheduler", mutate: (a) => (a.services[0].scheduler = "roundrobin"), field: "services[0].scheduler", says: "rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh" },
-    { title: "negative persistence", mutate: (a) => (a.services[0].persistenceSeconds = -1), field: "services[0].persistenceSeconds", says: "integer in 0-2147483647" },
+    { title: "negative persistence", mutate: (a) => (a.services[0].persistenceSeconds = -1), field: "services[0].persistenceSeconds", says: "integer in 0-2678400" },
+    { title: "persistence beyond keepalived's 31 days", mutate: (a) => (a.services[0].persistenceSeconds = 2678401), field: "services[0].persistenceSeconds", says: "keepalived's limit" },
+    { title: "DR sorry server off the hosts' subnet", mutate: (a) => (a.services[0].sorryServer = "10.9.9.9"), field: "services[0].sorryServer", says: "DR forwards only there" },
+    { title: "DR IPv6 sorry server off the hosts' subnet6", mutate: (a) => { dual(a); a.services[0].sorryServer = "fd78::200"; }, field: "services[0].sorryServer", says: "DR forwards only there" },
     { title: "fractional persistence", mutate: (a) => (a.services[0].persistenceSeconds = 1.5), field: "services[0].persistenceSeconds", says: "integer" },
     { title: "weight not an integer", mutate: (a) => (rs(a, 0).weight = 1.5), field: "hosts.realServers[0].weight", says: "integer in 0-65535" },
     { title: "weight negative", mutate: (a) => (rs(a, 0).weight = -1), field: "hosts.realServers[0].weight", says: "integer in 0-65535" },
@@ -191,6 +194,18 @@ const VM_CASES: (Case & { base: () => LvsDrClusterArgs })[] = [
     { base: validLibvirtArgs, title: "libvirt gateway multicast", mutate: (a) => (a.libvirt.gateway = "224.0.0.1"), field: "libvirt.gateway", says: "multicast" },
     { base: validLibvirtArgs, title: "libvirt VM address equal to the VIP", mutate: (a) => (a.libvirt.director = { address: "192.168.77.100" }), field: "libvirt.director.address", says: "is the VIP" },
     { base: validLibvirtArgs, title: "libvirt cluster name with shell syntax", mutate: () => undefined, name: "$(reboot)", field: "name", says: "first argument" },
+    { base: validLibvirtArgs, title: "libvirt cluster name that makes no hostname (_)", mutate: () => undefined, name: "web_1", field: "name", says: "makes the VM hostname web_1-director, which is not a hostname" },
+    { base: validLibvirtArgs, title: "libvirt cluster name that makes no hostname (..)", mutate: () => undefined, name: "a..b", field: "name", says: "not a hostname" },
+    { base: validLibvirtArgs, title: "libvirt VM hostname over 63 characters", mutate: (a) => (a.libvirt.realServers[0].name = "r".repeat(40)), name: "c".repeat(30), field: "name", says: "characters, at most 63" },
+    { base: validLibvirtArgs, title: "libvirt VM user that is a system account", mutate: (a) => (a.ssh.user = "nobody"), field: "ssh.user", says: "system account" },
+    { base: validAwsArgs, title: "aws VM user that is a system account", mutate: (a) => (a.ssh.user = "daemon"), field: "ssh.user", says: "system account" },
+    { base: validLibvirtArgs, title: "libvirt VM user systemd-*", mutate: (a) => (a.ssh.user = "systemd-network"), field: "ssh.user", says: "system account" },
+    { base: validLibvirtArgs, title: "libvirt URI host that ssh takes for an option", mutate: (a) => (a.libvirt.uri = "qemu+ssh://-oProxyCommand=x/system"), field: "libvirt.uri", says: "beginning with '-'" },
+    { base: validLibvirtArgs, title: "libvirt URI user that ssh takes for an option", mutate: (a) => (a.libvirt.uri = "qemu+ssh://-F@host/system"), field: "libvirt.uri", says: "beginning with '-'" },
+    { base: validLibvirtArgs, title: "libvirt URI turning verification off (no_verify)", mutate: (a) => (a.libvirt.uri = "qemu+ssh://root@kvm1/system?no_verify=1"), field: "libvirt.uri", says: "no_verify" },
+    { base: validLibvirtArgs, title: "libvirt URI running a command (netcat)", mutate: (a) => (a.libvirt.uri = "qemu+ssh://root@kvm1/system?netcat=/tmp/x"), field: "libvirt.uri", says: "netcat" },
+    { base: validLibvirtArgs, title: "libvirt URI with a socket of its own", mutate: (a) => (a.libvirt.uri = "qemu+ssh://root@kvm1/system?socket=/tmp/s"), field: "libvirt.uri", says: "socket" },
+    { base: validLibvirtArgs, title: "libvirt URI ignoring known hosts", mutate: (a) => (a.libvirt.uri = "qemu+ssh://root@kvm1/system?known_hosts_verify=ignore"), field: "libvirt.uri", says: "known_hosts_verify" },
     { base: validAwsArgs, title: "aws VPC larger than /16", mutate: (a) => (a.aws.vpcCidr = "10.0.0.0/8"), field: "aws.vpcCidr", says: "AWS VPCs are /16 to /28" },
     { base: validAwsArgs, title: "aws VPC smaller than /28", mutate: (a) => { a.aws.vpcCidr = "10.77.1.0/29"; a.aws.subnetCidr = "10.77.1.0/29"; }, field: "aws.vpcCidr", says: "AWS VPCs are /16 to /28" },
     { base: validAwsArgs, title: "aws subnet /0", mutate: (a) => (a.aws.subnetCidr = "0.0.0.0/0"), field: "aws.subnetCidr", says: "AWS subnets are /16 to /28" },
@@ -239,6 +254,23 @@ describe("validateClusterArgs", () => {
             assert.ok(`${problem.problem} ${problem.fix}`.includes(c.says), `"${c.says}" not in:\n${error.message}`);
         });
     }
+
+    it("accepts what the refusals above stop short of: a TUN sorry server anywhere, a URI with a key, persistence of 31 days", () => {
+        const tun = validArgs();
+        tun.forwarding = "tun";
+        tun.services[0].sorryServer = "10.9.9.9";
+        tun.services[0].persistenceSeconds = 2678400;
+        assert.equal(validateClusterArgs(tun).services[0].sorryServer, "10.9.9.9");
+        const onSubnet = validArgs();
+        onSubnet.services[0].sorryServer = "192.168.77.200";
+        assert.equal(validateClusterArgs(onSubnet).services[0].sorryServer, "192.168.77.200");
+        const remote = validLibvirtArgs();
+        remote.libvirt!.uri = "qemu+ssh://root@kvm1/system?keyfile=/root/.ssh/id_ed25519&known_hosts_verify=normal";
+        remote.ssh.user = "debian";
+        const plan = validateClusterArgs(remote, "web-1");
+        assert.equal(libvirtOf(plan).uri, remote.libvirt!.uri);
+        assert.equal(validateClusterArgs(validLibvirtArgs(), "c".repeat(40)).realServers.length, 2);
+    });
 
     it("libvirt: plans addresses from the subnet, creates an isolated network, names domains", () => {
         const args = validLibvirtArgs();

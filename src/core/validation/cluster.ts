@@ -5,7 +5,7 @@
  */
 import type { LvsDrSshArgs } from "../../args";
 import { type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../ip";
-import { type ClusterPlan, DEFAULTS, type HostPlan, type RealServerPlan, type ServicePlan } from "../plan";
+import { type ClusterPlan, DEFAULTS, type Forwarding, type HostPlan, type RealServerPlan, type ServicePlan } from "../plan";
 import { TABLE_LIMIT, tableBytes } from "../scripts/director/ipvs-table";
 import { type Checker, keysOf, PUBLIC_KEY, USER } from "./checker";
 import { type DefaultSsh, type Reserved, reservedClash } from "./hosts";
@@ -63,7 +63,7 @@ export function validateVip6(c: Checker, value: unknown, vip: string | undefined
 }
 
 /** A sorry server is somebody else: not a VIP, no host of the cluster; it serves the VIP of its family. */
-export function checkSorryServers(c: Checker, services: ServicePlan[], vips: string[], hosts: HostsView): void {
+export function checkSorryServers(c: Checker, services: ServicePlan[], vips: string[], hosts: HostsView, forwarding: Forwarding): void {
     services.forEach((svc, i) => {
         const sorry = svc.sorryServer;
         if (sorry === undefined) {
@@ -76,6 +76,15 @@ export function checkSorryServers(c: Checker, services: ServicePlan[], vips: str
         } else if (!vips.some((v) => isIpv6(v) === isIpv6(sorry))) {
             c.add(`services[${i}].sorryServer`, sorry, `is IPv${isIpv6(sorry) ? 6 : 4} and no VIP is`,
                 "give a sorry server of the VIP's family: the director forwards to it as to a real server");
+        } else if (forwarding === "dr") {
+            // DR rewrites only the destination MAC: the sorry server must be on the directors' segment.
+            const fix = "give a sorry server on the hosts' L2 subnet (DR forwards only there; it needs the VIP on its loopback " +
+                "and the ARP settings, as a real server), or use forwarding \"tun\"";
+            if (hosts.subnet && !isIpv6(sorry)) {
+                c.inSubnet(`services[${i}].sorryServer`, sorry, hosts.subnet, hosts.subnetField, fix);
+            } else if (hosts.subnet6 && isIpv6(sorry)) {
+                c.inSubnet6(`services[${i}].sorryServer`, sorry, hosts.subnet6, hosts.subnet6Field ?? hosts.subnetField, fix);
+            }
         }
     });
 }

@@ -5,6 +5,9 @@ import { DEFAULTS, PROTOCOLS, type Protocol, SCHEDULERS, type Scheduler, type Se
 import { type Checker, keysOf } from "./checker";
 import { validateHealthCheck } from "./health-check";
 
+/** keepalived's limit for `persistence_timeout` (keepalived -t refuses more): 31 days. */
+export const MAX_PERSISTENCE_SECONDS = 31 * 86400;
+
 const SERVICE_KEYS = keysOf<LvsDrServiceArgs>({
     port: true, ports: true, fwmark: true, protocol: true, scheduler: true, persistenceSeconds: true, healthCheck: true, sorryServer: true,
 });
@@ -27,8 +30,9 @@ export function validateServices(c: Checker, value: unknown, vip: string | undef
         const protocol: Protocol = c.oneOf(`${field}.protocol`, entry.protocol, PROTOCOLS, DEFAULTS.protocol);
         const ports = validatePorts(c, field, entry);
         const scheduler: Scheduler = c.oneOf(`${field}.scheduler`, entry.scheduler, SCHEDULERS, DEFAULTS.scheduler);
-        const persistenceSeconds = c.optionalInteger(`${field}.persistenceSeconds`, entry.persistenceSeconds, 0, 2147483647, 0,
-            "give whole seconds, or 0 / leave unset for no persistence") ?? 0;
+        // keepalived refuses a persistence_timeout over 31 days (2,678,400 s).
+        const persistenceSeconds = c.optionalInteger(`${field}.persistenceSeconds`, entry.persistenceSeconds, 0, MAX_PERSISTENCE_SECONDS, 0,
+            "give whole seconds up to 2678400 (31 days, keepalived's limit), or 0 / leave unset for no persistence") ?? 0;
         const healthCheck = validateHealthCheck(c, `${field}.healthCheck`, entry.healthCheck, protocol);
         const sorryServer = entry.sorryServer === undefined ? undefined
             : c.hostAddress(`${field}.sorryServer`, entry.sorryServer, "192.168.77.200", [4, 6]);

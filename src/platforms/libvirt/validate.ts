@@ -2,6 +2,7 @@
 import type { LvsDrLibvirtArgs } from "../../args";
 import { firstHost, firstHost6 } from "../../core/addresses";
 import { ABSOLUTE_PATH, type Checker, INTERFACE, keysOf } from "../../core/validation/checker";
+import { directorRole, realServerRole } from "../../core/names";
 import { requirePublicKey } from "../../core/validation/hosts";
 import type { Ipv4Cidr, Ipv6Cidr } from "../../core/ip";
 import { DEFAULTS } from "../../core/plan";
@@ -24,8 +25,8 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
     c.knownKeys("libvirt", value, KEYS);
     const start = c.problems.length;
     const sshPublicKey = requirePublicKey(c, ctx.ssh, "libvirt");
-    const uri = value.uri === undefined ? LIBVIRT_DEFAULTS.uri
-        : c.matches("libvirt.uri", value.uri, LIBVIRT_URI, "a libvirt URI", "use e.g. qemu:///system or qemu+ssh://user@host/system");
+    const uri = value.uri === undefined ? LIBVIRT_DEFAULTS.uri : checkUri(c,
+        c.matches("libvirt.uri", value.uri, LIBVIRT_URI, "a libvirt URI", "use e.g. qemu:///system or qemu+ssh://user@host/system"));
     const subnet = c.subnet(subnetField, value.subnet, "192.168.77.0/24", 8, 30,
         "it becomes the VMs' L2 network (and the created network's netmask)");
     const subnet6 = value.subnet6 === undefined ? undefined
@@ -62,6 +63,7 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
         interfaceFix: "the NIC of a libvirt VM is named eth0 by cloud-init from the seed (network-config): " +
             "use a libvirt.baseImage whose cloud-init (NoCloud) applies it",
     });
+    checkHostnames(c, ctx.cluster, vms);
     const result: PlatformValidation<LibvirtPlatformPlan> = {
         ...vms, subnet, subnetField, ...(subnet6 ? { subnet6, subnet6Field: "libvirt.subnet6" } : {}), reserved,
         network: L2_SEGMENT, familyFix: "set libvirt.subnet6: every VM then gets an IPv6 address",
@@ -81,6 +83,51 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
         },
     };
 };
+
+/**
+ * The URI's parameters the platform lets through: the ones that choose a key, an authentication or
+ * a daemon mode. Refused: those that run a command or a socket of the caller's choosing on the
+ * hypervisor's side (`command`, `netcat`, `socket`, `proxy`) or turn verification off (`no_verify`,
+ * `known_hosts_verify` other than `normal`, `known_hosts`, `no_tty`).
+ */
+const URI_PARAMETERS = new Set(["keyfile", "sshauth", "mode", "pkipath", "tls_priority", "name"]);
+
+/** A URI whose host or user cannot be taken for an option, with only the parameters above. */
+function checkUri(c: Checker, uri: string | undefined): string | undefined {
+    if (uri === undefined) {
+        return undefined;
+    }
+    const authority = uri.slice(uri.indexOf("://") + 3).split("/")[0];
+    const start = c.problems.length;
+    if (authority.split("@").some((part) => part.startsWith("-"))) {
+        c.add("libvirt.uri", uri, "has a host or user beginning with '-', which ssh would take for an option",
+            "give the hypervisor's host name or address (and user) as they are");
+    }
+    const query = uri.includes("?") ? uri.slice(uri.indexOf("?") + 1) : "";
+    for (const pair of query.split("&").filter((p) => p !== "")) {
+        const [key, val = ""] = pair.split("=");
+        if (!URI_PARAMETERS.has(key) && !(key === "known_hosts_verify" && val === "normal")) {
+            c.add("libvirt.uri", uri, `has the parameter ${key}, which runs a command of its own or turns the host's verification off`,
+                `remove ${key}; keyfile, sshauth, mode, pkipath and tls_priority are accepted`);
+        }
+    }
+    return c.problems.length > start ? undefined : uri;
+}
+
+/** A VM's name is its hostname: a DNS label (letters, digits, '-'; at most 63 characters). */
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Every VM's name, `<cluster>-<role>`, is a valid hostname. */
+function checkHostnames(c: Checker, cluster: string, vms: { directors: unknown[]; realServers: { name: string }[] }): void {
+    const roles = [...vms.directors.map((_, i) => directorRole(i)), ...vms.realServers.map((rs) => realServerRole(rs.name))];
+    const bad = roles.map((role) => libvirtNames.domain(cluster, role)).find((name) => !HOSTNAME.test(name));
+    if (bad === undefined) {
+        return;
+    }
+    c.add("name", cluster, bad.length > 63 ? `makes the VM hostname ${bad} (${bad.length} characters, at most 63)`
+        : `makes the VM hostname ${bad}, which is not a hostname (letters, digits and '-' only)`,
+    "name the cluster (the LvsDrCluster's first argument) with letters, digits and '-', short enough for its VMs' names (or shorten the real servers' names)");
+}
 
 /** An isolated network to create (the default), an existing libvirt network, or a host bridge. */
 function validateNetwork(

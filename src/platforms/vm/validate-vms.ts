@@ -49,6 +49,7 @@ interface VmEntry {
 export function validateVms(
     c: Checker, value: Record<string, unknown>, ctx: PlatformContext, layout: VmLayout,
 ): { directors: HostPlan[]; realServers: RealServerPlan[] } {
+    checkVmUser(c, ctx.ssh.user);
     const entries = vmEntries(c, value, layout.base);
     for (const e of entries) {
         e.address = e.args.address === undefined ? undefined : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10");
@@ -91,6 +92,24 @@ export function validateVms(
         directors: hosts.filter((_, i) => entries[i].role !== "realServer"),
         realServers: entries.flatMap((e, i) => e.role === "realServer" && e.identity ? [{ ...hosts[i], ...e.identity }] : []),
     };
+}
+
+/**
+ * Accounts a Debian or Ubuntu image already has for a service: cloud-init would give one a login
+ * and the cluster's key (and sudo), or fail half-way. `root` is the one system account taken as is.
+ */
+const SYSTEM_ACCOUNTS = new Set([
+    "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup", "list", "irc",
+    "gnats", "nobody", "nogroup", "messagebus", "sshd", "polkitd", "tss", "uuidd", "dnsmasq", "avahi", "syslog", "ntp", "statd",
+    "tcpdump", "libvirt-qemu", "libvirt-dnsmasq", "landscape", "pollinate", "lxd", "usbmux", "rtkit", "colord", "pulse",
+]);
+
+/** The login user of created VMs is a user of its own, or root. */
+function checkVmUser(c: Checker, user: string): void {
+    if (SYSTEM_ACCOUNTS.has(user) || user.startsWith("systemd-") || user.startsWith("_")) {
+        c.add("ssh.user", user, "is a system account of the VM's image: cloud-init would give it a login, the cluster's key and sudo",
+            "use a user of its own, e.g. debian or admin (created by cloud-init with the key), or root");
+    }
 }
 
 /** The VMs the arguments name, each checked for its shape and keys: director, real servers, backup director. */
