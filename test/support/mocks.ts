@@ -27,6 +27,16 @@ const registered: Registered[] = [];
 export const invokes: { token: string; inputs: Record<string, unknown> }[] = [];
 
 // setMocks installs the mocks at once; the promise it returns only reports that.
+/** 1-250, stable per instance name, as a real instance's address and interface are. */
+function instanceHash(name: string): number {
+    return [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 250, 7) + 1;
+}
+
+/** The primary network interface the mocks give the EC2 instance `name`. */
+export function eniOf(name: string): string {
+    return `eni-0${instanceHash(name).toString(16).padStart(16, "0")}`;
+}
+
 void pulumi.runtime.setMocks({
     newResource: (args) => {
         const inputs = args.inputs as Record<string, unknown>;
@@ -36,8 +46,8 @@ void pulumi.runtime.setMocks({
             extra.stdout = IPVS_TABLE;
             extra.stderr = "";
         } else if (args.type === "aws:ec2/instance:Instance") {
-            // Stable per instance name, as a real instance's address is.
-            extra.publicIp = `198.51.100.${[...args.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 250, 7) + 1}`;
+            extra.publicIp = `198.51.100.${instanceHash(args.name)}`;
+            extra.primaryNetworkInterfaceId = eniOf(args.name);
         } else if (args.type === "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm") {
             extra.instanceId = `${args.name}-instance`;
         } else if (args.type === "aws:ec2/keyPair:KeyPair") {
@@ -56,6 +66,12 @@ void pulumi.runtime.setMocks({
                 return { id: "ami-0debian12mock", imageId: "ami-0debian12mock" };
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["eu-west-1a", "eu-west-1b"], zoneIds: ["euw1-az1", "euw1-az2"] };
+            case "aws:index/getPartition:getPartition":
+                return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com" };
+            case "aws:index/getRegion:getRegion":
+                return { id: "eu-west-1", name: "eu-west-1", region: "eu-west-1" };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { id: "123456789012", accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDTEST" };
             case "aws:ec2/getSubnet:getSubnet":
                 return { id: inputs.id, vpcId: "vpc-0existing", cidrBlock: "10.0.1.0/24" };
             default:

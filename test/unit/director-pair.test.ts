@@ -13,7 +13,7 @@ import { validateClusterArgs } from "../../src/component/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { problems } from "../support/problems";
 import { keepalivedTest } from "../support/keepalived";
-import { byName, deploy, IPVS_TABLE, ofType, resolve } from "../support/mocks";
+import { byName, deploy, eniOf, IPVS_TABLE, ofType, resolve } from "../support/mocks";
 import { shellcheck } from "../support/shellcheck";
 
 function pairArgs(): LvsDrClusterArgs {
@@ -213,10 +213,14 @@ describe("AWS director pair (mocked engine)", () => {
         assert.deepEqual(ofType(single.resources, "aws:iam/role:Role"), [], "no role without a pair");
     });
 
-    it("gives the directors, and only them, a profile that may only assign private addresses", async () => {
+    it("gives the directors, and only them, a profile that may only assign private addresses to their own interfaces", async () => {
         const d = await deploy(awsPair(), "web");
-        const policy = JSON.parse(String(byName(d.resources, "web-director-move-vip").inputs.policy)) as { Statement: { Action: string[]; Effect: string }[] };
+        const policy = JSON.parse(String(byName(d.resources, "web-director-move-vip").inputs.policy)) as
+            { Statement: { Action: string[]; Effect: string; Resource: string[] }[] };
         assert.deepEqual(policy.Statement.map((s) => [s.Effect, s.Action]), [["Allow", ["ec2:AssignPrivateIpAddresses"]]]);
+        // The two directors' primary interfaces, and nothing else: never "*".
+        const enis = ["web-director", "web-director-1"].map((n) => `arn:aws:ec2:eu-west-1:123456789012:network-interface/${eniOf(n)}`);
+        assert.deepEqual(policy.Statement[0].Resource, enis);
         const trust = JSON.parse(String(byName(d.resources, "web-director-role").inputs.assumeRolePolicy)) as { Statement: { Principal: { Service: string } }[] };
         assert.equal(trust.Statement[0].Principal.Service, "ec2.amazonaws.com");
         assert.equal(byName(d.resources, "web-director").inputs.iamInstanceProfile, "web-director-profile-1a2b3c");

@@ -6,7 +6,7 @@
  * the director's interface (a /32 route inside a VPC is impossible).
  */
 import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { clusterResourceName, roleOf } from "../../core/names";
 import type { ClusterPlan, HostPlan } from "../../core/plan";
 import { type CreateHosts, hostsOf, type PlatformHost } from "../platform";
@@ -62,6 +62,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
 
     const pair = plan.mode.kind === "vrrp";
     const vipMover = pair ? vipMoverProfile(name, parent) : undefined;
+    const directorInterfaces: pulumi.Output<string>[] = [];
 
     const ids: pulumi.Output<string>[] = [];
     const instance = (host: HostPlan): PlatformHost => {
@@ -78,7 +79,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             ami, instanceType, subnetId,
             privateIp: host.address,
             ...(secondaryIps.length ? { secondaryPrivateIps: secondaryIps } : {}),
-            ...(director && vipMover ? { iamInstanceProfile: vipMover.name } : {}),
+            ...(director && vipMover ? { iamInstanceProfile: vipMover.profile.name } : {}),
             vpcSecurityGroupIds: [securityGroup.id],
             keyName: keyPair.keyName,
             sourceDestCheck: false,
@@ -93,20 +94,28 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             ...(ignored.length > 0 ? { ignoreChanges: ignored } : {}),
         });
         ids.push(vm.id);
+        if (director) {
+            directorInterfaces.push(vm.primaryNetworkInterfaceId);
+        }
         return createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, parent);
     };
 
+    const hosts = hostsOf(plan, instance);
+    if (vipMover) {
+        vipMoverPolicy(name, vipMover.role, directorInterfaces, parent);
+    }
     return {
-        hosts: hostsOf(plan, instance),
+        hosts,
         ids: { awsVpcId: vpcId, awsSubnetId: subnetId, awsSecurityGroupId: securityGroup.id, awsInstanceIds: ids },
     };
 };
 
 /**
  * The instance profile of a director pair: the new master moves the VIP to its own interface with
- * `ec2:AssignPrivateIpAddresses` (keepalived's notify hook); the directors may do nothing else.
+ * `ec2:AssignPrivateIpAddresses` (keepalived's notify hook). Its policy (`vipMoverPolicy`) comes
+ * once the directors exist: it names their own interfaces.
  */
-function vipMoverProfile(name: string, parent: pulumi.Resource): aws.iam.InstanceProfile {
+function vipMoverProfile(name: string, parent: pulumi.Resource): { role: aws.iam.Role; profile: aws.iam.InstanceProfile } {
     const role = new aws.iam.Role(clusterResourceName(name, "director-role"), {
         description: `lvs-dr cluster ${name}: the master director moves the VIP to itself`,
         assumeRolePolicy: JSON.stringify({
@@ -115,15 +124,31 @@ function vipMoverProfile(name: string, parent: pulumi.Resource): aws.iam.Instanc
         }),
         tags: awsTags(name, "director-role"),
     }, { parent });
+    const profile = new aws.iam.InstanceProfile(clusterResourceName(name, "director-profile"), {
+        role: role.name, tags: awsTags(name, "director-profile"),
+    }, { parent });
+    return { role, profile };
+}
+
+/**
+ * What the directors may do: assign private addresses to the pair's own network interfaces, and
+ * nothing else. A compromised director cannot take another interface's address (on `Resource: "*"`
+ * it could take any secondary address of any interface in the account and region).
+ */
+function vipMoverPolicy(name: string, role: aws.iam.Role, interfaces: pulumi.Output<string>[], parent: pulumi.Resource): void {
+    const partition = aws.getPartitionOutput({}, { parent }).partition;
+    const region = aws.getRegionOutput({}, { parent }).region;
+    const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
     new aws.iam.RolePolicy(clusterResourceName(name, "director-move-vip"), {
         role: role.id,
-        policy: JSON.stringify({
+        policy: pulumi.all([partition, region, account, ...interfaces]).apply(([p, r, a, ...enis]) => JSON.stringify({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["ec2:AssignPrivateIpAddresses"], Resource: "*" }],
-        }),
-    }, { parent });
-    return new aws.iam.InstanceProfile(clusterResourceName(name, "director-profile"), {
-        role: role.name, tags: awsTags(name, "director-profile"),
+            Statement: [{
+                Effect: "Allow",
+                Action: ["ec2:AssignPrivateIpAddresses"],
+                Resource: enis.map((eni) => `arn:${p}:ec2:${r}:${a}:network-interface/${eni}`),
+            }],
+        })),
     }, { parent });
 }
 
