@@ -221,6 +221,11 @@ describe("AWS director pair (mocked engine)", () => {
         // The two directors' primary interfaces, and nothing else: never "*".
         const enis = ["web-director", "web-director-1"].map((n) => `arn:aws:ec2:eu-west-1:123456789012:network-interface/${eniOf(n)}`);
         assert.deepEqual(policy.Statement[0].Resource, enis);
+        // keepalived may call the API as soon as the rules start it: the directors' setups wait for the policy.
+        for (const director of ["web-director", "web-director-1"]) {
+            assert.ok(d.wired.get(`${director}-setup`)!.dependsOn.includes("web-director-move-vip"), director);
+        }
+        assert.ok(!d.wired.get("web-rs-a-setup")!.dependsOn.includes("web-director-move-vip"));
         const trust = JSON.parse(String(byName(d.resources, "web-director-role").inputs.assumeRolePolicy)) as { Statement: { Principal: { Service: string } }[] };
         assert.equal(trust.Statement[0].Principal.Service, "ec2.amazonaws.com");
         assert.equal(byName(d.resources, "web-director").inputs.iamInstanceProfile, "web-director-profile-1a2b3c");

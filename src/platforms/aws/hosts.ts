@@ -102,7 +102,10 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
 
     const hosts = hostsOf(plan, instance);
     if (vipMover) {
-        vipMoverPolicy(name, vipMover.role, directorInterfaces, parent);
+        // The directors' setups wait for it: keepalived (started by the rules after them) may take
+        // the VIP through the API at once.
+        const policy = vipMoverPolicy(name, vipMover.role, directorInterfaces, parent);
+        plan.directors.forEach((d) => hosts.get(d)?.dependsOn.push(policy));
     }
     return {
         hosts,
@@ -135,11 +138,11 @@ function vipMoverProfile(name: string, parent: pulumi.Resource): { role: aws.iam
  * nothing else. A compromised director cannot take another interface's address (on `Resource: "*"`
  * it could take any secondary address of any interface in the account and region).
  */
-function vipMoverPolicy(name: string, role: aws.iam.Role, interfaces: pulumi.Output<string>[], parent: pulumi.Resource): void {
+function vipMoverPolicy(name: string, role: aws.iam.Role, interfaces: pulumi.Output<string>[], parent: pulumi.Resource): aws.iam.RolePolicy {
     const partition = aws.getPartitionOutput({}, { parent }).partition;
     const region = aws.getRegionOutput({}, { parent }).region;
     const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
-    new aws.iam.RolePolicy(clusterResourceName(name, "director-move-vip"), {
+    return new aws.iam.RolePolicy(clusterResourceName(name, "director-move-vip"), {
         role: role.id,
         policy: pulumi.all([partition, region, account, ...interfaces]).apply(([p, r, a, ...enis]) => JSON.stringify({
             Version: "2012-10-17",
