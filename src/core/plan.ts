@@ -92,7 +92,7 @@ export interface Tool {
 export interface TakeoverHook {
     /** Absolute path of the shell library (a `.sh` file the package ships) that defines `command`. */
     libraryFile: string;
-    /** The function the hook calls with the VIP. */
+    /** The function the hook calls with the VIP and the director's interface. */
     command: string;
     /** What the hook needs on the director. */
     tools: Tool[];

@@ -4,6 +4,10 @@
  * under Pulumi mocks.
  */
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { derivedVirtualRouterId } from "../../src/core/validation/director-mode";
 import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
@@ -246,12 +250,62 @@ describe("AWS director pair (mocked engine)", () => {
         const takeover = plan.network.vipTakeover;
         assert.equal(takeover.kind, "hook");
         const takeVip = renderTakeVip(plan, d, takeover);
-        assert.match(takeVip, /^take_vip '10\.77\.1\.100'$/m);
+        assert.match(takeVip, /^take_vip '10\.77\.1\.100' 'ens5'$/m);
         assert.match(takeVip, /aws ec2 assign-private-ip-addresses .*--allow-reassignment/s);
         assert.equal(shellcheck({ takeVip }), "");
         const setup = renderDirectorSetup(plan, d);
         assert.ok(setup.includes(takeVip), "setup writes the hook");
         assert.match(setup, /^install_tool 'aws' 'awscli'$/m);
+    });
+
+    describe("the notify hook retries the EC2 API until it succeeds or this director is no longer master", () => {
+        /** The rendered hook, run with stand-ins for curl, aws, ip, sleep and logger; what they saw. */
+        function runHook(awsFailures: number, holdsVip: boolean): { status: number | null; log: string[]; sleeps: string[]; calls: number } {
+            const plan = validateClusterArgs(awsPair(), "web");
+            const takeover = plan.network.vipTakeover;
+            assert.equal(takeover.kind, "hook");
+            const dir = mkdtempSync(path.join(os.tmpdir(), "lvsdr-take-vip-"));
+            const stub = (name: string, body: string) => writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+            stub("curl", `case "$*" in *api/token*) echo token ;; *meta-data/mac) echo 0a:00:00:00:00:01 ;; *interface-id) echo eni-0abc ;; *region) echo eu-west-1 ;; esac`);
+            stub("aws", `n=$(cat "${dir}/aws.n" 2>/dev/null || echo 0); echo $((n + 1)) > "${dir}/aws.n"; [ "$n" -ge ${awsFailures} ] || { echo "RequestLimitExceeded" >&2; exit 254; }`);
+            stub("ip", holdsVip ? `echo "2: ens5    inet 10.77.1.100/32 scope global ens5"` : `echo "2: ens5    inet 10.77.1.9/24 scope global ens5"`);
+            stub("sleep", `echo "$1" >> "${dir}/sleeps"`);
+            stub("logger", `shift 2; echo "$*" >> "${dir}/log"`);
+            const r = spawnSync("sh", ["-c", renderTakeVip(plan, plan.directors[1], takeover)], {
+                encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` },
+            });
+            const read = (f: string) => existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), "utf8").trim().split("\n") : [];
+            const result = { status: r.status, log: read("log"), sleeps: read("sleeps"), calls: Number(read("aws.n")[0] ?? 0) };
+            rmSync(dir, { recursive: true, force: true });
+            return result;
+        }
+
+        it("a throttled call is tried again with backoff, each try logged, until the VIP is here", () => {
+            const r = runHook(5, true);
+            assert.equal(r.status, 0);
+            assert.equal(r.calls, 6);
+            assert.deepEqual(r.sleeps, ["1", "2", "4", "8", "16"]);
+            assert.equal(r.log.length, 6);
+            assert.match(r.log[0], /^VIP 10\.77\.1\.100: try 1 to move it here through the EC2 API failed \(RequestLimitExceeded\); again in 1 s$/);
+            assert.match(r.log[5], /^VIP 10\.77\.1\.100 assigned to this director's interface after 6 tries/);
+        });
+
+        it("the waits stop growing at 30 s", () => {
+            assert.deepEqual(runHook(7, true).sleeps, ["1", "2", "4", "8", "16", "30", "30"]);
+        });
+
+        it("it stops once keepalived has taken the VIP away (this director is no longer master)", () => {
+            const r = runHook(3, false);
+            assert.equal(r.status, 0);
+            assert.equal(r.calls, 1);
+            assert.deepEqual(r.sleeps, []);
+            assert.match(r.log[0], /try 1 failed \(RequestLimitExceeded\); this director is no longer master: stopped$/);
+        });
+
+        it("succeeds at once when the API does", () => {
+            const r = runHook(0, true);
+            assert.deepEqual([r.calls, r.sleeps, r.log.length], [1, [], 1]);
+        });
     });
 
     it("exposes every director's address and IPVS table", async () => {

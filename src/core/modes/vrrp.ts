@@ -21,7 +21,7 @@ function hookOf(plan: ClusterPlan): TakeoverHook | undefined {
 /** keepalived's notify hook where the network needs one: takes the VIP through the platform's API. */
 export function renderTakeVip(plan: ClusterPlan, director: HostPlan, hook: TakeoverHook): string {
     return script(`${directorTitle(plan)} for VIP ${plan.vip} (director ${director.address}): keepalived runs this on becoming master.`,
-        ["common"], libraryFile(hook.libraryFile), call(hook.command, plan.vip));
+        ["common"], libraryFile(hook.libraryFile), call(hook.command, plan.vip, director.interface));
 }
 
 /**
