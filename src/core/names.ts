@@ -119,6 +119,8 @@ export interface KeepalivedPaths {
     mainConf: string;
     /** The line lvs-dr adds to the main file, and the only one it ever touches there. */
     includeLine: string;
+    /** Where a package's sample main file is set aside while lvs-dr's own main file is in its place. */
+    sampleConf: string;
     clusterDir: string;
     /** This cluster's file. */
     clusterConf: string;
@@ -145,6 +147,7 @@ export function keepalivedPaths(vip: string): KeepalivedPaths {
     return {
         mainConf: "/etc/keepalived/keepalived.conf",
         includeLine: `include ${clusterDir}/*.conf`,
+        sampleConf: "/etc/keepalived/keepalived.conf.lvs-dr-sample",
         clusterDir,
         clusterConf: `${clusterDir}/${vip}.conf`,
         nextConf: `${clusterDir}/${vip}.conf.next`,

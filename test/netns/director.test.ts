@@ -176,6 +176,73 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         assert.deepEqual(state(), []);
     });
 
+    it("the package's sample main file (RHEL's) is set aside for lvs-dr's own, whose whole configuration keepalived accepts; removal puts it back, keepalived stopped", () => {
+        // What the keepalived RPM installs as /etc/keepalived/keepalived.conf: keepalived's sample, a
+        // MASTER claiming 192.168.200.16-18 (keepalived 2.2 itself refuses its vrrp_garp_interval 0).
+        const sample = fs.readFileSync(path.join(__dirname, "..", "..", "..", "test", "netns", "data", "keepalived.conf.sample"), "utf8");
+        fs.writeFileSync(path.join(sb.rw, "sample.conf"), sample);
+        sb.mustRun(`mkdir -p /etc/keepalived && cp ${sb.rw}/sample.conf ${k.mainConf}`);
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        const r = sb.mustRun(renderDirectorRules(p));
+        assert.match(r.stderr, /set the package's sample configuration aside as \/etc\/keepalived\/keepalived\.conf\.lvs-dr-sample/);
+        const files = sb.writtenFiles();
+        assert.equal(files.get(k.mainConf), `# Written by lvs-dr, which removes it with its last cluster: it includes one file per lvs-dr cluster.\n${k.includeLine}\n`);
+        assert.equal(files.get(k.sampleConf), sample);
+        assert.deepEqual(state(), desiredIpvsRules(p));
+        sb.mustRun(renderDirectorRulesRemoval(p));
+        assert.equal(sb.writtenFiles().get(k.mainConf), sample);
+        assert.ok(!sb.writtenFiles().has(k.sampleConf));
+        assert.ok(systemctl().includes("stop keepalived"));
+    });
+
+    it("an operator's main file without a final newline gets the include on a line of its own; removal keeps its link, mode and owner", () => {
+        const own = "global_defs {\n    router_id ops\n}";
+        sb.mustRun(`mkdir -p /etc/keepalived && printf '%s' '${own}' > /etc/keepalived/ops.conf.real && chmod 0600 /etc/keepalived/ops.conf.real ` +
+            `&& chown 1234:1234 /etc/keepalived/ops.conf.real && ln -s ops.conf.real ${k.mainConf}`);
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        const real = "/etc/keepalived/ops.conf.real";
+        assert.equal(sb.writtenFiles().get(real), `${own}\n${k.includeLine}\n`);
+        sb.mustRun(renderDirectorRulesRemoval(p));
+        assert.equal(sb.writtenFiles().get(real), `${own}\n`);
+        const stat = sb.mustRun(`stat -c '%F %a %u:%g' ${k.mainConf} ${real}`).stdout.trim().split("\n");
+        assert.deepEqual(stat, ["symbolic link 777 0:0", "regular file 600 1234:1234"]);
+    });
+
+    it("a main file lvs-dr wrote that the operator added to is theirs: removal takes only lvs-dr's lines, keepalived keeps running", () => {
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        const added = "vrrp_instance ops {\n    interface eth0\n    virtual_router_id 7\n    priority 100\n    virtual_ipaddress {\n        192.168.77.250/32\n    }\n}\n";
+        fs.writeFileSync(path.join(sb.rw, "added.conf"), added);
+        sb.mustRun(`cat ${sb.rw}/added.conf >> ${k.mainConf}`);
+        systemctl();
+        sb.mustRun(renderDirectorRulesRemoval(p));
+        assert.equal(sb.writtenFiles().get(k.mainConf), added);
+        const calls = systemctl();
+        assert.ok(!calls.includes("stop keepalived"), calls.join(", "));
+    });
+
+    it("the whole configuration keepalived would load is checked first: refused with the operator's file, nothing changes (no firewall mark, no reload)", () => {
+        sb.mustRun(`mkdir -p /etc/keepalived && printf 'global_defs {\n    lvs_bogus_global 1\n}\n' > ${k.mainConf}`);
+        const args = validArgs();
+        args.services = [{ ports: [80, 443] }];
+        const p = validateClusterArgs(args);
+        sb.mustRun(renderDirectorSetup(p));
+        systemctl();
+        const r = sb.run(renderDirectorRules(p));
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /keepalived refuses the configuration it would load \(\/etc\/keepalived\/keepalived\.conf with every include, this cluster's new file among them\), nothing was applied: .*lvs_bogus_global/s);
+        assert.deepEqual(systemctl(), [], "keepalived was not reloaded");
+        assert.deepEqual(state(), []);
+        const files = sb.writtenFiles();
+        assert.ok(!files.has(k.clusterConf) && !files.has(k.nextConf) && !files.has(`${k.mainConf}.lvs-dr-check`), [...files.keys()].join(", "));
+        assert.ok(!files.has(paths.marksNft), "the firewall marks were not loaded");
+        assert.equal(sb.mustRun("nft list tables").stdout.trim(), "");
+    });
+
     it("a configuration keepalived refuses fails the rules with keepalived's message and changes nothing", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));

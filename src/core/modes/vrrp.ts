@@ -47,7 +47,6 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
             // The IPVS sync daemon follows this instance: master on the VIP holder, backup on the
             // other. One per keepalived: with several pairs on one director, the last file's wins.
             `lvs_sync_daemon ${director.interface} ${name} id ${vrrp.virtualRouterId}`,
-            ...(hook ? ["enable_script_security", "script_user root"] : []),
         ]),
         ...block(`vrrp_instance ${name}`, [
             "state BACKUP",
@@ -65,7 +64,9 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
             // once after a second for switches that missed them.
             "garp_master_delay 1",
             "garp_master_repeat 3",
-            ...(hook ? [`notify_master "${hostPaths(plan.vip, "director").takeVipScript}"`] : []),
+            // The hook runs as root, said here rather than with a daemon-wide script_user in
+            // global_defs, which would change how every other keepalived script on the host runs.
+            ...(hook ? [`notify_master "${hostPaths(plan.vip, "director").takeVipScript}" root`] : []),
         ]),
     ];
 }

@@ -30,6 +30,7 @@ export function keepalivedFileVariables(vip: string, vip6?: string): string {
         `CONF=${shq(k.clusterConf)}`,
         `MAIN=${shq(k.mainConf)}`,
         `INCLUDE=${shq(k.includeLine)}`,
+        `SAMPLE=${shq(k.sampleConf)}`,
         `NEXT=${shq(k.nextConf)}`,
         `DESIRED_CONF=${shq(k.desiredConf)}`,
         `HELD=${shq(k.heldList)}`,
@@ -76,6 +77,10 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             ...schedulers.map((s) => call("load_scheduler", s))].join("\n"),
         keepalivedVariables(plan),
         `DESIRED=${shq(desiredIpvsRules(plan).join("\n"))}`,
+        `mkdir -p ${shq(k.clusterDir)}`,
+        writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
+        // Checked before anything changes: a file keepalived refuses changes nothing.
+        call("keepalived_check", next),
         [
             "# A table lvs-dr 0.1 wrote with ipvsadm: keepalived would not own its entries. Removed once.",
             `if [ -e ${shq(p.rulesFile)} ]; then`,
@@ -83,10 +88,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             `  ${call("remove_file", p.rulesFile)}`,
             "fi",
         ].join("\n"),
-        `mkdir -p ${shq(k.clusterDir)}`,
         marksStep(plan),
-        writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
-        call("keepalived_check", next),
         [
             "# Kept as rendered for the drain hooks; applied with held real servers at weight 0.",
             `write_file "$DESIRED_CONF" 0644 < ${shq(next)}`,
