@@ -99,10 +99,18 @@ drain_wait() {
       return 0
     fi
     if [ "$waited" -ge "$2" ]; then
-      note "drain time (${2} s) is up with $active active connections: removing anyway; still open:"
-      still_active "$1" | while read -r entry; do
-        note "  $entry"
-      done
+      # The clients' addresses go to the journal, not to the output: a remote command's output is
+      # kept in the Pulumi state.
+      open=$(still_active "$1")
+      if command -v logger >/dev/null 2>&1; then
+        printf '%s\n' "$open" | while read -r entry; do
+          [ -z "$entry" ] || logger -t lvs-dr "drain of VIP $VIP timed out; still open: $entry"
+        done
+        where="listed in this director's journal (journalctl -t lvs-dr)"
+      else
+        where="not listed (no logger command here)"
+      fi
+      note "drain time (${2} s) is up with $active active connections: removing anyway; the ones still open are $where"
       return 0
     fi
     sleep 1
