@@ -138,10 +138,50 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
 `);
         const r = sb.mustRun(`${library("common")}\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
         assert.match(r.stdout, /lvsdr-fake-tool is missing; installing lvsdr-fake-pkg/);
-        assert.equal(fs.readFileSync(path.join(sb.rw, "apt-get.log"), "utf8"), "install -y -q lvsdr-fake-pkg\n", "installed once");
+        assert.equal(fs.readFileSync(path.join(sb.rw, "apt-get.log"), "utf8"), "-o DPkg::Lock::Timeout=600 install -y -q lvsdr-fake-pkg\n", "installed once");
         const setup = renderDirectorSetup(plan());
         assert.match(setup, /^install_tool 'ipvsadm' 'ipvsadm'$/m);
         assert.match(setup, /^install_tool 'keepalived' 'keepalived'$/m);
+    });
+
+    it("install_tool waits for dpkg's lock (the real apt-get, the lock held by another process), then says who kept it", () => {
+        // apt-get honours DPkg::Lock::Timeout for dpkg's lock: the install waits for it instead of
+        // failing at once (as right after a cloud image's first boot, under unattended-upgrades).
+        const holder = "import fcntl, sys, time\nf = open('/var/lib/dpkg/lock-frontend', 'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\ntime.sleep(float(sys.argv[1]))";
+        fs.writeFileSync(path.join(sb.rw, "hold.py"), holder);
+        const started = Date.now();
+        const r = sb.run(`${library("common")}\nLOCK_WAIT=4\npython3 ${sb.rw}/hold.py 30 & sleep 1\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
+        const took = (Date.now() - started) / 1000;
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /lvs-dr: error: the package manager stayed locked for 4 s \(Could not get lock \/var\/lib\/dpkg\/lock-frontend\. It is held by process \d+ \(python3\)\): let that run finish, then run pulumi up again/);
+        assert.ok(took >= 4, `apt-get waited for the lock (${took} s)`);
+    });
+
+    it("install_tool waits for the package lists' lock, which apt-get does not wait for itself", () => {
+        // A stand-in apt-get: the lists stay locked for two tries of update; install finds nothing before the update.
+        sb.addTool("apt-get", `#!/bin/sh
+printf '%s\\n' "$*" >> ${sb.rw}/apt-get.log
+case "$*" in
+  *update*) n=$(cat ${sb.rw}/updates 2>/dev/null || echo 0); echo $((n + 1)) > ${sb.rw}/updates
+    if [ "$n" -lt 2 ] || [ -e ${sb.rw}/locked ]; then echo 'E: Could not get lock /var/lib/apt/lists/lock. It is held by process 42 (apt-get)' >&2; exit 100; fi
+    touch ${sb.rw}/updated ;;
+  *install*) [ -e ${sb.rw}/updated ] || { echo 'E: Unable to locate package lvsdr-fake-pkg' >&2; exit 100; }
+    printf '#!/bin/sh\\n' > ${sb.rw}/bin/lvsdr-fake-tool; chmod 755 ${sb.rw}/bin/lvsdr-fake-tool ;;
+esac
+`);
+        sb.addTool("sleep", `#!/bin/sh\necho "$1" >> ${sb.rw}/sleeps\n`);
+        const r = sb.mustRun(`${library("common")}\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
+        assert.equal((r.stdout.match(/waiting for the package manager's lock \(Could not get lock \/var\/lib\/apt\/lists\/lock\. It is held by process 42 \(apt-get\)\)/g) ?? []).length, 2, r.stdout);
+        assert.equal(fs.readFileSync(path.join(sb.rw, "sleeps"), "utf8"), "5\n5\n");
+        assert.equal(fs.readFileSync(path.join(sb.rw, "updates"), "utf8").trim(), "3");
+        // A lock that stays: refused after LOCK_WAIT with who holds it.
+        fs.writeFileSync(path.join(sb.rw, "locked"), "");
+        fs.rmSync(path.join(sb.rw, "updated"));
+        fs.rmSync(path.join(sb.rw, "bin", "lvsdr-fake-tool"));
+        const stuck = sb.run(`${library("common")}\nLOCK_WAIT=15\ninstall_tool lvsdr-fake-tool lvsdr-fake-pkg\n`);
+        assert.equal(stuck.status, 1);
+        assert.equal(fs.readFileSync(path.join(sb.rw, "sleeps"), "utf8"), "5\n5\n5\n5\n5\n", "three more waits of 5 s, then refused");
+        assert.match(stuck.stderr, /the package manager stayed locked for 15 s \(Could not get lock \/var\/lib\/apt\/lists\/lock\. It is held by process 42 \(apt-get\)\)/);
     });
 
     it("rules write the cluster's keepalived file, keepalived builds the table, the table is printed; a second run changes nothing", () => {
@@ -241,6 +281,54 @@ chmod 755 ${sb.rw}/bin/lvsdr-fake-tool
         assert.ok(!files.has(k.clusterConf) && !files.has(k.nextConf) && !files.has(`${k.mainConf}.lvs-dr-check`), [...files.keys()].join(", "));
         assert.ok(!files.has(paths.marksNft), "the firewall marks were not loaded");
         assert.equal(sb.mustRun("nft list tables").stdout.trim(), "");
+    });
+
+    it("setup and teardown wait while another lvs-dr setup or teardown runs on the host (the shared remembered parameters)", () => {
+        const p = plan();
+        fs.writeFileSync(path.join(sb.rw, "setup.sh"), renderDirectorSetup(p));
+        fs.writeFileSync(path.join(sb.rw, "teardown.sh"), renderDirectorTeardown(p));
+        const hold = "(exec 8>/run/lvs-dr-host.lock; flock 8; sleep 3) & sleep 0.5";
+        for (const step of ["setup", "teardown"]) {
+            const started = Date.now();
+            const r = sb.mustRun(`${hold}\nsh ${sb.rw}/${step}.sh\n`);
+            const took = (Date.now() - started) / 1000;
+            assert.match(r.stdout, /another lvs-dr setup or teardown runs on this host: waiting for it/, step);
+            assert.ok(took >= 2.9, `${step} waited for the lock (${took} s)`);
+        }
+        assert.deepEqual([...sb.writtenFiles().keys()], []);
+    });
+
+    it("two clusters on one director: a VRRP router id or a firewall mark the other cluster uses is refused there, before anything changes", () => {
+        const cluster = (vip: string, mutate: (a: ReturnType<typeof validArgs>) => void): ClusterPlan => {
+            const args = validArgs();
+            args.vip = vip;
+            args.hosts!.backupDirector = { address: "192.168.77.9" };
+            mutate(args);
+            return validateClusterArgs(args);
+        };
+        const a = cluster(VIP, (x) => { x.vrrp = { virtualRouterId: 7 }; });
+        sb.mustRun(renderDirectorSetup(a));
+        sb.mustRun(renderDirectorRules(a));
+        // A firewall-mark service of the first cluster, as its rules list it (the stand-in ipvsadm
+        // has no fwmark services; test:unit runs set_marks on the real nft).
+        sb.mustRun(`echo 4242 > ${k.marksList}`);
+        const before = sb.writtenFiles();
+        systemctl();
+        const sameVrid = cluster("192.168.77.101", (x) => { x.vrrp = { virtualRouterId: 7 }; });
+        sb.mustRun(renderDirectorSetup(sameVrid));
+        const r = sb.run(renderDirectorRules(sameVrid));
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        assert.match(r.stderr, /keepalived refuses the configuration it would load .*duplicate VRID conflict/s);
+        const sameMark = cluster("192.168.77.102", (x) => { x.vrrp = { virtualRouterId: 8 }; x.services = [{ ports: [8080, 8443], fwmark: 4242 }]; });
+        sb.mustRun(renderDirectorSetup(sameMark));
+        const m = sb.run(renderDirectorRules(sameMark));
+        assert.equal(m.status, 1, m.stdout + m.stderr);
+        assert.match(m.stderr, /firewall mark 4242 is also the mark of a firewall-mark service of the cluster of VIP 192\.168\.77\.100 on this director/);
+        // Neither changed the first cluster's files, nor reloaded keepalived.
+        for (const file of [k.clusterConf, k.marksList, k.mainConf]) {
+            assert.equal(sb.writtenFiles().get(file), before.get(file), file);
+        }
+        assert.deepEqual(systemctl(), []);
     });
 
     it("a configuration keepalived refuses fails the rules with keepalived's message and changes nothing", () => {

@@ -123,8 +123,9 @@ describe("keepalived configuration", () => {
             assert.doesNotMatch(conf, /notify_master|script_user/, "only AWS pairs run a notify hook");
             assert.equal(keepalivedTest(conf), "");
         }
-        assert.match(first, /^ {4}unicast_src_ip 192\.168\.77\.10\n {4}unicast_peer \{\n {8}192\.168\.77\.9\n {4}\}$/m);
-        assert.match(second, /^ {4}unicast_src_ip 192\.168\.77\.9\n {4}unicast_peer \{\n {8}192\.168\.77\.10\n {4}\}$/m);
+        // Adverts only from the peer: check_unicast_src right after the peer list.
+        assert.match(first, /^ {4}unicast_src_ip 192\.168\.77\.10\n {4}unicast_peer \{\n {8}192\.168\.77\.9\n {4}\}\n {4}check_unicast_src$/m);
+        assert.match(second, /^ {4}unicast_src_ip 192\.168\.77\.9\n {4}unicast_peer \{\n {8}192\.168\.77\.10\n {4}\}\n {4}check_unicast_src$/m);
         assert.match(first, /^ {4}priority 250$/m);
         assert.match(second, /^ {4}priority 240$/m);
         const single = validateClusterArgs(validArgs());

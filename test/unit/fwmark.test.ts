@@ -119,12 +119,16 @@ describe("firewall-mark services", () => {
         }
     });
 
-    it("the rules load the marks before keepalived's file, the removal and teardown delete them, boot loads them", () => {
+    it("the rules load the marks after keepalived's check and before its reload, the removal and teardown delete them, boot loads them", () => {
         const p = plan();
         const d = p.directors[0];
         const nftFile = hostPaths(p.vip, "director").marksNft;
         const rules = renderDirectorRules(p, d);
-        assert.ok(rules.indexOf(`apply_marks '${nftFile}'`) < rules.indexOf("keepalived_check '"), "marks first");
+        // The marks are loaded once keepalived has accepted the file (a refused file changes nothing),
+        // and before keepalived gets it (its fwmark services find their packets marked).
+        assert.ok(rules.indexOf("keepalived_check '") < rules.indexOf(`apply_marks '${nftFile}'`), "checked before the marks");
+        assert.ok(rules.indexOf(`apply_marks '${nftFile}'`) < rules.indexOf("apply_config '"), "marks before keepalived applies the file");
+        assert.ok(rules.indexOf(`marks_free '${MARK}'`) < rules.indexOf("write_file '"), "another cluster's marks refused before anything is written");
         assert.match(rules, new RegExp(`expect_marks '${MARK}'`));
         assert.match(rules, new RegExp(`set_marks '${MARK}'\\n`));
         assert.match(rules, /install_tool 'nft' 'nftables'/);

@@ -58,6 +58,9 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
             `advert_int ${vrrp.advertIntervalSeconds}`,
             `unicast_src_ip ${addressFor(director, plan.vip)}`,
             ...block("unicast_peer", peers),
+            // Adverts are accepted from the peer's address only (VRRPv3 has no authentication: any
+            // host on the segment could otherwise take the VIP with a higher priority).
+            "check_unicast_src",
             ...block("virtual_ipaddress", [vipLine(plan.vip)]),
             ...(plan.vip6 ? block("virtual_ipaddress_excluded", [vipLine(plan.vip6)]) : []),
             // Gratuitous ARPs (unsolicited neighbour advertisements for IPv6) on takeover, repeated

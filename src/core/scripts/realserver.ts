@@ -61,6 +61,7 @@ export function renderRealServerSetup(plan: ClusterPlan, rs: RealServerPlan): st
         ["common", "sysctl", "boot-unit", "realserver"],
         [
             "require_root",
+            "lock_host",
             call("require_interface", rs.interface, `interface ${rs.interface} not found on ${rs.address}: ${rs.interfaceFix}`),
             ...plan.directors.flatMap((d) => vipsOf(plan).map((vip) => addressFor(d, vip)).map((address) =>
                 call(isIpv6(address) ? "refuse_gateway6" : "refuse_gateway", address,
@@ -91,6 +92,7 @@ export function renderRealServerTeardown(plan: ClusterPlan, rs: RealServerPlan):
     const p = hostPaths(plan.vip, "realserver");
     return script(`${title(plan)} teardown for VIP ${plan.vip} (real server ${rs.name}, ${rs.address}).`,
         ["common", "sysctl", "boot-unit"],
+        "lock_host",
         // VIP first: the host stops accepting VIP traffic before it may answer ARP for it again.
         vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), vipDevice(plan.forwarding, v))).join("\n"),
         restoreSysctls(p),

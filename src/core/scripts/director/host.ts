@@ -47,6 +47,7 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
         ["common", "sysctl", "boot-unit", "ipvs"],
         [
             "require_root",
+            "lock_host",
             call("require_interface", director.interface, `interface ${director.interface} not found on ${director.address}: ${director.interfaceFix}`),
             call("install_tool", "ipvsadm", "ipvsadm"),
             call("install_tool", "keepalived", "keepalived"),
@@ -70,6 +71,7 @@ export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): s
     const p = hostPaths(plan.vip, "director");
     return script(`${directorTitle(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
         ["common", "sysctl", "boot-unit", "marks"],
+        "lock_host",
         vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), director.interface)).join("\n"),
         // The rules' removal deleted them; kept here in case the rules never ran to the end.
         removeMarks(plan),

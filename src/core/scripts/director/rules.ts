@@ -78,6 +78,8 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
         keepalivedVariables(plan),
         `DESIRED=${shq(desiredIpvsRules(plan).join("\n"))}`,
         `mkdir -p ${shq(k.clusterDir)}`,
+        // Another cluster's marks on this director would mix its servers into this one's readers.
+        marks.length > 0 ? call("marks_free", ...marks) : "",
         writeFile(next, "0644", renderKeepalivedConfig(plan, director)),
         // Checked before anything changes: a file keepalived refuses changes nothing.
         call("keepalived_check", next),

@@ -22,6 +22,18 @@ require_root() {
   [ "$(id -u)" = 0 ] || die "must run as root: log in as root or set ssh.sudo (password-less sudo)"
 }
 
+# lock_host: one lvs-dr setup or teardown at a time on this host (two clusters may share it, and
+# their setups share the remembered kernel parameters); util-linux's flock, released when the
+# script exits.
+lock_host() {
+  command -v flock >/dev/null 2>&1 || die "flock (util-linux) is missing"
+  exec 8>/run/lvs-dr-host.lock
+  if ! flock -n 8; then
+    say "another lvs-dr setup or teardown runs on this host: waiting for it"
+    flock -w 900 8 || die "another lvs-dr setup or teardown kept this host locked for 15 minutes"
+  fi
+}
+
 # require_interface IFACE MESSAGE: dies with MESSAGE unless the network interface exists.
 require_interface() {
   command -v ip >/dev/null 2>&1 || die "the ip command is missing: install iproute2"
@@ -84,15 +96,46 @@ unbind_vip() {
   fi
 }
 
+# LOCK_WAIT: seconds a package run waits for another one (unattended-upgrades right after a
+# cloud image's first boot, another cluster's setup) to release the package manager's lock.
+LOCK_WAIT=600
+
+# apt_get ARGS...: apt-get, waiting up to LOCK_WAIT seconds for dpkg's lock (apt's own
+# DPkg::Lock::Timeout) and for the package lists' lock (which that option does not cover: tried
+# again every 5 s). A lock still held then fails the script with apt's words on who holds it.
+apt_get() {
+  waited=0
+  while ! out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$LOCK_WAIT" "$@" </dev/null 2>&1); do
+    # apt's last word on the lock: "E: Could not get lock FILE. It is held by process PID (NAME)".
+    held=$(printf '%s\n' "$out" | grep 'Could not get lock' | tail -n 1 | sed 's/^.*Could not get lock/Could not get lock/; s/\.\.\.$//')
+    if [ -z "$held" ]; then
+      printf '%s\n' "$out" >&2
+      return 1
+    fi
+    case $held in
+      # apt waited for dpkg's lock itself.
+      */dpkg/lock*) waited=$LOCK_WAIT ;;
+    esac
+    if [ "$waited" -ge "$LOCK_WAIT" ]; then
+      die "the package manager stayed locked for ${LOCK_WAIT} s ($held): let that run finish, then run pulumi up again"
+    fi
+    say "waiting for the package manager's lock ($held)"
+    sleep 5
+    waited=$((waited + 5))
+  done
+  printf '%s\n' "$out"
+}
+
 # install_tool COMMAND PACKAGE [RPM_PACKAGE]: installs PACKAGE with the host's package manager when
-# COMMAND is missing (RPM_PACKAGE with dnf or yum, where the name differs).
+# COMMAND is missing (RPM_PACKAGE with dnf or yum, where the name differs; both wait for their own
+# lock).
 install_tool() {
   command -v "$1" >/dev/null 2>&1 && return 0
   say "$1 is missing; installing $2"
   if command -v apt-get >/dev/null 2>&1; then
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" </dev/null; then
-      apt-get update -q </dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" </dev/null
+    if ! apt_get install -y -q "$2"; then
+      apt_get update -q
+      apt_get install -y -q "$2"
     fi
   elif command -v dnf >/dev/null 2>&1; then
     dnf install -y "${3:-$2}" </dev/null

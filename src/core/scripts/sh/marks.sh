@@ -19,6 +19,22 @@ remove_marks() {
   fi
 }
 
+# marks_free MARK...: no other lvs-dr cluster on this director lists one of the marks (the table
+# readers select a cluster's firewall-mark services by mark: a shared mark would mix two clusters'
+# servers). Checked before anything changes.
+marks_free() {
+  for other in "$(dirname "$MARKS")"/*.marks; do
+    if [ ! -e "$other" ] || [ "$other" = "$MARKS" ]; then
+      continue
+    fi
+    for mark in "$@"; do
+      if grep -qxF -- "$mark" "$other"; then
+        die "firewall mark $mark is also the mark of a firewall-mark service of the cluster of VIP $(basename "$other" .marks) on this director: give this cluster's services other marks (services[].fwmark), nothing was changed"
+      fi
+    done
+  done
+}
+
 # expect_marks MARK...: MARKS lists the given marks beside those it lists already, while the
 # configuration that adds them is applied (the readers then see the old and the new services).
 expect_marks() {
