@@ -56,8 +56,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         super("lvs-dr:index:LvsDrCluster", name, {}, opts);
 
         const platform = platformHosts(plan, this);
-        const host = (h: HostPlan): PlatformHost => platform.hosts.get(h)
-            ?? assertNever(`the platform made no host for ${h.address}`);
+        const host = (h: HostPlan): PlatformHost => platform.hosts.get(h) ?? noHost(h);
         const realServerSetups = new Map(plan.realServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));
         // A pair's directors apply their rules one after the other: both start as VRRP backups
         // without preemption, so the first keepalived to run takes the VIP; this makes it the
@@ -68,7 +67,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             rules.push(directorRules(plan, i, director, host(director), [setup, ...realServerSetups.values(), ...rules], this));
         });
         plan.directors.forEach((director, i) => plan.realServers.forEach((rs) =>
-            realServerDrainHook(plan, rs, host(rs), i, director, host(director), [realServerSetups.get(rs)!, rules[i]], this)));
+            realServerDrainHook(plan, rs, host(rs), i, director, host(director), [realServerSetups.get(rs) ?? noHost(rs), rules[i]], this)));
 
         this.vip = pulumi.output(plan.vip);
         this.vip6 = pulumi.output(plan.vip6);
@@ -108,6 +107,7 @@ function platformHosts(plan: Plan, parent: pulumi.Resource): PlatformHosts {
     return entry.createHosts(plan, plan.platform, parent);
 }
 
-function assertNever(message: string): never {
-    throw new Error(`lvs-dr: ${message}`);
+/** A platform that made no host for one of the plan's: a defect of the platform, not of the arguments. */
+function noHost(h: HostPlan): never {
+    throw new Error(`lvs-dr: the platform made no host for ${h.address}`);
 }
