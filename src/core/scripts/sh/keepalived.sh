@@ -24,15 +24,12 @@ keepalived_refuses() {
   printf '%s\n' "$out"
 }
 
-# keepalived_check FILE: FILE (the cluster's next file) alone, then the whole configuration
-# keepalived would load with FILE as this cluster's file: the main file (as the operator has it,
-# less lvs-dr's lines) and every lvs-dr cluster's file. A refused FILE is removed and keepalived's
-# message fails the script before anything was changed.
+# keepalived_check FILE: the whole configuration keepalived would load with FILE as this
+# cluster's file (the main file as the operator has it, less lvs-dr's lines, and every lvs-dr
+# cluster's file, FILE in place of this one's), tested once; when it is refused, FILE alone tells
+# whose it is. A refused FILE is removed and keepalived's message fails the script before anything
+# was changed.
 keepalived_check() {
-  if refused=$(keepalived_refuses "$1"); then
-    rm -f "$1"
-    die "keepalived refuses the configuration, nothing was applied: $refused"
-  fi
   whole="$MAIN.lvs-dr-check"
   {
     if [ -e "$MAIN" ] && ! is_package_sample; then
@@ -46,7 +43,12 @@ keepalived_check() {
     printf 'include %s\n' "$1"
   } > "$whole"
   if refused=$(keepalived_refuses "$whole"); then
-    rm -f "$1" "$whole"
+    rm -f "$whole"
+    if alone=$(keepalived_refuses "$1"); then
+      rm -f "$1"
+      die "keepalived refuses the configuration, nothing was applied: $alone"
+    fi
+    rm -f "$1"
     die "keepalived refuses the configuration it would load ($MAIN with every include, this cluster's new file among them), nothing was applied: $refused"
   fi
   rm -f "$whole"
