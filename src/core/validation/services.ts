@@ -6,7 +6,7 @@ import { type Checker, keysOf } from "./checker";
 import { validateHealthCheck } from "./health-check";
 
 /** keepalived's limit for `persistence_timeout` (keepalived -t refuses more): 31 days. */
-export const MAX_PERSISTENCE_SECONDS = 31 * 86400;
+const MAX_PERSISTENCE_SECONDS = 31 * 86400;
 
 const SERVICE_KEYS = keysOf<LvsDrServiceArgs>({
     port: true, ports: true, fwmark: true, protocol: true, scheduler: true, persistenceSeconds: true, healthCheck: true, sorryServer: true,

@@ -21,7 +21,7 @@ const KEYS = keysOf<LvsDrAwsArgs>({
  * nothing to announce, and a pair's new master must take the VIP through the EC2 API (keepalived's
  * notify hook runs `take_vip`, ./take-vip.sh).
  */
-export const VPC_NETWORK: NetworkCapabilities = {
+const VPC_NETWORK: NetworkCapabilities = {
     vipAnnouncement: "none",
     vipTakeover: {
         kind: "hook", libraryFile: path.join(__dirname, "take-vip.sh"), command: "take_vip",

@@ -8,8 +8,6 @@ import { modeOf } from "../../modes";
 import { type ClusterPlan, type HostPlan, virtualServices } from "../../plan";
 import { virtualServer } from "./virtual-servers";
 
-export { drainMarker } from "./virtual-servers";
-
 export interface KeepalivedOptions {
     /** Every real server at weight 0: the first step of the cluster's removal (drain). */
     allWeightsZero?: boolean;

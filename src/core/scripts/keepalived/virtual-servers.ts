@@ -16,7 +16,7 @@ const METHOD = { dr: "DR", tun: "TUN" } as const;
  * A line `keepalived` skips, marking where the rules script inserts real servers being drained;
  * the service as ipvsadm writes it (`[fd77::100]:80` for IPv6, the mark of a firewall-mark service).
  */
-export function drainMarker(plan: Pick<ClusterPlan, "vip6">, vip: string, svc: ServicePlan): string {
+function drainMarker(plan: Pick<ClusterPlan, "vip6">, vip: string, svc: ServicePlan): string {
     const mark = markOf(plan, svc, vip);
     return mark === undefined ? `# lvs-dr drain ${svc.protocol} ${withPort(vip, svc.port)}` : `# lvs-dr drain fwmark ${mark}`;
 }
