@@ -364,8 +364,11 @@ export interface LvsDrHostSshArgs {
     /** Private key for this host only (secret). */
     privateKey?: pulumi.Input<string>;
     /**
-     * The host's expected SSH public host key (e.g. `"ssh-ed25519 AAAA..."`). When unset the host key
-     * is not checked, as with `@pulumi/command`.
+     * The host's expected SSH public host key (e.g. `"ssh-ed25519 AAAA..."`, the content of its
+     * `/etc/ssh/ssh_host_ed25519_key.pub` read out of band). Every connection to the host is then
+     * verified against it. When unset the host key is not checked, as with `@pulumi/command`, and
+     * every `pulumi up` warns. (Machines the `libvirt` and `aws` platforms create get a host key made
+     * by the component and pinned without this.)
      */
     hostKey?: string;
 }

@@ -28,7 +28,7 @@ export function roleOf(plan: Pick<ClusterPlan, "directors">, host: HostPlan | Re
  * What a child resource of a host does, in `<cluster>-<role>-<step>`. `drain-<director role>`: a
  * real server's drain hook on that director.
  */
-export type HostStep = "setup" | "rules" | "ssh" | "vm" | `drain-${string}`;
+export type HostStep = "setup" | "rules" | "ssh" | "vm" | "host-key" | `drain-${string}`;
 
 /** A child resource of one host: `<cluster>-<role>-<step>`, e.g. `web-rs-a-setup`. */
 export function hostResourceName(cluster: string, role: string, step: HostStep): string {

@@ -231,6 +231,28 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.ok(exported.includes("4dabf18193072939515e22adb298388d"), "no secret at all in the state: the test is not looking at the right thing");
     });
 
+    it("8b. every command pins its VM's SSH host key, which the component made: the only key the VM offers", async () => {
+        // The commands ran through the lab's command provider, which verifies a pinned key
+        // (StrictHostKeyChecking=yes): that they succeeded shows the pin matched; this shows there was one.
+        const state = JSON.parse(await stack.must(["stack", "export", "--show-secrets"], false)) as
+            { deployment: { resources: { type: string; urn: string; outputs?: Record<string, unknown> }[] } };
+        const pinned = new Map<string, Set<string>>();
+        for (const r of state.deployment.resources.filter((x) => x.type === "command:remote:Command")) {
+            const c = r.outputs?.connection as { host?: string; hostKey?: string } | undefined;
+            assert.ok(c?.host && c.hostKey, `${r.urn} is not pinned: ${JSON.stringify({ host: c?.host, hostKey: c?.hostKey })}`);
+            pinned.set(c.host, (pinned.get(c.host) ?? new Set()).add(c.hostKey.trim()));
+        }
+        const vms = state.deployment.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm");
+        assert.equal(pinned.size, vms.length, `hosts pinned: ${[...pinned.keys()].join(" ")}`);
+        for (const [host, keys] of pinned) {
+            assert.equal(keys.size, 1, `${host} is pinned to several keys: ${[...keys].join(" | ")}`);
+            const offered = inNetns(`ssh-keyscan -T 10 ${host} 2>/dev/null`).stdout.split("\n").filter(Boolean)
+                .map((l) => l.split(" ").slice(1, 3).join(" "));
+            assert.deepEqual(offered, [...keys], `${host} offers other host keys than the pinned one`);
+            assert.ok(vms.some((vm) => vm.outputs?.hostKey === [...keys][0]), `${host}'s key is not one its VM was made with`);
+        }
+    });
+
     it("9. the master director crashes under load: the backup takes over, the old master rejoins as backup, a no-op up stays a no-op", async () => {
         assert.deepEqual(await stack.output("directorAddresses"), [DIRECTOR, BACKUP_DIRECTOR]);
         // Watched on the backup itself (10 polls a second), started before the crash: polling over

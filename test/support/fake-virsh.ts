@@ -39,7 +39,7 @@ switch (cmd) {
   case "net-destroy": if (!net().active) die("network is not active"); net().active = false; break;
   case "net-undefine": net(); delete s.networks[a]; break;
   case "vol-create": { const x = readXml(a); const n = nameOf(x); if (s.volumes[pool + "/" + n]) die("storage volume name '" + n + "' already in use."); s.volumes[pool + "/" + n] = { xml: x }; break; }
-  case "vol-upload": { const v = vol(a); const data = fs.readFileSync(argv[2]); if (data.toString("latin1", 32769, 32774) !== "CD001") die("fake virsh: upload is not an ISO 9660 image"); v.uploaded = data.length; v.volid = data.toString("latin1", 32808, 32840).trim(); break; }
+  case "vol-upload": { const v = vol(a); const data = fs.readFileSync(argv[2]); if (data.toString("latin1", 32769, 32774) !== "CD001") die("fake virsh: upload is not an ISO 9660 image"); v.uploaded = data.length; v.volid = data.toString("latin1", 32808, 32840).trim(); v.file = STATE + "." + pool + "." + a; fs.writeFileSync(v.file, data); break; }
   case "vol-delete": vol(a); delete s.volumes[pool + "/" + a]; break;
   case "vol-path": vol(a); process.stdout.write("/var/lib/libvirt/images/" + a + "\\n"); break;
   case "define": { const x = readXml(a); s.domains[nameOf(x)] = { xml: x, active: false, autostart: false }; break; }
@@ -54,7 +54,8 @@ save();
 
 interface VirshState {
     networks: Record<string, { xml: string; active: boolean; autostart: boolean }>;
-    volumes: Record<string, { xml: string; uploaded?: number; volid?: string }>;
+    /** `file`: a copy of what was uploaded. */
+    volumes: Record<string, { xml: string; uploaded?: number; volid?: string; file?: string }>;
     domains: Record<string, { xml: string; active: boolean; autostart: boolean }>;
 }
 

@@ -68,6 +68,25 @@ describe("libvirt providers (stand-in virsh)", () => {
         assert.ok(s.domains["t-director"].active && s.domains["t-director"].autostart);
     });
 
+    it("vm: the seed gives the VM a host key made for it, the only one it offers; its public half is an output, never an input difference", async () => {
+        const { vm } = inputs();
+        const first = (await vmProvider.create(vm)).outs as Record<string, unknown>;
+        const iso = virsh.state().volumes["lvsdr/t-director-seed.iso"].file ?? assert.fail("no seed uploaded");
+        const read = spawnSync("isoinfo", ["-R", "-i", iso, "-x", "/user-data"], { encoding: "utf8" });
+        assert.equal(read.status, 0, `isoinfo (genisoimage) must read the seed: ${read.stderr}`);
+        assert.ok(read.stdout.startsWith(vm.userData), "the planned user data comes first, unchanged");
+        assert.ok(read.stdout.includes(`  ed25519_public: ${JSON.stringify(first.hostKey)}\n`), read.stdout);
+        assert.match(read.stdout, /\nssh_deletekeys: true\nssh_genkeytypes: \[\]\nssh_keys:\n {2}ed25519_private: "-----BEGIN OPENSSH PRIVATE KEY-----\\n/);
+        assert.match(String(first.hostKey), /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI/);
+        assert.ok(!JSON.stringify(first).includes("PRIVATE KEY"), "the private half never reaches the state");
+        assert.deepEqual(diffInputs(first, { ...vm }), { changes: false, replaces: [], deleteBeforeReplace: false });
+        const updated = (await vmProvider.update!("t-director", first, { ...vm, autostart: false })).outs as Record<string, unknown>;
+        assert.equal(updated.hostKey, first.hostKey, "an update keeps the machine's host key");
+        await vmProvider.delete!("t-director", first);
+        const second = (await vmProvider.create(vm)).outs as Record<string, unknown>;
+        assert.notEqual(second.hostKey, first.hostKey, "a new machine gets a new key");
+    });
+
     it("vm: a base image given as a path is used as is", async () => {
         const { vm } = inputs();
         await vmProvider.create({ ...vm, baseImage: "/srv/images/base.qcow2" });
@@ -157,7 +176,8 @@ describe("libvirt providers: serialization (what the engine stores and runs)", f
 const given = ${JSON.stringify(given)};
 (async () => {
     const diff = await p.diff("x", given, { ...given, uri: "qemu+ssh://h/system" });
-    const { id } = await p.create(given);
+    const { id, outs } = await p.create(given);
+    if ("userData" in given && !/^ssh-ed25519 /.test(outs.hostKey)) throw new Error("no host key made: " + outs.hostKey);
     await p.update(id, given, { ...given, autostart: false });
     await p.delete(id, given);
     console.log(JSON.stringify({ diff, id }));

@@ -147,7 +147,8 @@ describe("AWS platform (mocked engine)", () => {
             assert.deepEqual(i.inputs.vpcSecurityGroupIds, ["web-sg-id"], i.name);
             assert.equal(i.inputs.keyName, "web-key-kp", i.name);
             assert.equal(i.inputs.ami, "ami-0debian12mock", i.name);
-            assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami"], "a looked-up AMI must not replace instances");
+            assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami", "userData", `tags["lvs-dr:host-key"]`],
+                "a looked-up AMI must not replace instances; first-boot data is never changed in place (stop/start)");
             assert.equal(d.wired.get(i.name)!.deleteBeforeReplace, true, "its planned private IP must be free for the replacement");
             assert.ok(String(byName(d.resources, `${i.name}-ssh`).inputs.create).includes(`# Runs on machine ${i.name}-id:`));
         }
@@ -206,7 +207,7 @@ describe("AWS platform (mocked engine)", () => {
         assert.equal(i.inputs.subnetId, "subnet-0123456789abcdef0");
         assert.equal(i.inputs.associatePublicIpAddress, false);
         assert.equal(i.inputs.ami, "ami-0123456789abcdef0");
-        assert.equal(e.wired.get("web-director")!.ignoreChanges, undefined);
+        assert.deepEqual(e.wired.get("web-director")!.ignoreChanges, ["userData", `tags["lvs-dr:host-key"]`], "a given AMI is a difference to act on");
         const conn = reveal(byName(e.resources, "web-director-setup").inputs.connection) as Record<string, unknown>;
         assert.equal(conn.host, "10.0.1.10");
     });
@@ -225,7 +226,7 @@ describe("AWS platform with a subnet made by the same program", () => {
 describe("incremental changes (mocked engine)", () => {
     for (const [platform, base, vms] of [
         ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
-        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
+        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-host-key`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
     ] as const) {
         const named = (): LvsDrClusterArgs => {
             const args = base();

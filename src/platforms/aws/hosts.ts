@@ -7,11 +7,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterResourceName, roleOf } from "../../core/names";
+import { clusterResourceName, hostResourceName, roleOf } from "../../core/names";
 import type { ClusterPlan, HostPlan } from "../../core/plan";
 import { type CreateHosts, hostsOf, type PlatformHost } from "../platform";
 import { createdHost } from "../vm/created-host";
-import { awsTags, instanceResourceName } from "./names";
+import { hostKeyCloudConfig } from "../vm/host-key";
+import { HostKey } from "../vm/host-key-resource";
+import { awsTags, HOST_KEY_TAG, instanceResourceName } from "./names";
 import type { AwsNetworkPlan, AwsPlatformPlan } from "./plan";
 
 /** The Debian project's AWS account, publisher of the official Debian AMIs. */
@@ -74,7 +76,11 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         // A looked-up AMI moves with every Debian release: that must not replace running hosts.
         // In a pair the VIP moves between the directors through the EC2 API (keepalived's notify
         // hook): where it is now is not a difference to undo.
-        const ignored = [...(a.ami ? [] : ["ami"]), ...(director && pair ? ["secondaryPrivateIps"] : [])];
+        // User data is first-boot data: changing it would stop and start the instance, so an
+        // instance keeps what it was created with, and the host-key tag that says what that was.
+        const ignored = [...(a.ami ? [] : ["ami"]), ...(director && pair ? ["secondaryPrivateIps"] : []),
+            "userData", `tags["${HOST_KEY_TAG}"]`];
+        const key = new HostKey(hostResourceName(name, role, "host-key"), { parent });
         const vm = new aws.ec2.Instance(instanceResourceName(name, role), {
             ami, instanceType, subnetId,
             privateIp: host.address,
@@ -86,7 +92,9 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             associatePublicIpAddress: !a.sshViaPrivateIp,
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
             rootBlockDevice: { encrypted: true, volumeType: "gp3" },
-            tags: awsTags(name, role),
+            userData: pulumi.secret(pulumi.all([key.publicKey, key.privateKey])
+                .apply(([publicKey, privateKey]) => `#cloud-config\n${hostKeyCloudConfig({ publicKey, privateKey })}`)),
+            tags: key.id.apply((fingerprint) => ({ ...awsTags(name, role), [HOST_KEY_TAG]: fingerprint })),
         }, {
             parent,
             // Its private address is fixed by the plan: a replacement must free it first.
@@ -97,7 +105,10 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         if (director) {
             directorInterfaces.push(vm.primaryNetworkInterfaceId);
         }
-        return createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, parent);
+        // Pinned only if this instance was created with this key (see HOST_KEY_TAG).
+        const hostKey = pulumi.all([vm.tags, key.id, key.publicKey])
+            .apply(([tags, fingerprint, publicKey]) => tags?.[HOST_KEY_TAG] === fingerprint ? publicKey : undefined);
+        return createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, hostKey, parent);
     };
 
     const hosts = hostsOf(plan, instance);

@@ -9,3 +9,10 @@ export function instanceResourceName(cluster: string, role: string): string {
 export function awsTags(cluster: string, role: string): Record<string, string> {
     return { Name: `${cluster}-${role}`, "lvs-dr:cluster": cluster };
 }
+
+/**
+ * The tag an instance carries with the fingerprint of the host key in its user data. Instances
+ * created before lvs-dr made host keys lack it (their user data is never changed in place: that
+ * would stop and start them), and are reached unverified.
+ */
+export const HOST_KEY_TAG = "lvs-dr:host-key";

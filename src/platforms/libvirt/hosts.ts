@@ -19,7 +19,7 @@ export const libvirtHosts: CreateHosts<LibvirtPlatformPlan> = (plan, l, parent) 
             // Name, MAC and address are fixed: a replacement (`pulumi up --replace`, an input change)
             // deletes the old VM first, whatever the diff says.
             { parent, dependsOn: network ? [network] : [], deleteBeforeReplace: true });
-        return createdHost(plan, role, host, machine, machine.instanceId, host.address, parent);
+        return createdHost(plan, role, host, machine, machine.instanceId, host.address, machine.hostKey, parent);
     });
     return {
         hosts,

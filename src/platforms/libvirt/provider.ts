@@ -8,6 +8,7 @@
  * one argument, XML through a private temporary file.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { hostKeyCloudConfig, newHostKey } from "../vm/host-key";
 import type { VmSpec } from "./xml";
 
 export interface NetworkInputs {
@@ -107,8 +108,12 @@ function xmlText(value: string): string {
     return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** Creates overlay disk, seed, domain; starts it. Undoes what it did if a step fails. */
-export function createVm(inputs: VmInputs): void {
+/**
+ * Creates overlay disk, seed, domain; starts it. Undoes what it did if a step fails. The seed
+ * carries a host key made here (see ../vm/host-key.ts): its public half is returned for the
+ * connections to pin; the private half is in the seed volume alone, never in the state.
+ */
+export function createVm(inputs: VmInputs): { hostKey: string } {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const fs = require("fs") as typeof import("fs");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -130,7 +135,8 @@ export function createVm(inputs: VmInputs): void {
 `);
         undo.push(["vol-delete", "--pool", pool, inputs.diskVolume]);
 
-        const iso = buildSeedIso(dir, inputs.userData, inputs.metaData, inputs.networkConfig);
+        const hostKey = newHostKey(`${inputs.name} (lvs-dr)`);
+        const iso = buildSeedIso(dir, `${inputs.userData.replace(/\n*$/, "\n")}${hostKeyCloudConfig(hostKey)}`, inputs.metaData, inputs.networkConfig);
         virshWithFile(uri, ["vol-create", "--pool", pool], `<volume>
   <name>${xmlText(inputs.seedVolume)}</name>
   <capacity unit='bytes'>${fs.statSync(iso).size}</capacity>
@@ -147,6 +153,7 @@ export function createVm(inputs: VmInputs): void {
         if (inputs.autostart) {
             runVirsh(uri, ["autostart", inputs.name]);
         }
+        return { hostKey: hostKey.publicKey };
     } catch (e) {
         for (const step of undo.reverse()) {
             try {
@@ -189,7 +196,7 @@ export function deleteNetwork(props: Pick<NetworkInputs, "uri" | "name">): void 
 }
 
 /** What the providers add to their inputs in the state: never a difference to act on. */
-const OUTPUTS = ["instanceId"];
+const OUTPUTS = ["instanceId", "hostKey"];
 
 /**
  * Every input change replaces, except `autostart`, which is updated in place. Replacements delete
@@ -214,7 +221,7 @@ export function setAutostart(uri: string, kind: "domain" | "network", name: stri
  * serializer then leaves them out ("create is not defined" at `pulumi up`).
  */
 function virshProvider<T extends { uri: string; name: string; autostart: boolean }>(
-    kind: "domain" | "network", make: (inputs: T) => void, unmake: (props: T) => void,
+    kind: "domain" | "network", make: (inputs: T) => Record<string, string> | void, unmake: (props: T) => void,
 ): pulumi.dynamic.ResourceProvider {
     return {
         async check(_olds: T, news: T) {
@@ -224,17 +231,19 @@ function virshProvider<T extends { uri: string; name: string; autostart: boolean
             return diffInputs(olds, news);
         },
         async create(inputs: T) {
-            make(inputs);
+            const made = make(inputs);
             // A domain's name is fixed; what tells a replaced VM from the one before is this.
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             const { randomUUID } = require("crypto") as typeof import("crypto");
-            return { id: inputs.name, outs: kind === "domain" ? { ...inputs, instanceId: randomUUID() } : inputs };
+            return { id: inputs.name, outs: kind === "domain" ? { ...inputs, ...made, instanceId: randomUUID() } : inputs };
         },
-        async update(_id, olds: T & { instanceId?: string }, news: T) {
+        async update(_id, olds: T & Record<string, unknown>, news: T) {
             if (olds.autostart !== news.autostart) {
                 setAutostart(news.uri, kind, news.name, news.autostart);
             }
-            return { outs: olds.instanceId === undefined ? news : { ...news, instanceId: olds.instanceId } };
+            // What create made (instanceId, hostKey) stays true of the same machine.
+            const kept = Object.fromEntries(OUTPUTS.filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
+            return { outs: { ...news, ...kept } };
         },
         async delete(_id, props: T) {
             unmake(props);

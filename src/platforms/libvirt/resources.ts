@@ -20,9 +20,14 @@ export class LibvirtVm extends pulumi.dynamic.Resource {
      * address. Absent in the state of VMs created before lvs-dr had it.
      */
     declare readonly instanceId: pulumi.Output<string | undefined>;
+    /**
+     * The VM's SSH host key (`ssh-ed25519 …`), made by the provider and handed to the VM in its
+     * cloud-init seed. Absent in the state of VMs created before lvs-dr pinned host keys.
+     */
+    declare readonly hostKey: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: Inputs<VmInputs>, opts?: pulumi.CustomResourceOptions) {
         // A dynamic resource exposes only the outputs named in its properties.
-        super(vmProvider, name, { instanceId: undefined, ...args }, opts, "lvs-dr", "LibvirtVm");
+        super(vmProvider, name, { instanceId: undefined, hostKey: undefined, ...args }, opts, "lvs-dr", "LibvirtVm");
     }
 }
