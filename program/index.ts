@@ -18,7 +18,7 @@
  * services that set none; default wlc), forwarding (dr|tun), clusterName (default lvsdr: names
  * resources and VMs), drainSeconds, and on the lab: directors (1 or 2, default 2), realServers
  * (count), weights (one per real server), labSubnet (a /24, default 192.168.78.0/24; the VIP
- * defaults to its .100), labSubnet6 (an IPv6 subnet, e.g. fd78::/64: every lab VM then gets an
+ * defaults to its .100), gone (VMs marked gone: ["director", "backupDirector", "rs-<i>"]), labSubnet6 (an IPv6 subnet, e.g. fd78::/64: every lab VM then gets an
  * IPv6 address too, at its IPv4 offset, and vip6 can be served).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -45,7 +45,16 @@ function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | und
     const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
     const weights = config.getObject<number[]>("weights") ?? [];
     const directors = config.getNumber("directors", { min: 1, max: 2 }) ?? 2;
-    return labLibvirtArgs(labImageFiles(image), subnet, Array.from({ length: count }, (_, i) => ({ weight: weights[i] })), directors === 2, subnet6);
+    // Lab VMs marked gone (LvsDrVmArgs.gone): "director", "backupDirector", "rs-<i>".
+    const gone = new Set(config.getObject<string[]>("gone") ?? []);
+    const flag = (role: string) => (gone.has(role) ? { gone: true } : {});
+    const args = labLibvirtArgs(labImageFiles(image), subnet,
+        Array.from({ length: count }, (_, i) => ({ weight: weights[i], ...flag(`rs-${i}`) })), directors === 2, subnet6);
+    return {
+        ...args,
+        ...(gone.has("director") ? { director: { gone: true } } : {}),
+        ...(args.backupDirector ? { backupDirector: { ...args.backupDirector, ...flag("backupDirector") } } : {}),
+    };
 }
 
 export = async () => {

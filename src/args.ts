@@ -412,6 +412,18 @@ export interface LvsDrHostArgs {
 
     /** SSH overrides for this host. */
     ssh?: LvsDrHostSshArgs;
+
+    /**
+     * The machine is gone for good (dead, deleted, unreachable and not coming back): lvs-dr asks
+     * nothing of it any more. A real server leaves every director's table at once, without a drain
+     * (its connections are lost already); the commands on the machine are forgotten without running
+     * (no SSH to it), so an update and a destroy succeed without it. Set it, run `pulumi up`, then
+     * remove the host from the list whenever you like (its commands are then dropped from the state,
+     * still without running). Only for a host that was set up by this stack: a host that never was
+     * has nothing to forget; leave it out. A director marked gone is the pair's peer no longer
+     * reached; the other director keeps (or takes) the VIP. Default `false`.
+     */
+    gone?: boolean;
 }
 
 /** The existing-machines platform. */
@@ -467,6 +479,18 @@ export interface LvsDrVmArgs {
      * list. Lower-case letters, digits and `-`, at most 40 characters, unique.
      */
     name?: string;
+
+    /**
+     * The machine is gone for good (dead, deleted, unreachable and not coming back): lvs-dr asks
+     * nothing of it any more. A real server leaves every director's table at once, without a drain
+     * (its connections are lost already); the commands on the machine are forgotten without running
+     * (no SSH to it) and what is left of its VM or instance is deleted, so an update and a destroy
+     * succeed without it. Set it, run `pulumi up`, then remove the host from the list whenever you
+     * like (its commands are then dropped from the state, still without running). Only for a host that was set up by this stack: a host that never was
+     * has nothing to forget; leave it out. A director marked gone is the pair's peer no longer
+     * reached; the other director keeps (or takes) the VIP. Default `false`.
+     */
+    gone?: boolean;
 }
 
 /** The libvirt platform. Drives `virsh` (libvirt-clients) on the machine that runs Pulumi. */

@@ -58,6 +58,8 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         const platform = platformHosts(plan, this);
         const host = (h: HostPlan): PlatformHost => platform.hosts.get(h) ?? noHost(h);
         const realServerSetups = new Map(plan.realServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));
+        // Gone real servers: their commands are forgotten, never run (see host-configuration.ts).
+        const goneSetups = new Map(plan.goneRealServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));
         // A pair's directors apply their rules one after the other: both start as VRRP backups
         // without preemption, so the first keepalived to run takes the VIP; this makes it the
         // first director's.
@@ -66,8 +68,9 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             const setup = directorSetup(plan, i, director, host(director), this);
             rules.push(directorRules(plan, i, director, host(director), [setup, ...realServerSetups.values(), ...rules], this));
         });
-        plan.directors.forEach((director, i) => plan.realServers.forEach((rs) =>
-            realServerDrainHook(plan, rs, host(rs), i, director, host(director), [realServerSetups.get(rs) ?? noHost(rs), rules[i]], this)));
+        const setups = new Map([...realServerSetups, ...goneSetups]);
+        plan.directors.forEach((director, i) => [...plan.realServers, ...plan.goneRealServers].forEach((rs) =>
+            realServerDrainHook(plan, rs, host(rs), i, director, host(director), [setups.get(rs) ?? noHost(rs), rules[i]], this)));
 
         this.vip = pulumi.output(plan.vip);
         this.vip6 = pulumi.output(plan.vip6);

@@ -21,6 +21,21 @@ import type { PlatformHost } from "../platforms/platform";
  */
 const TEARDOWN_FIRST: pulumi.CustomResourceOptions = { deleteBeforeReplace: true };
 
+/**
+ * The options of a command on a machine marked gone: it is forgotten, never run. Every input is
+ * ignored, so the engine finds no difference and asks nothing of the machine (a command that is in
+ * the state stays as it is); `retainOnDelete` is recorded with it, so removing the host later drops
+ * the command from the state without running its delete.
+ */
+const GONE: pulumi.CustomResourceOptions = {
+    retainOnDelete: true, ignoreChanges: ["connection", "create", "update", "delete", "triggers"],
+};
+
+/** Options for a command that runs over `host`'s connection: `GONE`'s on a gone machine. */
+function on(host: PlatformHost, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return host.gone ? { ...opts, ...GONE, dependsOn: [] } : opts;
+}
+
 /** A host's command lines, with its machine's ID in the create text once that ID is known. */
 function onMachine(host: PlatformHost, lines: (machine?: string) => CommandLines): { create: pulumi.Input<string>; delete: string } {
     const plain = lines();
@@ -34,7 +49,7 @@ export function realServerSetup(
         connection: host.connection,
         ...onMachine(host, (m) => realServerSetupCommand(plan, rs, m)),
         triggers: [plan.vip, plan.forwarding, rs.interface],
-    }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
+    }, on(host, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST }));
 }
 
 export function directorSetup(
@@ -44,7 +59,7 @@ export function directorSetup(
         connection: host.connection,
         ...onMachine(host, (m) => directorSetupCommand(plan, director, m)),
         triggers: [plan.vip, director.interface],
-    }, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST });
+    }, on(host, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST }));
 }
 
 /**
@@ -59,11 +74,12 @@ export function directorRules(
     return new command.remote.Command(hostResourceName(plan.name, directorRole(index), "rules"), {
         connection: host.connection,
         ...onMachine(host, (m) => directorRulesCommand(plan, director, m)),
-    }, { parent, dependsOn: after });
+    }, on(host, { parent, dependsOn: after }));
 }
 
 /**
- * A real server's drain hook on one director (see core/scripts/drain-hook.ts). Its triggers are the
+ * A real server's drain hook on one director (see core/scripts/drain-hook.ts). A gone real
+ * server's hooks are forgotten like its setup: the rules drop it without a drain. Its triggers are the
  * real server's setup's and its machine's ID: the engine deletes it (hold at weight 0, drain)
  * before the real server's setup is torn down or its machine deleted (a machine's dependents whose
  * inputs come from it are replaced first), and creates it (release) after the new setup; it comes
@@ -77,5 +93,5 @@ export function realServerDrainHook(
         connection: directorHost.connection,
         ...drainHookCommand(plan, director, rs),
         triggers: [plan.vip, plan.forwarding, rs.interface, rs.address, ...(rsHost.machine ? [rsHost.machine.apply((m) => m ?? "")] : [])],
-    }, { parent, dependsOn: after, ...TEARDOWN_FIRST });
+    }, on(rsHost.gone ? rsHost : directorHost, { parent, dependsOn: after, ...TEARDOWN_FIRST }));
 }

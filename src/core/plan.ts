@@ -139,6 +139,11 @@ export interface HostPlan {
      */
     interfaceFix: string;
     ssh: SshPlan;
+    /**
+     * The machine is gone for good: nothing runs on it any more (its commands are forgotten, not
+     * run), and a gone real server is in no table (it is in `goneRealServers`, not `realServers`).
+     */
+    gone?: true;
 }
 
 export interface RealServerPlan extends HostPlan {
@@ -169,7 +174,10 @@ export interface ClusterPlan<P extends PlatformPart = PlatformPart> {
     network: NetworkCapabilities;
     /** 0 = removed real servers are deleted at once. */
     drainSeconds: number;
+    /** The real servers in the tables: every one the arguments list but the gone. */
     realServers: RealServerPlan[];
+    /** Real servers marked gone: in no table, left without a drain, nothing run on them. */
+    goneRealServers: RealServerPlan[];
     /** CIDR of the subnet when known. */
     subnet?: string;
     /** CIDR of the IPv6 subnet when known. */

@@ -22,6 +22,8 @@ export interface PlatformHost {
      * before the old machine.
      */
     machine?: pulumi.Output<string | undefined>;
+    /** The machine is gone (the host's `gone` flag): nothing may run on it. */
+    gone?: true;
 }
 
 /** Identifiers of what a platform created, for the component's outputs. */
@@ -51,9 +53,14 @@ export interface Platform<P extends PlatformPart> {
     summary: string;
 }
 
-/** The plan's hosts, each with what `make` gives it: directors first, then real servers. */
+/**
+ * The plan's hosts, each with what `make` gives it: directors first, then real servers. A host
+ * marked gone gets no machine (a platform's machine of it is deleted: nothing is left to keep) and
+ * a connection nothing will use.
+ */
 export function hostsOf(plan: ClusterPlan, make: (host: HostPlan) => PlatformHost): Map<HostPlan, PlatformHost> {
-    return new Map([...plan.directors, ...plan.realServers].map((h) => [h, make(h)]));
+    return new Map([...plan.directors, ...plan.realServers, ...plan.goneRealServers]
+        .map((h) => [h, h.gone ? { connection: connectionOf(h.ssh), dependsOn: [], gone: true } : make(h)]));
 }
 
 /** The SSH connection the plan describes, to `host` (default: the plan's), the key as a secret. */

@@ -43,7 +43,8 @@ describe("end to end: pulumi drives the root project on the lab", function () {
     let key: string;
     let loadFrom = 0;
     let scalingFrom = 0;
-    let failoverWindow: { from: number; to: number } | undefined;
+    /** When failed requests are expected: the failover, a real server's death before its health check. */
+    const excused: { from: number; to: number }[] = [];
 
     function ssh(host: string, command: string): string {
         const r = inNetns(sshCommandLine(key, host, command));
@@ -273,7 +274,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
             // the first) or its timeout, so its gap measures the client's TCP backoff as much as the
             // failover. The takeover time is asserted here; test:ha measures the gap with 1 s requests.
             const gap = longestGap(load.between(t0 - 3000, Date.now()));
-            failoverWindow = { from: t0, to: t0 + gap + 5000 };
+            excused.push({ from: t0, to: t0 + gap + 5000 });
             console.log(`      figure: e2e failover: VIP on the backup ${tVip - t0} ms after the crash; longest gap between successful requests (5 s timeouts) ${gap} ms`);
             assert.ok(tVip - t0 <= 4000, `the backup took the VIP ${tVip - t0} ms after the crash`);
         } finally {
@@ -295,11 +296,75 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.deepEqual(Object.keys(summary(events)).filter((op) => op !== "same"), []);
     });
 
+    /** Waits until every director's table has `rip` at weight 0 or not at all (keepalived's check saw it die). */
+    async function waitOutOfService(rip: string): Promise<void> {
+        for (let i = 0; i < 120; i++) {
+            const live = [DIRECTOR, BACKUP_DIRECTOR].filter((d) => {
+                const r = inNetns(sshCommandLine(key, d, `ipvsadm -Ln -t ${VIP}:80`, 5));
+                return r.status === 0 && r.stdout.split("\n").some((l) => l.includes(` ${rip}:80 `) && l.trim().split(/\s+/)[3] !== "0");
+            });
+            if (live.length === 0) {
+                return;
+            }
+            await new Promise((ok) => setTimeout(ok, 1000));
+        }
+        assert.fail(`keepalived never took the dead ${rip} out of service`);
+    }
+
+    it("9b. a real server's VM destroyed for good: marked gone, pulumi up succeeds without SSH to it and no request fails; removed from the list later, up succeeds", async () => {
+        const [, dead] = await stack.output("realServerAddresses") as string[];
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "destroy", rsName(1)]);
+        execFileSync("virsh", ["-c", URI, "undefine", rsName(1)]);
+        closeSsh(key, dead);
+        await waitOutOfService(dead);
+        // Requests in flight to it, or sent to it before its health check failed, died with it.
+        excused.push({ from: t0, to: Date.now() + 1000 });
+        const t1 = Date.now() + 1000;
+
+        await stack.must(["config", "set", "gone", JSON.stringify(["rs-1"])], false);
+        const marked = await stack.apply("up");
+        const ops = applied(marked);
+        assert.ok(ops.includes(`delete ${rsName(1)}-vm`) && ops.includes(`delete ${rsName(1)}-ssh`), `what is left of its VM is deleted: ${ops.join(", ")}`);
+        assert.deepEqual(ops.filter((o) => /rs-1-(setup|drain)/.test(o)), [], "a command ran on (or for) the gone server");
+        for (const d of [DIRECTOR, BACKUP_DIRECTOR]) {
+            assert.ok(!ssh(d, `ipvsadm -Ln -t ${VIP}:80`).includes(` ${dead}:80 `), `${dead} is still in ${d}'s table`);
+        }
+        const tMarked = Date.now();
+
+        await stack.must(["config", "set", "realServers", "1"], false);
+        await stack.must(["config", "rm", "gone"], false);
+        const removed = await stack.apply("up");
+        assert.deepEqual(applied(removed).filter((o) => !o.startsWith("delete ")).filter((o) => !/rules$/.test(o)), [],
+            `removing the gone server changed more than its forgotten commands: ${applied(removed).join(", ")}`);
+        const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources: { urn: string }[] } };
+        assert.deepEqual(state.deployment.resources.filter((r) => r.urn.includes(`${rsName(1)}-`)).map((r) => r.urn), []);
+        const hosts = requests(6);
+        assert.deepEqual([...new Set(hosts)], [rsName(0)], `answers: ${hosts.join(" ")}`);
+        assert.deepEqual(failures(load.between(t1, Date.now())), [], "requests failed while the gone server was dropped");
+        console.log(`      figure: e2e gone real server: marked and dropped from the tables in ${Math.round((tMarked - t1) / 1000)} s, forgotten in ${Math.round((Date.now() - tMarked) / 1000)} s`);
+    });
+
+    it("9c. a director's VM destroyed for good: marked gone, pulumi up succeeds and the VIP keeps serving; the destroy below needs nothing of it", async () => {
+        // After step 9 the first director is the pair's backup: the VIP stays where it is.
+        assert.ok(!ssh(DIRECTOR, "ip -o -4 addr show dev eth0").includes(` ${VIP}/32 `), "the first director holds the VIP");
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "destroy", `${CLUSTER}-director`]);
+        execFileSync("virsh", ["-c", URI, "undefine", `${CLUSTER}-director`]);
+        closeSsh(key, DIRECTOR);
+        await stack.must(["config", "set", "gone", JSON.stringify(["director"])], false);
+        const events = await stack.apply("up");
+        const ops = applied(events);
+        assert.ok(ops.includes(`delete ${CLUSTER}-director-vm`), ops.join(", "));
+        assert.deepEqual(ops.filter((o) => /-(setup|rules|drain-director)$/.test(o)), [], "a command ran on the gone director");
+        assert.deepEqual(failures(load.between(t0, Date.now())), [], "requests failed while the backup director died and was marked gone");
+    });
+
     it("10. pulumi destroy leaves no domain, volume or network, and an empty stack", async () => {
         await load.stop();
         const outside = load.between(loadFrom, Date.now())
-            .filter((h) => !(failoverWindow && h.t >= failoverWindow.from && h.t <= failoverWindow.to));
-        assert.deepEqual(failures(outside), [], "failed client requests since step 1, outside the failover");
+            .filter((h) => !excused.some((w) => h.t >= w.from && h.t <= w.to));
+        assert.deepEqual(failures(outside), [], "failed client requests since step 1, outside the failover and a real server's death");
         await stack.apply("destroy");
         assert.deepEqual(libvirtObjects(CLUSTER), []);
         const state = JSON.parse(await stack.must(["stack", "export"], false)) as { deployment: { resources?: unknown[] } };

@@ -445,6 +445,37 @@ esac
         assert.ok(!state().some((l) => l.includes("192.168.77.13")), "c was not removed after the drain time");
     });
 
+    it("a real server marked gone leaves the table at once, without a drain, though the director still counts its connections", () => {
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        // As above: .13 has two active connections the director will never see close (it is dead).
+        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
+        sb.addTool("ipvsadm", `#!/bin/sh
+case "$*" in
+  -Ln) printf '%s\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \
+    'TCP  192.168.77.100:80 wrr' '  -> 192.168.77.11:80             Route   1      5          0' \
+    '  -> 192.168.77.13:80             Route   1      2          1' ;;
+  *) exec ipvsadm-table "$@" ;;
+esac
+`);
+        const args = validArgs();
+        args.drainSeconds = 60;
+        args.services = [{ port: 80, scheduler: "wrr" }];
+        args.hosts!.realServers.push({ address: "192.168.77.13" });
+        sb.mustRun(renderDirectorRules(validateClusterArgs(args)));
+        changes();
+        args.hosts!.realServers[2].gone = true;
+        const gone = validateClusterArgs(args);
+        assert.deepEqual(gone.goneRealServers.map((rs) => rs.address), ["192.168.77.13"]);
+        const started = Date.now();
+        const r = sb.mustRun(renderDirectorRules(gone));
+        assert.ok(Date.now() - started < 20000, `the rules waited ${Date.now() - started} ms for a gone server's connections`);
+        assert.doesNotMatch(r.stderr, /drain/, r.stderr);
+        assert.deepEqual(changes(), ["-d -t 192.168.77.100:80 -r 192.168.77.13:80"], "removed at once, not put at weight 0 first");
+        assert.deepEqual(state(), desiredIpvsRules(gone));
+    });
+
     it("a real server's drain hook holds it at weight 0 across rules runs until released; nothing to do once it left", () => {
         const p = plan();
         const rs = p.realServers[1];

@@ -20,6 +20,7 @@ export interface Wired {
     deleteBeforeReplace?: boolean;
     ignoreChanges?: string[];
     customTimeouts?: pulumi.CustomTimeouts;
+    retainOnDelete?: boolean;
 }
 
 export const IPVS_TABLE = "IP Virtual Server version 1.2.1 (mock)";
@@ -121,6 +122,7 @@ export async function deploy(args: import("../../src").LvsDrClusterArgs, name = 
             deleteBeforeReplace: o.deleteBeforeReplace,
             ignoreChanges: o.ignoreChanges,
             customTimeouts: o.customTimeouts,
+            retainOnDelete: o.retainOnDelete,
         });
         return undefined;
     };

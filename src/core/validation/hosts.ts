@@ -44,6 +44,11 @@ export function realServerIdentity(
     return { name, weight };
 }
 
+/** A host's `gone` flag (see LvsDrHostArgs.gone): `{ gone: true }` when set, `{}` otherwise. */
+export function goneOf(c: Checker, field: string, entry: Record<string, unknown>): { gone?: true } {
+    return c.boolean(`${field}.gone`, entry.gone, false) ? { gone: true } : {};
+}
+
 /** The subnets addresses are checked against, by family, with the fields that hold them. */
 export interface Subnets {
     subnet?: Ipv4Cidr;

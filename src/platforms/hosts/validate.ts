@@ -1,7 +1,7 @@
 /** Validation of the existing-machines platform (`hosts`). Pure: no Pulumi, no I/O. */
 import type { LvsDrExistingHostsArgs, LvsDrHostArgs, LvsDrHostSshArgs } from "../../args";
 import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/validation/checker";
-import { checkAddresses, type DefaultSsh, realServerIdentity, type Subnets, validateAddress6 } from "../../core/validation/hosts";
+import { checkAddresses, type DefaultSsh, goneOf, realServerIdentity, type Subnets, validateAddress6 } from "../../core/validation/hosts";
 import { type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
 import { DEFAULTS, type HostPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
 import { L2_SEGMENT, type PlatformValidation, type ValidatePlatform } from "../validation";
@@ -11,7 +11,7 @@ import type { HostsPlatformPlan } from "./plan";
 const FAMILY_FIX = "give every host its IPv6 address on the subnet (address6), or serve IPv4 only";
 
 const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, subnet6: true, director: true, backupDirector: true, realServers: true });
-const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, address6: true, interface: true, weight: true, name: true, ssh: true });
+const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, address6: true, interface: true, weight: true, name: true, ssh: true, gone: true });
 const DIRECTOR_KEYS = HOST_KEYS.filter((k) => k !== "weight" && k !== "name");
 const HOST_SSH_KEYS = keysOf<LvsDrHostSshArgs>({ host: true, user: true, port: true, privateKey: true, hostKey: true });
 
@@ -83,7 +83,7 @@ function validateHost(
     }
     return {
         address, ...(address6 ? { address6 } : {}), interface: iface, interfaceFix: `set ${field}.interface to the NIC that faces ${facing}`,
-        ssh: { ...hostSsh, host: hostSsh.host ?? address },
+        ssh: { ...hostSsh, host: hostSsh.host ?? address }, ...goneOf(c, field, value),
     };
 }
 

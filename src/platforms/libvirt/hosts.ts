@@ -25,7 +25,7 @@ export const libvirtHosts: CreateHosts<LibvirtPlatformPlan> = (plan, l, parent) 
         hosts,
         ids: {
             libvirtNetworkName: l.network.name,
-            libvirtDomainNames: [...hosts.keys()].map((host) => libvirtNames.domain(plan.name, roleOf(plan, host))),
+            libvirtDomainNames: [...hosts].filter(([, h]) => !h.gone).map(([host]) => libvirtNames.domain(plan.name, roleOf(plan, host))),
         },
     };
 };

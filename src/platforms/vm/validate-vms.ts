@@ -5,13 +5,13 @@
 import type { LvsDrVmArgs } from "../../args";
 import { planAddresses } from "../../core/addresses";
 import { type Checker, keysOf } from "../../core/validation/checker";
-import { checkAddresses, defaultHostSsh, realServerIdentity, type Reserved, sameOffset6, type Subnets } from "../../core/validation/hosts";
+import { checkAddresses, defaultHostSsh, goneOf, realServerIdentity, type Reserved, sameOffset6, type Subnets } from "../../core/validation/hosts";
 import { formatCidr, formatCidr6, type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
 import { DEFAULTS, type HostPlan, type RealServerPlan } from "../../core/plan";
 import type { PlatformContext } from "../validation";
 
-const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true });
-const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k === "address" || k === "address6");
+const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true, gone: true });
+const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k !== "weight" && k !== "name");
 
 /** Where a platform's VMs go and what it says about them. */
 export interface VmLayout {
@@ -84,9 +84,9 @@ export function validateVms(
     if (addresses6 === undefined) {
         return { directors: [], realServers: [] };
     }
-    const hosts = entries.map((_, i): HostPlan => ({
+    const hosts = entries.map((e, i): HostPlan => ({
         address: addresses[i], ...(addresses6[i] ? { address6: addresses6[i] } : {}),
-        interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, addresses[i]),
+        interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, addresses[i]), ...goneOf(c, e.field, e.args),
     }));
     return {
         directors: hosts.filter((_, i) => entries[i].role !== "realServer"),

@@ -6,7 +6,7 @@
  */
 import { modeOf } from "../../modes";
 import { hostPaths, keepalivedPaths } from "../../names";
-import { type ClusterPlan, type HostPlan, isIpv6, marksOf, vipsOf, virtualServices } from "../../plan";
+import { addressFor, type ClusterPlan, type HostPlan, isIpv6, marksOf, vipsOf, virtualServices } from "../../plan";
 import { renderKeepalivedConfig } from "../keepalived/config";
 import { call, script, shq, writeFile } from "../render";
 import { desiredIpvsRules, forwardingFlag, serviceSelector, sorryKeys } from "./ipvs-table";
@@ -57,6 +57,15 @@ export function drainCall(plan: ClusterPlan, director: HostPlan, leaving: string
 }
 
 /**
+ * The filter that keeps real servers marked gone out of a drain (their connections are lost
+ * already; a drain would wait drainSeconds for entries nobody will close): nothing without them.
+ */
+function withoutGone(plan: ClusterPlan): string {
+    const gone = plan.goneRealServers.flatMap((rs) => vipsOf(plan).map((vip) => addressFor(rs, vip)));
+    return gone.length === 0 ? "" : ` | ${call("without_servers", [...new Set(gone)].join(" "))}`;
+}
+
+/**
  * Rules: this cluster's keepalived file, checked by keepalived before it is used, then applied by
  * a reload, with the real servers a drain hook holds at weight 0. Real servers that leave are
  * drained first. Prints the resulting table on stdout (the component's `ipvsTable` output);
@@ -98,7 +107,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
             `hold_weights "$DESIRED_CONF" > ${shq(next)}`,
         ].join("\n"),
         plan.drainSeconds === 0 ? "" : [
-            `LEAVING=$(leaving_servers "$DESIRED")`,
+            `LEAVING=$(leaving_servers "$DESIRED"${withoutGone(plan)})`,
             `if [ -n "$LEAVING" ] && [ -e "$CONF" ]; then`,
             `  ${call("with_draining", next)} "$LEAVING" > ${shq(draining)}`,
             `  ${call("apply_config", draining)} "$(printf '%s\\n' "$DESIRED"; ${call("draining_rules")} "$LEAVING" ${shq(forwardingFlag(plan))})" 'leaving real servers at weight 0'`,
@@ -126,7 +135,7 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
         "lock_keepalived",
         plan.drainSeconds === 0 ? "" : [
             `if [ -e "$CONF" ] && command -v keepalived >/dev/null 2>&1 && keepalived_running; then`,
-            `  LEAVING=$(leaving_servers '')`,
+            `  LEAVING=$(leaving_servers ''${withoutGone(plan)})`,
             writeFile(draining, "0644", renderKeepalivedConfig(plan, director, { allWeightsZero: true })).replace(/^/, "  "),
             `  ${call("apply_config", draining, desiredIpvsRules(plan, true).join("\n"), "every real server at weight 0")}`,
             `  ${drainCall(plan, director, '"$LEAVING"')}`,

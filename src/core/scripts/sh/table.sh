@@ -77,6 +77,15 @@ wait_weight_zero() {
   done
 }
 
+# without_servers ADDRESSES: the "FLAG VIP:PORT RIP:PORT" lines of stdin (leaving_servers') whose
+# real server is none of ADDRESSES (space-separated; IPv6 ones bare, as the endpoints hold them in
+# brackets): real servers marked gone leave without a drain.
+without_servers() {
+  GONE_T="$1" awk '
+    BEGIN { n = split(ENVIRON["GONE_T"], g, " "); for (i = 1; i <= n; i++) gone[g[i]] = 1 }
+    { rip = $3; sub(/:[0-9]+$/, "", rip); gsub(/^\[|\]$/, "", rip); if (!(rip in gone)) print }'
+}
+
 # leaving_servers DESIRED: the live real servers of VIP that DESIRED does not hold (sorry servers
 # aside), as "FLAG VIP:PORT RIP:PORT" lines. One awk over the table: a loop in sh that ran two
 # processes per entry took minutes for 2,000 entries on a small emulated VM (npm run bench).
