@@ -195,15 +195,15 @@ export function writeReport(jsonPath: string): { md: string; svg: string } {
     return { md: `${base}.md`, svg: `${base}.svg` };
 }
 
-const BEGIN = "<!-- bench:begin (node build/bench/report.js bench/results/full.json --readme README.md) -->";
+const BEGIN = "<!-- bench:begin (node build/bench/report.js bench/results/full.json --readme docs/benchmark.md) -->";
 const END = "<!-- bench:end -->";
 
-/** Replaces the text between the README's bench markers with the run's table. */
+/** Replaces the text between the bench markers of a Markdown file (docs/benchmark.md) with the run's table. */
 export function intoReadme(readme: string, table: string): string {
     const from = readme.indexOf(BEGIN);
     const to = readme.indexOf(END);
     if (from < 0 || to < from) {
-        throw new Error(`the README has no "${BEGIN}" ... "${END}" block`);
+        throw new Error(`the file has no "${BEGIN}" ... "${END}" block`);
     }
     return `${readme.slice(0, from + BEGIN.length)}\n${table}${readme.slice(to)}`;
 }
@@ -211,7 +211,7 @@ export function intoReadme(readme: string, table: string): string {
 if (require.main === module) {
     const [file, flag, readme] = process.argv.slice(2);
     if (!file || !fs.existsSync(file) || (flag !== undefined && (flag !== "--readme" || !readme))) {
-        console.error("usage: report.js RESULT.json [--readme README.md]");
+        console.error("usage: report.js RESULT.json [--readme docs/benchmark.md]");
         process.exit(2);
     }
     const written = writeReport(path.resolve(file));

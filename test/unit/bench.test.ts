@@ -100,7 +100,7 @@ describe("benchmark (pure parts)", () => {
     });
 
     it("the README's table is replaced between its markers, and nothing else", () => {
-        const begin = "<!-- bench:begin (node build/bench/report.js bench/results/full.json --readme README.md) -->";
+        const begin = "<!-- bench:begin (node build/bench/report.js bench/results/full.json --readme docs/benchmark.md) -->";
         const readme = `# x\n\nbefore\n${begin}\nold table\n<!-- bench:end -->\nafter\n`;
         assert.equal(intoReadme(readme, "| new |\n"), `# x\n\nbefore\n${begin}\n| new |\n<!-- bench:end -->\nafter\n`);
         assert.throws(() => intoReadme("# no markers\n", "x"), /has no/);
