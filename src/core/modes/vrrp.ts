@@ -11,6 +11,7 @@ import { block } from "../scripts/keepalived/virtual-servers";
 import { libraryFile } from "../scripts/library";
 import { call, script, writeFile } from "../scripts/render";
 import type { DirectorModeModule } from "./mode";
+import { basePriority, holderBlocks, holderTracking } from "./vrrp-holder";
 
 /** The notify hook the network needs, if any. */
 function hookOf(plan: ClusterPlan): TakeoverHook | undefined {
@@ -26,11 +27,15 @@ export function renderTakeVip(plan: ClusterPlan, director: HostPlan, hook: Takeo
 
 /**
  * VRRP of a pair: both BACKUP with nopreempt (a director that comes back stays backup instead of
- * taking the VIP with an empty connection table); the first director has the higher priority so
- * that it is the one that takes the VIP when both start. Unicast adverts: no multicast needed.
- * With nopreempt the priorities decide nothing else, so they are high: a backup declares the
- * master down after 3 adverts plus a skew of (256 - priority) / 256 adverts (RFC 5798), 0.06 s
- * at 240 where the usual 100 would add 0.6 s to every takeover.
+ * taking the VIP with an empty connection table); the first director has the higher base priority
+ * so that it is the one that takes the VIP when both start. Unicast adverts: no multicast needed.
+ * When two masters meet (the master was paused longer than the takeover time, or a partition
+ * between the directors healed) keepalived keeps the higher priority as master whatever nopreempt
+ * says, so the priority also says how a director came to hold the VIP (./vrrp-holder.ts): the one
+ * that took over from a silent peer outranks a peer that comes back still holding the VIP, and
+ * the connections that went to it are not cut. The priorities are high: a backup declares the
+ * master down after 3 adverts plus a skew of (256 - priority) / 256 adverts (RFC 5798), 0.1 s at
+ * 231 where the usual 100 would add 0.6 s to every takeover.
  */
 function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): string[] {
     const index = plan.directors.indexOf(director);
@@ -47,14 +52,26 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
             // The IPVS sync daemon follows this instance: master on the VIP holder, backup on the
             // other. One per keepalived: with several pairs on one director, the last file's wins.
             `lvs_sync_daemon ${director.interface} ${name} id ${vrrp.virtualRouterId}`,
+            // keepalived -t exits 6 ("SECURITY VIOLATION - scripts are being executed but
+            // script_security not enabled") for any script without it, the holder's step and
+            // the takeover hook alike. Both run as root, said on their own lines, from root's
+            // /etc/lvs-dr; an operator's scripts already needed it to pass the same check.
+            "enable_script_security",
         ]),
+        ...holderBlocks(plan),
         ...block(`vrrp_instance ${name}`, [
             "state BACKUP",
             "nopreempt",
             "version 3",
             `interface ${director.interface}`,
             `virtual_router_id ${vrrp.virtualRouterId}`,
-            `priority ${index === 0 ? 250 : 240}`,
+            `priority ${basePriority(index)}`,
+            ...holderTracking(plan),
+            // A master that receives a higher priority advert sends one of its own before it
+            // yields, so that the winner, receiving a lower one, sends its gratuitous ARPs again
+            // (garp_lower_prio_repeat defaults to the global garp repeat, 5): clients that the
+            // loser's ARP replies reached in between come back.
+            "higher_prio_send_advert",
             `advert_int ${vrrp.advertIntervalSeconds}`,
             `unicast_src_ip ${addressFor(director, plan.vip)}`,
             ...block("unicast_peer", peers),
