@@ -72,6 +72,15 @@ export function marksTable(vip: string): string {
 /** The VRRP instance of a cluster: one name per VIP, so clusters on one director never clash. */
 export const vrrpInstanceOf = marksTable;
 
+/**
+ * A pair director's nftables table that accepts the cluster's VRRP adverts from the peer only,
+ * `inet lvs_dr_vrrp_<vip>`: its own table, apart from the marks' (`marksTable`, which the rules
+ * replace as a whole). `vrrp` holds letters no VIP has, so the two names never meet.
+ */
+export function vrrpGuardTable(vip: string): string {
+    return `lvs_dr_vrrp_${vip.replace(/[.:]/g, "_")}`;
+}
+
 /** The two kinds of host the scripts configure. */
 export type HostKind = "director" | "realserver";
 

@@ -113,6 +113,15 @@ export interface NetworkCapabilities {
      * the segment, or the platform's API must be called (a notify hook).
      */
     vipTakeover: { kind: "address" } | ({ kind: "hook" } & TakeoverHook);
+    /**
+     * What keeps VRRP adverts (IP protocol 112) from any source but the peer director away from a
+     * pair's keepalived: the network itself (a cloud's security group that admits protocol 112
+     * from the directors only), or each director's host firewall, which the director's setup then
+     * configures (an nftables table of the cluster's that drops adverts for its virtual router id
+     * from any other source; `modes/vrrp-guard.ts`). keepalived's `check_unicast_src` ignores such
+     * adverts either way; the filter keeps them from reaching it at all. Unused by a single director.
+     */
+    vrrpPeerFilter: "network" | "host-firewall";
 }
 
 /** Connection settings with every default applied. */

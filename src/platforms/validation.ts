@@ -34,5 +34,10 @@ export interface PlatformValidation<P extends PlatformPart> extends HostsView {
 /** The contract of a platform's validation. */
 export type ValidatePlatform<P extends PlatformPart> = (c: Checker, value: unknown, ctx: PlatformContext) => PlatformValidation<P>;
 
-/** A network that learns where the VIP is from gratuitous ARP: an ordinary L2 segment. */
-export const L2_SEGMENT: NetworkCapabilities = { vipAnnouncement: "gratuitous-arp", vipTakeover: { kind: "address" } };
+/**
+ * A network that learns where the VIP is from gratuitous ARP: an ordinary L2 segment. Anyone on it
+ * can send VRRP adverts, so each director of a pair limits them to its peer with its host firewall.
+ */
+export const L2_SEGMENT: NetworkCapabilities = {
+    vipAnnouncement: "gratuitous-arp", vipTakeover: { kind: "address" }, vrrpPeerFilter: "host-firewall",
+};

@@ -14,8 +14,18 @@ export interface DirectorModeModule {
     sysctls: Sysctl[];
     /** The libraries `upLines` calls. */
     upLibraries(plan: ClusterPlan): Library[];
-    /** Up-script lines (setup and every boot), after the IPVS parameters: the VIP where this director always holds it. */
+    /**
+     * Up-script lines (setup and every boot), after the IPVS parameters: the VIP where this
+     * director always holds it; a pair's VRRP guard where the host firewall must keep it.
+     */
     upLines(plan: ClusterPlan, director: HostPlan): string;
+    /** The libraries `teardownLines` calls. */
+    teardownLibraries(plan: ClusterPlan): Library[];
+    /**
+     * Teardown lines, before the parameters are restored: undo what `upLines` made that the rest of
+     * the teardown does not (a pair's VRRP guard table). Safe to repeat.
+     */
+    teardownLines(plan: ClusterPlan, director: HostPlan): string;
     /** Setup: the files the mode writes on the director (a takeover hook). */
     setupFiles(plan: ClusterPlan, director: HostPlan): string;
     /** What the boot unit sets up, for its description. */

@@ -28,6 +28,9 @@ export const singleMode: DirectorModeModule = {
     sysctls: [],
     upLibraries: (plan) => announces(plan) ? ["announce"] : [],
     upLines: bindVips,
+    // The VIP is unbound by the director's teardown itself.
+    teardownLibraries: () => [],
+    teardownLines: () => "",
     setupFiles: () => "",
     bootUnitWhat: (_plan, director) => `IPVS parameters, VIP on ${director.interface}`,
     setupDone: (plan, director) => `VIP${plan.vip6 ? "s" : ""} ${vipsOf(plan).join(" and ")} bound on ${director.interface}`,

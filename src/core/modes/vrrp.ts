@@ -11,6 +11,7 @@ import { block } from "../scripts/keepalived/virtual-servers";
 import { libraryFile } from "../scripts/library";
 import { call, script, writeFile } from "../scripts/render";
 import type { DirectorModeModule } from "./mode";
+import { guardsVrrp, vrrpGuardLibraries, vrrpGuardTeardown, vrrpGuardTools, vrrpGuardUp } from "./vrrp-guard";
 import { basePriority, holderBlocks, holderTracking } from "./vrrp-holder";
 
 /** The notify hook the network needs, if any. */
@@ -93,7 +94,7 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
 
 export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
     return {
-        tools: (plan) => hookOf(plan)?.tools ?? [],
+        tools: (plan) => [...(hookOf(plan)?.tools ?? []), ...vrrpGuardTools(plan)],
         /**
          * A director pair's, on both directors:
          * - `backup_only=0`, set explicitly: keepalived adds the VIP and sends its gratuitous ARPs *before*
@@ -115,14 +116,17 @@ export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
             { path: "net/ipv4/vs/backup_only", value: "0" },
             { path: "net/ipv4/vs/sloppy_tcp", value: "1" },
         ],
-        // keepalived binds the VIP on the master only.
-        upLibraries: () => [],
-        upLines: () => "",
+        // keepalived binds the VIP on the master only. Where the network lets anyone send VRRP
+        // adverts, the host firewall drops those for the cluster's router id but from the peer.
+        upLibraries: vrrpGuardLibraries,
+        upLines: (plan, director) => vrrpGuardUp(plan, vrrp, director),
+        teardownLibraries: vrrpGuardLibraries,
+        teardownLines: (plan) => vrrpGuardTeardown(plan),
         setupFiles: (plan, director) => {
             const hook = hookOf(plan);
             return hook ? writeFile(hostPaths(plan.vip, "director").takeVipScript, "0755", renderTakeVip(plan, director, hook)) : "";
         },
-        bootUnitWhat: () => "IPVS parameters",
+        bootUnitWhat: (plan) => guardsVrrp(plan) ? "IPVS parameters, VRRP from the peer only" : "IPVS parameters",
         setupDone: (plan) => `IPVS parameters set; keepalived moves the VIP${plan.vip6 ? "s" : ""}`,
         keepalived: (plan, director) => vrrpInstance(plan, vrrp, director),
         forwards: "while-holding-vip",

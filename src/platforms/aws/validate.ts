@@ -19,7 +19,8 @@ const KEYS = keysOf<LvsDrAwsArgs>({
 /**
  * A VPC routes a secondary private address to the interface that holds it and answers ARP itself:
  * nothing to announce, and a pair's new master must take the VIP through the EC2 API (keepalived's
- * notify hook runs `take_vip`, ./take-vip.sh).
+ * notify hook runs `take_vip`, ./take-vip.sh). The directors' security group admits VRRP (IP
+ * protocol 112) from the directors only (./hosts.ts): no host firewall rule is needed for it.
  */
 const VPC_NETWORK: NetworkCapabilities = {
     vipAnnouncement: "none",
@@ -27,6 +28,7 @@ const VPC_NETWORK: NetworkCapabilities = {
         kind: "hook", libraryFile: path.join(__dirname, "take-vip.sh"), command: "take_vip",
         tools: [{ command: "aws", packages: ["awscli"] }, { command: "curl", packages: ["curl"] }],
     },
+    vrrpPeerFilter: "network",
 };
 
 export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) => {

@@ -66,15 +66,20 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
     );
 }
 
-/** Teardown of setup: unbinds the VIP, restores the parameters, removes the files. Packages and modules stay. */
+/**
+ * Teardown of setup: unbinds the VIP, undoes the mode's up lines, restores the parameters, removes
+ * the files. Packages and modules stay.
+ */
 export function renderDirectorTeardown(plan: ClusterPlan, director: HostPlan): string {
     const p = hostPaths(plan.vip, "director");
+    const mode = modeOf(plan);
     return script(`${directorTitle(plan)} teardown for VIP ${plan.vip} (director ${director.address}).`,
-        ["common", "sysctl", "boot-unit", "marks"],
+        ["common", "sysctl", "boot-unit", "marks", ...mode.teardownLibraries(plan)],
         "lock_host",
         vipsOf(plan).map((v) => call("unbind_vip", hostPrefix(v), director.interface)).join("\n"),
         // The rules' removal deleted them; kept here in case the rules never ran to the end.
         removeMarks(plan),
+        mode.teardownLines(plan, director),
         restoreSysctls(p),
         removeBootUnit(p),
         [call("remove_file", p.sysctlConf), call("remove_file", p.modulesLoadConf), call("remove_file", p.takeVipScript),
