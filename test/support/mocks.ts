@@ -85,6 +85,14 @@ void pulumi.runtime.setMocks({
                 return { id: "123456789012", accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDTEST" };
             case "aws:ec2/getSubnet:getSubnet":
                 return { id: inputs.id, vpcId: "vpc-0existing", cidrBlock: "10.0.1.0/24" };
+            case "aws:ec2/getVpc:getVpc":
+                return {
+                    id: inputs.id, cidrBlock: "10.0.0.0/16", cidrBlockAssociations: [
+                        { associationId: "vpc-cidr-assoc-1", cidrBlock: "10.0.0.0/16", state: "associated" },
+                        { associationId: "vpc-cidr-assoc-2", cidrBlock: "100.64.0.0/16", state: "associated" },
+                        { associationId: "vpc-cidr-assoc-3", cidrBlock: "10.99.0.0/16", state: "disassociated" },
+                    ],
+                };
             default:
                 return inputs;
         }

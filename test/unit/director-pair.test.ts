@@ -199,19 +199,26 @@ describe("AWS director pair (mocked engine)", () => {
         return args;
     }
 
-    it("lets VRRP (protocol 112) in from the two directors only, and checks from the directors", async () => {
+    it("lets VRRP (protocol 112) in from the two directors only, to the directors only, and checks from the directors", async () => {
         const d = await deploy(awsPair(), "web");
-        const sg = byName(d.resources, "web-sg").inputs;
-        const rules = (sg.ingress as Record<string, unknown>[]).map((r) => `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`);
-        assert.deepEqual(rules, [
-            "tcp 80-80 from 0.0.0.0/0",
-            "udp 53-53 from 0.0.0.0/0",
+        const rules = (group: string) => (byName(d.resources, group).inputs.ingress as Record<string, unknown>[])
+            .map((r) => `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`);
+        assert.deepEqual(rules("web-sg"), [
+            "tcp 80-80 from 10.77.0.0/16",
+            "udp 53-53 from 10.77.0.0/16",
             "tcp 22-22 from 203.0.113.7/32",
-            "tcp 80-80 from 10.77.1.10/32,10.77.1.9/32",
-            "udp 53-53 from 10.77.1.10/32,10.77.1.9/32",
             "112 0-0 from 10.77.1.10/32,10.77.1.9/32",
             "icmp -1--1 from 10.77.1.0/24",
         ]);
+        assert.deepEqual(rules("web-rs-sg"), [
+            "tcp 80-80 from 10.77.0.0/16",
+            "udp 53-53 from 10.77.0.0/16",
+            "tcp 22-22 from 203.0.113.7/32",
+            "tcp 80-80 from 10.77.1.10/32,10.77.1.9/32",
+            "udp 53-53 from 10.77.1.10/32,10.77.1.9/32",
+            "icmp -1--1 from 10.77.1.0/24",
+        ]);
+        assert.deepEqual(byName(d.resources, "web-director-1").inputs.vpcSecurityGroupIds, ["web-sg-id"]);
         const single = await deploy(validAwsArgs(), "web");
         const singleRules = (byName(single.resources, "web-sg").inputs.ingress as Record<string, unknown>[]).map((r) => String(r.protocol));
         assert.ok(!singleRules.includes("112"), "no VRRP without a pair");

@@ -144,7 +144,7 @@ describe("AWS platform (mocked engine)", () => {
             assert.equal(i.inputs.sourceDestCheck, false, i.name);
             assert.deepEqual(i.inputs.metadataOptions, { httpTokens: "required", httpEndpoint: "enabled" }, i.name);
             assert.equal((i.inputs.rootBlockDevice as Record<string, unknown>).encrypted, true, i.name);
-            assert.deepEqual(i.inputs.vpcSecurityGroupIds, ["web-sg-id"], i.name);
+            assert.deepEqual(i.inputs.vpcSecurityGroupIds, [i.name === "web-director" ? "web-sg-id" : "web-rs-sg-id"], i.name);
             assert.equal(i.inputs.keyName, "web-key-kp", i.name);
             assert.equal(i.inputs.ami, "ami-0debian12mock", i.name);
             assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami", "userData", `tags["lvs-dr:host-key"]`],
@@ -163,20 +163,56 @@ describe("AWS platform (mocked engine)", () => {
         assert.equal(byName(d.resources, "web-rs-b").inputs.privateIp, "10.77.1.12");
     });
 
-    it("opens exactly: the services from allowedCidrs, SSH from adminCidrs, checks from the director, ICMP within the subnet", () => {
-        const sg = byName(d.resources, "web-sg").inputs;
-        const rule = (r: Record<string, unknown>) =>
-            `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`;
-        assert.deepEqual((sg.ingress as Record<string, unknown>[]).map(rule), [
-            "tcp 80-80 from 0.0.0.0/0",
-            "udp 53-53 from 0.0.0.0/0",
+    const rule = (r: Record<string, unknown>) =>
+        `${String(r.protocol)} ${String(r.fromPort)}-${String(r.toPort)} from ${(r.cidrBlocks as string[]).join(",")}`;
+    const ingress = (e: Deployment, group: string) => (byName(e.resources, group).inputs.ingress as Record<string, unknown>[]).map(rule);
+
+    it("opens exactly: the services from the VPC by default (not the world), SSH from adminCidrs, checks from the director to the real servers, ICMP within the subnet", () => {
+        // A security group cannot tell the VIP from the instance's own (public) address: what it
+        // lets in on the services' ports reaches both. The default clients are the VPC's, since a
+        // client on the internet can never be served (the gateway does not translate the VIP).
+        assert.deepEqual(ingress(d, "web-sg"), [
+            "tcp 80-80 from 10.77.0.0/16",
+            "udp 53-53 from 10.77.0.0/16",
+            "tcp 22-22 from 203.0.113.7/32",
+            "icmp -1--1 from 10.77.1.0/24",
+        ]);
+        // DR: the forwarded packet still has the client's source, so the real servers let the clients in too.
+        assert.deepEqual(ingress(d, "web-rs-sg"), [
+            "tcp 80-80 from 10.77.0.0/16",
+            "udp 53-53 from 10.77.0.0/16",
             "tcp 22-22 from 203.0.113.7/32",
             "tcp 80-80 from 10.77.1.10/32",
             "udp 53-53 from 10.77.1.10/32",
             "icmp -1--1 from 10.77.1.0/24",
         ]);
-        assert.deepEqual((sg.egress as Record<string, unknown>[]).map(rule), ["-1 0-0 from 0.0.0.0/0"]);
-        assert.equal(sg.vpcId, "web-vpc-id");
+        for (const group of ["web-sg", "web-rs-sg"]) {
+            const sg = byName(d.resources, group).inputs;
+            assert.deepEqual((sg.egress as Record<string, unknown>[]).map(rule), ["-1 0-0 from 0.0.0.0/0"]);
+            assert.equal(sg.vpcId, "web-vpc-id");
+            assert.ok(!JSON.stringify(sg.ingress).includes("0.0.0.0/0"), `${group}: nothing is open to the world`);
+        }
+        assert.equal(ofType(d.resources, "aws:ec2/securityGroup:SecurityGroup").length, 2);
+    });
+
+    it("lets in the clients of allowedCidrs when given; with TUN the real servers take IPIP from the directors and no client at all", async () => {
+        const args = validAwsArgs();
+        args.aws!.allowedCidrs = ["10.20.0.0/16", "192.168.5.0/24"];
+        args.forwarding = "tun";
+        const e = await deploy(args, "web");
+        assert.deepEqual(ingress(e, "web-sg"), [
+            "tcp 80-80 from 10.20.0.0/16,192.168.5.0/24",
+            "udp 53-53 from 10.20.0.0/16,192.168.5.0/24",
+            "tcp 22-22 from 203.0.113.7/32",
+            "icmp -1--1 from 10.77.1.0/24",
+        ]);
+        assert.deepEqual(ingress(e, "web-rs-sg"), [
+            "4 0-0 from 10.77.1.10/32",
+            "tcp 22-22 from 203.0.113.7/32",
+            "tcp 80-80 from 10.77.1.10/32",
+            "udp 53-53 from 10.77.1.10/32",
+            "icmp -1--1 from 10.77.1.0/24",
+        ]);
     });
 
     it("SSHes to public addresses, after waiting for boot", () => {
@@ -203,6 +239,10 @@ describe("AWS platform (mocked engine)", () => {
         const e = await deploy(args, "web");
         assert.equal(ofType(e.resources, "aws:ec2/vpc:Vpc").length + ofType(e.resources, "aws:ec2/subnet:Subnet").length, 0);
         assert.equal(byName(e.resources, "web-sg").inputs.vpcId, "vpc-0existing");
+        // A given VPC's clients: every CIDR block associated with it (the mocks give two).
+        assert.deepEqual(ingress(e, "web-sg")[0], "tcp 80-80 from 10.0.0.0/16,100.64.0.0/16");
+        assert.deepEqual(ingress(e, "web-rs-sg")[0], "tcp 80-80 from 10.0.0.0/16,100.64.0.0/16");
+        assert.deepEqual(invokes.find((x) => x.token === "aws:ec2/getVpc:getVpc")!.inputs.id, "vpc-0existing");
         const i = byName(e.resources, "web-director");
         assert.equal(i.inputs.subnetId, "subnet-0123456789abcdef0");
         assert.equal(i.inputs.associatePublicIpAddress, false);

@@ -309,7 +309,7 @@ describe("validateClusterArgs", () => {
         const plan = validateClusterArgs(args);
         assert.deepEqual(awsOf(plan), {
             kind: "aws", network: { kind: "create", vpcCidr: "10.77.0.0/16" }, subnetCidr: "10.77.1.0/24",
-            adminCidrs: ["203.0.113.7/32"], allowedCidrs: ["0.0.0.0/0"],
+            adminCidrs: ["203.0.113.7/32"],
             directorInstanceType: "t3.small", realServerInstanceType: "t3.small", sshViaPrivateIp: false, sshPublicKey: args.ssh.publicKey,
         });
         assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => h.address), ["10.77.1.10", "10.77.1.11", "10.77.1.12"]);

@@ -1,9 +1,10 @@
 /**
  * The AWS platform: one subnet (given, or created with its VPC and an internet gateway for admin
- * SSH), one security group, one EC2 instance per host. DR on AWS needs two things a plain
- * instance lacks: the source/destination check off (the director forwards frames whose source is
- * the client; real servers accept packets for the VIP), and the VIP as a secondary private IP of
- * the director's interface (a /32 route inside a VPC is impossible).
+ * SSH), a security group for the directors and one for the real servers, one EC2 instance per
+ * host. DR on AWS needs two things a plain instance lacks: the source/destination check off (the
+ * director forwards frames whose source is the client; real servers accept packets for the VIP),
+ * and the VIP as a secondary private IP of the director's interface (a /32 route inside a VPC is
+ * impossible).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,34 +22,59 @@ const DEBIAN_AMI_OWNER = "136693071363";
 
 export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
     const name = plan.name;
-    const { vpcId, subnetId } = subnetOf(plan, a.network, a.subnetCidr, parent);
+    const { vpcId, subnetId, vpcCidrs } = subnetOf(plan, a.network, a.subnetCidr, parent);
 
     const sshPort = plan.directors[0].ssh.port;
     const directorCidrs = plan.directors.map((d) => `${d.address}/32`);
     // Every port of every service, a firewall-mark service's each.
     const servicePorts = plan.services.flatMap((svc) => (svc.fwmark?.ports ?? [svc.port]).map((port) => ({ protocol: svc.protocol, port })));
-    const securityGroup = new aws.ec2.SecurityGroup(clusterResourceName(name, "sg"), {
+    // The clients: allowedCidrs, else the VPC's own blocks. Not the world by default: a client on the
+    // internet can never be served (the internet gateway does not translate a reply from the VIP), so
+    // all the world could reach is each instance's own public address (admin SSH gives every instance
+    // one unless sshViaPrivateIp), and a real server's service behind it.
+    const clients = a.allowedCidrs ?? vpcCidrs;
+    const services = (from: pulumi.Input<pulumi.Input<string>[]>, what: (protocol: string, port: number) => string) =>
+        servicePorts.map(({ protocol, port }) => ({ description: what(protocol, port), protocol, fromPort: port, toPort: port, cidrBlocks: from }));
+    const adminSsh = { description: "admin SSH", protocol: "tcp", fromPort: sshPort, toPort: sshPort, cidrBlocks: a.adminCidrs };
+    const icmp = { description: "ICMP within the subnet (path MTU, unreachables)", protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: [a.subnetCidr] };
+    const egress = [{ description: "replies and updates", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }];
+    // Two groups, each host getting only what its role needs. A security group matches a packet's
+    // source, port and protocol, never which of the instance's addresses it was sent to: whatever a
+    // group lets in reaches the instance's public address as well as the VIP.
+    const directorGroup = new aws.ec2.SecurityGroup(clusterResourceName(name, "sg"), {
         vpcId,
-        description: `LVS-${plan.forwarding.toUpperCase()} cluster ${name}: services, admin SSH, checks and VRRP from the directors`,
+        description: `LVS-${plan.forwarding.toUpperCase()} cluster ${name}, directors: the services from the clients, admin SSH${plan.mode.kind === "vrrp" ? ", VRRP from the directors" : ""}`,
         ingress: [
-            // Forwarded requests keep the client's source address: the services' rule lets them in.
-            ...servicePorts.map(({ protocol, port }) => ({
-                description: `${protocol}/${port} on the VIP`, protocol, fromPort: port, toPort: port, cidrBlocks: a.allowedCidrs,
-            })),
-            { description: "admin SSH", protocol: "tcp", fromPort: sshPort, toPort: sshPort, cidrBlocks: a.adminCidrs },
-            // keepalived's health checks reach the real servers' ports from the directors' own addresses.
-            ...servicePorts.map(({ protocol, port }) => ({
-                description: `health checks of ${protocol}/${port} from the directors`, protocol, fromPort: port, toPort: port,
-                cidrBlocks: directorCidrs,
-            })),
-            ...(plan.forwarding === "tun"
-                ? [{ description: "IPIP (TUN forwarding) from the directors", protocol: "4", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
-            // VRRP adverts (IP protocol 112, unicast) between the directors, and from nowhere else.
+            // Requests to the VIP, a secondary address of the director (of the master in a pair).
+            ...services(clients, (protocol, port) => `${protocol}/${port} on the VIP`),
+            adminSsh,
+            // VRRP adverts (IP protocol 112, unicast) between the directors, and from nowhere else:
+            // the reason the directors' host firewall does not filter them here (network.vrrpPeerFilter).
             ...(plan.mode.kind === "vrrp" ? [{ description: "VRRP between the directors", protocol: "112", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }] : []),
-            { description: "ICMP within the subnet (path MTU, unreachables)", protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: [a.subnetCidr] },
+            icmp,
         ],
-        egress: [{ description: "replies and updates", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+        egress,
         tags: awsTags(name, "sg"),
+    }, { parent });
+    const realServerGroup = new aws.ec2.SecurityGroup(clusterResourceName(name, "rs-sg"), {
+        vpcId,
+        description: `LVS-${plan.forwarding.toUpperCase()} cluster ${name}, real servers: ${plan.forwarding === "tun" ? "IPIP" : "forwarded requests from the clients"}, admin SSH, checks from the directors`,
+        ingress: [
+            // DR: a director forwards the client's packet as it is, its source the client's: the
+            // group must let the clients in on the services' ports (and so lets them reach the real
+            // server's own addresses too, the reason the clients are not the world by default).
+            // TUN: the group sees the outer packet, director to real server, protocol 4, and the
+            // clients need no rule here at all.
+            ...(plan.forwarding === "tun"
+                ? [{ description: "IPIP (TUN forwarding) from the directors", protocol: "4", fromPort: 0, toPort: 0, cidrBlocks: directorCidrs }]
+                : services(clients, (protocol, port) => `${protocol}/${port} forwarded to the VIP`)),
+            adminSsh,
+            // keepalived's health checks reach the real servers' ports from the directors' own addresses.
+            ...services(directorCidrs, (protocol, port) => `health checks of ${protocol}/${port} from the directors`),
+            icmp,
+        ],
+        egress,
+        tags: awsTags(name, "rs-sg"),
     }, { parent });
 
     const keyPair = new aws.ec2.KeyPair(clusterResourceName(name, "key"), { publicKey: a.sshPublicKey, tags: awsTags(name, "key") }, { parent });
@@ -86,7 +112,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             privateIp: host.address,
             ...(secondaryIps.length ? { secondaryPrivateIps: secondaryIps } : {}),
             ...(director && vipMover ? { iamInstanceProfile: vipMover.profile.name } : {}),
-            vpcSecurityGroupIds: [securityGroup.id],
+            vpcSecurityGroupIds: [director ? directorGroup.id : realServerGroup.id],
             keyName: keyPair.keyName,
             sourceDestCheck: false,
             associatePublicIpAddress: !a.sshViaPrivateIp,
@@ -120,7 +146,8 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
     }
     return {
         hosts,
-        ids: { awsVpcId: vpcId, awsSubnetId: subnetId, awsSecurityGroupId: securityGroup.id, awsInstanceIds: ids },
+        // The directors' group: the one the VIP's clients are let in by.
+        ids: { awsVpcId: vpcId, awsSubnetId: subnetId, awsSecurityGroupId: directorGroup.id, awsInstanceIds: ids },
     };
 };
 
@@ -166,12 +193,20 @@ function vipMoverPolicy(name: string, role: aws.iam.Role, interfaces: pulumi.Out
     }, { parent });
 }
 
-/** The given subnet and its VPC, or a new VPC with one subnet, an internet gateway and its route. */
+/**
+ * The given subnet and its VPC, or a new VPC with one subnet, an internet gateway and its route;
+ * and the VPC's IPv4 CIDR blocks (a given VPC's every associated block).
+ */
 function subnetOf(
     plan: ClusterPlan, network: AwsNetworkPlan, subnetCidr: string, parent: pulumi.Resource,
-): { vpcId: pulumi.Output<string>; subnetId: pulumi.Input<string> } {
+): { vpcId: pulumi.Output<string>; subnetId: pulumi.Input<string>; vpcCidrs: pulumi.Input<string[]> } {
     if (network.kind === "existing") {
-        return { vpcId: aws.ec2.getSubnetOutput({ id: network.subnetId }, { parent }).vpcId, subnetId: network.subnetId };
+        const vpcId = aws.ec2.getSubnetOutput({ id: network.subnetId }, { parent }).vpcId;
+        const vpc = aws.ec2.getVpcOutput({ id: vpcId }, { parent });
+        const vpcCidrs = pulumi.all([vpc.cidrBlock, vpc.cidrBlockAssociations]).apply(([primary, blocks]) => [...new Set([
+            primary, ...(blocks ?? []).filter((b) => b.state === undefined || b.state === "associated").map((b) => b.cidrBlock),
+        ])]);
+        return { vpcId, subnetId: network.subnetId, vpcCidrs };
     }
     const name = plan.name;
     const vpc = new aws.ec2.Vpc(clusterResourceName(name, "vpc"), {
@@ -186,5 +221,5 @@ function subnetOf(
         vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }], tags: awsTags(name, "rt"),
     }, { parent });
     new aws.ec2.RouteTableAssociation(clusterResourceName(name, "rta"), { subnetId: subnet.id, routeTableId: routes.id }, { parent });
-    return { vpcId: vpc.id, subnetId: subnet.id };
+    return { vpcId: vpc.id, subnetId: subnet.id, vpcCidrs: [network.vpcCidr] };
 }

@@ -11,7 +11,12 @@ export interface AwsPlatformPlan {
     network: AwsNetworkPlan;
     subnetCidr: string;
     adminCidrs: string[];
-    allowedCidrs: string[];
+    /**
+     * Unset: the VPC's own CIDR blocks. The clients a DR cluster can serve route to the VIP and back
+     * from it without NAT (the internet gateway never translates a reply from the VIP): the VPC,
+     * or networks it is peered or connected with, which the user lists.
+     */
+    allowedCidrs?: string[];
     /** Unset: the newest official Debian 12 AMI. */
     ami?: string;
     directorInstanceType: string;
@@ -26,5 +31,4 @@ export const AWS_DEFAULTS = {
     vpcCidr: "10.77.0.0/16",
     instanceType: "t3.small",
     interface: "ens5",
-    allowedCidrs: ["0.0.0.0/0"],
 };

@@ -76,8 +76,8 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
     }
     const adminCidrs = c.cidrList("aws.adminCidrs", value.adminCidrs, true,
         "list the CIDRs allowed to SSH in, e.g. [\"203.0.113.7/32\"]; there is deliberately no open default");
-    const allowedCidrs = c.cidrList("aws.allowedCidrs", value.allowedCidrs, false, "list CIDRs, e.g. [\"0.0.0.0/0\"]")
-        ?? AWS_DEFAULTS.allowedCidrs;
+    // Unset: the VPC's own CIDR blocks (./hosts.ts).
+    const allowedCidrs = c.cidrList("aws.allowedCidrs", value.allowedCidrs, false, "list the clients' CIDRs, e.g. [\"10.0.0.0/16\"]");
     const ami = value.ami === undefined ? undefined
         : c.matches("aws.ami", value.ami, AMI_ID, "an AMI ID", "use an ID such as ami-0123456789abcdef0");
     const type = (key: string) => value[key] === undefined ? AWS_DEFAULTS.instanceType
@@ -101,7 +101,7 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
     return {
         ...result,
         platform: {
-            kind: "aws", network: ok.network, subnetCidr: formatCidr(ok.subnet), adminCidrs: ok.adminCidrs, allowedCidrs,
+            kind: "aws", network: ok.network, subnetCidr: formatCidr(ok.subnet), adminCidrs: ok.adminCidrs, ...(allowedCidrs ? { allowedCidrs } : {}),
             ...(ami ? { ami } : {}), directorInstanceType: ok.directorInstanceType,
             realServerInstanceType: ok.realServerInstanceType, sshViaPrivateIp, sshPublicKey: ok.sshPublicKey,
         },
