@@ -314,7 +314,7 @@ export interface LvsDrVrrpArgs {
 
     /**
      * Seconds between two adverts of the master, 0.1-40 with at most two decimals. Default 1. The
-     * backup takes over about 3 adverts after the master stops (3 adverts plus a skew of 0.06). Short intervals on busy or
+     * backup takes over about 3 adverts after the master stops (3 adverts plus a skew of 0.1). Short intervals on busy or
      * emulated machines cause false takeovers.
      */
     advertIntervalSeconds?: number;
@@ -598,7 +598,13 @@ export interface LvsDrAwsArgs {
     /** CIDRs allowed to SSH to the instances. Required, at least one; there is no open default. */
     adminCidrs: string[];
 
-    /** CIDRs allowed to reach the virtual services. Default `["0.0.0.0/0"]`. */
+    /**
+     * CIDRs of the clients allowed to reach the virtual services: the directors' security group
+     * admits them, and in DR the real servers' too (a forwarded request keeps the client's source
+     * address, so they reach each real server's own addresses as well). Default: the VPC's own CIDR
+     * blocks; list peered or VPN networks here. A client on the internet cannot be served: the
+     * internet gateway does not translate replies from the VIP.
+     */
     allowedCidrs?: string[];
 
     /** AMI of every instance (`"ami-"` and 8 or 17 hexadecimal digits). Default: the newest official Debian 12 amd64 AMI. */

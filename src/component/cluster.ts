@@ -43,7 +43,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
     readonly awsVpcId: pulumi.Output<string | undefined>;
     /** AWS: the subnet. */
     readonly awsSubnetId: pulumi.Output<string | undefined>;
-    /** AWS: the security group of every instance. */
+    /** AWS: the directors' security group (the real servers have their own, `<name>-rs-sg`). */
     readonly awsSecurityGroupId: pulumi.Output<string | undefined>;
     /** AWS: the instances, director first. */
     readonly awsInstanceIds: pulumi.Output<string[] | undefined>;

@@ -242,7 +242,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         const pinned = new Map<string, Set<string>>();
         // A secret is exported as { <signature>: …, plaintext: "<JSON>" }.
         const plain = (v: unknown): unknown => (typeof v === "object" && v !== null && "plaintext" in v
-            ? JSON.parse(String((v as { plaintext: unknown }).plaintext)) : v);
+            ? JSON.parse(String(v.plaintext)) : v);
         for (const r of state.deployment.resources.filter((x) => x.type === "command:remote:Command")) {
             const c = plain(r.outputs?.connection) as { host?: string; hostKey?: string } | undefined;
             assert.ok(c?.host && c.hostKey, `${r.urn} is not pinned: ${JSON.stringify({ host: c?.host, hostKey: c?.hostKey })}`);

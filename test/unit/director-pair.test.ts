@@ -126,8 +126,8 @@ describe("keepalived configuration", () => {
         // Adverts only from the peer: check_unicast_src right after the peer list.
         assert.match(first, /^ {4}unicast_src_ip 192\.168\.77\.10\n {4}unicast_peer \{\n {8}192\.168\.77\.9\n {4}\}\n {4}check_unicast_src$/m);
         assert.match(second, /^ {4}unicast_src_ip 192\.168\.77\.9\n {4}unicast_peer \{\n {8}192\.168\.77\.10\n {4}\}\n {4}check_unicast_src$/m);
-        assert.match(first, /^ {4}priority 250$/m);
-        assert.match(second, /^ {4}priority 240$/m);
+        assert.match(first, /^ {4}priority 233$/m);
+        assert.match(second, /^ {4}priority 230$/m);
         const single = validateClusterArgs(validArgs());
         assert.doesNotMatch(renderKeepalivedConfig(single, single.directors[0]), /vrrp_instance|lvs_sync_daemon/);
     });

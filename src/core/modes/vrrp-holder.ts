@@ -23,7 +23,7 @@
  */
 import * as path from "path";
 import { hostPaths, vrrpInstanceOf } from "../names";
-import { addressFor, type ClusterPlan, type HostPlan, isIpv6, type VrrpPlan } from "../plan";
+import { addressFor, type ClusterPlan, type HostPlan, isIpv6, type Tool, type VrrpPlan } from "../plan";
 import { directorTitle } from "../scripts/director/title";
 import { block } from "../scripts/keepalived/virtual-servers";
 import { libraryFile } from "../scripts/library";
@@ -76,6 +76,15 @@ export function renderHolderScript(plan: ClusterPlan, vrrp: VrrpPlan, director: 
         "the level it writes says how this director came to hold the VIP.",
     [], libraryFile(path.join(__dirname, "..", "scripts", "sh", "vrrp-holder.sh")),
     call("vrrp_holder", director.interface, heldVip(plan.vip), addressFor(peer, plan.vip), p.level, p.state, settleSteps(vrrp)));
+}
+
+/** What the step needs on a director beyond the base system (ip, flock, logger): ping. */
+export const HOLDER_TOOLS: Tool[] = [{ command: "ping", packages: ["iputils-ping"] }];
+
+/** Teardown: the step script and its files in /run. */
+export function holderTeardown(plan: ClusterPlan): string {
+    const p = holderPaths(plan.vip);
+    return [p.script, p.level, p.state, `${p.state}.lock`].map((f) => call("remove_file", f)).join("\n");
 }
 
 /** The keepalived blocks outside the VRRP instance: the step script and the level file. */

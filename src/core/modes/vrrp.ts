@@ -12,7 +12,7 @@ import { libraryFile } from "../scripts/library";
 import { call, script, writeFile } from "../scripts/render";
 import type { DirectorModeModule } from "./mode";
 import { guardsVrrp, vrrpGuardLibraries, vrrpGuardTeardown, vrrpGuardTools, vrrpGuardUp } from "./vrrp-guard";
-import { basePriority, holderBlocks, holderTracking } from "./vrrp-holder";
+import { basePriority, HOLDER_TOOLS, holderBlocks, holderPaths, holderTeardown, holderTracking, renderHolderScript } from "./vrrp-holder";
 
 /** The notify hook the network needs, if any. */
 function hookOf(plan: ClusterPlan): TakeoverHook | undefined {
@@ -53,11 +53,9 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
             // The IPVS sync daemon follows this instance: master on the VIP holder, backup on the
             // other. One per keepalived: with several pairs on one director, the last file's wins.
             `lvs_sync_daemon ${director.interface} ${name} id ${vrrp.virtualRouterId}`,
-            // keepalived -t exits 6 ("SECURITY VIOLATION - scripts are being executed but
-            // script_security not enabled") for any script without it, the holder's step and
-            // the takeover hook alike. Both run as root, said on their own lines, from root's
-            // /etc/lvs-dr; an operator's scripts already needed it to pass the same check.
-            "enable_script_security",
+            // No enable_script_security: it is daemon-wide, and would make keepalived refuse an
+            // operator's scripts by rules they never chose. Without it keepalived warns that scripts
+            // run and runs them; keepalived_check takes that warning for what it is (keepalived.sh).
         ]),
         ...holderBlocks(plan),
         ...block(`vrrp_instance ${name}`, [
@@ -94,7 +92,7 @@ function vrrpInstance(plan: ClusterPlan, vrrp: VrrpPlan, director: HostPlan): st
 
 export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
     return {
-        tools: (plan) => [...(hookOf(plan)?.tools ?? []), ...vrrpGuardTools(plan)],
+        tools: (plan) => [...(hookOf(plan)?.tools ?? []), ...vrrpGuardTools(plan), ...HOLDER_TOOLS],
         /**
          * A director pair's, on both directors:
          * - `backup_only=0`, set explicitly: keepalived adds the VIP and sends its gratuitous ARPs *before*
@@ -121,10 +119,15 @@ export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
         upLibraries: vrrpGuardLibraries,
         upLines: (plan, director) => vrrpGuardUp(plan, vrrp, director),
         teardownLibraries: vrrpGuardLibraries,
-        teardownLines: (plan) => vrrpGuardTeardown(plan),
+        teardownLines: (plan) => [vrrpGuardTeardown(plan), holderTeardown(plan)].filter(Boolean).join("\n"),
+        // The takeover hook where the network needs one, and the step script that says how this
+        // director holds the VIP (./vrrp-holder.ts).
         setupFiles: (plan, director) => {
             const hook = hookOf(plan);
-            return hook ? writeFile(hostPaths(plan.vip, "director").takeVipScript, "0755", renderTakeVip(plan, director, hook)) : "";
+            return [
+                ...(hook ? [writeFile(hostPaths(plan.vip, "director").takeVipScript, "0755", renderTakeVip(plan, director, hook))] : []),
+                writeFile(holderPaths(plan.vip).script, "0755", renderHolderScript(plan, vrrp, director)),
+            ].join("\n");
         },
         bootUnitWhat: (plan) => guardsVrrp(plan) ? "IPVS parameters, VRRP from the peer only" : "IPVS parameters",
         setupDone: (plan) => `IPVS parameters set; keepalived moves the VIP${plan.vip6 ? "s" : ""}`,
