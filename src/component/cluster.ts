@@ -4,6 +4,8 @@ import type { HostPlan } from "../core/plan";
 import { type Plan, PLATFORMS, type PlatformPlan } from "../platforms";
 import type { Platform, PlatformHost, PlatformHosts } from "../platforms/platform";
 import { directorRules, directorSetup, realServerDrainHook, realServerSetup } from "./host-configuration";
+import { LvsDrArgsError } from "../core/validation/checker";
+import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
 import { validateClusterArgs } from "./validate";
 
 /**
@@ -50,6 +52,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: LvsDrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         const plan = validateClusterArgs(args, name);
+        claimDirectors(plan);
         // No inputs are recorded on the component: the engine would diff them and list the component
         // as updated whenever an argument changes, although a component has nothing to update (its
         // children carry every change), and the state would hold a copy of every private key.
@@ -102,6 +105,28 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             awsInstanceIds: this.awsInstanceIds,
         });
     }
+}
+
+/**
+ * What the clusters this program has built claim on their directors, by cluster name (a cluster
+ * built again under its name replaces its claims: a program hosted by the Automation API runs
+ * again in the same process).
+ */
+const CLAIMS = new Map<string, DirectorClaims>();
+
+/** Refuses a cluster that claims on a shared director what another cluster of this program has. */
+function claimDirectors(plan: Plan): void {
+    const mine = claimsOf(plan);
+    const problems = sharedDirectorProblems(mine, [...CLAIMS.values()].filter((c) => c.cluster !== plan.name));
+    if (problems.length > 0) {
+        throw new LvsDrArgsError(problems);
+    }
+    CLAIMS.set(plan.name, mine);
+}
+
+/** Forgets every cluster built so far (tests that build many programs in one process). */
+export function forgetClusters(): void {
+    CLAIMS.clear();
 }
 
 /** The hosts of the plan's platform, from its registry entry: the plan's kind ties the two together. */

@@ -102,6 +102,8 @@ void pulumi.runtime.setMocks({
 // The code under test is loaded only after the mocks are in place.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const lvsdr = require("../../src") as typeof import("../../src");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { forgetClusters } = require("../../src/component/cluster") as typeof import("../../src/component/cluster");
 
 export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((ok) => output.apply((v) => { ok(v); return v; }));
@@ -119,6 +121,8 @@ export interface Deployment {
 export async function deploy(args: import("../../src").LvsDrClusterArgs, name = "web"): Promise<Deployment> {
     registered.length = 0;
     invokes.length = 0;
+    // Each deploy is a program of its own: clusters of earlier tests share no director with it.
+    forgetClusters();
     const wired = new Map<string, Wired>();
     const record: pulumi.ResourceTransformation = ({ name: childName, opts }) => {
         const o = opts as pulumi.CustomResourceOptions;
