@@ -521,6 +521,41 @@ esac
         assert.deepEqual([...sb.writtenFiles().keys()].filter((f) => f.startsWith(k.clusterDir)), []);
     });
 
+    it("a destroy's drain hooks, started at once, are applied with one reload; each still waits for its own server", () => {
+        const args = validArgs();
+        args.services = [{ port: 80, scheduler: "wrr" }];
+        for (let i = 13; i <= 18; i++) {
+            args.hosts!.realServers.push({ address: `192.168.77.${i}` });
+        }
+        const p = validateClusterArgs(args);
+        sb.mustRun(renderDirectorSetup(p));
+        sb.mustRun(renderDirectorRules(p));
+        changes();
+        systemctl();
+        p.realServers.forEach((rs, i) => fs.writeFileSync(path.join(sb.rw, `hold-${i}.sh`), hooks.renderHoldRealServer(p, p.directors[0], rs)));
+        // The hooks start while another lvs-dr script holds keepalived's lock (as in a destroy,
+        // where they queue behind the rules' removal or each other): each requests its hold first.
+        const n = p.realServers.length;
+        const r = sb.mustRun(`set -eu
+exec 9>/run/lvs-dr-keepalived.lock
+flock 9
+for i in $(seq 0 ${n - 1}); do sh ${sb.rw}/hold-$i.sh > ${sb.rw}/hold-$i.out 2>&1 & done
+i=0; until [ "$(wc -l < ${k.heldList}.requests 2>/dev/null || echo 0)" -ge ${n} ]; do i=$((i+1)); [ $i -lt 300 ] || exit 9; sleep 0.1; done
+flock -u 9
+exec 9>&-
+wait
+`);
+        assert.equal(r.status, 0);
+        const reloads = systemctl().filter((c) => c === "reload keepalived");
+        assert.deepEqual(reloads, ["reload keepalived"], `${n} holds took ${reloads.length} reloads`);
+        assert.deepEqual(changes().sort(), p.realServers.map((rs) => `-e -t 192.168.77.100:80 -r ${rs.address}:80 -g -w 0`).sort());
+        for (let i = 0; i < n; i++) {
+            assert.match(fs.readFileSync(path.join(sb.rw, `hold-${i}.out`), "utf8"), /drained: no active connection left after [0-9]+ s/, `hook ${i}`);
+        }
+        assert.equal(sb.writtenFiles().get(k.heldList)!.split("\n").filter(Boolean).length, n);
+        assert.ok(!sb.writtenFiles().has(`${k.heldList}.requests`), "requests left behind");
+    });
+
     it("after a reboot the boot unit restores the VIP and the IPVS parameters, ordered before keepalived", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));

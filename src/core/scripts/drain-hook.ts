@@ -33,19 +33,27 @@ function each(plan: ClusterPlan, rs: RealServerPlan, command: string, indent = "
     return addresses(plan, rs).map((_, i) => `${indent}${command} "$${i === 0 ? "RIP" : "RIP6"}"`).join("\n");
 }
 
-/** The hook's delete: hold the real server at weight 0, then wait for its active connections to end. */
+/**
+ * The hook's delete: hold the real server at weight 0, then wait for its active connections to
+ * end. The hold is requested before the lock is taken: the hooks of a destroy, all started at
+ * once, are applied by whichever takes the lock first, with one reload; the others find theirs
+ * applied and reload nothing. The lock is not held through the drain.
+ */
 export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: RealServerPlan): string {
     return script(`${what(plan, director, rs)}: hold it at weight 0 and drain it.`, [...KEEPALIVED_LIBRARIES],
         "require_root",
         variables(plan, rs),
         [
+            `request_hold ${addresses(plan, rs).map((_, i) => `"$${i === 0 ? "RIP" : "RIP6"}"`).join(" ")}`,
             "lock_keepalived",
             "# Nothing to drain where this cluster's keepalived file is gone (the cluster's removal) or the",
             "# real server is in no table (it left the cluster: the rules drained it).",
             'if [ ! -e "$CONF" ] || [ ! -e "$DESIRED_CONF" ] || ! command -v keepalived >/dev/null 2>&1 || ! keepalived_running; then',
+            "  drop_held_requests",
             '  say "no keepalived configuration of VIP $VIP runs here: nothing to drain"',
             "  exit 0",
             "fi",
+            "take_held_requests",
             plan.vip6 ? 'SERVERS=$(servers_at "$RIP"; servers_at "$RIP6")' : 'SERVERS=$(servers_at "$RIP")',
             'if [ -z "$SERVERS" ]; then',
             '  say "$RIP is in no service of VIP $VIP here: nothing to drain"',
@@ -54,7 +62,10 @@ export function renderHoldRealServer(plan: ClusterPlan, director: HostPlan, rs: 
         ].join("\n"),
         [
             each(plan, rs, "hold"),
-            'install_held "$RIP held at weight 0"',
+            "# Another hook's reload may have applied this hold already.",
+            'if ! at_weight_zero "$SERVERS"; then',
+            '  install_held "$RIP held at weight 0 (with every hold requested meanwhile)"',
+            "fi",
             'wait_weight_zero "$SERVERS" "$RIP"',
             "unlock_keepalived",
             drainCall(plan, director, '"$SERVERS"'),

@@ -61,14 +61,19 @@ servers_at() {
   cluster_rules | awk -v rip="$(endpoint "$1"):" '$1 == "-a" && index($5, rip) == 1 { print $2, $3, $5 }'
 }
 
-# wait_weight_zero SERVERS WHAT: until each of SERVERS ("FLAG VIP:PORT RIP:PORT" lines) is at
-# weight 0 or gone, at most 30 s.
-wait_weight_zero() {
-  tries=0
-  while cluster_rules | SERVERS_T="$1" awk '
+# at_weight_zero SERVERS: each of SERVERS ("FLAG VIP:PORT RIP:PORT" lines) is at weight 0 or gone
+# in the live table.
+at_weight_zero() {
+  ! cluster_rules | SERVERS_T="$1" awk '
       BEGIN { n = split(ENVIRON["SERVERS_T"], l, "\n"); for (i = 1; i <= n; i++) want[l[i]] = 1 }
       $1 == "-a" && (($2 " " $3 " " $5) in want) && $8 != 0 { found = 1 }
-      END { exit !found }'; do
+      END { exit !found }'
+}
+
+# wait_weight_zero SERVERS WHAT: until each of SERVERS is at weight 0 or gone, at most 30 s.
+wait_weight_zero() {
+  tries=0
+  until at_weight_zero "$1"; do
     tries=$((tries + 1))
     if [ "$tries" -gt 150 ]; then
       die "keepalived did not set $2 to weight 0 within 30 s. Table now: $(cluster_rules | tr '\n' ';')"
