@@ -445,6 +445,51 @@ esac
         assert.ok(!state().some((l) => l.includes("192.168.77.13")), "c was not removed after the drain time");
     });
 
+    it("the rules let keepalived's lock go while leaving servers drain: a drain hook runs meanwhile, and its reload keeps the leaving server at weight 0", () => {
+        const p = plan();
+        sb.mustRun(renderDirectorSetup(p));
+        // .13 keeps two active connections: the rules' drain waits its whole time (6 s).
+        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
+        sb.addTool("ipvsadm", `#!/bin/sh
+case "$*" in
+  -Ln) printf '%s\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \
+    'TCP  192.168.77.100:80 wrr' '  -> 192.168.77.13:80             Route   0      2          0' ;;
+  *) exec ipvsadm-table "$@" ;;
+esac
+`);
+        const args = validArgs();
+        args.drainSeconds = 6;
+        args.services = [{ port: 80, scheduler: "wrr" }];
+        args.hosts!.realServers.push({ address: "192.168.77.13" });
+        sb.mustRun(renderDirectorRules(validateClusterArgs(args)));
+        args.hosts!.realServers.pop();
+        const two = validateClusterArgs(args);
+        fs.writeFileSync(path.join(sb.rw, "rules.sh"), renderDirectorRules(two));
+        fs.writeFileSync(path.join(sb.rw, "hold.sh"), hooks.renderHoldRealServer(two, two.directors[0], two.realServers[1]));
+        changes();
+        const r = sb.mustRun(`set -eu
+sh ${sb.rw}/rules.sh > ${sb.rw}/rules.out 2>&1 &
+rules=$!
+sleep 2
+sh ${sb.rw}/hold.sh > ${sb.rw}/hold.out 2>&1
+echo "hold done $(date +%s%3N)"
+ipvsadm-table -Sn
+wait $rules
+echo "rules done $(date +%s%3N)"
+`);
+        const at = (what: string) => Number(new RegExp(`${what} done (\\d+)`).exec(r.stdout)?.[1]);
+        assert.ok(at("rules") - at("hold") >= 2000, `the hook waited for the rules' drain:\n${r.stdout}\n${fs.readFileSync(path.join(sb.rw, "hold.out"), "utf8")}`);
+        const during = r.stdout.split("\n").filter((l) => l.startsWith("-a -t"));
+        assert.ok(during.includes("-a -t 192.168.77.100:80 -r 192.168.77.13:80 -g -w 0"), `the hook's reload removed the leaving server early:\n${during.join("\n")}`);
+        assert.ok(during.includes("-a -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 0"), `the hook did not hold .12:\n${during.join("\n")}`);
+        assert.match(fs.readFileSync(path.join(sb.rw, "rules.out"), "utf8"), /drain time \(6 s\) is up/);
+        // After the drain: .13 gone, .12 still held.
+        assert.deepEqual(state().filter((l) => l.startsWith("-a -t")).sort(), [
+            "-a -t 192.168.77.100:80 -r 192.168.77.11:80 -g -w 1", "-a -t 192.168.77.100:80 -r 192.168.77.12:80 -g -w 0",
+        ]);
+    });
+
     it("a real server marked gone leaves the table at once, without a drain, though the director still counts its connections", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));

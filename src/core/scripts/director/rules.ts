@@ -77,6 +77,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
     const schedulers = [...new Set(plan.services.map((s) => s.scheduler))].sort();
     const next = k.nextConf;
     const draining = k.drainConf;
+    const rendered = `${k.nextConf}.rendered`;
     const marks = marksOf(plan);
     return script(`${directorTitle(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
         [...RULES_LIBRARIES],
@@ -103,16 +104,28 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
         [
             "# Kept as rendered for the drain hooks; applied with held real servers at weight 0.",
             `write_file "$DESIRED_CONF" 0644 < ${shq(next)}`,
+            ...(plan.drainSeconds === 0 ? [] : [`cp "$DESIRED_CONF" ${shq(rendered)}`]),
             `prune_held "$DESIRED"`,
             `hold_weights "$DESIRED_CONF" > ${shq(next)}`,
         ].join("\n"),
         plan.drainSeconds === 0 ? "" : [
             `LEAVING=$(leaving_servers "$DESIRED"${withoutGone(plan)})`,
             `if [ -n "$LEAVING" ] && [ -e "$CONF" ]; then`,
-            `  ${call("with_draining", next)} "$LEAVING" > ${shq(draining)}`,
+            // The lock is let go while the leaving servers drain (up to drainSeconds): a drain hook
+            // or another cluster's script may reload keepalived meanwhile, so the configuration they
+            // install (DESIRED_CONF, with the holds) keeps the leaving servers at weight 0 until then.
+            `  ${call("with_draining", rendered)} "$LEAVING" > ${shq(draining)}`,
+            `  write_file "$DESIRED_CONF" 0644 < ${shq(draining)}`,
+            `  hold_weights "$DESIRED_CONF" > ${shq(draining)}`,
             `  ${call("apply_config", draining)} "$(printf '%s\\n' "$DESIRED"; ${call("draining_rules")} "$LEAVING" ${shq(forwardingFlag(plan))})" 'leaving real servers at weight 0'`,
+            "  unlock_keepalived",
             `  ${drainCall(plan, director, '"$LEAVING"')}`,
+            "  lock_keepalived",
+            `  write_file "$DESIRED_CONF" 0644 < ${shq(rendered)}`,
+            "  # The holds may have changed during the drain.",
+            `  hold_weights "$DESIRED_CONF" > ${shq(next)}`,
             "fi",
+            `rm -f ${shq(rendered)}`,
         ].join("\n"),
         `${call("apply_config", next)} "$DESIRED" 'the cluster configuration'`,
         marks.length > 0 ? call("set_marks", ...marks) : "clear_marks",
@@ -138,7 +151,10 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
             `  LEAVING=$(leaving_servers ''${withoutGone(plan)})`,
             writeFile(draining, "0644", renderKeepalivedConfig(plan, director, { allWeightsZero: true })).replace(/^/, "  "),
             `  ${call("apply_config", draining, desiredIpvsRules(plan, true).join("\n"), "every real server at weight 0")}`,
+            "  # Other clusters' scripts may run while this one's servers drain.",
+            "  unlock_keepalived",
             `  ${drainCall(plan, director, '"$LEAVING"')}`,
+            "  lock_keepalived",
             "fi",
         ].join("\n"),
         "remove_cluster_conf",
