@@ -1,8 +1,10 @@
 /**
  * SSH host keys for machines a platform creates: made by the component before the machine boots,
  * handed to it through cloud-init (`ssh_keys`), and pinned in every SSH connection to it, so a
- * machine in the middle never receives a root script. Only ed25519: the machine offers no other
- * host key, so no client can negotiate around the pin.
+ * machine in the middle never receives a root script. ed25519 only: cloud-init deletes the image's
+ * keys and generates none; a pin restricts the client to the pinned key's type (pulumi-command sets
+ * HostKeyAlgorithms to it), so keys of other types that an image's sshd unit may make at boot
+ * (RHEL's sshd-keygen) never authenticate a connection.
  *
  * `newHostKey` runs inside dynamic providers, which the engine serializes and runs in another
  * process: it uses nothing but `require`d Node built-ins.
