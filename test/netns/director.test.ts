@@ -403,26 +403,36 @@ esac
         assert.deepEqual(state(), desiredIpvsRules(p));
     });
 
+    /**
+     * The stand-in table counts no connection: this puts an ipvsadm in front of it whose `-Ln`
+     * lists the given real-server rows of VIP:80 (the director's view of active connections, which
+     * in DR never sees them close) and, with `conns`, whose `-Lnc` lists those entries.
+     */
+    const ipvsadmShowing = (rows: string[], conns: string[] = []): void => {
+        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
+        const q = (l: string) => `'${l}'`;
+        sb.addTool("ipvsadm", `#!/bin/sh
+case "$*" in
+  -Ln) printf '%s\\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \\
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \\
+    'TCP  192.168.77.100:80 wrr' ${rows.map(q).join(" ")} ;;
+${conns.length ? `  -Lnc) printf '%s\\n' 'IPVS connection entries' 'pro expire state       source             virtual            destination' \\
+    ${conns.map(q).join(" ")} ;;
+` : ""}  *) exec ipvsadm-table "$@" ;;
+esac
+`);
+    };
+
     it("a drain that runs out of time says so and lists the leaving server's connections still open in the journal, not in the output (the state)", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));
-        // The stand-in table counts no connection: here ipvsadm -Ln shows c with two active
-        // connections (DR: the director never sees them close), and -Lnc the director's entries.
-        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
-        sb.addTool("ipvsadm", `#!/bin/sh
-case "$*" in
-  -Ln) printf '%s\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \
-    'TCP  192.168.77.100:80 wrr' '  -> 192.168.77.11:80             Route   1      5          0' \
-    '  -> 192.168.77.13:80             Route   0      2          1' ;;
-  -Lnc) printf '%s\n' 'IPVS connection entries' 'pro expire state       source             virtual            destination' \
-    'TCP 14:59  ESTABLISHED 192.168.77.1:40001 192.168.77.100:80  192.168.77.13:80' \
-    'TCP 01:12  FIN_WAIT    192.168.77.1:40002 192.168.77.100:80  192.168.77.13:80' \
-    'TCP 14:58  ESTABLISHED 192.168.77.1:40003 192.168.77.100:80  192.168.77.11:80' \
-    'TCP 14:57  ESTABLISHED 192.168.77.1:40004 192.168.77.100:80  192.168.77.13:80' ;;
-  *) exec ipvsadm-table "$@" ;;
-esac
-`);
+        // c has two active connections, and -Lnc lists the director's entries.
+        ipvsadmShowing(["  -> 192.168.77.11:80             Route   1      5          0", "  -> 192.168.77.13:80             Route   0      2          1"], [
+            "TCP 14:59  ESTABLISHED 192.168.77.1:40001 192.168.77.100:80  192.168.77.13:80",
+            "TCP 01:12  FIN_WAIT    192.168.77.1:40002 192.168.77.100:80  192.168.77.13:80",
+            "TCP 14:58  ESTABLISHED 192.168.77.1:40003 192.168.77.100:80  192.168.77.11:80",
+            "TCP 14:57  ESTABLISHED 192.168.77.1:40004 192.168.77.100:80  192.168.77.13:80",
+        ]);
         const args = validArgs();
         args.drainSeconds = 1;
         args.services = [{ port: 80, scheduler: "wrr" }];
@@ -449,15 +459,7 @@ esac
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));
         // .13 keeps two active connections: the rules' drain waits its whole time (6 s).
-        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
-        sb.addTool("ipvsadm", `#!/bin/sh
-case "$*" in
-  -Ln) printf '%s\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \
-    'TCP  192.168.77.100:80 wrr' '  -> 192.168.77.13:80             Route   0      2          0' ;;
-  *) exec ipvsadm-table "$@" ;;
-esac
-`);
+        ipvsadmShowing(["  -> 192.168.77.13:80             Route   0      2          0"]);
         const args = validArgs();
         args.drainSeconds = 6;
         args.services = [{ port: 80, scheduler: "wrr" }];
@@ -493,17 +495,8 @@ echo "rules done $(date +%s%3N)"
     it("a real server marked gone leaves the table at once, without a drain, though the director still counts its connections", () => {
         const p = plan();
         sb.mustRun(renderDirectorSetup(p));
-        // As above: .13 has two active connections the director will never see close (it is dead).
-        sb.addTool("ipvsadm-table", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
-        sb.addTool("ipvsadm", `#!/bin/sh
-case "$*" in
-  -Ln) printf '%s\n' 'IP Virtual Server version 1.2.1 (size=4096)' 'Prot LocalAddress:Port Scheduler Flags' \
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn' \
-    'TCP  192.168.77.100:80 wrr' '  -> 192.168.77.11:80             Route   1      5          0' \
-    '  -> 192.168.77.13:80             Route   1      2          1' ;;
-  *) exec ipvsadm-table "$@" ;;
-esac
-`);
+        // .13 has two active connections the director will never see close (it is dead).
+        ipvsadmShowing(["  -> 192.168.77.11:80             Route   1      5          0", "  -> 192.168.77.13:80             Route   1      2          1"]);
         const args = validArgs();
         args.drainSeconds = 60;
         args.services = [{ port: 80, scheduler: "wrr" }];
