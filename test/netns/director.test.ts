@@ -16,10 +16,10 @@ import { desiredIpvsRules } from "../../src/core/scripts/director";
 import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
 import { library } from "../../src/core/scripts/library";
 import { validateClusterArgs } from "../../src/component/validate";
-import { fakeIpvsadm, fakeModprobe } from "../support/fake-ipvsadm";
-import { fakeSystemctl } from "../support/fake-keepalived";
+import { fakeIpvsadm } from "../support/fake-ipvsadm";
 import { validArgs } from "../support/fixtures";
-import { requireSandboxPrerequisites, Sandbox } from "../support/sandbox";
+import { directorSandbox } from "../support/director-sandbox";
+import { requireSandboxPrerequisites, type Sandbox } from "../support/sandbox";
 import { startTcpdump } from "../support/tcpdump";
 
 const VIP = "192.168.77.100";
@@ -63,11 +63,7 @@ describe("director scripts in a network namespace (real kernel, stand-in ipvsadm
 
     before(requireSandboxPrerequisites);
     beforeEach(() => {
-        sb = new Sandbox();
-        sb.addNic("eth0", "192.168.77.10/24");
-        sb.addTool("ipvsadm", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
-        sb.addTool("modprobe", fakeModprobe(path.join(sb.rw, "modprobe.log")));
-        sb.addTool("systemctl", fakeSystemctl(path.join(sb.dir, "bin", "ipvsadm"), sb.rw, path.join(sb.rw, "systemctl.log")));
+        sb = directorSandbox();
     });
     afterEach(() => sb.destroy());
 

@@ -16,10 +16,9 @@ import { validateClusterArgs } from "../../src/component/validate";
 import { hostPaths } from "../../src/core/names";
 import type { ClusterPlan } from "../../src/core/plan";
 import { renderDirectorSetup, renderDirectorTeardown } from "../../src/core/scripts/director";
-import { fakeIpvsadm, fakeModprobe } from "../support/fake-ipvsadm";
-import { fakeSystemctl } from "../support/fake-keepalived";
 import { validArgs } from "../support/fixtures";
-import { requireSandboxPrerequisites, Sandbox } from "../support/sandbox";
+import { directorSandbox } from "../support/director-sandbox";
+import { requireSandboxPrerequisites, type Sandbox } from "../support/sandbox";
 
 /**
  * Sends each advert given as "SRC DST VRID" (IPv4 or IPv6) as an Ethernet frame from the veth end
@@ -107,11 +106,7 @@ describe("a director pair's VRRP guard in a network namespace (real kernel, real
 
     before(requireSandboxPrerequisites);
     beforeEach(() => {
-        sb = new Sandbox();
-        sb.addNic("eth0", "192.168.77.10/24");
-        sb.addTool("ipvsadm", fakeIpvsadm(path.join(sb.rw, "ipvs.state"), path.join(sb.rw, "ipvsadm.log")));
-        sb.addTool("modprobe", fakeModprobe(path.join(sb.rw, "modprobe.log")));
-        sb.addTool("systemctl", fakeSystemctl(path.join(sb.dir, "bin", "ipvsadm"), sb.rw, path.join(sb.rw, "systemctl.log")));
+        sb = directorSandbox();
     });
     afterEach(() => sb.destroy());
 
