@@ -9,6 +9,7 @@ import { strict as assert } from "assert";
 import { type ChildProcess, execFileSync } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
+import { holderPaths } from "../../src/core/modes/vrrp-holder";
 import { keepalivedPaths } from "../../src/core/names";
 import { inNetns, inNetnsAsync, type Lab, NETNS, realServerSetupCommandFor, type Sh, sharedLab, URI, VIP, waitForVipCommand } from "../../lab/harness/lab";
 import { type Hit, Load, longestGap } from "../../lab/harness/load";
@@ -455,6 +456,70 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         const before = inPkts("director");
         await sleep(5000);
         assert.equal(inPkts("director"), before, "the backup (old master) forwarded packets");
+    });
+
+    /**
+     * A master that is paused (a hypervisor's pause, a live migration's stun) for longer than the
+     * takeover time and then resumed wakes still MASTER: keepalived would hand it the VIP back by
+     * its priority and cut every connection opened meanwhile. The pair's step script
+     * (src/core/modes/vrrp-holder.ts) makes the director that took over from its silent peer
+     * outrank it.
+     */
+    it("freeze: the master is paused 15 s under load; the backup takes the VIP and keeps it when the old master wakes; downloads started during the pause finish intact", async () => {
+        // The master (director-1 after the rejoin above) holds the VIP and its peer answers: level 1.
+        const master = holdsVip("director-1") ? "director-1" : "director";
+        const backup = master === "director" ? "director-1" : "director";
+        const level = holderPaths(VIP).level;
+        for (let i = 0; i < 30 && lab.mustSsh(master, `cat ${level}`).trim() !== "1"; i++) {
+            await sleep(1000);
+        }
+        assert.equal(lab.mustSsh(master, `cat ${level}`).trim(), "1", "the master never settled at level 1 with its peer answering");
+        assert.ok(!holdsVip(backup), "both directors hold the VIP before the pause");
+        const takeover = lab.sshAsync(backup, waitForVipCommand(VIP));
+        const resets = await captureResets();
+        const garps = await startTcpdump(NETNS, ["-e", "-tt", "-n", "-i", lab.bridge, `arp and ether src ${lab.mac(master)}`]);
+        captures.add(garps.child);
+        await sleep(1500);
+        const t0 = Date.now();
+        execFileSync("virsh", ["-c", URI, "suspend", lab.domain(master)]);
+        lab.closeSsh(master);
+        const taken = await takeover;
+        const tVip = Date.now();
+        assert.equal(taken.status, 0, `the backup never took the VIP from the paused master: ${taken.stderr}`);
+        // Downloads that start while the master is paused: their connections are only in the new holder's table.
+        const ports = [21011, 21012, 21013];
+        const dls = downloads(ports, "1M");
+        await sleep(Math.max(0, t0 + 15000 - Date.now()));
+        const tResume = Date.now();
+        execFileSync("virsh", ["-c", URI, "resume", lab.domain(master)]);
+        windows.push({ what: "master paused", from: t0, to: tVip + 2000 });
+        // The woken master meets the new holder's higher priority and yields: watched for 20 s.
+        let moved = "";
+        for (let i = 0; i < 20; i++) {
+            await sleep(1000);
+            const neigh = inNetns(`ip neigh show ${VIP} dev ${lab.bridge}`).stdout.match(/lladdr (\S+)/)?.[1];
+            if (!holdsVip(backup) || (neigh !== undefined && neigh !== lab.mac(backup))) {
+                moved = `${Date.now() - tResume} ms after the resume: ${backup} holds the VIP ${holdsVip(backup)}, client's entry ${neigh ?? "none"}`;
+                break;
+            }
+        }
+        assert.equal(moved, "", "the VIP went back to the woken master");
+        assert.ok(!holdsVip(master), "the woken master still holds the VIP");
+        const ends = await Promise.all(dls.map((d, i) => finished(d, ports[i])));
+        const reset = await resets.stop();
+        // What the woken master said about the VIP: nothing. A gratuitous ARP from it would pull
+        // clients' and routers' entries to it for a moment (src/core/scripts/sh/vrrp-holder.sh).
+        const announced = (await garps.stop()).split("\n").filter((l) => l.includes(`tell ${VIP},`) || l.includes(`${VIP} is-at`))
+            .filter((l) => Number(l.split(" ")[0]) * 1000 >= tResume - 1000);
+        captures.delete(garps.child);
+        const failed = load.between(tVip + 2000, Date.now()).filter((h) => h.host === "FAILED").length;
+        figure(`freeze: backup holds the VIP ${tVip - t0} ms after the pause; master resumed after ${tResume - t0} ms and yielded; ` +
+            `${ends.filter((e) => e.sha === bigSha).length} of ${ends.length} downloads started during the pause intact; ${failed} requests failed after the takeover; ${reset.length} resets from the VIP's address; ${announced.length} gratuitous ARPs for the VIP from the woken master`);
+        assert.deepEqual(announced, [], "the woken master announced the VIP");
+        assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha),
+            `a download started during the pause did not survive the wake-up:\n${describeDownloads(ends, connectionsByPort(backup))}\nresets:\n${reset.map((r) => r.line).join("\n")}`);
+        assert.equal(lab.mustSsh(master, `cat ${level}`).trim(), "0", "the woken master is not back at level 0 (a backup)");
+        assert.equal(lab.mustSsh(backup, `cat ${level}`).trim(), "1", "the new holder did not settle at level 1 (its peer back as a backup)");
     });
 
     it("every failed request of the suite fell inside a failure it caused", () => {

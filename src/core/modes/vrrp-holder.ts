@@ -7,11 +7,16 @@
  * (../scripts/sh/vrrp-holder.sh) writes a level that keepalived adds, times LEVEL_WEIGHT, to the
  * director's base priority:
  *
- * - 0: a backup, or a director that holds the VIP while its peer still answers (a backup that
- *   wakes from a pause takes the VIP for a moment, meets the live master and loses);
- * - 2: holding the VIP while the peer does not answer: it took over from a peer that stopped;
- *   a peer that comes back still holding the VIP is at 1 or 0 and yields, so the VIP stays with
- *   the director the connections went to;
+ * - 0: a backup whose peer answers, or a director that holds the VIP while its peer still
+ *   answers (a backup that wakes from a pause takes the VIP for a moment, meets the live master
+ *   and loses);
+ * - 2: the peer does not answer: a backup about to take over from a peer that stopped, or the
+ *   director that did; a peer that comes back still holding the VIP is at 1 or 0 and yields, so
+ *   the VIP stays with the director the connections went to. A backup is at 2 before it takes
+ *   over, so that its first advert as master already outranks the peer: a paused master that
+ *   wakes reads the adverts queued for it, and one lower than its own priority would make it
+ *   reassert the VIP with gratuitous ARPs before it yields (seen on the VMs: a connection of the
+ *   new holder's sent to the woken master for that moment, scheduled anew, reset by a server);
  * - 1: holding the VIP after the peer answered for longer than an advert interval: the peer is a
  *   backup again, and its next takeover (at 2) wins over this director.
  *

@@ -5,12 +5,18 @@
 # (vrrp_state_master_rx: the master with the lower priority becomes backup at once, whatever
 # nopreempt says), so the priority says how this director came to hold the VIP. keepalived runs
 # vrrp_holder every second and adds the level it writes (a track_file) times 10 to the base:
-#   0  not holding the VIP (a backup), or holding it while the peer still answers: a backup that
-#      wakes from a pause takes the VIP for a moment and meets the live master; it stays at 0
-#      and loses;
-#   2  holding the VIP while the peer does not answer (ping): this director took over from a
-#      peer that stopped (paused, cut off or dead). A peer that comes back still holding the VIP
-#      is at 1 (or 0) and yields: the VIP stays where the connections went;
+#   0  a backup whose peer answers, or holding the VIP while the peer still answers: a backup
+#      that wakes from a pause takes the VIP for a moment and meets the live master; it stays
+#      at 0 and loses;
+#   2  the peer does not answer (ping): as a backup, about to take over from a peer that stopped
+#      (paused, cut off or dead), or holding the VIP after it did. A peer that comes back still
+#      holding the VIP is at 1 (or 0) and yields: the VIP stays where the connections went. A
+#      backup reaches 2 before its takeover (a step a second, the takeover after three adverts),
+#      so even its first advert as master outranks the peer's: a paused master wakes to read the
+#      adverts that waited for it, and one with a lower priority than its own would make it
+#      reassert the VIP with gratuitous ARPs (keepalived's answer to a lower-priority master)
+#      before it meets the higher ones and yields; for that moment clients and routers would send
+#      the new holder's connections to it, whose table lacks them;
 #   1  holding the VIP and the peer has answered SETTLE times in a row: the peer is back and is a
 #      backup (one still holding the VIP would have advertised within that time, and one of the
 #      two would have yielded). Level 1 stays while this director holds the VIP, so that the
@@ -55,6 +61,9 @@ vrrp_holder() {
     fi
   else
     alive=0
+    if ! ping -n -q -c 1 -W 0.5 "$peer" >/dev/null 2>&1; then
+      new=2
+    fi
   fi
   vrrp_holder_write "$state_file" "$alive"
   if [ "$new" != "$level" ] || [ ! -e "$level_file" ]; then
