@@ -4,18 +4,24 @@
  * For each N: the rules applied to an empty table (write, `keepalived -t`, reload, wait until the
  * table is applied), one weight changed (the same, as a diff: keepalived's reload at that size),
  * `keepalived -t` alone on the file, and the rules removed (drain with nothing active, delete).
- * The director's setup runs once before, its teardown after. Each time is the SSH command's wall
- * time; an empty command's is reported beside them.
+ * Then a destroy as the engine runs it (`destroyAsEngine`): the rules applied again, every real
+ * server's drain hook deleted at once (the wall time, the failed hooks, keepalived's reloads),
+ * then the rules deleted. The director's setup runs once before, its teardown after. Each time is
+ * the SSH command's wall time (the hooks': the director's own clock); an empty command's is
+ * reported beside them. On the lab's director VM alone: `npm run bench -- --parts director`
+ * (after `npm run lab:up`; sizes 1, 64, 1,000; writes bench/results/full-director.*).
  *
  * Also runnable against a director of your own that carries no traffic (it installs keepalived
  * and ipvsadm when missing, binds 198.18.0.100 on the interface for the run, then removes all it
  * added): `node build/bench/director-scale.js --host ADDRESS --key FILE [--user root]
  * [--interface eth0] [--sizes 1,64,1000]`.
  */
+import { createHash } from "crypto";
+import { gzipSync } from "zlib";
 import type { LvsDrClusterArgs } from "../src/args";
 import { keepalivedPaths } from "../src/core/names";
 import type { ClusterPlan } from "../src/core/plan";
-import { directorRulesCommand, directorSetupCommand } from "../src/core/scripts/command-lines";
+import { directorRulesCommand, directorSetupCommand, drainHookCommand } from "../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../src/component/validate";
 import { remoteCommand } from "../src/core/scripts/render";
 import { benchHosts } from "./addresses";
@@ -32,6 +38,29 @@ export interface DirectorScale {
     removeSeconds: number;
     /** Entries in the table after the apply (real servers x services). */
     entries: number;
+    /** The destroy as the engine runs it (absent from runs before 2026-12). */
+    destroy?: DirectorDestroy;
+}
+
+/** Every drain hook's delete at once on the director, then the rules' delete. */
+export interface DirectorDestroy {
+    /** From the first hook's start to the last hook's end, on the director's clock. */
+    hooksSeconds: number;
+    /** Of which starting them all (the loop that forks N `sh`). */
+    launchSeconds: number;
+    /** Hooks that exited non-zero (the bench fails when any did). */
+    hookFailures: number;
+    /** keepalived reloads during the hooks: systemd's "Reloaded keepalived" lines in the journal. */
+    reloads: number;
+    /** Hooks that wrote the held configuration (printed "wrote ... held at weight 0 (with every hold requested meanwhile)"). */
+    hooksThatWrote: number;
+    /** Each hook's end (the last write to its output) in seconds from the start, ascending. */
+    hookEndSeconds: number[];
+    /** The rules' delete after the hooks (SSH command wall time). */
+    rulesDeleteSeconds: number;
+    /** Bytes of the N hooks' command lines, and of the archive sent for them (gzip, base64). */
+    hookCommandBytes: number;
+    archiveBytes: number;
 }
 
 const CLUSTER = "lvsdr-bench-scale";
@@ -93,11 +122,169 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
             results.push(r);
             log(`director: ${n} real servers x 2 services (${entries} entries, command ${r.commandBytes} bytes): apply ${r.applySeconds.toFixed(1)} s, ` +
                 `one weight changed ${r.changeSeconds.toFixed(1)} s, keepalived -t ${r.checkSeconds.toFixed(1)} s, removal ${r.removeSeconds.toFixed(1)} s`);
+            r.destroy = await destroyAsEngine(remote, changed, log);
         }
     } finally {
         await remote.run(setup.delete).catch((e: unknown) => log(`director: the teardown failed: ${String(e)}`));
     }
     return { sshSeconds, setupSeconds, results };
+}
+
+/**
+ * A minimal POSIX tar (ustar) of `files` (name -> content, mode 0644): the hooks' command lines
+ * travel as one archive, unpacked byte for byte by the director's `tar`.
+ */
+export function tarball(files: [string, string][]): Buffer {
+    const blocks: Buffer[] = [];
+    for (const [name, content] of files) {
+        const data = Buffer.from(content);
+        const header = Buffer.alloc(512);
+        const put = (at: number, text: string): void => void header.write(text, at, "ascii");
+        if (Buffer.byteLength(name) > 99) {
+            throw new Error(`tarball: name too long: ${name}`);
+        }
+        put(0, name);
+        put(100, "0000644\0");
+        put(108, "0000000\0");
+        put(116, "0000000\0");
+        put(124, `${data.length.toString(8).padStart(11, "0")}\0`);
+        put(136, `${Math.floor(Date.now() / 1000).toString(8).padStart(11, "0")}\0`);
+        put(148, "        ");
+        put(156, "0");
+        put(257, "ustar\0");
+        put(263, "00");
+        const sum = header.reduce((a, b) => a + b, 0);
+        put(148, `${sum.toString(8).padStart(6, "0")}\0 `);
+        blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    return Buffer.concat(blocks);
+}
+
+/** Base64 characters per upload command: one SSH argument must stay under Linux's 128 KiB. */
+const UPLOAD_CHUNK = 90 * 1024;
+
+/**
+ * On the director, in the unpacked archive's directory (its argument): starts every `hook-*.sh`
+ * at once in the background, waits for each, and writes `summary` (start, end of the launch loop,
+ * end, keepalived reloads: systemd's "Reloaded keepalived" lines in the journal), `ends` (each
+ * output's last write) and each hook's exit status (`hook-*.rc`), then `finished`. Run detached
+ * (setsid), so that a slow SSH link under the load cannot cut it; `driver.pid` tells whether it
+ * still runs.
+ */
+export const HOOKS_DRIVER = `cd "$1" || exit 1
+echo $$ > driver.pid
+cursor=$(journalctl -n 1 -q -o cat --show-cursor --no-pager | sed -n 's/^-- cursor: //p')
+start=$(date +%s.%N)
+list=""
+for f in hook-*.sh; do
+  sh "$f" > "\${f%.sh}.out" 2>&1 &
+  list="$list $!:\${f%.sh}"
+done
+launched=$(date +%s.%N)
+for job in $list; do
+  if wait "\${job%%:*}"; then rc=0; else rc=$?; fi
+  echo "$rc" > "\${job#*:}.rc"
+done
+end=$(date +%s.%N)
+journalctl --sync 2>/dev/null || true
+reloads=$(journalctl --after-cursor="$cursor" -u keepalived -q -o cat --no-pager | grep -ci '^Reloaded keepalive' || true)
+printf 'start %s\\nlaunched %s\\nend %s\\nreloads %s\\n' "$start" "$launched" "$end" "$reloads" > summary
+stat -c '%.9Y' hook-*.out > ends
+touch finished
+`;
+
+/**
+ * A destroy as the engine runs it, on a director whose table holds `plan`'s rules: every real
+ * server's drain hook deleted at once (`drainHookCommand(...).delete`, the exact command lines),
+ * then the director's rules deleted. Fails when a hook failed (with their output) or the table
+ * does not have every real server at weight 0 after the hooks.
+ *
+ * How this differs from the engine: `pulumi destroy` (parallelism unbounded by default) runs each
+ * hook's delete as its own SSH connection from the command provider: N key exchanges, N sshd
+ * sessions and a login shell each on the director (and sshd's MaxStartups throttles unauthenticated
+ * connections past 10), arriving as the engine dials them. Here the N command lines travel once,
+ * as one tar archive (gzip, base64, in chunks), and one `sh` per hook is started by a loop on the
+ * director (`launchSeconds`): the same scripts, the same lock, reloads and table reads, without
+ * SSH's own cost. The figures are the director's side of a destroy, a lower bound of the engine's.
+ */
+export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s: string) => void): Promise<DirectorDestroy> {
+    const n = plan.realServers.length;
+    const director = plan.directors[0];
+    const width = String(n).length;
+    const files: [string, string][] = plan.realServers.map((rs, i) => [`hook-${String(i + 1).padStart(width, "0")}.sh`, drainHookCommand(plan, director, rs).delete]);
+    files.push(["driver.sh", HOOKS_DRIVER]);
+    const hookCommandBytes = files.slice(0, n).reduce((a, [, c]) => a + Buffer.byteLength(c), 0);
+    const archive = gzipSync(tarball(files), { level: 9 }).toString("base64");
+    const sha = createHash("sha256").update(archive).digest("hex");
+    // Re-apply the rules (the run before removed them): the state a destroy starts from.
+    await remote.run(directorRulesCommand(plan, director).create);
+    const dir = (await remote.run("mktemp -d /tmp/lvsdr-bench-hooks.XXXXXX")).trim();
+    if (!/^\/tmp\/lvsdr-bench-hooks\.[\w]+$/.test(dir)) {
+        throw new Error(`mktemp on the director printed ${JSON.stringify(dir)}`);
+    }
+    let rulesDeleted = false;
+    try {
+        for (let at = 0; at < archive.length; at += UPLOAD_CHUNK) {
+            await remote.run(`printf '%s' '${archive.slice(at, at + UPLOAD_CHUNK)}' >> ${dir}/archive.b64`);
+        }
+        await remote.run(`cd ${dir} && echo '${sha}  archive.b64' | sha256sum -c --quiet && base64 -d archive.b64 | tar -xzf - && rm archive.b64 && ` +
+            `test "$(ls hook-*.sh | wc -l)" = ${n}`);
+        log(`director: ${n} drain hooks (${hookCommandBytes} bytes of command lines, ${archive.length} bytes sent) unpacked; starting them all at once`);
+        await remote.run(`setsid -f sh ${dir}/driver.sh ${dir} > ${dir}/driver.log 2>&1 < /dev/null`);
+        // Each hook waits at most 900 s for the lock, then drains (nothing is active): an hour is
+        // far past any end the product allows. A poll that fails (SSH under the load) is retried.
+        const deadline = Date.now() + 3600_000;
+        const poll = `cd ${dir} && if [ -e finished ]; then echo finished; elif [ -e driver.pid ] && kill -0 "$(cat driver.pid)" 2>/dev/null; then echo running; ` +
+            "else echo gone; fi; ls | grep -c '\\.rc$' || true";
+        for (;;) {
+            await new Promise((ok) => setTimeout(ok, 10_000));
+            const state = await remote.run(poll).catch((e: unknown) => {
+                log(`director: polling the hooks failed (retrying): ${String(e).slice(0, 300)}`);
+                return "unknown";
+            });
+            if (state.startsWith("finished")) {
+                break;
+            }
+            const ended = `${state.split("\n")[1] ?? "?"} of ${n} hooks ended`;
+            if (state.startsWith("gone")) {
+                throw new Error(`${n} drain hooks at once: the driver on the director ended without finishing (${ended}): ${await remote.run(`cat ${dir}/driver.log; dmesg | tail -n 20`)}`);
+            }
+            if (Date.now() > deadline) {
+                throw new Error(`${n} drain hooks at once: not all ended within an hour (${ended})`);
+            }
+        }
+        const summary = Object.fromEntries((await remote.run(`cat ${dir}/summary`)).trim().split("\n").map((l) => l.split(" ") as [string, string]));
+        const start = Number(summary.start);
+        const ends = (await remote.run(`cat ${dir}/ends`)).trim().split("\n").map((t) => Number(t) - start).sort((a, b) => a - b);
+        const failed = (await remote.run(`cd ${dir} && grep -L -x 0 hook-*.rc || true`)).trim().split("\n").filter((l) => l !== "");
+        const wrote = Number((await remote.run(`cd ${dir} && cat hook-*.out | grep -c 'held at weight 0 (with every hold requested meanwhile)' || true`)).trim());
+        const zero = failed.length > 0 ? NaN : Number((await remote.run(`ipvsadm -Sn | grep -- '-a -t ${benchHosts.vip}:' | grep -c -- '-w 0$' || true`)).trim());
+        rulesDeleted = true;
+        const rulesDeleteSeconds = await timed(remote, directorRulesCommand(plan, director).delete);
+        const d: DirectorDestroy = {
+            hooksSeconds: Number(summary.end) - start, launchSeconds: Number(summary.launched) - start, hookFailures: failed.length,
+            reloads: Number(summary.reloads), hooksThatWrote: wrote, hookEndSeconds: ends, rulesDeleteSeconds, hookCommandBytes, archiveBytes: archive.length,
+        };
+        const median = ends[Math.floor((ends.length - 1) / 2)];
+        log(`director: destroy of ${n} real servers: ${n} drain hooks at once ${d.hooksSeconds.toFixed(1)} s (launched in ${d.launchSeconds.toFixed(1)} s, ` +
+            `median end ${median.toFixed(1)} s), ${d.hookFailures} failed, ${d.reloads} keepalived reloads (${d.hooksThatWrote} hooks wrote the held file), ` +
+            `then the rules' delete ${d.rulesDeleteSeconds.toFixed(1)} s`);
+        if (failed.length > 0) {
+            const shown = failed.slice(0, 5).map((rc) => rc.replace(/\.rc$/, ""));
+            const outputs = await remote.run(`cd ${dir} && for h in ${shown.join(" ")}; do echo "--- $h: exit $(cat $h.rc)"; tail -n 15 $h.out; done`);
+            throw new Error(`${n} drain hooks at once: ${failed.length} failed (${JSON.stringify(d)}); the first ${shown.length}:\n${outputs}`);
+        }
+        if (zero !== plan.realServers.length * 2) {
+            throw new Error(`${n} drain hooks at once: ${zero} of the VIP's ${n * 2} entries are at weight 0 after them`);
+        }
+        return d;
+    } finally {
+        if (!rulesDeleted) {
+            await remote.run(directorRulesCommand(plan, director).delete).catch((e: unknown) => log(`director: the rules' delete failed: ${String(e)}`));
+        }
+        await remote.run(`rm -rf ${dir}`).catch((e: unknown) => log(`director: removing ${dir} failed: ${String(e)}`));
+    }
 }
 
 /** A host of the user's over plain SSH (BatchMode: a key, no prompt); `sudo -n` for a user other than root. */

@@ -92,6 +92,21 @@ export function markdown(r: BenchResult): string {
             out.push(`| ${x.realServers} | ${x.entries} | ${x.commandBytes} | ${sig(x.applySeconds)} | ${sig(x.changeSeconds)} | ${sig(x.checkSeconds)} | ${sig(x.removeSeconds)} |`);
         }
         out.push("");
+        const destroys = r.director.results.filter((x) => x.destroy !== undefined);
+        if (destroys.length > 0) {
+            out.push("**Director destroy as the engine runs it** (the rules applied again; every real server's drain hook deleted at once on the director, " +
+                "started by one shell there, not over N SSH sessions; then the rules' delete; reloads: keepalived's, from the journal):");
+            out.push("");
+            out.push("| real servers | all hooks s | launching them s | median hook end s | hooks failed | keepalived reloads | rules delete s |");
+            out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            for (const x of destroys) {
+                const d = x.destroy!;
+                const ends = d.hookEndSeconds;
+                out.push(`| ${x.realServers} | ${sig(d.hooksSeconds)} | ${sig(d.launchSeconds)} | ${ends.length > 0 ? sig(ends[Math.floor((ends.length - 1) / 2)]) : "n/a"} | ` +
+                    `${d.hookFailures} | ${d.reloads} | ${sig(d.rulesDeleteSeconds)} |`);
+            }
+            out.push("");
+        }
     }
     if (r.engine) {
         const e = r.engine;

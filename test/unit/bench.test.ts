@@ -5,8 +5,13 @@
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { gzipSync } from "zlib";
 import { delta, parseSample } from "../../bench/counters";
 import { type Cell, haproxyConfig, type Sample } from "../../bench/datapath";
+import { HOOKS_DRIVER, tarball } from "../../bench/director-scale";
 import { type BenchResult, intoReadme, markdown, svg } from "../../bench/report";
 import { figures, quantile, ratios, spread } from "../../bench/stats";
 
@@ -82,7 +87,18 @@ describe("benchmark (pure parts)", () => {
             datapath: { idle: { seconds: 2, cpuSeconds: 0.02, txBytes: 0 }, samples, cells, ratios: ratios(cells) },
             mocks: [{ realServers: 1, constructMs: 10, resources: 8, byType: {}, largestCommandBytes: 100 },
                 { realServers: 16, constructMs: 100, resources: 53, byType: {}, largestCommandBytes: 200 }],
-            director: { sshSeconds: 0.2, setupSeconds: 5, results: [{ realServers: 1, services: 2, commandBytes: 100, applySeconds: 1, changeSeconds: 1, checkSeconds: 0.1, removeSeconds: 1, entries: 2 }] },
+            director: {
+                sshSeconds: 0.2, setupSeconds: 5, results: [
+                    { realServers: 1, services: 2, commandBytes: 100, applySeconds: 1, changeSeconds: 1, checkSeconds: 0.1, removeSeconds: 1, entries: 2 },
+                    {
+                        realServers: 64, services: 2, commandBytes: 200, applySeconds: 2, changeSeconds: 2, checkSeconds: 0.2, removeSeconds: 2, entries: 128,
+                        destroy: {
+                            hooksSeconds: 30, launchSeconds: 0.5, hookFailures: 0, reloads: 2, hooksThatWrote: 2, hookEndSeconds: [10, 20, 30],
+                            rulesDeleteSeconds: 7, hookCommandBytes: 1000, archiveBytes: 300,
+                        },
+                    },
+                ],
+            },
             engine: { deploySeconds: { 1: 100, 3: 120 }, addOneSteps: { 2: ["create x", "create y", "update z"], 8: ["create x", "create y", "update z"] } },
         };
         const md = markdown(r);
@@ -92,11 +108,51 @@ describe("benchmark (pure parts)", () => {
         assert.match(md, /ratio 3 : 1 = 1\.2 \(goal ≤ 1\.5: met\)/);
         assert.match(md, /adding one real server to 8: 3 steps/);
         assert.match(md, /> ratios are the result/);
+        assert.match(md, /\| 1 \| 2 \| 100 \| 1 \| 1 \| 0\.1 \| 1 \|/, "a run without the destroy (before 2026-12) keeps its table");
+        assert.match(md, /\| 64 \| 30 \| 0\.5 \| 20 \| 0 \| 2 \| 7 \|/, "the destroy's row: all hooks, launch, median end, failed, reloads, rules delete");
         const chart = svg(r);
         const lint = spawnSync("xmllint", ["--noout", "-"], { input: chart, encoding: "utf8" });
         assert.equal(lint.status, 0, `the chart is not well-formed XML: ${lint.stderr}`);
         assert.match(chart, /Director bytes transmitted per byte served/);
         assert.match(chart, /16: 100 ms/);
+    });
+
+    it("the destroy's archive: a tar the director's tar unpacks byte for byte, gzip-compressed", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-bench-tar-"));
+        try {
+            const files: [string, string][] = [["hook-1.sh", "sh -c 'echo \"x\" é'"], ["hook-2.sh", "a".repeat(512)], ["empty", ""], ["driver.sh", HOOKS_DRIVER]];
+            const r = spawnSync("tar", ["-xzf", "-", "-C", dir], { input: gzipSync(tarball(files)), encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(fs.readdirSync(dir).sort(), files.map(([n]) => n).sort());
+            for (const [name, content] of files) {
+                assert.equal(fs.readFileSync(path.join(dir, name), "utf8"), content, name);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("the destroy's driver (POSIX sh, shellcheck-clean) starts every hook at once and keeps each one's exit status", () => {
+        const r = spawnSync("shellcheck", ["-s", "sh", "-"], { input: HOOKS_DRIVER, encoding: "utf8" });
+        assert.ifError(r.error ? new Error(`shellcheck could not be run (${r.error.message}): apt-get install shellcheck`) : null);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-bench-hooks-"));
+        try {
+            // Three hooks that take 1 s each: at once, the three end within about a second.
+            for (const i of [1, 2, 3]) {
+                fs.writeFileSync(path.join(dir, `hook-${i}.sh`), `sh -c 'sleep 1; echo "${i} held at weight 0 (with every hold requested meanwhile)"; exit ${i === 2 ? 7 : 0}'`);
+            }
+            const ran = spawnSync("sh", ["-c", HOOKS_DRIVER, "driver", dir], { encoding: "utf8" });
+            assert.equal(ran.status, 0, ran.stderr);
+            assert.ok(fs.existsSync(path.join(dir, "finished")));
+            assert.deepEqual([1, 2, 3].map((i) => fs.readFileSync(path.join(dir, `hook-${i}.rc`), "utf8")), ["0\n", "7\n", "0\n"]);
+            const summary = Object.fromEntries(fs.readFileSync(path.join(dir, "summary"), "utf8").trim().split("\n").map((l) => l.split(" ") as [string, string]));
+            const wall = Number(summary.end) - Number(summary.start);
+            assert.ok(wall >= 1 && wall < 2.5, `the hooks ran one after the other: ${wall} s`);
+            assert.equal(fs.readFileSync(path.join(dir, "ends"), "utf8").trim().split("\n").length, 3);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the README's table is replaced between its markers, and nothing else", () => {
