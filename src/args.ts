@@ -339,9 +339,30 @@ export interface LvsDrSshArgs {
 
     /**
      * Public key (`"ssh-ed25519 AAAA... comment"`) installed for `user` on the VMs this component
-     * creates. Required with the `libvirt` and `aws` platforms, refused with `hosts`.
+     * creates: the public half of `privateKey`. Required with the `libvirt` and `aws` platforms,
+     * refused with `hosts`. One line of a `.pub` file, without options or line breaks. A new VM gets
+     * it at first boot (cloud-init; on AWS the key pair); then, and whenever the keys change, the
+     * user's `~/.ssh/authorized_keys` on every VM is written to hold exactly this key and
+     * `authorizedKeys`. Changing it never replaces a VM, so a key is rotated in place with two
+     * `pulumi up`s: (1) add the new public key to `authorizedKeys`, leave `privateKey` and
+     * `publicKey` as they are, and run `pulumi up` (every VM then accepts both keys); (2) set
+     * `privateKey` and `publicKey` to the new pair, remove it from `authorizedKeys`, and run `pulumi
+     * up` (the connections use the new key, and the old one leaves every VM). Step (2) without (1)
+     * fails: the VMs refuse the new key, so the connections fail to authenticate and nothing on the
+     * VMs changes; go back to the old pair, run (1), then (2).
      */
     publicKey?: string;
+
+    /**
+     * Further public keys allowed to log in as `user` on the VMs this component creates (an
+     * operator's, or the next key during a rotation: see `publicKey`), each one line of a `.pub`
+     * file (`"<type> <base64> [comment]"`) without options (`from=`, `command=`, ...) or line breaks.
+     * The user's `~/.ssh/authorized_keys` there is the component's (cloud-init made the account for
+     * the cluster): it is written to exactly `publicKey` and these keys, any other removed, on a new
+     * VM and whenever the keys change, with no VM replaced. At most 64 keys; a key given twice
+     * counts once. Default: none. Only with the `libvirt` and `aws` platforms, refused with `hosts`.
+     */
+    authorizedKeys?: string[];
 
     /**
      * Run the host scripts through `sudo -n` (non-interactive: the user needs password-less sudo).

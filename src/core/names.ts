@@ -25,10 +25,11 @@ export function roleOf(plan: Pick<ClusterPlan, "directors">, host: HostPlan | Re
 }
 
 /**
- * What a child resource of a host does, in `<cluster>-<role>-<step>`. `drain-<director role>`: a
- * real server's drain hook on that director.
+ * What a child resource of a host does, in `<cluster>-<role>-<step>`. `access`: a created
+ * machine's login user's authorized keys; `drain-<director role>`: a real server's drain hook on
+ * that director.
  */
-export type HostStep = "setup" | "rules" | "ssh" | "vm" | "host-key" | `drain-${string}`;
+export type HostStep = "setup" | "rules" | "ssh" | "access" | "vm" | "host-key" | `drain-${string}`;
 
 /** A child resource of one host: `<cluster>-<role>-<step>`, e.g. `web-rs-a-setup`. */
 export function hostResourceName(cluster: string, role: string, step: HostStep): string {

@@ -21,7 +21,9 @@ import { directorRole, realServerRole } from "../../src/core/names";
 import { libvirtNames } from "../../src/platforms/libvirt/names";
 import type { ClusterPlan } from "../../src/core/plan";
 import type { PlatformPlan } from "../../src/platforms";
-import { directorRulesCommand, directorSetupCommand, realServerSetupCommand, waitForBootCommand } from "../../src/core/scripts/command-lines";
+import {
+    authorizedKeysCommand, directorRulesCommand, directorSetupCommand, realServerSetupCommand, waitForBootCommand,
+} from "../../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../../src/component/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "./fixtures";
@@ -36,6 +38,7 @@ function platformArgs(): Record<string, LvsDrClusterArgs> {
     sudo.hosts!.director.ssh = { host: "10.0.0.10", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyHostKeyHostKeyHostKeyHostKeyHost" };
     const awsPair = validAwsArgs();
     awsPair.aws!.backupDirector = {};
+    awsPair.ssh.authorizedKeys = ["ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY= ops@example.org"];
     const awsTun = validAwsArgs();
     awsTun.forwarding = "tun";
     const libvirtPair = validLibvirtArgs();
@@ -67,6 +70,9 @@ function machineTexts(plan: ClusterPlan): Record<string, string> {
     }
     files["wait for boot"] = waitForBootCommand(machine);
     const l = plan.platform as PlatformPlan;
+    if (l.kind === "libvirt" || l.kind === "aws") {
+        files["authorized keys"] = authorizedKeysCommand(l.sshAuthorizedKeys, machine);
+    }
     if (l.kind === "libvirt") {
         const net = networkInputs(l);
         if (net) {

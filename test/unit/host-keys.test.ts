@@ -52,7 +52,7 @@ describe("host keys: created machines are pinned (mocked engine)", () => {
         const commands = ofType(d.resources, "command:remote:Command");
         assert.ok(commands.length >= 8);
         for (const c of commands) {
-            const role = c.name.replace(/^lab-/, "").replace(/-(ssh|setup|rules|drain-director(-1)?)$/, "");
+            const role = c.name.replace(/^lab-/, "").replace(/-(ssh|access|setup|rules|drain-director(-1)?)$/, "");
             // Drain hooks run on the director.
             const on = /-drain-director$/.test(c.name) ? "director" : role;
             assert.equal(connectionOf(c).hostKey, mockHostKey(`lab-${on}-vm`), c.name);

@@ -15,6 +15,8 @@ import { validateClusterArgs } from "../../src/component/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { diffInputs, networkProvider, type NetworkInputs, type VmInputs, vmProvider } from "../../src/platforms/libvirt/provider";
 import { installFakeVirsh, type FakeVirsh } from "../support/fake-virsh";
+import type { LvsDrClusterArgs } from "../../src/args";
+import { withoutAuthorizedKeys } from "../../src/platforms/vm/cloud-init";
 import { validLibvirtArgs } from "../support/fixtures";
 import { libvirtOf } from "../../lab/harness/plans";
 
@@ -156,6 +158,80 @@ describe("libvirt providers: diff", () => {
         assert.deepEqual(diffInputs({ ...vm }, { ...vm, autostart: false }), { changes: true, replaces: [], deleteBeforeReplace: false });
         assert.deepEqual(diffInputs({ ...vm }, { ...vm, domainXml: "<x/>", diskBytes: 1 }),
             { changes: true, replaces: ["diskBytes", "domainXml"], deleteBeforeReplace: true });
+    });
+
+    const NEW_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewNewNewNewNewNewNewNewNewNewNewNewNewNew next";
+    /** The director VM's inputs for the fixture's arguments changed by `mutate`. */
+    const vmWith = (mutate: (args: LvsDrClusterArgs) => void): VmInputs => {
+        const args = validLibvirtArgs();
+        Object.assign(args.libvirt!, { pool: "lvsdr", baseImage: "base.qcow2" });
+        mutate(args);
+        const plan = validateClusterArgs(args, "t");
+        return vmInputs(libvirtOf(plan), libvirtNames.domain(plan.name, directorRole(0)), plan.directors[0]);
+    };
+    const NO_CHANGE = { changes: false, replaces: [], deleteBeforeReplace: false };
+
+    it("a new ssh.publicKey alone is no change: the key is first-boot data, the access command keeps the VM's keys", () => {
+        const { vm } = inputs();
+        const rotated = vmWith((a) => (a.ssh.publicKey = NEW_KEY));
+        assert.notEqual(rotated.userData, vm.userData, "the new key is in the new user data (for a VM created from now on)");
+        assert.ok(rotated.userData.includes(JSON.stringify(NEW_KEY)));
+        // The seed's instance id (a hash of the user data) differs too; nothing else does.
+        assert.notEqual(rotated.metaData, vm.metaData);
+        assert.deepEqual({ ...rotated, userData: "", metaData: "" }, { ...vm, userData: "", metaData: "" }, "nothing else differs");
+        assert.deepEqual(diffInputs({ ...vm }, { ...rotated }), NO_CHANGE);
+        // Further keys never reach the VM's inputs at all: the access command writes them.
+        assert.deepEqual(vmWith((a) => (a.ssh.authorizedKeys = [NEW_KEY])), vm);
+    });
+
+    it("an earlier lvs-dr's state of a VM (its user data with the key it was made with, no new field) is not replaced for a new key", () => {
+        const { vm } = inputs();
+        // What the provider recorded then: the inputs, and what create added.
+        const recorded = { ...vm, instanceId: "0b1c8a5e-2f1e-4c2a-9a53-7f6d0e1c2b3a", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHost" };
+        assert.deepEqual(diffInputs(recorded, { ...vmWith((a) => (a.ssh.publicKey = NEW_KEY)) }), NO_CHANGE);
+        // And one recorded before lvs-dr pinned host keys.
+        const older: Record<string, unknown> = { ...recorded };
+        delete older.hostKey;
+        assert.deepEqual(diffInputs(older, { ...vmWith((a) => (a.ssh.publicKey = NEW_KEY)) }), NO_CHANGE);
+    });
+
+    it("what else is in the user data still replaces (the user, the hostname), and so do memory and the base image", () => {
+        const { vm } = inputs();
+        assert.deepEqual(diffInputs({ ...vm }, { ...vmWith((a) => (a.ssh.user = "debian")) }),
+            { changes: true, replaces: ["userData"], deleteBeforeReplace: true });
+        assert.deepEqual(diffInputs({ ...vm }, { ...vmWith((a) => { a.ssh.user = "debian"; a.ssh.publicKey = NEW_KEY; }) }),
+            { changes: true, replaces: ["userData"], deleteBeforeReplace: true });
+        // The seed's other documents: a new address changes the network config (and the instance id, not compared).
+        assert.ok(diffInputs({ ...vm }, { ...vmWith((a) => (a.libvirt!.director = { address: "192.168.77.50" })) }).replaces?.includes("networkConfig"));
+        // And the meta-data's other line (the hostname): a difference.
+        assert.deepEqual(diffInputs({ ...vm }, { ...vm, metaData: vm.metaData.replace("local-hostname: \"t-director\"", "local-hostname: \"x\"") }).replaces,
+            ["metaData"]);
+        assert.deepEqual(diffInputs({ ...vm }, { ...vmWith((a) => { a.libvirt!.memoryMiB = 1024; a.ssh.publicKey = NEW_KEY; }) }),
+            { changes: true, replaces: ["domainXml"], deleteBeforeReplace: true });
+        assert.deepEqual(diffInputs({ ...vm }, { ...vmWith((a) => (a.libvirt!.baseImage = "other.qcow2")) }),
+            { changes: true, replaces: ["baseImage"], deleteBeforeReplace: true });
+    });
+
+    it("user data is compared without the key list only: a key-like line elsewhere is a difference", () => {
+        const { vm } = inputs();
+        const moved = vm.userData.replace("ssh_pwauth: false\n", `ssh_pwauth: false\n      - ${JSON.stringify(NEW_KEY)}\n`);
+        assert.deepEqual(diffInputs({ ...vm }, { ...vm, userData: moved }).replaces, ["userData"]);
+        assert.equal(withoutAuthorizedKeys(vm.userData), vm.userData.replace(/^ {6}- "ssh-ed25519 [^\n]*\n/m, ""));
+    });
+
+    it("an update keeps the user data the VM first booted with", async () => {
+        const virsh = installFakeVirsh();
+        try {
+            virsh.addVolume("lvsdr", "base.qcow2");
+            const { vm } = inputs();
+            const created = (await vmProvider.create(vm)).outs as Record<string, unknown>;
+            const rotated = vmWith((a) => (a.ssh.publicKey = NEW_KEY));
+            const updated = (await vmProvider.update!("t-director", created, { ...rotated, autostart: false })).outs as Record<string, unknown>;
+            assert.deepEqual([updated.userData, updated.metaData], [vm.userData, vm.metaData]);
+            assert.equal(updated.autostart, false);
+        } finally {
+            virsh.restore();
+        }
     });
 });
 

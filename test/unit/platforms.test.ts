@@ -33,23 +33,24 @@ describe("libvirt platform (mocked engine)", () => {
         assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtNetwork")), ["lab-network"]);
         assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm")), ["lab-director-vm", "lab-rs-0-vm", "lab-rs-1-vm"]);
         assert.deepEqual(names(d.resources), [
-            "lab", "lab-director-rules", "lab-director-setup", "lab-director-ssh", "lab-director-vm", "lab-network",
-            "lab-rs-0-drain-director", "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-vm",
-            "lab-rs-1-drain-director", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-vm",
+            "lab", "lab-director-access", "lab-director-rules", "lab-director-setup", "lab-director-ssh", "lab-director-vm", "lab-network",
+            "lab-rs-0-access", "lab-rs-0-drain-director", "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-vm",
+            "lab-rs-1-access", "lab-rs-1-drain-director", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-vm",
         ]);
         for (const r of d.resources.filter((x) => x.name !== "lab")) {
             assert.equal(d.wired.get(r.name)?.parent, "lab", `${r.name} is not parented on the component`);
         }
     });
 
-    it("orders network -> VM -> wait for SSH -> setup -> rules", () => {
+    it("orders network -> VM -> wait for SSH -> the user's keys -> setup -> rules", () => {
         const deps = (n: string) => d.wired.get(n)!.dependsOn.sort();
         for (const vm of ["lab-director-vm", "lab-rs-0-vm", "lab-rs-1-vm"]) {
             assert.deepEqual(deps(vm), ["lab-network"]);
         }
         for (const role of ["director", "rs-0", "rs-1"]) {
             assert.deepEqual(deps(`lab-${role}-ssh`), [`lab-${role}-vm`]);
-            assert.deepEqual(deps(`lab-${role}-setup`), [`lab-${role}-ssh`]);
+            assert.deepEqual(deps(`lab-${role}-access`), [`lab-${role}-ssh`]);
+            assert.deepEqual(deps(`lab-${role}-setup`), [`lab-${role}-access`, `lab-${role}-ssh`]);
         }
         assert.deepEqual(deps("lab-director-rules"), ["lab-director-setup", "lab-rs-0-setup", "lab-rs-1-setup"]);
     });
@@ -64,6 +65,7 @@ describe("libvirt platform (mocked engine)", () => {
             assert.equal(d.wired.get(`lab-${role}-vm`)!.deleteBeforeReplace, true);
             assert.ok(String(byName(d.resources, `lab-${role}-ssh`).inputs.create).includes(stamp(role)), role);
             assert.ok(String(byName(d.resources, `lab-${role}-setup`).inputs.create).includes(stamp(role)), role);
+            assert.ok(String(byName(d.resources, `lab-${role}-access`).inputs.create).includes(stamp(role)), role);
             assert.ok(!JSON.stringify(byName(d.resources, `lab-${role}-setup`).inputs.triggers).includes("vm-instance"),
                 "a setup is not replaced (torn down) for a new machine");
         }
@@ -147,8 +149,8 @@ describe("AWS platform (mocked engine)", () => {
             assert.deepEqual(i.inputs.vpcSecurityGroupIds, [i.name === "web-director" ? "web-sg-id" : "web-rs-sg-id"], i.name);
             assert.equal(i.inputs.keyName, "web-key-kp", i.name);
             assert.equal(i.inputs.ami, "ami-0debian12mock", i.name);
-            assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami", "userData", `tags["lvs-dr:host-key"]`],
-                "a looked-up AMI must not replace instances; first-boot data is never changed in place (stop/start)");
+            assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami", "userData", `tags["lvs-dr:host-key"]`, "keyName"],
+                "a looked-up AMI must not replace instances; first-boot data (the key pair too) is never changed in place (stop/start) nor replaces one");
             assert.equal(d.wired.get(i.name)!.deleteBeforeReplace, true, "its planned private IP must be free for the replacement");
             assert.ok(String(byName(d.resources, `${i.name}-ssh`).inputs.create).includes(`# Runs on machine ${i.name}-id:`));
         }
@@ -219,7 +221,8 @@ describe("AWS platform (mocked engine)", () => {
         const conn = reveal(byName(d.resources, "web-rs-a-setup").inputs.connection) as Record<string, unknown>;
         assert.match(String(conn.host), /^198\.51\.100\.\d+$/);
         assert.equal(conn.user, "admin");
-        assert.deepEqual(d.wired.get("web-rs-a-setup")!.dependsOn, ["web-rs-a-ssh"]);
+        assert.deepEqual(d.wired.get("web-rs-a-setup")!.dependsOn, ["web-rs-a-ssh", "web-rs-a-access"]);
+        assert.deepEqual(d.wired.get("web-rs-a-access")!.dependsOn, ["web-rs-a-ssh"]);
         assert.deepEqual(d.wired.get("web-rs-a-ssh")!.dependsOn, ["web-rs-a"]);
         assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).startsWith("sudo -n sh -c"));
         assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).includes("require_interface '\\''ens5'\\''"));
@@ -247,7 +250,7 @@ describe("AWS platform (mocked engine)", () => {
         assert.equal(i.inputs.subnetId, "subnet-0123456789abcdef0");
         assert.equal(i.inputs.associatePublicIpAddress, false);
         assert.equal(i.inputs.ami, "ami-0123456789abcdef0");
-        assert.deepEqual(e.wired.get("web-director")!.ignoreChanges, ["userData", `tags["lvs-dr:host-key"]`], "a given AMI is a difference to act on");
+        assert.deepEqual(e.wired.get("web-director")!.ignoreChanges, ["userData", `tags["lvs-dr:host-key"]`, "keyName"], "a given AMI is a difference to act on");
         const conn = reveal(byName(e.resources, "web-director-setup").inputs.connection) as Record<string, unknown>;
         assert.equal(conn.host, "10.0.1.10");
     });
@@ -265,8 +268,8 @@ describe("AWS platform with a subnet made by the same program", () => {
 
 describe("incremental changes (mocked engine)", () => {
     for (const [platform, base, vms] of [
-        ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
-        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-host-key`, `c-${n}-ssh`, `c-${n}-setup`, `c-${n}-drain-director`]],
+        ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh`, `c-${n}-access`, `c-${n}-setup`, `c-${n}-drain-director`]],
+        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-host-key`, `c-${n}-ssh`, `c-${n}-access`, `c-${n}-setup`, `c-${n}-drain-director`]],
     ] as const) {
         const named = (): LvsDrClusterArgs => {
             const args = base();

@@ -124,6 +124,7 @@ const CASES: Case[] = [
     { title: "no platform", mutate: (a) => delete a.hosts, field: "hosts", says: "exactly one platform must be set, found 0" },
     { title: "two platforms", mutate: (a) => (a.libvirt = { uri: "qemu:///system" }), field: "hosts + libvirt", says: "found 2" },
     { title: "public key given for existing hosts", mutate: (a) => (a.ssh.publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"), field: "ssh.publicKey", says: "only used for VMs" },
+    { title: "authorized keys given for existing hosts", mutate: (a) => (a.ssh.authorizedKeys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"]), field: "ssh.authorizedKeys", says: "does not manage the keys of existing machines" },
     { title: "forwarding nat", mutate: (a) => (a.forwarding = "nat"), field: "forwarding", says: "one of dr, tun" },
     { title: "forwarding in capitals", mutate: (a) => (a.forwarding = "DR"), field: "forwarding", says: "one of dr, tun" },
     { title: "interface injection", mutate: (a) => (rs(a, 0).interface = "eth0; reboot"), field: "hosts.realServers[0].interface", says: "Linux interface name" },
@@ -170,6 +171,14 @@ const CASES: Case[] = [
 const VM_CASES: (Case & { base: () => LvsDrClusterArgs })[] = [
     { base: validLibvirtArgs, title: "libvirt without a public key", mutate: (a) => delete a.ssh.publicKey, field: "ssh.publicKey", says: "required with the libvirt platform" },
     { base: validLibvirtArgs, title: "libvirt public key with a newline (YAML injection)", mutate: (a) => (a.ssh.publicKey += "\nruncmd: [reboot]"), field: "ssh.publicKey", says: "OpenSSH public key" },
+    { base: validLibvirtArgs, title: "libvirt public key with options", mutate: (a) => (a.ssh.publicKey = `command="id" ${a.ssh.publicKey}`), field: "ssh.publicKey", says: "options before the key type" },
+    { base: validLibvirtArgs, title: "libvirt authorized keys not a list", mutate: (a) => (a.ssh.authorizedKeys = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"), field: "ssh.authorizedKeys", says: "list of OpenSSH public keys" },
+    { base: validLibvirtArgs, title: "libvirt authorized key with a newline (a second line)", mutate: (a) => (a.ssh.authorizedKeys = [`${a.ssh.publicKey}\nssh-rsa AAAAB3NzaC1yc2EAAAADAQAB evil`]), field: "ssh.authorizedKeys[0]", says: "holds a line break" },
+    { base: validLibvirtArgs, title: "libvirt authorized key with a carriage return", mutate: (a) => (a.ssh.authorizedKeys = [`${a.ssh.publicKey}\r`]), field: "ssh.authorizedKeys[0]", says: "each further key as its own entry" },
+    { base: validAwsArgs, title: "aws authorized key with options (from=)", mutate: (a) => (a.ssh.authorizedKeys = [a.ssh.publicKey, `from="10.0.0.1",no-pty ${a.ssh.publicKey}`]), field: "ssh.authorizedKeys[1]", says: "remove everything before the key type" },
+    { base: validAwsArgs, title: "aws authorized key of no known type", mutate: (a) => (a.ssh.authorizedKeys = ["ssh-dss AAAAB3NzaC1kc3MAAACBAP"]), field: "ssh.authorizedKeys[0]", says: "not an OpenSSH public key" },
+    { base: validAwsArgs, title: "aws authorized key not a string", mutate: (a) => (a.ssh.authorizedKeys = [42]), field: "ssh.authorizedKeys[0]", says: "one line of a .pub file" },
+    { base: validAwsArgs, title: "aws 65 authorized keys", mutate: (a) => (a.ssh.authorizedKeys = Array.from({ length: 65 }, () => a.ssh.publicKey)), field: "ssh.authorizedKeys", says: "more than 64 keys" },
     { base: validLibvirtArgs, title: "libvirt without a subnet", mutate: (a) => delete a.libvirt.subnet, field: "libvirt.subnet", says: "CIDR" },
     { base: validLibvirtArgs, title: "libvirt network and bridge both set", mutate: (a) => { a.libvirt.network = "default"; a.libvirt.bridge = "br0"; }, field: "libvirt.bridge", says: "cannot be combined" },
     { base: validLibvirtArgs, title: "libvirt URI that is an option", mutate: (a) => (a.libvirt.uri = "--help"), field: "libvirt.uri", says: "libvirt URI" },
@@ -311,6 +320,7 @@ describe("validateClusterArgs", () => {
             kind: "aws", network: { kind: "create", vpcCidr: "10.77.0.0/16" }, subnetCidr: "10.77.1.0/24",
             adminCidrs: ["203.0.113.7/32"],
             directorInstanceType: "t3.small", realServerInstanceType: "t3.small", sshViaPrivateIp: false, sshPublicKey: args.ssh.publicKey,
+            sshAuthorizedKeys: [args.ssh.publicKey],
         });
         assert.deepEqual([...plan.directors, ...plan.realServers].map((h) => h.address), ["10.77.1.10", "10.77.1.11", "10.77.1.12"]);
         assert.deepEqual(plan.realServers.map((r) => [r.name, r.weight, r.interface]), [["a", 1, "ens5"], ["b", 2, "ens5"]]);

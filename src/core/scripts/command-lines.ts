@@ -4,6 +4,7 @@
  * `pulumi up` runs.
  */
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../plan";
+import { renderAuthorizedKeys } from "./authorized-keys";
 import { renderDirectorSetup, renderDirectorTeardown } from "./director/host";
 import { renderDirectorRules, renderDirectorRulesRemoval } from "./director/rules";
 import { renderHoldRealServer, renderReleaseRealServer } from "./drain-hook";
@@ -57,4 +58,12 @@ export function drainHookCommand(plan: ClusterPlan, director: HostPlan, rs: Real
 /** The first command on a VM a platform created: waits for cloud-init (as the login user, no sudo). */
 export function waitForBootCommand(machine?: string): string {
     return remoteCommand(stampMachine(fixedScript("vm-boot"), machine), false);
+}
+
+/**
+ * A created machine's login user's authorized keys, exactly `keys` (as that user, no sudo: the
+ * file is the user's own). No delete: the account goes with the machine.
+ */
+export function authorizedKeysCommand(keys: string[], machine?: string): string {
+    return remoteCommand(stampMachine(renderAuthorizedKeys(keys), machine), false);
 }

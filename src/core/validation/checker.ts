@@ -54,7 +54,12 @@ export const USER = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 export const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 export const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 export const HOST_KEY = /^[a-z0-9@.-]{3,64} [A-Za-z0-9+/]{16,}={0,3}$/;
-export const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-]{1,100})?$/;
+/** The key types an OpenSSH public key line may start with. */
+const KEY_TYPE = "(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com)";
+/** One line of a `.pub` file: type, base64, an optional comment; no options, no line break. */
+export const PUBLIC_KEY = new RegExp(`^${KEY_TYPE} [A-Za-z0-9+/]{16,}={0,3}( [A-Za-z0-9@._+:-]{1,100})?$`);
+/** A key line of authorized_keys with options before the type (`from="..." ssh-ed25519 AAAA...`). */
+export const KEY_WITH_OPTIONS = new RegExp(`^\\S.*[\\s,"]${KEY_TYPE} [A-Za-z0-9+/]{16,}={0,3}( .*)?$`);
 export const ABSOLUTE_PATH = /^\/[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
 /** A name for the cluster: in resource names, and in the names and tags platforms give. */
 export const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;

@@ -7,10 +7,13 @@ import type { LvsDrSshArgs } from "../../args";
 import { type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../ip";
 import { type ClusterPlan, DEFAULTS, type Forwarding, type HostPlan, type RealServerPlan, type ServicePlan } from "../plan";
 import { TABLE_LIMIT, tableBytes } from "../scripts/director/ipvs-table";
-import { type Checker, keysOf, PUBLIC_KEY, USER } from "./checker";
+import { type Checker, KEY_WITH_OPTIONS, keysOf, PUBLIC_KEY, USER } from "./checker";
 import { type DefaultSsh, type Reserved, reservedClash } from "./hosts";
 
-const SSH_KEYS = keysOf<LvsDrSshArgs>({ user: true, privateKey: true, publicKey: true, port: true, sudo: true });
+const SSH_KEYS = keysOf<LvsDrSshArgs>({ user: true, privateKey: true, publicKey: true, authorizedKeys: true, port: true, sudo: true });
+
+/** How many `ssh.authorizedKeys` a cluster may give: operators' keys and a rotation's next one, not a directory. */
+export const MAX_AUTHORIZED_KEYS = 64;
 
 /** What the VIPs and sorry servers are checked against: the hosts a platform yields, and its subnet. */
 export interface HostsView {
@@ -35,17 +38,58 @@ export function validateDefaultSsh(c: Checker, value: unknown): DefaultSsh | und
         "use a login name such as root or debian (letters, digits, ._-)");
     const privateKey = c.secretInput("ssh.privateKey", value.privateKey,
         "pass the key text, e.g. config.requireSecret(\"sshPrivateKey\")");
-    const publicKey = value.publicKey === undefined ? undefined
-        : c.matches("ssh.publicKey", value.publicKey, PUBLIC_KEY, "an OpenSSH public key",
-            "paste one line of a .pub file: '<type> <base64> [comment]'");
+    const publicKey = value.publicKey === undefined ? undefined : publicKeyOf(c, "ssh.publicKey", value.publicKey);
+    const authorizedKeys = value.authorizedKeys === undefined ? undefined : authorizedKeysOf(c, value.authorizedKeys);
     const port = c.optionalInteger("ssh.port", value.port, 1, 65535, DEFAULTS.sshPort, "use the SSH port, usually 22");
     if (value.sudo !== undefined && typeof value.sudo !== "boolean") {
         c.add("ssh.sudo", value.sudo, "must be a boolean", "use true or false (default: true unless user is root)");
     }
-    if (user === undefined || port === undefined || privateKey === undefined || (value.publicKey !== undefined && publicKey === undefined)) {
+    if (user === undefined || port === undefined || privateKey === undefined || (value.publicKey !== undefined && publicKey === undefined)
+        || (value.authorizedKeys !== undefined && authorizedKeys === undefined)) {
         return undefined;
     }
-    return { user, port, privateKey, sudo: value.sudo as boolean | undefined, ...(publicKey ? { publicKey } : {}) };
+    return {
+        user, port, privateKey, sudo: value.sudo as boolean | undefined, ...(publicKey ? { publicKey } : {}),
+        ...(authorizedKeys ? { authorizedKeys } : {}),
+    };
+}
+
+/**
+ * One public key as lvs-dr writes it into a created machine's authorized_keys: one line of a `.pub`
+ * file. A line break would add a line of the caller's choosing, and options (`command=`, `from=`)
+ * would change what the key may do: both are refused, each with its own message.
+ */
+function publicKeyOf(c: Checker, field: string, value: unknown): string | undefined {
+    if (typeof value === "string" && PUBLIC_KEY.test(value)) {
+        return value;
+    }
+    const text = typeof value === "string" ? value : "";
+    if (/[\r\n]/.test(text)) {
+        c.add(field, value, "is not an OpenSSH public key: it holds a line break",
+            "give one line of a .pub file ('<type> <base64> [comment]'), and each further key as its own entry of ssh.authorizedKeys");
+    } else if (KEY_WITH_OPTIONS.test(text)) {
+        c.add(field, value, "is not an OpenSSH public key: it has options before the key type",
+            "remove everything before the key type, to give '<type> <base64> [comment]': lvs-dr writes keys without options");
+    } else {
+        c.add(field, value, "is not an OpenSSH public key", "paste one line of a .pub file: '<type> <base64> [comment]'");
+    }
+    return undefined;
+}
+
+/** `ssh.authorizedKeys`: a list of public keys, each checked like `ssh.publicKey`. */
+function authorizedKeysOf(c: Checker, value: unknown): string[] | undefined {
+    if (!Array.isArray(value)) {
+        c.add("ssh.authorizedKeys", value, "must be a list of OpenSSH public keys",
+            "give [\"ssh-ed25519 AAAA... comment\", ...], one line of a .pub file per key");
+        return undefined;
+    }
+    if (value.length > MAX_AUTHORIZED_KEYS) {
+        c.add("ssh.authorizedKeys", `(${value.length} keys)`, `holds more than ${MAX_AUTHORIZED_KEYS} keys`,
+            "give the keys that must log in to the cluster's machines: the operators' and, during a rotation, the next one");
+        return undefined;
+    }
+    const keys = value.map((key: unknown, i: number) => publicKeyOf(c, `ssh.authorizedKeys[${i}]`, key));
+    return keys.every((k) => k !== undefined) ? keys : undefined;
 }
 
 /** Dual stack's IPv6 VIP: only beside an IPv4 `vip`. */

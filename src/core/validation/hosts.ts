@@ -13,6 +13,8 @@ export interface DefaultSsh {
     port: number;
     sudo?: boolean;
     publicKey?: string;
+    /** Further public keys for the created machines' user (`ssh.authorizedKeys`). */
+    authorizedKeys?: string[];
     privateKey: Input<string>;
 }
 
@@ -146,6 +148,21 @@ export function requirePublicKey(c: Checker, ssh: DefaultSsh, platform: string):
             "give the public half of ssh.privateKey, e.g. the content of ~/.ssh/id_ed25519.pub");
     }
     return ssh.publicKey;
+}
+
+/**
+ * What a created machine's user's authorized_keys holds: `publicKey` first, then
+ * `ssh.authorizedKeys` in their order, a key given twice (by type and base64, whatever its
+ * comment) once: during a rotation the new key may well be in both places for a while.
+ */
+export function clusterAuthorizedKeys(ssh: DefaultSsh, publicKey: string): string[] {
+    const seen = new Set<string>();
+    return [publicKey, ...(ssh.authorizedKeys ?? [])].filter((key) => {
+        const material = key.split(" ").slice(0, 2).join(" ");
+        const first = !seen.has(material);
+        seen.add(material);
+        return first;
+    });
 }
 
 /** Whose reserved address the VIP sits on, if any (for the VIP's own message). */

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterResourceName, hostResourceName, roleOf } from "../../core/names";
 import type { ClusterPlan, HostPlan } from "../../core/plan";
 import { type CreateHosts, hostsOf, type PlatformHost } from "../platform";
+import { withAuthorizedKeys } from "../vm/authorized-keys";
 import { createdHost } from "../vm/created-host";
 import { hostKeyCloudConfig } from "../vm/host-key";
 import { HostKey } from "../vm/host-key-resource";
@@ -77,6 +78,9 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         tags: awsTags(name, "rs-sg"),
     }, { parent });
 
+    // The public key for new instances' first boot. A new key replaces the key pair (auto-named, so
+    // the new one is made before the old one goes); the instances ignore the new name (below): their
+    // keys are kept by the access commands.
     const keyPair = new aws.ec2.KeyPair(clusterResourceName(name, "key"), { publicKey: a.sshPublicKey, tags: awsTags(name, "key") }, { parent });
     const ami = a.ami ?? aws.ec2.getAmiOutput({
         mostRecent: true,
@@ -104,8 +108,10 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         // hook): where it is now is not a difference to undo.
         // User data is first-boot data: changing it would stop and start the instance, so an
         // instance keeps what it was created with, and the host-key tag that says what that was.
+        // So is the key pair: a new key pair's name would replace every instance at once, both
+        // directors included, where the access command changes the user's keys in place.
         const ignored = [...(a.ami ? [] : ["ami"]), ...(director && pair ? ["secondaryPrivateIps"] : []),
-            "userData", `tags["${HOST_KEY_TAG}"]`];
+            "userData", `tags["${HOST_KEY_TAG}"]`, "keyName"];
         const key = new HostKey(hostResourceName(name, role, "host-key"), { parent });
         const vm = new aws.ec2.Instance(instanceResourceName(name, role), {
             ami, instanceType, subnetId,
@@ -134,7 +140,9 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         // Pinned only if this instance was created with this key (see HOST_KEY_TAG).
         const hostKey = pulumi.all([vm.tags, key.id, key.publicKey])
             .apply(([tags, fingerprint, publicKey]) => tags?.[HOST_KEY_TAG] === fingerprint ? publicKey : undefined);
-        return createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, hostKey, parent);
+        // The instance's setup waits for its user's keys to be the cluster's (../vm/authorized-keys.ts).
+        return withAuthorizedKeys(plan, role, createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, hostKey, parent),
+            a.sshAuthorizedKeys, parent);
     };
 
     const hosts = hostsOf(plan, instance);

@@ -22,8 +22,10 @@ export interface AwsPlatformPlan {
     directorInstanceType: string;
     realServerInstanceType: string;
     sshViaPrivateIp: boolean;
-    /** The instances' key pair. */
+    /** The instances' key pair: installed for the SSH user at an instance's first boot. */
     sshPublicKey: string;
+    /** Every instance's user's whole authorized_keys, kept by its `-access` command: the public key, then ssh.authorizedKeys. */
+    sshAuthorizedKeys: string[];
 }
 
 export const AWS_DEFAULTS = {

@@ -3,7 +3,7 @@ import * as path from "path";
 import type { Input } from "@pulumi/pulumi";
 import type { LvsDrAwsArgs } from "../../args";
 import { isEventual, keysOf } from "../../core/validation/checker";
-import { requirePublicKey } from "../../core/validation/hosts";
+import { clusterAuthorizedKeys, requirePublicKey } from "../../core/validation/hosts";
 import { cidrContains, formatCidr, isIpv6 } from "../../core/ip";
 import type { NetworkCapabilities } from "../../core/plan";
 import type { PlatformValidation, ValidatePlatform } from "../validation";
@@ -103,7 +103,7 @@ export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) =>
         platform: {
             kind: "aws", network: ok.network, subnetCidr: formatCidr(ok.subnet), adminCidrs: ok.adminCidrs, ...(allowedCidrs ? { allowedCidrs } : {}),
             ...(ami ? { ami } : {}), directorInstanceType: ok.directorInstanceType,
-            realServerInstanceType: ok.realServerInstanceType, sshViaPrivateIp, sshPublicKey: ok.sshPublicKey,
+            realServerInstanceType: ok.realServerInstanceType, sshViaPrivateIp, sshPublicKey: ok.sshPublicKey, sshAuthorizedKeys: clusterAuthorizedKeys(ctx.ssh, ok.sshPublicKey),
         },
     };
 };

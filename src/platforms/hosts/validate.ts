@@ -26,6 +26,11 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
         c.add("ssh.publicKey", ssh.publicKey, "is only used for VMs a platform creates",
             "remove it: existing machines already have their keys");
     }
+    // The accounts on existing machines are their operators': lvs-dr never writes their keys.
+    if (ssh.authorizedKeys !== undefined) {
+        c.add("ssh.authorizedKeys", ssh.authorizedKeys, "is only used for VMs a platform creates",
+            "remove it: lvs-dr does not manage the keys of existing machines' accounts");
+    }
     const subnets = validateSubnets(c, value);
 
     const directors: HostPlan[] = [];

@@ -4,6 +4,7 @@
  */
 import { clusterResourceName, hostResourceName, roleOf } from "../../core/names";
 import { type CreateHosts, hostsOf } from "../platform";
+import { withAuthorizedKeys } from "../vm/authorized-keys";
 import { createdHost } from "../vm/created-host";
 import { networkInputs, vmInputs } from "./inputs";
 import { libvirtNames } from "./names";
@@ -19,7 +20,9 @@ export const libvirtHosts: CreateHosts<LibvirtPlatformPlan> = (plan, l, parent) 
             // Name, MAC and address are fixed: a replacement (`pulumi up --replace`, an input change)
             // deletes the old VM first, whatever the diff says.
             { parent, dependsOn: network ? [network] : [], deleteBeforeReplace: true });
-        return createdHost(plan, role, host, machine, machine.instanceId, host.address, machine.hostKey, parent);
+        // The VM's setup waits for its user's keys to be the cluster's (../vm/authorized-keys.ts).
+        return withAuthorizedKeys(plan, role, createdHost(plan, role, host, machine, machine.instanceId, host.address, machine.hostKey, parent),
+            l.sshAuthorizedKeys, parent);
     });
     return {
         hosts,

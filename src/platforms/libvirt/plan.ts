@@ -34,8 +34,10 @@ export interface LibvirtPlatformPlan {
     vcpus: number;
     /** Direct kernel boot, when set. */
     kernel?: { path: string; initrd?: string; cmdline: string };
-    /** Installed for the SSH user on every VM. */
+    /** Installed for the SSH user on every VM at its first boot (cloud-init). */
     sshPublicKey: string;
+    /** Every VM's user's whole authorized_keys, kept by its `-access` command: the public key, then ssh.authorizedKeys. */
+    sshAuthorizedKeys: string[];
 }
 
 export const LIBVIRT_DEFAULTS = {

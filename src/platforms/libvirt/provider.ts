@@ -8,6 +8,7 @@
  * one argument, XML through a private temporary file.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { withoutAuthorizedKeys } from "../vm/cloud-init";
 import { hostKeyCloudConfig, newHostKey } from "../vm/host-key";
 import type { VmSpec } from "./xml";
 
@@ -201,10 +202,22 @@ const OUTPUTS = ["instanceId", "hostKey"];
 /**
  * Every input change replaces, except `autostart`, which is updated in place. Replacements delete
  * first: names, MACs and addresses are fixed, so old and new cannot coexist.
+ *
+ * The user's public key in `userData` is no difference at all: it is first-boot data, which the VM
+ * keeps (its user's authorized_keys is kept in place by the host's `-access` command, see
+ * ../vm/authorized-keys.ts), and a new key would otherwise replace every VM at once, both
+ * directors included. So `userData` is compared without its keys, and `metaData` without its
+ * instance id: that is a hash of the user data and the network config (xml.ts, vmSpec), each
+ * compared on its own, so it differs when they do, and for a new key alone. No field was added
+ * for this: the state of a VM made by an earlier lvs-dr (its user data with the key it was made
+ * with) compares the same way. The state keeps the user data the VM was made with.
  */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): pulumi.dynamic.DiffResult {
+    const comparable = (k: string, v: unknown) => JSON.stringify(typeof v !== "string" ? v
+        : k === "userData" ? withoutAuthorizedKeys(v)
+            : k === "metaData" ? v.split("\n").filter((line) => !line.startsWith("instance-id:")).join("\n") : v);
     const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])]
-        .filter((k) => !k.startsWith("__") && !OUTPUTS.includes(k) && JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+        .filter((k) => !k.startsWith("__") && !OUTPUTS.includes(k) && comparable(k, olds[k]) !== comparable(k, news[k]));
     const replaces = keys.filter((k) => k !== "autostart");
     return { changes: keys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
@@ -216,7 +229,8 @@ export function setAutostart(uri: string, kind: "domain" | "network", name: stri
 
 /**
  * A provider for one kind of libvirt object: create and delete as given, every change but
- * `autostart` a replacement (see {@link diffInputs}), `autostart` toggled in place.
+ * `autostart` (and a VM's new key, which is no change) a replacement (see {@link diffInputs}),
+ * `autostart` toggled in place.
  * The functions it closes over must not share a name with a method: the engine's closure
  * serializer then leaves them out ("create is not defined" at `pulumi up`).
  */
@@ -241,8 +255,9 @@ function virshProvider<T extends { uri: string; name: string; autostart: boolean
             if (olds.autostart !== news.autostart) {
                 setAutostart(news.uri, kind, news.name, news.autostart);
             }
-            // What create made (instanceId, hostKey) stays true of the same machine.
-            const kept = Object.fromEntries(OUTPUTS.filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
+            // What create made (instanceId, hostKey) stays true of the same machine, and so does the
+            // seed it first booted with (an update never differs in more than the key there).
+            const kept = Object.fromEntries([...OUTPUTS, "userData", "metaData"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
             return { outs: { ...news, ...kept } };
         },
         async delete(_id, props: T) {

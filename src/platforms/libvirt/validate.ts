@@ -3,7 +3,7 @@ import type { LvsDrLibvirtArgs } from "../../args";
 import { firstHost, firstHost6 } from "../../core/addresses";
 import { ABSOLUTE_PATH, type Checker, INTERFACE, keysOf } from "../../core/validation/checker";
 import { directorRole, realServerRole } from "../../core/names";
-import { requirePublicKey } from "../../core/validation/hosts";
+import { clusterAuthorizedKeys, requirePublicKey } from "../../core/validation/hosts";
 import type { Ipv4Cidr, Ipv6Cidr } from "../../core/ip";
 import { DEFAULTS } from "../../core/plan";
 import { L2_SEGMENT, type PlatformValidation, type ValidatePlatform } from "../validation";
@@ -79,7 +79,7 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
             ...(subnet6 ? { prefixLength6: subnet6.prefixLength } : {}),
             ...(gateway ? { gateway } : {}), pool: ok.pool, baseImage: ok.baseImage, diskGiB: ok.diskGiB, domainType,
             memoryMiB: ok.memoryMiB, vcpus: ok.vcpus, ...(ok.kernel.boot ? { kernel: ok.kernel.boot } : {}),
-            sshPublicKey: ok.sshPublicKey,
+            sshPublicKey: ok.sshPublicKey, sshAuthorizedKeys: clusterAuthorizedKeys(ctx.ssh, ok.sshPublicKey),
         },
     };
 };
