@@ -50,7 +50,7 @@ export interface DirectorDestroy {
     launchSeconds: number;
     /** Hooks that exited non-zero (the bench fails when any did). */
     hookFailures: number;
-    /** keepalived reloads during the hooks: systemd's "Reloaded keepalived" lines in the journal. */
+    /** keepalived reloads during the hooks: systemd's "Reloaded keepalived" lines in the journal since their start. */
     reloads: number;
     /** Hooks that wrote the held configuration (printed "wrote ... held at weight 0 (with every hold requested meanwhile)"). */
     hooksThatWrote: number;
@@ -61,6 +61,9 @@ export interface DirectorDestroy {
     /** Bytes of the N hooks' command lines, and of the archive sent for them (gzip, base64). */
     hookCommandBytes: number;
     archiveBytes: number;
+    /** Tasks in the driver's cgroup (the SSH session's), the most seen by the 10 s polls, and its pids limit. */
+    tasksPeakSampled?: number;
+    tasksLimit?: string;
 }
 
 const CLUSTER = "lvsdr-bench-scale";
@@ -166,15 +169,18 @@ const UPLOAD_CHUNK = 90 * 1024;
 
 /**
  * On the director, in the unpacked archive's directory (its argument): starts every `hook-*.sh`
- * at once in the background, waits for each, and writes `summary` (start, end of the launch loop,
- * end, keepalived reloads: systemd's "Reloaded keepalived" lines in the journal), `ends` (each
- * output's last write) and each hook's exit status (`hook-*.rc`), then `finished`. Run detached
- * (setsid), so that a slow SSH link under the load cannot cut it; `driver.pid` tells whether it
- * still runs.
+ * at once in the background (`sh FILE`, the file holding the hook's command line: a waiting hook
+ * is that sh, the hook's own sh and its flock), waits for each, and writes `summary` (start, end
+ * of the launch loop, end), `ends` (each output's last write) and each hook's exit status
+ * (`hook-*.rc`), then `finished`. First it notes its pid (`driver.pid`: whether it still runs),
+ * its cgroup (`cgroup`: whose pids limit its hooks count against) and the journal's cursor
+ * (`cursor`: keepalived's reloads are counted from there). Run detached (setsid), so that a slow
+ * SSH link under the load cannot cut it.
  */
 export const HOOKS_DRIVER = `cd "$1" || exit 1
 echo $$ > driver.pid
-cursor=$(journalctl -n 1 -q -o cat --show-cursor --no-pager | sed -n 's/^-- cursor: //p')
+sed -n 's/^0:://p' /proc/self/cgroup > cgroup
+journalctl -n 1 -q -o cat --show-cursor --no-pager | sed -n 's/^-- cursor: //p' > cursor
 start=$(date +%s.%N)
 list=""
 for f in hook-*.sh; do
@@ -187,26 +193,35 @@ for job in $list; do
   echo "$rc" > "\${job#*:}.rc"
 done
 end=$(date +%s.%N)
-journalctl --sync 2>/dev/null || true
-reloads=$(journalctl --after-cursor="$cursor" -u keepalived -q -o cat --no-pager | grep -ci '^Reloaded keepalive' || true)
-printf 'start %s\\nlaunched %s\\nend %s\\nreloads %s\\n' "$start" "$launched" "$end" "$reloads" > summary
+printf 'start %s\\nlaunched %s\\nend %s\\n' "$start" "$launched" "$end" > summary
 stat -c '%.9Y' hook-*.out > ends
 touch finished
 `;
 
+/** In the hooks' directory: keepalived's reloads since the driver's start (systemd's "Reloaded keepalived" lines). */
+const RELOADS = "journalctl --sync 2>/dev/null || true; journalctl --after-cursor=\"$(cat cursor)\" -u keepalived -q -o cat --no-pager | grep -ci '^Reloaded keepalive' || true";
+
+/** In the hooks' directory: the driver's state, then the pids cgroup's current count, limit and rejected forks. */
+const POLL = "if [ -e finished ]; then echo finished; elif [ -e driver.pid ] && kill -0 \"$(cat driver.pid)\" 2>/dev/null; then echo running; else echo gone; fi; " +
+    "g=\"/sys/fs/cgroup$(cat cgroup 2>/dev/null)\"; echo \"$(cat \"$g/pids.current\" 2>/dev/null || echo ?) $(cat \"$g/pids.max\" 2>/dev/null || echo ?) " +
+    "$(sed -n 's/^max //p' \"$g/pids.events\" 2>/dev/null || echo ?)\"";
+
 /**
  * A destroy as the engine runs it, on a director whose table holds `plan`'s rules: every real
  * server's drain hook deleted at once (`drainHookCommand(...).delete`, the exact command lines),
- * then the director's rules deleted. Fails when a hook failed (with their output) or the table
- * does not have every real server at weight 0 after the hooks.
+ * then the director's rules deleted. Fails when a hook failed or could not be started (with their
+ * output, and the pids limit the director enforced) or the table does not have every real server
+ * at weight 0 after the hooks.
  *
  * How this differs from the engine: `pulumi destroy` (parallelism unbounded by default) runs each
  * hook's delete as its own SSH connection from the command provider: N key exchanges, N sshd
- * sessions and a login shell each on the director (and sshd's MaxStartups throttles unauthenticated
- * connections past 10), arriving as the engine dials them. Here the N command lines travel once,
- * as one tar archive (gzip, base64, in chunks), and one `sh` per hook is started by a loop on the
- * director (`launchSeconds`): the same scripts, the same lock, reloads and table reads, without
- * SSH's own cost. The figures are the director's side of a destroy, a lower bound of the engine's.
+ * sessions (two sshd processes each, and a login shell that execs the command) on the director
+ * (and sshd's MaxStartups throttles unauthenticated connections past 10), arriving as the engine
+ * dials them. Here the N command lines travel once, as one tar archive (gzip, base64, in chunks),
+ * and one `sh` per hook is started by a loop on the director (`launchSeconds`): the same scripts,
+ * the same lock, reloads and table reads, without SSH's own cost, in the cgroup of the SSH session
+ * that started the loop. The figures are the director's side of a destroy, a lower bound of the
+ * engine's.
  */
 export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s: string) => void): Promise<DirectorDestroy> {
     const n = plan.realServers.length;
@@ -223,57 +238,69 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
     if (!/^\/tmp\/lvsdr-bench-hooks\.[\w]+$/.test(dir)) {
         throw new Error(`mktemp on the director printed ${JSON.stringify(dir)}`);
     }
+    const inDir = (command: string): Promise<string> => remote.run(`cd ${dir} && { ${command}; }`);
     let rulesDeleted = false;
     try {
         for (let at = 0; at < archive.length; at += UPLOAD_CHUNK) {
             await remote.run(`printf '%s' '${archive.slice(at, at + UPLOAD_CHUNK)}' >> ${dir}/archive.b64`);
         }
-        await remote.run(`cd ${dir} && echo '${sha}  archive.b64' | sha256sum -c --quiet && base64 -d archive.b64 | tar -xzf - && rm archive.b64 && ` +
+        await inDir(`echo '${sha}  archive.b64' | sha256sum -c --quiet && base64 -d archive.b64 | tar -xzf - && rm archive.b64 && ` +
             `test "$(ls hook-*.sh | wc -l)" = ${n}`);
         log(`director: ${n} drain hooks (${hookCommandBytes} bytes of command lines, ${archive.length} bytes sent) unpacked; starting them all at once`);
         await remote.run(`setsid -f sh ${dir}/driver.sh ${dir} > ${dir}/driver.log 2>&1 < /dev/null`);
         // Each hook waits at most 900 s for the lock, then drains (nothing is active): an hour is
         // far past any end the product allows. A poll that fails (SSH under the load) is retried.
-        const deadline = Date.now() + 3600_000;
-        const poll = `cd ${dir} && if [ -e finished ]; then echo finished; elif [ -e driver.pid ] && kill -0 "$(cat driver.pid)" 2>/dev/null; then echo running; ` +
-            "else echo gone; fi; ls | grep -c '\\.rc$' || true";
+        const t0 = Date.now();
+        const deadline = t0 + 3600_000;
+        let tasksPeak = 0;
+        let tasksLimit = "?";
+        let lastLog = t0;
         for (;;) {
             await new Promise((ok) => setTimeout(ok, 10_000));
-            const state = await remote.run(poll).catch((e: unknown) => {
+            const state = await inDir(POLL).catch((e: unknown) => {
                 log(`director: polling the hooks failed (retrying): ${String(e).slice(0, 300)}`);
-                return "unknown";
+                return "unknown\n? ? ?";
             });
-            if (state.startsWith("finished")) {
+            const [what, pids = "? ? ?"] = state.trim().split("\n");
+            const [current, max, rejected] = pids.split(" ");
+            tasksPeak = Math.max(tasksPeak, Number(current) || 0);
+            tasksLimit = max ?? "?";
+            if (Date.now() - lastLog >= 60_000) {
+                lastLog = Date.now();
+                log(`director: hooks running for ${((Date.now() - t0) / 1000).toFixed(0)} s; tasks in the driver's cgroup ${current} (limit ${max}, forks refused ${rejected})`);
+            }
+            if (what === "finished") {
                 break;
             }
-            const ended = `${state.split("\n")[1] ?? "?"} of ${n} hooks ended`;
-            if (state.startsWith("gone")) {
-                throw new Error(`${n} drain hooks at once: the driver on the director ended without finishing (${ended}): ${await remote.run(`cat ${dir}/driver.log; dmesg | tail -n 20`)}`);
+            if (what === "gone") {
+                await abandoned(inDir, n, log, pids);
             }
             if (Date.now() > deadline) {
-                throw new Error(`${n} drain hooks at once: not all ended within an hour (${ended})`);
+                throw new Error(`${n} drain hooks at once: not all ended within an hour`);
             }
         }
-        const summary = Object.fromEntries((await remote.run(`cat ${dir}/summary`)).trim().split("\n").map((l) => l.split(" ") as [string, string]));
+        const summary = Object.fromEntries((await inDir("cat summary")).trim().split("\n").map((l) => l.split(" ") as [string, string]));
         const start = Number(summary.start);
-        const ends = (await remote.run(`cat ${dir}/ends`)).trim().split("\n").map((t) => Number(t) - start).sort((a, b) => a - b);
-        const failed = (await remote.run(`cd ${dir} && grep -L -x 0 hook-*.rc || true`)).trim().split("\n").filter((l) => l !== "");
-        const wrote = Number((await remote.run(`cd ${dir} && cat hook-*.out | grep -c 'held at weight 0 (with every hold requested meanwhile)' || true`)).trim());
+        const ends = (await inDir("cat ends")).trim().split("\n").map((t) => Number(t) - start).sort((a, b) => a - b);
+        const failed = (await inDir("grep -L -x 0 hook-*.rc || true")).trim().split("\n").filter((l) => l !== "");
+        const wrote = Number((await inDir("cat hook-*.out | grep -c 'held at weight 0 (with every hold requested meanwhile)' || true")).trim());
+        const reloads = Number((await inDir(RELOADS)).trim());
         const zero = failed.length > 0 ? NaN : Number((await remote.run(`ipvsadm -Sn | grep -- '-a -t ${benchHosts.vip}:' | grep -c -- '-w 0$' || true`)).trim());
         rulesDeleted = true;
         const rulesDeleteSeconds = await timed(remote, directorRulesCommand(plan, director).delete);
         const d: DirectorDestroy = {
             hooksSeconds: Number(summary.end) - start, launchSeconds: Number(summary.launched) - start, hookFailures: failed.length,
-            reloads: Number(summary.reloads), hooksThatWrote: wrote, hookEndSeconds: ends, rulesDeleteSeconds, hookCommandBytes, archiveBytes: archive.length,
+            reloads, hooksThatWrote: wrote, hookEndSeconds: ends, rulesDeleteSeconds, hookCommandBytes, archiveBytes: archive.length,
+            tasksPeakSampled: tasksPeak, tasksLimit,
         };
         const median = ends[Math.floor((ends.length - 1) / 2)];
         log(`director: destroy of ${n} real servers: ${n} drain hooks at once ${d.hooksSeconds.toFixed(1)} s (launched in ${d.launchSeconds.toFixed(1)} s, ` +
             `median end ${median.toFixed(1)} s), ${d.hookFailures} failed, ${d.reloads} keepalived reloads (${d.hooksThatWrote} hooks wrote the held file), ` +
-            `then the rules' delete ${d.rulesDeleteSeconds.toFixed(1)} s`);
+            `then the rules' delete ${d.rulesDeleteSeconds.toFixed(1)} s; tasks in the driver's cgroup up to ${tasksPeak} sampled (limit ${tasksLimit})`);
         if (failed.length > 0) {
             const shown = failed.slice(0, 5).map((rc) => rc.replace(/\.rc$/, ""));
-            const outputs = await remote.run(`cd ${dir} && for h in ${shown.join(" ")}; do echo "--- $h: exit $(cat $h.rc)"; tail -n 15 $h.out; done`);
-            throw new Error(`${n} drain hooks at once: ${failed.length} failed (${JSON.stringify(d)}); the first ${shown.length}:\n${outputs}`);
+            const outputs = await inDir(`for h in ${shown.join(" ")}; do echo "--- $h: exit $(cat $h.rc)"; tail -n 15 $h.out; done`);
+            throw new Error(`${n} drain hooks at once: ${failed.length} failed (${JSON.stringify({ ...d, hookEndSeconds: undefined })}); the first ${shown.length}:\n${outputs}`);
         }
         if (zero !== plan.realServers.length * 2) {
             throw new Error(`${n} drain hooks at once: ${zero} of the VIP's ${n * 2} entries are at weight 0 after them`);
@@ -285,6 +312,38 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
         }
         await remote.run(`rm -rf ${dir}`).catch((e: unknown) => log(`director: removing ${dir} failed: ${String(e)}`));
     }
+}
+
+/**
+ * The driver died before it had started every hook (a fork refused: dash gives up): waits for the
+ * hooks it did start (at most 20 minutes: 900 s for the lock, then the drain), then throws what
+ * they did, keepalived's reloads, the driver's last words and the director's pids limits.
+ */
+async function abandoned(inDir: (command: string) => Promise<string>, n: number, log: (s: string) => void, pids: string): Promise<never> {
+    const started = Number((await inDir("find . -name 'hook-*.out' | wc -l")).trim());
+    log(`director: the driver ended after starting ${started} of ${n} hooks (tasks, limit, forks refused: ${pids}); waiting for those to end`);
+    const until = Date.now() + 1200_000;
+    let running = -1;
+    while (Date.now() < until) {
+        running = Number((await inDir("pgrep -c -f '^sh hook-' || true").catch(() => "-1")).trim());
+        if (running === 0) {
+            break;
+        }
+        await new Promise((ok) => setTimeout(ok, 10_000));
+    }
+    const outcome = await inDir([
+        "echo \"driver: $(cat driver.log)\"",
+        "echo \"hooks started: $(find . -name 'hook-*.out' | wc -l), still running: $(pgrep -c -f '^sh hook-')\"",
+        "echo \"outputs ending held or with nothing to drain: $(for f in hook-*.out; do tail -n 1 \"$f\"; done | grep -c -e 'held at weight 0 in VIP' -e 'nothing to drain')\"",
+        "echo \"outputs with an error: $(grep -l 'lvs-dr: error' hook-*.out | wc -l)\"",
+        "echo \"errors (distinct, counted):\"; grep -h 'lvs-dr: error' hook-*.out | sort | uniq -c | sort -rn | head -n 5",
+        "echo \"empty outputs: $(find . -name 'hook-*.out' -empty | wc -l)\"",
+        `echo "keepalived reloads: $(${RELOADS})"`,
+        "g=\"/sys/fs/cgroup$(cat cgroup)\"; echo \"cgroup $(cat cgroup): pids.max $(cat \"$g/pids.max\"), events: $(cat \"$g/pids.events\")\"",
+        "echo \"kernel.threads-max $(cat /proc/sys/kernel/threads-max), kernel.pid_max $(cat /proc/sys/kernel/pid_max), memory: $(free -m | sed -n 2p)\"",
+        "echo 'kernel:'; dmesg | grep -i -e 'fork rejected' -e 'out of memory' -e oom | tail -n 5",
+    ].join("; "));
+    throw new Error(`${n} drain hooks at once: the driver on the director could not start them all:\n${outcome}`);
 }
 
 /** A host of the user's over plain SSH (BatchMode: a key, no prompt); `sudo -n` for a user other than root. */

@@ -3,7 +3,9 @@
  * the benchmark (bench.ts) and writes bench/results/full.{json,md,svg}, then deletes the VMs.
  * `npm run bench -- --smoke` runs the smoke settings instead (what `npm test` runs on its own VMs)
  * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine`
- * runs only those. About 20 minutes in full (19 in the runs of 2026-12-02, booting the VMs 5-7).
+ * runs only those; `--director-sizes 1,64,1000` sets part 2c's sizes (real servers; the director's
+ * table, then a destroy: e.g. `npm run bench -- --parts director --director-sizes 200`). About 20
+ * minutes in full (19 in the runs of 2026-12-02, booting the VMs 5-7).
  */
 import * as path from "path";
 import { FULL, type Part, PARTS, runBench, SMOKE } from "./bench";
@@ -19,13 +21,19 @@ async function main(argv: string[]): Promise<void> {
     if (unknown.length > 0 || parts?.length === 0) {
         throw new Error(`--parts takes a comma-separated list of ${PARTS.join(", ")}; got ${JSON.stringify(argv[partsAt + 1] ?? "")}`);
     }
+    const sizesAt = argv.indexOf("--director-sizes");
+    const directorSizes = sizesAt >= 0 ? (argv[sizesAt + 1] ?? "").split(",").map(Number) : undefined;
+    if (directorSizes && !directorSizes.every((n) => Number.isInteger(n) && n >= 1)) {
+        throw new Error(`--director-sizes takes a comma-separated list of real server counts; got ${JSON.stringify(argv[sizesAt + 1] ?? "")}`);
+    }
     const start = Date.now();
     const log = (line: string): void => console.log(`bench ${((Date.now() - start) / 1000).toFixed(0).padStart(5)} s  ${line}`);
     const lab = new Lab({ pair: false });
     try {
         log("booting the lab's director and real servers a, b, c");
         await lab.boot();
-        const { json, md, svg } = await runBench(lab, { ...(smoke ? SMOKE : FULL), parts: parts as Part[] | undefined, outDir, log });
+        const settings = smoke ? SMOKE : FULL;
+        const { json, md, svg } = await runBench(lab, { ...settings, directorSizes: directorSizes ?? settings.directorSizes, parts: parts as Part[] | undefined, outDir, log });
         log(`wrote ${json}, ${md}, ${svg}`);
     } finally {
         lab.destroyAll(true);
