@@ -324,7 +324,11 @@ export interface LvsDrVrrpArgs {
 export interface LvsDrSshArgs {
     /**
      * Login user, e.g. `"root"` or `"debian"`. Letters, digits, `._-`, starting with a letter or
-     * `_`, at most 32 characters.
+     * `_`, at most 32 characters. On a VM the `libvirt` or `aws` platform creates, a login the VM
+     * does not accept (a wrong user or key) fails that VM's first command, `<cluster>-<role>-ssh`,
+     * within about a minute of its SSH server answering, with pulumi-command's `ssh: handshake
+     * failed: ssh: unable to authenticate`; a VM whose SSH port never answers fails its
+     * `<cluster>-<role>-ssh-banner` after 20 minutes, naming the address and port.
      */
     user: string;
 
@@ -507,11 +511,23 @@ export interface LvsDrVmArgs {
      * (its connections are lost already); the commands on the machine are forgotten without running
      * (no SSH to it) and what is left of its VM or instance is deleted, so an update and a destroy
      * succeed without it. Set it, run `pulumi up`, then remove the host from the list whenever you
-     * like (its commands are then dropped from the state, still without running). Only for a host that was set up by this stack: a host that never was
-     * has nothing to forget; leave it out. A director marked gone is the pair's peer no longer
-     * reached; the other director keeps (or takes) the VIP. Default `false`.
+     * like (its commands are then dropped from the state, still without running). Only for a
+     * host that was set up by this stack: a host that never was has nothing to forget; leave it
+     * out. A director marked gone is the pair's peer no longer reached; the other director keeps
+     * (or takes) the VIP. Default `false`.
      */
     gone?: boolean;
+
+    /**
+     * Keep this host's machine as it is through this update: a change of the platform's machine
+     * settings (libvirt: base image, size, kernel, user; AWS: an explicit AMI, the instance type)
+     * waits until the flag is removed. Such a change replaces (or, for an instance type, stops and
+     * starts) every machine it applies to in one update, so lvs-dr refuses one that would take
+     * both directors, or every real server, down at once (at preview, `<cluster>-machines`).
+     * Roll it instead: set `keepMachine: true` on one director (and on some of the real servers),
+     * `pulumi up`, then remove it and `pulumi up` again. Default `false`.
+     */
+    keepMachine?: boolean;
 }
 
 /** The libvirt platform. Drives `virsh` (libvirt-clients) on the machine that runs Pulumi. */

@@ -153,6 +153,11 @@ export interface HostPlan {
      * run), and a gone real server is in no table (it is in `goneRealServers`, not `realServers`).
      */
     gone?: true;
+    /**
+     * A machine the platform creates keeps the settings it has through this update (`keepMachine`):
+     * a change of the platform's machine settings waits for a later update on it.
+     */
+    keepMachine?: true;
 }
 
 export interface RealServerPlan extends HostPlan {

@@ -13,6 +13,7 @@ import type { ClusterPlan, HostPlan } from "../../core/plan";
 import { type CreateHosts, hostsOf, type PlatformHost } from "../platform";
 import { withAuthorizedKeys } from "../vm/authorized-keys";
 import { createdHost } from "../vm/created-host";
+import { machineGuard } from "../vm/machine-guard-resource";
 import { hostKeyCloudConfig } from "../vm/host-key";
 import { HostKey } from "../vm/host-key-resource";
 import { awsTags, HOST_KEY_TAG, instanceResourceName } from "./names";
@@ -96,6 +97,11 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
     const vipMover = pair ? vipMoverProfile(name, parent) : undefined;
     const directorInterfaces: pulumi.Output<string>[] = [];
 
+    // Refuses, at preview, an update that would replace (an explicit AMI) or stop and start (the
+    // instance type, changed in place) both directors or every real server.
+    const guard = machineGuard(plan, (host) => JSON.stringify({
+        ami: a.ami ?? null, instanceType: plan.directors.includes(host) ? a.directorInstanceType : a.realServerInstanceType,
+    }), parent);
     const ids: pulumi.Output<string>[] = [];
     const instance = (host: HostPlan): PlatformHost => {
         const role = roleOf(plan, host);
@@ -110,8 +116,10 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
         // instance keeps what it was created with, and the host-key tag that says what that was.
         // So is the key pair: a new key pair's name would replace every instance at once, both
         // directors included, where the access command changes the user's keys in place.
-        const ignored = [...(a.ami ? [] : ["ami"]), ...(director && pair ? ["secondaryPrivateIps"] : []),
-            "userData", `tags["${HOST_KEY_TAG}"]`, "keyName"];
+        const ignored = [...(a.ami && !host.keepMachine ? [] : ["ami"]), ...(director && pair ? ["secondaryPrivateIps"] : []),
+            "userData", `tags["${HOST_KEY_TAG}"]`, "keyName",
+            // A kept instance stays as it is (keepMachine): the engine keeps its old settings.
+            ...(host.keepMachine ? ["instanceType"] : [])];
         const key = new HostKey(hostResourceName(name, role, "host-key"), { parent });
         const vm = new aws.ec2.Instance(instanceResourceName(name, role), {
             ami, instanceType, subnetId,
@@ -129,6 +137,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             tags: key.id.apply((fingerprint) => ({ ...awsTags(name, role), [HOST_KEY_TAG]: fingerprint })),
         }, {
             parent,
+            dependsOn: [guard],
             // Its private address is fixed by the plan: a replacement must free it first.
             deleteBeforeReplace: true,
             ...(ignored.length > 0 ? { ignoreChanges: ignored } : {}),

@@ -199,6 +199,26 @@ export function deleteNetwork(props: Pick<NetworkInputs, "uri" | "name">): void 
 /** What the providers add to their inputs in the state: never a difference to act on. */
 const OUTPUTS = ["instanceId", "hostKey"];
 
+/** What of an input `diffInputs` compares: the user data without the keys, the meta data without its instance id. */
+function comparable(k: string, v: unknown): string {
+    return JSON.stringify(typeof v !== "string" ? v
+        : k === "userData" ? withoutAuthorizedKeys(v)
+            : k === "metaData" ? v.split("\n").filter((line) => !line.startsWith("instance-id:")).join("\n") : v);
+}
+
+/** Inputs that change in place: every other change of a VM's replaces it. */
+const IN_PLACE = ["autostart"];
+
+/** The inputs whose change replaces a VM: what a kept VM ignores (`keepMachine`). */
+export function replacingInputs(inputs: VmInputs): string[] {
+    return Object.keys(inputs).filter((k) => !IN_PLACE.includes(k)).sort();
+}
+
+/** Those inputs as `diffInputs` compares them, as one string: what the machine guard compares across updates (../vm/machine-guard.ts). */
+export function replacingSpec(inputs: VmInputs): string {
+    return JSON.stringify(replacingInputs(inputs).map((k) => [k, comparable(k, (inputs as unknown as Record<string, unknown>)[k])]));
+}
+
 /**
  * Every input change replaces, except `autostart`, which is updated in place. Replacements delete
  * first: names, MACs and addresses are fixed, so old and new cannot coexist.
@@ -213,12 +233,9 @@ const OUTPUTS = ["instanceId", "hostKey"];
  * with) compares the same way. The state keeps the user data the VM was made with.
  */
 export function diffInputs(olds: Record<string, unknown>, news: Record<string, unknown>): pulumi.dynamic.DiffResult {
-    const comparable = (k: string, v: unknown) => JSON.stringify(typeof v !== "string" ? v
-        : k === "userData" ? withoutAuthorizedKeys(v)
-            : k === "metaData" ? v.split("\n").filter((line) => !line.startsWith("instance-id:")).join("\n") : v);
     const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])]
         .filter((k) => !k.startsWith("__") && !OUTPUTS.includes(k) && comparable(k, olds[k]) !== comparable(k, news[k]));
-    const replaces = keys.filter((k) => k !== "autostart");
+    const replaces = keys.filter((k) => !IN_PLACE.includes(k));
     return { changes: keys.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 

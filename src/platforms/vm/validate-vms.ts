@@ -10,7 +10,7 @@ import { formatCidr, formatCidr6, type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from ".
 import { DEFAULTS, type HostPlan, type RealServerPlan } from "../../core/plan";
 import type { PlatformContext } from "../validation";
 
-const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true, gone: true });
+const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true, gone: true, keepMachine: true });
 const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k !== "weight" && k !== "name");
 
 /** Where a platform's VMs go and what it says about them. */
@@ -87,6 +87,7 @@ export function validateVms(
     const hosts = entries.map((e, i): HostPlan => ({
         address: addresses[i], ...(addresses6[i] ? { address6: addresses6[i] } : {}),
         interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, addresses[i]), ...goneOf(c, e.field, e.args),
+        ...(c.boolean(`${e.field}.keepMachine`, e.args.keepMachine, false) ? { keepMachine: true as const } : {}),
     }));
     return {
         directors: hosts.filter((_, i) => entries[i].role !== "realServer"),
