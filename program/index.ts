@@ -18,8 +18,10 @@
  * services that set none; default wlc), forwarding (dr|tun), clusterName (default lvsdr: names
  * resources and VMs), drainSeconds, and on the lab: directors (1 or 2, default 2), realServers
  * (count), weights (one per real server), labSubnet (a /24, default 192.168.78.0/24; the VIP
- * defaults to its .100), gone (VMs marked gone: ["director", "backupDirector", "rs-<i>"]), labSubnet6 (an IPv6 subnet, e.g. fd78::/64: every lab VM then gets an
- * IPv6 address too, at its IPv4 offset, and vip6 can be served).
+ * defaults to its .100), gone (VMs marked gone: ["director", "backupDirector", "rs-<i>"]),
+ * keepMachine (VMs kept as they are, same names), memoryMiB (every VM's), labSubnet6 (an IPv6
+ * subnet, e.g. fd78::/64: every lab VM then gets an IPv6 address too, at its IPv4 offset, and
+ * vip6 can be served).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
@@ -47,12 +49,16 @@ function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | und
     const directors = config.getNumber("directors", { min: 1, max: 2 }) ?? 2;
     // Lab VMs marked gone (LvsDrVmArgs.gone): "director", "backupDirector", "rs-<i>".
     const gone = new Set(config.getObject<string[]>("gone") ?? []);
-    const flag = (role: string) => (gone.has(role) ? { gone: true } : {});
+    // Lab VMs kept as they are through a change of memoryMiB (LvsDrVmArgs.keepMachine): the same names.
+    const kept = new Set(config.getObject<string[]>("keepMachine") ?? []);
+    const flag = (role: string) => ({ ...(gone.has(role) ? { gone: true } : {}), ...(kept.has(role) ? { keepMachine: true } : {}) });
     const args = labLibvirtArgs(labImageFiles(image), subnet,
         Array.from({ length: count }, (_, i) => ({ weight: weights[i], ...flag(`rs-${i}`) })), directors === 2, subnet6);
+    const memoryMiB = config.getNumber("memoryMiB");
     return {
         ...args,
-        ...(gone.has("director") ? { director: { gone: true } } : {}),
+        ...(memoryMiB ? { memoryMiB } : {}),
+        ...(gone.has("director") || kept.has("director") ? { director: flag("director") } : {}),
         ...(args.backupDirector ? { backupDirector: { ...args.backupDirector, ...flag("backupDirector") } } : {}),
     };
 }

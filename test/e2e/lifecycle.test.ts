@@ -111,6 +111,25 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.deepEqual(Object.keys(s).filter((op) => op !== "same"), [], `changes: ${JSON.stringify(s)}`);
     });
 
+    it("2b. a new VM size for every VM is refused at preview (both directors, every real server); with keepMachine on one of each, only the others would be replaced", async () => {
+        await stack.must(["config", "set", "memoryMiB", "448", "--type", "int"], false);
+        try {
+            const refused = await stack.run(["preview"], false);
+            const said = refused.stdout + refused.stderr;
+            assert.notEqual(refused.status, 0, `the preview of a change of every VM was not refused:\n${said}`);
+            assert.match(said, /both directors at once/, said);
+            assert.match(said, /all 2 real servers at once/, said);
+            assert.match(said, /keepMachine: true/, said);
+            await stack.must(["config", "set", "keepMachine", JSON.stringify(["backupDirector", "rs-1"])], false);
+            const planned = changes(await stack.preview()).filter((c) => c.endsWith("-vm"));
+            assert.deepEqual(planned, [`replace ${CLUSTER}-director-vm`, `replace ${rsName(0)}-vm`], `planned: ${planned.join(", ")}`);
+        } finally {
+            await stack.must(["config", "rm", "memoryMiB"], false);
+            await stack.must(["config", "rm", "keepMachine"], false);
+        }
+        assert.deepEqual(changes(await stack.preview()), [], "the config is back: nothing to do");
+    });
+
     it("3. adding a real server creates only its resources and updates the director's rules in place", async () => {
         scalingFrom = Date.now();
         await stack.must(["config", "set", "realServers", "3"], false);
