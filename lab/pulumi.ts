@@ -9,10 +9,17 @@
  * process and points the CLI at it with --client, which is how the Automation API runs inline
  * programs; everything else (config, stack, export...) is the plain CLI. Output is the CLI's own.
  * With a normal Pulumi install, `pulumi <arguments>` in the repository does the same.
+ *
+ * With the CLI's own `--cwd DIR` (`-C DIR`) it runs another Pulumi project instead (the
+ * consumer-project test, test/consumer): the program is DIR's compiled entry point (its
+ * package.json `main`, as the nodejs language host loads a program that is not TypeScript), run
+ * with the @pulumi/pulumi that DIR's program resolves (its own copy, not this repository's), and
+ * the CLI runs in DIR.
  */
-import * as grpc from "@grpc/grpc-js";
-import * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
+import type * as grpc from "@grpc/grpc-js";
+import type * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
 import { spawn, spawnSync } from "child_process";
+import { createRequire } from "module";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -36,20 +43,62 @@ interface LanguageServerClass {
     new (program: () => Promise<unknown>): grpc.UntypedServiceImplementation & { onPulumiExit(failed: boolean): void };
 }
 
-/** Serves the root program over the language runtime protocol; returns the address and a stop function. */
-async function hostProgram(): Promise<{ address: string; stop: (failed: boolean) => void }> {
+/** The project a command runs: the root project, or the one the CLI's `--cwd`/`-C` names. */
+interface Project {
+    dir: string;
+    /** The module the language host would run (a compiled program). */
+    program: string;
+}
+
+/** The `--cwd`/`-C` value in `argv`, and `argv` without it (where the command is looked for). */
+function cwdOption(argv: string[]): { dir?: string; rest: string[] } {
+    const rest: string[] = [];
+    let dir: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--cwd" || argv[i] === "-C") {
+            dir = argv[++i];
+        } else if (argv[i].startsWith("--cwd=")) {
+            dir = argv[i].slice("--cwd=".length);
+        } else {
+            rest.push(argv[i]);
+        }
+    }
+    return { dir, rest };
+}
+
+function projectOf(dir: string | undefined): Project {
+    if (dir === undefined) {
+        return { dir: ROOT, program: path.join(ROOT, "build", "program", "index.js") };
+    }
+    const abs = path.resolve(dir);
+    // As the nodejs language host: the folder's package.json `main` (index.js without one).
+    return { dir: abs, program: createRequire(path.join(abs, "package.json")).resolve(abs) };
+}
+
+/** Serves the project's program over the language runtime protocol; returns the address and a stop function. */
+async function hostProgram(project: Project): Promise<{ address: string; stop: (failed: boolean) => void }> {
+    // Everything from the SDK copy the program itself loads: the runtime state the program
+    // registers resources through must be the one the language server sets up.
+    const fromProject = createRequire(path.join(project.dir, "package.json"));
+    const fromSdk = createRequire(fromProject.resolve("@pulumi/pulumi/package.json"));
     // Internal to @pulumi/pulumi (pinned, so stable here; its typings omit them): the Automation
     // API's in-process language runtime and the channel options it serves it with.
-    /* eslint-disable @typescript-eslint/no-require-imports -- modules without typings, and the program built at run time */
-    const { LanguageServer } = require("@pulumi/pulumi/automation/server") as { LanguageServer: LanguageServerClass };
-    const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings") as { grpcChannelOptions: grpc.ServerOptions };
-    const program = require(path.join(ROOT, "build", "program", "index.js")) as () => Promise<unknown>;
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const server = new grpc.Server({ ...grpcChannelOptions });
+    const { LanguageServer } = fromSdk("./automation/server") as { LanguageServer: LanguageServerClass };
+    const { grpcChannelOptions } = fromSdk("./runtime/settings") as { grpcChannelOptions: grpc.ServerOptions };
+    const grpcjs = fromSdk("@grpc/grpc-js") as typeof grpc;
+    const { LanguageRuntimeService } = fromSdk("./proto/language_grpc_pb") as typeof langrpc;
+    // The program is loaded while the language server runs it (a program's top-level code
+    // registers resources as it loads); a module that exports a function is called, and what it
+    // returns (or the module's exports) are the stack's outputs, as the nodejs language host does.
+    const program = async (): Promise<unknown> => {
+        const main = fromProject(project.program) as unknown;
+        return typeof main === "function" ? await (main as () => unknown)() : main;
+    };
+    const server = new grpcjs.Server({ ...grpcChannelOptions });
     const language = new LanguageServer(program);
-    server.addService(langrpc.LanguageRuntimeService, language);
+    server.addService(LanguageRuntimeService, language);
     const port = await new Promise<number>((ok, fail) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))));
+        server.bindAsync("127.0.0.1:0", grpcjs.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))));
     return {
         address: `127.0.0.1:${port}`,
         stop: (failed) => {
@@ -61,11 +110,14 @@ async function hostProgram(): Promise<{ address: string; stop: (failed: boolean)
 
 async function main(argv: string[]): Promise<number> {
     toolchainEnv();
-    const command = argv.find((a) => !a.startsWith("-"));
+    const { dir, rest } = cwdOption(argv);
+    const command = rest.find((a) => !a.startsWith("-"));
     const hosted = command !== undefined && RUNS_PROGRAM.has(command) && !argv.includes("--help") && !argv.includes("-h")
-        ? await hostProgram()
+        ? await hostProgram(projectOf(dir))
         : undefined;
-    const args = hosted ? [...argv, `--client=${hosted.address}`] : argv;
+    // The CLI runs in the repository: a relative --cwd is passed on resolved from where this ran.
+    const cliArgs = dir === undefined ? argv : [...rest, "--cwd", path.resolve(dir)];
+    const args = hosted ? [...cliArgs, `--client=${hosted.address}`] : cliArgs;
     const code = await new Promise<number>((ok, fail) => {
         const child = spawn("pulumi", args, { cwd: ROOT, stdio: "inherit" });
         child.on("error", fail);
