@@ -174,7 +174,7 @@ const UPLOAD_CHUNK = 90 * 1024;
  * of the launch loop, end), `ends` (each output's last write) and each hook's exit status
  * (`hook-*.rc`), then `finished`. First it notes its pid (`driver.pid`: whether it still runs),
  * its cgroup (`cgroup`: whose pids limit its hooks count against) and the journal's cursor
- * (`cursor`: keepalived's reloads are counted from there). Run detached (setsid), so that a slow
+ * (`cursor`: keepalived's reloads are counted from there), and its start (`started`). Run detached (setsid), so that a slow
  * SSH link under the load cannot cut it.
  */
 export const HOOKS_DRIVER = `cd "$1" || exit 1
@@ -182,6 +182,7 @@ echo $$ > driver.pid
 sed -n 's/^0:://p' /proc/self/cgroup > cgroup
 journalctl -n 1 -q -o cat --show-cursor --no-pager | sed -n 's/^-- cursor: //p' > cursor
 start=$(date +%s.%N)
+echo "$start" > started
 list=""
 for f in hook-*.sh; do
   sh "$f" > "\${f%.sh}.out" 2>&1 &
@@ -336,6 +337,8 @@ async function abandoned(inDir: (command: string) => Promise<string>, n: number,
         "echo \"hooks started: $(find . -name 'hook-*.out' | wc -l), still running: $(pgrep -c -f '^sh hook-')\"",
         "echo \"outputs ending held or with nothing to drain: $(for f in hook-*.out; do tail -n 1 \"$f\"; done | grep -c -e 'held at weight 0 in VIP' -e 'nothing to drain')\"",
         "echo \"outputs with an error: $(grep -l 'lvs-dr: error' hook-*.out | wc -l)\"",
+        "echo \"the last hook ended $(stat -c '%.9Y' hook-*.out | sort -n | tail -n 1 | awk -v s=\"$(cat started)\" '{ printf \"%.1f\", $1 - s }') s after the start\"",
+        "echo \"outputs' last lines (addresses as A, counted):\"; for f in hook-*.out; do tail -n 1 \"$f\"; echo; done | sed '/^$/d; s/[0-9][0-9]*\\.[0-9][0-9]*\\.[0-9][0-9]*\\.[0-9][0-9]*/A/g' | sort | uniq -c | sort -rn | head -n 8",
         "echo \"errors (distinct, counted):\"; grep -h 'lvs-dr: error' hook-*.out | sort | uniq -c | sort -rn | head -n 5",
         "echo \"empty outputs: $(find . -name 'hook-*.out' -empty | wc -l)\"",
         `echo "keepalived reloads: $(${RELOADS})"`,
