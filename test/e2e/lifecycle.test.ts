@@ -182,7 +182,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         const events = await stack.apply("up");
         assert.deepEqual(applied(events), [
             `delete ${rsName(2)}-drain-director`, `delete ${rsName(2)}-drain-director-1`,
-            `delete ${rsName(2)}-setup`, `delete ${rsName(2)}-access`, `delete ${rsName(2)}-ssh`, `delete ${rsName(2)}-vm`, ...RULES,
+            `delete ${rsName(2)}-setup`, `delete ${rsName(2)}-access`, `delete ${rsName(2)}-ssh`, `delete ${rsName(2)}-ssh-banner`, `delete ${rsName(2)}-vm`, ...RULES,
         ].sort());
         const steps = stepEvents(events);
         const teardown = steps.findIndex((s) => s.kind === "pre" && s.op === "delete" && s.name === `${rsName(2)}-setup`);
@@ -210,7 +210,7 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         const steps = stepEvents(events);
         const why = `steps: ${JSON.stringify(steps.map((s) => `${s.kind} ${s.op} ${s.name}`))}`;
         // Everything on the real server is replaced (its commands run again on the new VM); nothing else changes.
-        const mine = ["vm", "ssh", "access", "setup", "drain-director", "drain-director-1"].map((x) => `${rsName(1)}-${x}`);
+        const mine = ["vm", "ssh-banner", "ssh", "access", "setup", "drain-director", "drain-director-1"].map((x) => `${rsName(1)}-${x}`);
         assert.deepEqual([...new Set(applied(events).map((c) => c.split(" ")[1]))].sort(), [...mine].sort(), why);
         const at = (name: string, kind: "pre" | "done", op: (o: string) => boolean) =>
             steps.findIndex((s) => s.name === name && s.kind === kind && op(s.op));

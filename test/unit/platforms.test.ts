@@ -40,9 +40,9 @@ describe("libvirt platform (mocked engine)", () => {
         assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtNetwork")), ["lab-network"]);
         assert.deepEqual(names(ofType(d.resources, "pulumi-nodejs:dynamic/lvs-dr:LibvirtVm")), ["lab-director-vm", "lab-rs-0-vm", "lab-rs-1-vm"]);
         assert.deepEqual(names(d.resources), [
-            "lab", "lab-director-access", "lab-director-rules", "lab-director-setup", "lab-director-ssh", "lab-director-vm", "lab-machines", "lab-network",
-            "lab-rs-0-access", "lab-rs-0-drain-director", "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-vm",
-            "lab-rs-1-access", "lab-rs-1-drain-director", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-vm",
+            "lab", "lab-director-access", "lab-director-rules", "lab-director-setup", "lab-director-ssh", "lab-director-ssh-banner", "lab-director-vm", "lab-machines", "lab-network",
+            "lab-rs-0-access", "lab-rs-0-drain-director", "lab-rs-0-setup", "lab-rs-0-ssh", "lab-rs-0-ssh-banner", "lab-rs-0-vm",
+            "lab-rs-1-access", "lab-rs-1-drain-director", "lab-rs-1-setup", "lab-rs-1-ssh", "lab-rs-1-ssh-banner", "lab-rs-1-vm",
         ]);
         for (const r of d.resources.filter((x) => x.name !== "lab")) {
             assert.equal(d.wired.get(r.name)?.parent, "lab", `${r.name} is not parented on the component`);
@@ -55,7 +55,8 @@ describe("libvirt platform (mocked engine)", () => {
             assert.deepEqual(deps(vm), ["lab-machines", "lab-network"]);
         }
         for (const role of ["director", "rs-0", "rs-1"]) {
-            assert.deepEqual(deps(`lab-${role}-ssh`), [`lab-${role}-vm`]);
+            assert.deepEqual(deps(`lab-${role}-ssh-banner`), [`lab-${role}-vm`]);
+            assert.deepEqual(deps(`lab-${role}-ssh`), [`lab-${role}-ssh-banner`, `lab-${role}-vm`]);
             assert.deepEqual(deps(`lab-${role}-access`), [`lab-${role}-ssh`]);
             assert.deepEqual(deps(`lab-${role}-setup`), [`lab-${role}-access`, `lab-${role}-ssh`]);
         }
@@ -82,10 +83,10 @@ describe("libvirt platform (mocked engine)", () => {
         assert.ok(!String(byName(d.resources, "lab-rs-1-drain-director").inputs.create).includes("vm-instance"), "a replaced director must not re-run the hooks");
     });
 
-    it("waits for SSH with unlimited dial retries, bounded by a create timeout", () => {
+    it("waits for SSH to answer (test/unit/ssh-banner.test.ts), then logs in with a few dials of grace, bounded by a create timeout", () => {
         for (const role of ["director", "rs-0", "rs-1"]) {
             const conn = reveal(byName(d.resources, `lab-${role}-ssh`).inputs.connection) as Record<string, unknown>;
-            assert.equal(conn.dialErrorLimit, -1);
+            assert.equal(conn.dialErrorLimit, 13);
             assert.equal(conn.perDialTimeout, 10);
             assert.deepEqual(d.wired.get(`lab-${role}-ssh`)!.customTimeouts, { create: "20m" });
             assert.match(String(byName(d.resources, `lab-${role}-ssh`).inputs.create), /cloud-init status --wait/);
@@ -230,7 +231,7 @@ describe("AWS platform (mocked engine)", () => {
         assert.equal(conn.user, "admin");
         assert.deepEqual(d.wired.get("web-rs-a-setup")!.dependsOn, ["web-rs-a-ssh", "web-rs-a-access"]);
         assert.deepEqual(d.wired.get("web-rs-a-access")!.dependsOn, ["web-rs-a-ssh"]);
-        assert.deepEqual(d.wired.get("web-rs-a-ssh")!.dependsOn, ["web-rs-a"]);
+        assert.deepEqual(d.wired.get("web-rs-a-ssh")!.dependsOn, ["web-rs-a", "web-rs-a-ssh-banner"]);
         assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).startsWith("sudo -n sh -c"));
         assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).includes("require_interface '\\''ens5'\\''"));
     });
@@ -275,8 +276,8 @@ describe("AWS platform with a subnet made by the same program", () => {
 
 describe("incremental changes (mocked engine)", () => {
     for (const [platform, base, vms] of [
-        ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh`, `c-${n}-access`, `c-${n}-setup`, `c-${n}-drain-director`]],
-        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-host-key`, `c-${n}-ssh`, `c-${n}-access`, `c-${n}-setup`, `c-${n}-drain-director`]],
+        ["libvirt", validLibvirtArgs, (n: string) => [`c-${n}-vm`, `c-${n}-ssh-banner`, `c-${n}-ssh`, `c-${n}-access`, `c-${n}-setup`, `c-${n}-drain-director`]],
+        ["aws", validAwsArgs, (n: string) => [`c-${n}`, `c-${n}-host-key`, `c-${n}-ssh-banner`, `c-${n}-ssh`, `c-${n}-access`, `c-${n}-setup`, `c-${n}-drain-director`]],
     ] as const) {
         const named = (): LvsDrClusterArgs => {
             const args = base();
