@@ -98,7 +98,12 @@ async function timed(remote: Remote, command: string): Promise<number> {
 }
 
 /** Runs the sizes in order on `remote` (a director that carries no traffic); `log` gets a line per figure. */
-export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
+/**
+ * `destroySizes`: the sizes whose destroy is measured too (default: all). 1,000 real servers' hooks
+ * at once do not start on the lab's 384 MiB director (its process limit, see destroyAsEngine): the
+ * full run measures the destroy up to 64, and `--destroy-sizes 1000` shows that limit.
+ */
+export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void, destroySizes: number[] = sizes): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
     const sshSeconds = await timed(remote, "true");
     const first = scalePlan(remote, sizes[0]);
     const setup = directorSetupCommand(first, first.directors[0]);
@@ -125,7 +130,9 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
             results.push(r);
             log(`director: ${n} real servers x 2 services (${entries} entries, command ${r.commandBytes} bytes): apply ${r.applySeconds.toFixed(1)} s, ` +
                 `one weight changed ${r.changeSeconds.toFixed(1)} s, keepalived -t ${r.checkSeconds.toFixed(1)} s, removal ${r.removeSeconds.toFixed(1)} s`);
-            r.destroy = await destroyAsEngine(remote, changed, log);
+            if (destroySizes.includes(n)) {
+                r.destroy = await destroyAsEngine(remote, changed, log);
+            }
         }
     } finally {
         await remote.run(setup.delete).catch((e: unknown) => log(`director: the teardown failed: ${String(e)}`));

@@ -4,7 +4,9 @@
  * `npm run bench -- --smoke` runs the smoke settings instead (what `npm test` runs on its own VMs)
  * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine`
  * runs only those; `--director-sizes 1,64,1000` sets part 2c's sizes (real servers; the director's
- * table, then a destroy: e.g. `npm run bench -- --parts director --director-sizes 200`). About 20
+ * table, then a destroy of each size in `--destroy-sizes`, default 1,64: e.g. `npm run bench --
+ * --parts director --director-sizes 1000 --destroy-sizes 1000` shows that 1,000 real servers' drain
+ * hooks at once exceed the lab director's process limit). About 20
  * minutes in full (19 in the runs of 2026-12-02, booting the VMs 5-7).
  */
 import * as path from "path";
@@ -26,6 +28,11 @@ async function main(argv: string[]): Promise<void> {
     if (directorSizes && !directorSizes.every((n) => Number.isInteger(n) && n >= 1)) {
         throw new Error(`--director-sizes takes a comma-separated list of real server counts; got ${JSON.stringify(argv[sizesAt + 1] ?? "")}`);
     }
+    const destroyAt = argv.indexOf("--destroy-sizes");
+    const destroySizes = destroyAt >= 0 ? (argv[destroyAt + 1] ?? "").split(",").map(Number) : undefined;
+    if (destroySizes && !destroySizes.every((n) => Number.isInteger(n) && n >= 1)) {
+        throw new Error(`--destroy-sizes takes a comma-separated list of real server counts; got ${JSON.stringify(argv[destroyAt + 1] ?? "")}`);
+    }
     const start = Date.now();
     const log = (line: string): void => console.log(`bench ${((Date.now() - start) / 1000).toFixed(0).padStart(5)} s  ${line}`);
     const lab = new Lab({ pair: false });
@@ -33,7 +40,8 @@ async function main(argv: string[]): Promise<void> {
         log("booting the lab's director and real servers a, b, c");
         await lab.boot();
         const settings = smoke ? SMOKE : FULL;
-        const { json, md, svg } = await runBench(lab, { ...settings, directorSizes: directorSizes ?? settings.directorSizes, parts: parts as Part[] | undefined, outDir, log });
+        const { json, md, svg } = await runBench(lab, { ...settings, directorSizes: directorSizes ?? settings.directorSizes,
+            destroySizes: destroySizes ?? settings.destroySizes, parts: parts as Part[] | undefined, outDir, log });
         log(`wrote ${json}, ${md}, ${svg}`);
     } finally {
         lab.destroyAll(true);
