@@ -3,7 +3,7 @@ import type { LvsDrClusterArgs } from "../args";
 import type { HostPlan } from "../core/plan";
 import { type Plan, PLATFORMS, type PlatformPlan } from "../platforms";
 import type { Platform, PlatformHost, PlatformHosts } from "../platforms/platform";
-import { directorRules, directorSetup, realServerDrainHook, realServerSetup } from "./host-configuration";
+import { directorRules, directorSetup, HOOKS_AT_ONCE, realServerDrainHook, realServerSetup } from "./host-configuration";
 import { LvsDrArgsError } from "../core/validation/checker";
 import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
 import { validateClusterArgs } from "./validate";
@@ -72,8 +72,16 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             rules.push(directorRules(plan, i, director, host(director), [setup, ...realServerSetups.values(), ...rules], this));
         });
         const setups = new Map([...realServerSetups, ...goneSetups]);
-        plan.directors.forEach((director, i) => [...plan.realServers, ...plan.goneRealServers].forEach((rs) =>
-            realServerDrainHook(plan, rs, host(rs), i, director, host(director), [setups.get(rs) ?? noHost(rs), rules[i]], this)));
+        plan.directors.forEach((director, i) => {
+            const hooks: pulumi.Resource[] = [];
+            [...plan.realServers, ...plan.goneRealServers].forEach((rs, j) => {
+                // Each hook comes after the one HOOKS_AT_ONCE places before it on the same director: the
+                // engine runs at most that many of a director's hooks at once (a destroy deletes them
+                // in the reverse order), where all at once exceeds a director's processes and lock.
+                const before = j >= HOOKS_AT_ONCE ? [hooks[j - HOOKS_AT_ONCE]] : [];
+                hooks.push(realServerDrainHook(plan, rs, host(rs), i, director, host(director), [setups.get(rs) ?? noHost(rs), rules[i], ...before], this));
+            });
+        });
 
         this.vip = pulumi.output(plan.vip);
         this.vip6 = pulumi.output(plan.vip6);

@@ -78,6 +78,16 @@ export function directorRules(
 }
 
 /**
+ * How many of one director's drain hooks the engine may run at once. A destroy or scale-in of N
+ * real servers deletes N hooks per director, each an SSH session and a few processes on the
+ * director waiting its turn at the cluster's lock; 1,000 at once do not start on a small director
+ * (its SSH sessions' process limit: bench part 2c). Chained in HOOKS_AT_ONCE strands, each hook
+ * after the one HOOKS_AT_ONCE places before it, a first apply of N hooks takes N / HOOKS_AT_ONCE
+ * of them in a row; below HOOKS_AT_ONCE real servers nothing changes.
+ */
+export const HOOKS_AT_ONCE = 32;
+
+/**
  * A real server's drain hook on one director (see core/scripts/drain-hook.ts). A gone real
  * server's hooks are forgotten like its setup: the rules drop it without a drain. Its triggers are the
  * real server's setup's and its machine's ID: the engine deletes it (hold at weight 0, drain)
