@@ -34,6 +34,8 @@ export interface BenchOptions {
     directorSizes: number[];
     /** The director sizes whose destroy (every drain hook at once, then the rules) is measured. */
     destroySizes: number[];
+    /** How many drain hooks run at once in a destroy (default the engine's, HOOKS_AT_ONCE). */
+    hooksAtOnce?: number;
     /** Real server counts to preview the addition of one to (or the smoke's preview from empty only). */
     engine: { preview: number[]; previewOnly?: boolean };
     log: (line: string) => void;
@@ -124,7 +126,7 @@ export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json:
     if (runs("director")) {
         // 2c. The director's table at scale.
         const remote = { address: lab.address(DIRECTOR), interface: "eth0", run: (command: string) => lab.mustSshAsync(DIRECTOR, command) };
-        result.director = await directorScale(remote, options.directorSizes, log, options.destroySizes);
+        result.director = await directorScale(remote, options.directorSizes, log, options.destroySizes, options.hooksAtOnce);
     }
     if (runs("engine")) {
         // 3 and 2b. The engine.

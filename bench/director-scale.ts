@@ -23,6 +23,7 @@ import { keepalivedPaths } from "../src/core/names";
 import type { ClusterPlan } from "../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, drainHookCommand } from "../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../src/component/validate";
+import { HOOKS_AT_ONCE } from "../src/component/host-configuration";
 import { remoteCommand } from "../src/core/scripts/render";
 import { benchHosts } from "./addresses";
 import { run } from "../lab/harness/spawn";
@@ -99,11 +100,12 @@ async function timed(remote: Remote, command: string): Promise<number> {
 
 /** Runs the sizes in order on `remote` (a director that carries no traffic); `log` gets a line per figure. */
 /**
- * `destroySizes`: the sizes whose destroy is measured too (default: all). 1,000 real servers' hooks
+ * `destroySizes`: the sizes whose destroy is measured too (default: all), `hooksAtOnce` at a time
+ * (the engine's pace, HOOKS_AT_ONCE; `Infinity`: all at once, as lvs-dr ran them before strands). 1,000 real servers' hooks
  * at once do not start on the lab's 384 MiB director (its process limit, see destroyAsEngine): the
  * full run measures the destroy up to 64, and `--destroy-sizes 1000` shows that limit.
  */
-export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void, destroySizes: number[] = sizes): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
+export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void, destroySizes: number[] = sizes, hooksAtOnce = HOOKS_AT_ONCE): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
     const sshSeconds = await timed(remote, "true");
     const first = scalePlan(remote, sizes[0]);
     const setup = directorSetupCommand(first, first.directors[0]);
@@ -131,7 +133,7 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
             log(`director: ${n} real servers x 2 services (${entries} entries, command ${r.commandBytes} bytes): apply ${r.applySeconds.toFixed(1)} s, ` +
                 `one weight changed ${r.changeSeconds.toFixed(1)} s, keepalived -t ${r.checkSeconds.toFixed(1)} s, removal ${r.removeSeconds.toFixed(1)} s`);
             if (destroySizes.includes(n)) {
-                r.destroy = await destroyAsEngine(remote, changed, log);
+                r.destroy = await destroyAsEngine(remote, changed, log, hooksAtOnce);
             }
         }
     } finally {
@@ -175,9 +177,11 @@ export function tarball(files: [string, string][]): Buffer {
 const UPLOAD_CHUNK = 90 * 1024;
 
 /**
- * On the director, in the unpacked archive's directory (its argument): starts every `hook-*.sh`
- * at once in the background (`sh FILE`, the file holding the hook's command line: a waiting hook
- * is that sh, the hook's own sh and its flock), waits for each, and writes `summary` (start, end
+ * On the director, in the unpacked archive's directory (its first argument): runs every
+ * `hook-*.sh` (`sh FILE`, the file holding the hook's command line: a waiting hook is that sh, the
+ * hook's own sh and its flock) in as many strands as its second argument says (default: one per
+ * hook, all at once), each strand one hook after the other, as the engine runs a director's hooks
+ * (src/component/host-configuration.ts, HOOKS_AT_ONCE), and writes `summary` (start, end
  * of the launch loop, end), `ends` (each output's last write) and each hook's exit status
  * (`hook-*.rc`), then `finished`. First it notes its pid (`driver.pid`: whether it still runs),
  * its cgroup (`cgroup`: whose pids limit its hooks count against) and the journal's cursor
@@ -190,16 +194,25 @@ sed -n 's/^0:://p' /proc/self/cgroup > cgroup
 journalctl -n 1 -q -o cat --show-cursor --no-pager | sed -n 's/^-- cursor: //p' > cursor
 start=$(date +%s.%N)
 echo "$start" > started
-list=""
-for f in hook-*.sh; do
-  sh "$f" > "\${f%.sh}.out" 2>&1 &
-  list="$list $!:\${f%.sh}"
+count=0
+for f in hook-*.sh; do count=$((count + 1)); done
+strands=\${2:-$count}
+s=0
+while [ "$s" -lt "$strands" ]; do
+  (
+    i=0
+    for f in hook-*.sh; do
+      if [ $((i % strands)) -eq "$s" ]; then
+        if sh "$f" > "\${f%.sh}.out" 2>&1; then rc=0; else rc=$?; fi
+        echo "$rc" > "\${f%.sh}.rc"
+      fi
+      i=$((i + 1))
+    done
+  ) &
+  s=$((s + 1))
 done
 launched=$(date +%s.%N)
-for job in $list; do
-  if wait "\${job%%:*}"; then rc=0; else rc=$?; fi
-  echo "$rc" > "\${job#*:}.rc"
-done
+wait
 end=$(date +%s.%N)
 printf 'start %s\\nlaunched %s\\nend %s\\n' "$start" "$launched" "$end" > summary
 stat -c '%.9Y' hook-*.out > ends
@@ -231,7 +244,7 @@ const POLL = "if [ -e finished ]; then echo finished; elif [ -e driver.pid ] && 
  * that started the loop. The figures are the director's side of a destroy, a lower bound of the
  * engine's.
  */
-export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s: string) => void): Promise<DirectorDestroy> {
+export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s: string) => void, strands = HOOKS_AT_ONCE): Promise<DirectorDestroy> {
     const n = plan.realServers.length;
     const director = plan.directors[0];
     const width = String(n).length;
@@ -254,8 +267,8 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
         }
         await inDir(`echo '${sha}  archive.b64' | sha256sum -c --quiet && base64 -d archive.b64 | tar -xzf - && rm archive.b64 && ` +
             `test "$(ls hook-*.sh | wc -l)" = ${n}`);
-        log(`director: ${n} drain hooks (${hookCommandBytes} bytes of command lines, ${archive.length} bytes sent) unpacked; starting them all at once`);
-        await remote.run(`setsid -f sh ${dir}/driver.sh ${dir} > ${dir}/driver.log 2>&1 < /dev/null`);
+        log(`director: ${n} drain hooks (${hookCommandBytes} bytes of command lines, ${archive.length} bytes sent) unpacked; running them ${strands >= n ? "all at once" : `in ${strands} strands, as the engine does`}`);
+        await remote.run(`setsid -f sh ${dir}/driver.sh ${dir} ${strands} > ${dir}/driver.log 2>&1 < /dev/null`);
         // Each hook waits at most 900 s for the lock, then drains (nothing is active): an hour is
         // far past any end the product allows. A poll that fails (SSH under the load) is retried.
         const t0 = Date.now();
@@ -302,7 +315,7 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
             tasksPeakSampled: tasksPeak, tasksLimit,
         };
         const median = ends[Math.floor((ends.length - 1) / 2)];
-        log(`director: destroy of ${n} real servers: ${n} drain hooks at once ${d.hooksSeconds.toFixed(1)} s (launched in ${d.launchSeconds.toFixed(1)} s, ` +
+        log(`director: destroy of ${n} real servers: ${n} drain hooks ${strands >= n ? "at once" : `in ${strands} strands`} ${d.hooksSeconds.toFixed(1)} s (launched in ${d.launchSeconds.toFixed(1)} s, ` +
             `median end ${median.toFixed(1)} s), ${d.hookFailures} failed, ${d.reloads} keepalived reloads (${d.hooksThatWrote} hooks wrote the held file), ` +
             `then the rules' delete ${d.rulesDeleteSeconds.toFixed(1)} s; tasks in the driver's cgroup up to ${tasksPeak} sampled (limit ${tasksLimit})`);
         if (failed.length > 0) {

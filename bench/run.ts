@@ -5,8 +5,9 @@
  * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine`
  * runs only those; `--director-sizes 1,64,1000` sets part 2c's sizes (real servers; the director's
  * table, then a destroy of each size in `--destroy-sizes`, default 1,64: e.g. `npm run bench --
- * --parts director --director-sizes 1000 --destroy-sizes 1000` shows that 1,000 real servers' drain
- * hooks at once exceed the lab director's process limit). About 20
+ * --parts director --director-sizes 1000 --destroy-sizes 1000`); the hooks run 32 at a time, as
+ * the engine runs them; `--all-hooks-at-once` runs them all at once (1,000 exceed the lab director's
+ * process limit: what made lvs-dr chain them). About 20
  * minutes in full (19 in the runs of 2026-12-02, booting the VMs 5-7).
  */
 import * as path from "path";
@@ -41,7 +42,8 @@ async function main(argv: string[]): Promise<void> {
         await lab.boot();
         const settings = smoke ? SMOKE : FULL;
         const { json, md, svg } = await runBench(lab, { ...settings, directorSizes: directorSizes ?? settings.directorSizes,
-            destroySizes: destroySizes ?? settings.destroySizes, parts: parts as Part[] | undefined, outDir, log });
+            destroySizes: destroySizes ?? settings.destroySizes,
+            ...(argv.includes("--all-hooks-at-once") ? { hooksAtOnce: Infinity } : {}), parts: parts as Part[] | undefined, outDir, log });
         log(`wrote ${json}, ${md}, ${svg}`);
     } finally {
         lab.destroyAll(true);
