@@ -7,7 +7,7 @@
 import type { LvsDrClusterArgs } from "../args";
 import { formatCidr, formatCidr6 } from "../core/ip";
 import { DEFAULTS, FORWARDING_METHODS, type Forwarding } from "../core/plan";
-import { Checker, CLUSTER_NAME, keysOf, LvsDrArgsError } from "../core/validation/checker";
+import { Checker, CLUSTER_NAME, eventualValueProblems, keysOf, LvsDrArgsError } from "../core/validation/checker";
 import { checkSorryServers, checkTableFits, checkVip, validateDefaultSsh, validateVip6 } from "../core/validation/cluster";
 import { validateDirectorMode } from "../core/validation/director-mode";
 import { checkFamilies } from "../core/validation/hosts";
@@ -36,6 +36,12 @@ export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs")
         throw new LvsDrArgsError(c.problems);
     }
     c.knownKeys("", raw, CLUSTER_KEYS);
+    // An Output where a plain value is needed: said by its field, before any check reads it.
+    const before = c.problems.length;
+    eventualValueProblems(c, raw);
+    if (c.problems.length > before) {
+        throw new LvsDrArgsError(c.problems);
+    }
     if (!CLUSTER_NAME.test(clusterName)) {
         c.add("name", clusterName, "(the LvsDrCluster's first argument) cannot name the cluster's resources, VMs, networks and tags",
             "name the cluster with 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit");

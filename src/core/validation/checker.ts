@@ -38,6 +38,10 @@ function show(value: unknown): string {
     if (value === undefined) {
         return "(unset)";
     }
+    if (isEventual(value)) {
+        // JSON.stringify would call the Output's toJSON, whose text is the SDK's warning.
+        return "(an Output or a promise)";
+    }
     try {
         const text = JSON.stringify(value);
         return text.length > 80 ? `${text.slice(0, 77)}...` : text;
@@ -346,6 +350,36 @@ export class Checker {
             this.add(field, address, `is outside ${subnetField} ${where}`, fix);
         } else if (value === subnet.network) {
             this.add(field, address, `is the subnet-router anycast address of ${where} (all host bits 0)`, "use a host address inside the subnet");
+        }
+    }
+}
+
+/**
+ * The fields that take an Output (or a promise): a secret, and an ID another resource makes. Every
+ * other field decides which resources exist or what their scripts say, and must be known when
+ * the program runs.
+ */
+const TAKES_OUTPUTS = [/^ssh\.privateKey$/, /^hosts\.(director|backupDirector|realServers\[\d+\])\.ssh\.privateKey$/, /^aws\.subnetId$/];
+
+/**
+ * An Output or a promise given where a plain value is needed: one problem per field, naming it
+ * (validation would otherwise print the SDK's toJSON warning as the value, or call it a wrong
+ * type). Walks plain objects and arrays only.
+ */
+export function eventualValueProblems(c: Checker, value: unknown, field = ""): void {
+    if (isEventual(value)) {
+        if (!TAKES_OUTPUTS.some((p) => p.test(field))) {
+            c.add(field || "args", value, "is a Pulumi Output (or a promise), which this field cannot wait for: it decides which "
+                + "resources lvs-dr creates or what their scripts say", "give a plain value known when the program runs (a literal, a "
+                + "stack config value); the fields that take an Output are ssh.privateKey (also per host) and aws.subnetId");
+        }
+        return;
+    }
+    if (Array.isArray(value)) {
+        value.forEach((v, i) => eventualValueProblems(c, v, `${field}[${i}]`));
+    } else if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+        for (const [k, v] of Object.entries(value)) {
+            eventualValueProblems(c, v, field ? `${field}.${k}` : k);
         }
     }
 }
