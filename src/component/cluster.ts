@@ -6,6 +6,7 @@ import type { Platform, PlatformHost, PlatformHosts } from "../platforms/platfor
 import { directorRules, directorSetup, HOOKS_AT_ONCE, realServerDrainHook, realServerSetup } from "./host-configuration";
 import { LvsDrArgsError } from "../core/validation/checker";
 import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
+import { planRisks, planSummary } from "./summary";
 import { validateClusterArgs } from "./validate";
 
 /**
@@ -58,6 +59,12 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         // children carry every change), and the state would hold a copy of every private key.
         super("lvs-dr:index:LvsDrCluster", name, {}, opts);
 
+        // What it builds, and the risks the arguments take: said on every run, on the component.
+        const entry = PLATFORMS[plan.platform.kind] as unknown as Platform<PlatformPlan>;
+        void pulumi.log.info(planSummary(plan, entry.summary), this);
+        for (const risk of [...planRisks(plan), ...(entry.risks?.(plan.platform) ?? [])]) {
+            void pulumi.log.warn(risk, this);
+        }
         const platform = platformHosts(plan, this);
         const host = (h: HostPlan): PlatformHost => platform.hosts.get(h) ?? noHost(h);
         const realServerSetups = new Map(plan.realServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));

@@ -64,6 +64,8 @@ export interface ServicePlan {
 /** VRRP of a director pair. */
 export interface VrrpPlan {
     virtualRouterId: number;
+    /** The router id was derived from the VIP (`vrrp.virtualRouterId` unset). */
+    derivedVirtualRouterId?: true;
     advertIntervalSeconds: number;
 }
 

@@ -51,6 +51,8 @@ export interface Platform<P extends PlatformPart> {
     createHosts: CreateHosts<P>;
     /** For messages: what the platform offers, e.g. "existing machines". */
     summary: string;
+    /** Warnings about risks its part of the plan takes (said on every run). */
+    risks?: (platform: P) => string[];
 }
 
 /**

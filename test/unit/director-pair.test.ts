@@ -80,7 +80,7 @@ describe("health checks, drain and VRRP arguments", () => {
         assert.deepEqual(plan.services[0].healthCheck,
             { kind: "tcp", intervalSeconds: 1, timeoutSeconds: 1, retries: 2, failureAction: "weight0" });
         assert.equal(plan.drainSeconds, 60);
-        assert.deepEqual(plan.mode, { kind: "vrrp", virtualRouterId: derivedVirtualRouterId("192.168.77.100"), advertIntervalSeconds: 1 });
+        assert.deepEqual(plan.mode, { kind: "vrrp", virtualRouterId: derivedVirtualRouterId("192.168.77.100"), advertIntervalSeconds: 1, derivedVirtualRouterId: true });
         assert.deepEqual(plan.directors.map((d) => d.address), ["192.168.77.10", "192.168.77.9"]);
         assert.equal(plan.directors[1].interfaceFix, "set hosts.backupDirector.interface to the NIC that faces the real servers");
     });

@@ -45,5 +45,5 @@ export function validateDirectorMode(
             "give e.g. 1 (VRRPv3 counts in hundredths of a second)");
     }
     return virtualRouterId === undefined || !advertOk ? undefined
-        : { kind: "vrrp", virtualRouterId, advertIntervalSeconds: advert };
+        : { kind: "vrrp", virtualRouterId, advertIntervalSeconds: advert, ...(raw.virtualRouterId === undefined ? { derivedVirtualRouterId: true as const } : {}) };
 }

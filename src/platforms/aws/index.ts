@@ -28,4 +28,6 @@ export const awsPlatform: Platform<AwsPlatformPlan> = {
     validate: validateAws,
     createHosts: (plan, platform, parent) => loadAwsHosts()(plan, platform, parent),
     summary: "EC2 instances",
+    risks: (p) => p.adminCidrs.filter((c) => c === "0.0.0.0/0" || c === "::/0").map((c) =>
+        `aws.adminCidrs has ${c}: every instance's SSH port is open to the whole internet; give the address ranges you administer from`),
 };
