@@ -11,13 +11,16 @@ import { machineGuard } from "../vm/machine-guard-resource";
 import { networkInputs, vmInputs } from "./inputs";
 import { libvirtNames } from "./names";
 import type { LibvirtPlatformPlan } from "./plan";
-import { replacingInputs, replacingSpec } from "./provider";
+import { replacingInputs, replacingSpec, type VmInputs } from "./provider";
 import { LibvirtNetwork, LibvirtVm } from "./resources";
 
 export const libvirtHosts: CreateHosts<LibvirtPlatformPlan> = (plan, l, parent) => {
     const netInputs = networkInputs(l);
     const network = netInputs && new LibvirtNetwork(clusterResourceName(plan.name, "network"), netInputs, { parent });
-    const inputsOf = (host: HostPlan) => vmInputs(l, libvirtNames.domain(plan.name, roleOf(plan, host)), host);
+    // Each VM's inputs, rendered once: the guard compares them, the VM is made of them.
+    const rendered = new Map<HostPlan, VmInputs>();
+    const inputsOf = (host: HostPlan): VmInputs => rendered.get(host)
+        ?? rendered.set(host, vmInputs(l, libvirtNames.domain(plan.name, roleOf(plan, host)), host)).get(host)!;
     // Refuses, at preview, an update that would replace both directors or every real server.
     const guard = machineGuard(plan, (host) => replacingSpec(inputsOf(host)), parent);
     const hosts = hostsOf(plan, (host) => {

@@ -25,13 +25,18 @@ export interface MachineGuardInputs {
     machines: GuardedMachine[];
 }
 
+/** The recorded machines by role (none for a guard that recorded nothing yet). */
+function byRole(olds: Partial<MachineGuardInputs> | undefined): Map<string, GuardedMachine> {
+    return new Map((olds?.machines ?? []).map((m) => [m.role, m]));
+}
+
 /**
  * The machines as this update leaves them: a kept machine keeps the settings it has (the old
  * spec: the engine ignores the change on it too), so the next update, without `keepMachine`,
  * sees its change.
  */
 export function guardedMachines(olds: Partial<MachineGuardInputs> | undefined, news: MachineGuardInputs): GuardedMachine[] {
-    const before = new Map((olds?.machines ?? []).map((m) => [m.role, m]));
+    const before = byRole(olds);
     return news.machines.map((m) => {
         const old = before.get(m.role);
         return m.keep && old ? { ...m, spec: old.spec } : m;
@@ -44,7 +49,7 @@ export function guardedMachines(olds: Partial<MachineGuardInputs> | undefined, n
  * them yet), nor do removed ones. A lone director or real server can only be changed down.
  */
 export function replacementProblems(olds: Partial<MachineGuardInputs> | undefined, news: MachineGuardInputs): string[] {
-    const before = new Map((olds?.machines ?? []).map((m) => [m.role, m]));
+    const before = byRole(olds);
     const problems: string[] = [];
     for (const group of ["directors", "realServers"] as const) {
         const existing = news.machines.filter((m) => m.group === group && before.has(m.role));
@@ -65,6 +70,6 @@ export function replacementProblems(olds: Partial<MachineGuardInputs> | undefine
 
 /** The machines of both updates whose settings differ (kept ones carry their old settings). */
 export function changedMachines(olds: Partial<MachineGuardInputs> | undefined, news: MachineGuardInputs): string[] {
-    const before = new Map((olds?.machines ?? []).map((m) => [m.role, m]));
+    const before = byRole(olds);
     return news.machines.filter((m) => before.has(m.role) && before.get(m.role)?.spec !== m.spec).map((m) => m.role);
 }
