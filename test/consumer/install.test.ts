@@ -238,8 +238,13 @@ describe("consumer project: lvs-dr packed, installed into a new project, compile
     it("under Pulumi's mocks the compiled program builds the cluster: the component and its host commands are registered, with the project's one SDK", () => {
         assert.ok(compiled, "not compiled: the compilation failed above");
         const config = JSON.stringify({ [`${PROJECT_NAME}:sshPrivateKey`]: SSH_KEY });
-        const out = must("node", ["bin/mocked.js"], project, { ...process.env, PULUMI_CONFIG: config, PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT_NAME}:sshPrivateKey`]) });
-        const result = JSON.parse(out) as Mocked;
+        const resultFile = path.join(work, "mocked.json");
+        fs.rmSync(resultFile, { force: true });
+        const out = must("node", ["bin/mocked.js", resultFile], project, { ...process.env, PULUMI_CONFIG: config, PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT_NAME}:sshPrivateKey`]) });
+        const result = JSON.parse(fs.readFileSync(resultFile, "utf8")) as Mocked;
+        // What the user sees on every run: the component's one-line summary.
+        assert.match(out, /lvs-dr web: hosts \(.*\), one director, VIP 10\.20\.0\.100, 2 real servers, DR, tcp\/80 /,
+            `the component's summary is not in the program's output:\n${out}`);
         assert.equal(result.sdk.lvsdr, result.sdk.program, "lvs-dr and the program load different copies of @pulumi/pulumi");
         const cluster = result.registered.find((r) => r.type === "lvs-dr:index:LvsDrCluster");
         assert.ok(cluster, `no LvsDrCluster registered: ${JSON.stringify(result.registered)}`);

@@ -1,10 +1,12 @@
 /**
  * Runs the consumer project's program (./index) under Pulumi's mocks, with the project's own
- * @pulumi/pulumi, and prints on stdout, as one JSON document, every resource it registered (type,
- * name, parent, whether it is an instance of this SDK's ComponentResource / CustomResource), the
- * stack's outputs and where lvs-dr and this program resolve @pulumi/pulumi (one SDK copy: the same
- * file). test/consumer/install.test.ts asserts on it.
+ * @pulumi/pulumi, and writes to the file named by its first argument, as one JSON document, every
+ * resource it registered (type, name, parent, whether it is an instance of this SDK's
+ * ComponentResource / CustomResource), the stack's outputs and where lvs-dr and this program resolve
+ * @pulumi/pulumi (one SDK copy: the same file). A file, not stdout: under mocks the component's
+ * log lines (its summary, its warnings) go to stdout. test/consumer/install.test.ts asserts on both.
  */
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 
 interface Registered {
@@ -31,6 +33,10 @@ function nameOf(resource: pulumi.Resource): Promise<string> {
 }
 
 async function main(): Promise<void> {
+    const target = process.argv[2];
+    if (!target) {
+        throw new Error("usage: node bin/mocked.js RESULT.json");
+    }
     const parents: Promise<void>[] = [];
     const outputs = await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((args) => {
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
     });
     await Promise.all(parents);
     const lvsdr = require.resolve("lvs-dr");
-    console.log(JSON.stringify({
+    fs.writeFileSync(target, JSON.stringify({
         registered,
         outputs,
         sdk: { program: require.resolve("@pulumi/pulumi"), lvsdr: require.resolve("@pulumi/pulumi", { paths: [lvsdr] }) },
