@@ -4,7 +4,7 @@ import type { HostPlan } from "../core/plan";
 import { type Plan, PLATFORMS, type PlatformPlan } from "../platforms";
 import type { Platform, PlatformHost, PlatformHosts } from "../platforms/platform";
 import { directorRules, directorSetup, HOOKS_AT_ONCE, realServerDrainHook, realServerSetup } from "./host-configuration";
-import { LvsDrArgsError } from "../core/validation/checker";
+import { LvsDrArgsError } from "./errors";
 import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
 import { planRisks, planSummary } from "./summary";
 import { validateClusterArgs } from "./validate";

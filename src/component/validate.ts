@@ -7,7 +7,7 @@
 import type { LvsDrClusterArgs } from "../args";
 import { formatCidr, formatCidr6 } from "../core/ip";
 import { DEFAULTS, FORWARDING_METHODS, type Forwarding } from "../core/plan";
-import { Checker, CLUSTER_NAME, eventualValueProblems, keysOf, LvsDrArgsError } from "../core/validation/checker";
+import { ArgsProblems, Checker, CLUSTER_NAME, eventualValueProblems, keysOf } from "../core/validation/checker";
 import { checkSorryServers, checkTableFits, checkVip, validateDefaultSsh, validateVip6 } from "../core/validation/cluster";
 import { validateDirectorMode } from "../core/validation/director-mode";
 import { checkFamilies } from "../core/validation/hosts";
@@ -15,7 +15,9 @@ import { validateServices } from "../core/validation/services";
 import { type Plan, PLATFORM_KINDS, PLATFORMS, type PlatformKind, type PlatformPlan, platformOf } from "../platforms";
 import type { PlatformValidation } from "../platforms/validation";
 
-export { LvsDrArgsError } from "../core/validation/checker";
+import { LvsDrArgsError } from "./errors";
+
+export { LvsDrArgsError } from "./errors";
 export type { ArgsProblem } from "../core/validation/checker";
 
 /** The args' members: the cluster's own, then one per registered platform, which the args must declare. */
@@ -28,19 +30,28 @@ const CLUSTER_KEYS = [
 
 /**
  * @param clusterName the component's name; child resources, VMs and networks are named after it.
+ * @throws LvsDrArgsError listing every problem.
  */
 export function validateClusterArgs(args: LvsDrClusterArgs, clusterName = "lvs"): Plan {
+    try {
+        return validate(args, clusterName);
+    } catch (e) {
+        throw e instanceof ArgsProblems ? new LvsDrArgsError(e.problems) : e;
+    }
+}
+
+function validate(args: LvsDrClusterArgs, clusterName: string): Plan {
     const c = new Checker();
     const raw: unknown = args;
     if (!c.isObject("args", raw, `pass an object with vip, services, ssh and one platform (${PLATFORM_KINDS.join(", ").replace(/, (\w+)$/, " or $1")})`)) {
-        throw new LvsDrArgsError(c.problems);
+        throw new ArgsProblems(c.problems);
     }
     c.knownKeys("", raw, CLUSTER_KEYS);
     // An Output where a plain value is needed: said by its field, before any check reads it.
     const before = c.problems.length;
     eventualValueProblems(c, raw);
     if (c.problems.length > before) {
-        throw new LvsDrArgsError(c.problems);
+        throw new ArgsProblems(c.problems);
     }
     if (!CLUSTER_NAME.test(clusterName)) {
         c.add("name", clusterName, "(the LvsDrCluster's first argument) cannot name the cluster's resources, VMs, networks and tags",

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { validateClusterArgs } from "../../src/component/validate";
-import { LvsDrArgsError } from "../../src/core/validation/checker";
+import { LvsDrArgsError } from "../../src/component/errors";
 import { validArgs, validAwsArgs } from "../support/fixtures";
 
 function refusedWith(args: unknown): LvsDrArgsError {

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { directorRole, realServerRole } from "../../src/core/names";
 import { libvirtNames } from "../../src/platforms/libvirt/names";
@@ -336,6 +337,24 @@ describe("validateClusterArgs", () => {
         assert.deepEqual(error.problems.map((p) => p.field).sort(),
             ["hosts.realServers[0].interface", "services[0].port", "vip"]);
         assert.match(error.message, /^Invalid LvsDrCluster arguments \(3 problems\):/);
+    });
+
+    it("refuses as Pulumi's input-property error: one entry per problem with its property path, the message as the list, no stack", () => {
+        const error = refused((a) => {
+            a.vip = "nope";
+            a.hosts.realServers[0].interface = "eth0;id";
+        });
+        assert.ok(pulumi.InputPropertiesError.isInstance(error), "not a pulumi.InputPropertiesError: the provider's construct would not report it per property");
+        assert.deepEqual(error.errors.map((e) => e.propertyPath).sort(), ["hosts.realServers[0].interface", "vip"]);
+        for (const e of error.errors) {
+            const problem = error.problems.find((p) => p.field === e.propertyPath)!;
+            assert.ok(e.reason.includes(problem.problem) && e.reason.includes(`Fix: ${problem.fix}.`), e.reason);
+            assert.ok(error.message.includes(`  - ${e.propertyPath} = ${e.reason}`), `the message does not list ${e.propertyPath}:\n${error.message}`);
+        }
+        assert.match(error.message, /^Invalid LvsDrCluster arguments \(2 problems\):\n {2}- /);
+        // What the nodejs runtime prints for an unhandled error: the message, neither frames nor the lists.
+        assert.equal(error.stack, undefined);
+        assert.deepEqual(Object.keys(error).filter((k) => k === "errors" || k === "problems"), []);
     });
 
     it("refuses a non-object", () => {

@@ -21,17 +21,28 @@ export interface ArgsProblem {
 }
 
 /**
- * Thrown by the constructor for invalid arguments, before any resource is registered. Lists every
- * problem found, not only the first, so one `pulumi preview` shows everything to fix.
+ * What the checker throws when it finishes with problems. Internal: the component turns it into
+ * its public argument error (component/errors.ts); the core stays free of the Pulumi SDK.
  */
-export class LvsDrArgsError extends Error {
+export class ArgsProblems extends Error {
     constructor(readonly problems: ArgsProblem[]) {
-        super(
-            `Invalid LvsDrCluster arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p.field} = ${show(p.value)}: ${p.problem}. Fix: ${p.fix}.`).join("\n"),
-        );
-        this.name = "LvsDrArgsError";
+        super(describeProblems(problems));
+        this.name = "ArgsProblems";
     }
+}
+
+/**
+ * Every problem as one text, a line each: the message of the component's argument error
+ * (component/errors.ts, which makes it Pulumi's input-property error).
+ */
+export function describeProblems(problems: ArgsProblem[]): string {
+    return `Invalid LvsDrCluster arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.field} = ${describeProblem(p)}`).join("\n");
+}
+
+/** One problem, after its field: the value given, what is wrong, the fix. */
+export function describeProblem(p: ArgsProblem): string {
+    return `${show(p.value)}: ${p.problem}. Fix: ${p.fix}.`;
 }
 
 function show(value: unknown): string {
@@ -99,7 +110,7 @@ export class Checker {
      */
     finish<T extends object>(values: T): Checked<T> {
         if (this.problems.length > 0) {
-            throw new LvsDrArgsError(this.problems);
+            throw new ArgsProblems(this.problems);
         }
         return this.present(values);
     }
