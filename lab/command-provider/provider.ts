@@ -10,12 +10,14 @@
  * uses — create/update/delete command strings run by the remote login shell, `update` falling back
  * to `create`, `triggers` changes replacing, stdout/stderr outputs with one trailing newline trimmed,
  * dials retried `dialErrorLimit` times (-1 = until the 20-minute cap) with `perDialTimeout` each,
- * host key pinned when `hostKey` is set, secrets kept secret in state. It speaks SSH through the
+ * host key pinned when `hostKey` is set, secrets kept secret in state, each line of a running
+ * command's output streamed to the engine as the resource's status (`logging`: stdout and stderr
+ * unless it says otherwise), as the real provider's `ctx.LogStatus`. It speaks SSH through the
  * OpenSSH client, one connection per command (dialed, then the command runs on it). Anything else
  * (password, agent, proxy, environment, stdin, other resource types) is refused with an error
  * rather than half-done. `main.ts` serves it.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -99,7 +101,7 @@ interface Result {
  * session on that client). Dialing and running on separate connections would cost a lab VM a
  * second handshake per command (about 2.5 s of CPU under software emulation).
  */
-function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", command = ""): Promise<Result> {
+function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", command = "", stream?: Stream): Promise<Result> {
     const control = path.join(dir, "control");
     const args = [
         "-i", path.join(dir, "key"), "-p", String(c.port), "-l", c.user,
@@ -120,15 +122,53 @@ function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", com
         let stdout = "";
         let stderr = "";
         let both = "";
-        child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); both += d.toString(); });
-        child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); both += d.toString(); });
+        const out = lines((l) => stream?.("stdout", l));
+        const err = lines((l) => stream?.("stderr", l));
+        child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); both += d.toString(); out.push(d.toString()); });
+        child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); both += d.toString(); err.push(d.toString()); });
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr, both }));
+        child.on("close", (code) => { out.end(); err.end(); resolve({ code, stdout, stderr, both }); });
     });
 }
 
-/** Dial (retried like the real provider), then run the command once. */
-async function run(inputs: Record<string, unknown>, command: string): Promise<{ stdout: string; stderr: string }> {
+/** Where a running command's output lines go, by the stream they came on. */
+type Stream = (from: "stdout" | "stderr", line: string) => void;
+
+/** Splits text arriving in chunks into whole lines for `each`; `end` flushes a last line without its newline. */
+function lines(each: (line: string) => void): { push: (text: string) => void; end: () => void } {
+    let rest = "";
+    return {
+        push: (text) => {
+            const parts = (rest + text).split("\n");
+            rest = parts.pop() ?? "";
+            parts.forEach(each);
+        },
+        end: () => {
+            if (rest !== "") {
+                each(rest);
+            }
+            rest = "";
+        },
+    };
+}
+
+/**
+ * The real provider's streaming: each output line, as it comes, to the engine as an ephemeral
+ * info message on the resource (the progress display's status column; `--event-log` records it
+ * as a diagnostic event with `ephemeral: true`). `logging` picks the streams (none: nothing).
+ */
+function streamTo(urn: string, inputs: Record<string, unknown>): Stream {
+    const logging = typeof inputs.logging === "string" ? inputs.logging : "stdoutAndStderr";
+    const resource = { urn: pulumi.output(urn) } as unknown as pulumi.Resource;
+    return (from, line) => {
+        if (logging === "stdoutAndStderr" || logging === from) {
+            void pulumi.log.info(line, resource, undefined, true);
+        }
+    };
+}
+
+/** Dial (retried like the real provider), then run the command once, streaming its output to `urn`. */
+async function run(urn: string, inputs: Record<string, unknown>, command: string): Promise<{ stdout: string; stderr: string }> {
     for (const k of ["environment", "stdin"]) {
         if (inputs[k] !== undefined) {
             throw new Error(`the lab's command provider does not support ${k}; install the real pulumi-resource-command`);
@@ -155,7 +195,7 @@ async function run(inputs: Record<string, unknown>, command: string): Promise<{ 
             await new Promise((ok) => setTimeout(ok, delay));
             delay = Math.min(delay * 1.5, 5000);
         }
-        const r = await ssh(dir, c, "command", command);
+        const r = await ssh(dir, c, "command", command, streamTo(urn, inputs));
         if (r.code !== 0) {
             throw new Error(`Process exited with status ${r.code}: running ${JSON.stringify(command)}:\n${r.both}`);
         }
@@ -203,7 +243,7 @@ export const provider: pulumi.provider.Provider = {
         checkType(urn);
         const name = urn.split("::").pop() ?? "command";
         const id = `${name}${crypto.randomBytes(4).toString("hex")}`;
-        const out = typeof inputs.create === "string" ? await run(inputs, inputs.create) : { stdout: "", stderr: "" };
+        const out = typeof inputs.create === "string" ? await run(urn, inputs, inputs.create) : { stdout: "", stderr: "" };
         return { id, outs: outputs(inputsOf(inputs), out) };
     },
 
@@ -211,7 +251,7 @@ export const provider: pulumi.provider.Provider = {
         checkType(urn);
         const command = typeof news.update === "string" ? news.update : news.create;
         const out = typeof command === "string"
-            ? await run(news, command)
+            ? await run(urn, news, command)
             : { stdout: typeof olds.stdout === "string" ? olds.stdout : "", stderr: typeof olds.stderr === "string" ? olds.stderr : "" };
         return { outs: outputs(inputsOf(news), out) };
     },
@@ -219,7 +259,7 @@ export const provider: pulumi.provider.Provider = {
     async delete(_id, urn, props: Record<string, unknown>) {
         checkType(urn);
         if (typeof props.delete === "string") {
-            await run(inputsOf(props), props.delete);
+            await run(urn, inputsOf(props), props.delete);
         }
     },
 

@@ -24,6 +24,8 @@ export interface EngineEvent {
     resourcePreEvent?: { metadata: { op: string; urn: string } };
     resOutputsEvent?: { metadata: { op: string; urn: string } };
     summaryEvent?: { resourceChanges: Record<string, number> };
+    /** A message from the program or a provider; `ephemeral`: a status line (a running command's output). */
+    diagnosticEvent?: { urn?: string; message: string; severity: string; ephemeral?: boolean };
 }
 
 export interface PreviewStep {
@@ -75,11 +77,30 @@ export class Stack {
         return r.stdout;
     }
 
-    /** `pulumi <command> --yes` with an event log; returns the engine's events. */
-    async apply(command: "up" | "destroy", extra: string[] = [], echo = true): Promise<EngineEvent[]> {
+    /**
+     * `pulumi <command> --yes` with an event log; returns the engine's events. `watch` sees each
+     * event while the command runs (the log is read as the engine writes it, every 250 ms).
+     */
+    async apply(command: "up" | "destroy", extra: string[] = [], echo = true, watch?: (e: EngineEvent) => void): Promise<EngineEvent[]> {
         const log = path.join(this.logDir, `${++this.logs}.json`);
-        await this.must([command, "--yes", "--skip-preview", "--event-log", log, ...extra], echo);
-        return fs.readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
+        let seen = 0;
+        let running = true;
+        const read = (): void => {
+            const events = fs.existsSync(log) ? eventsIn(fs.readFileSync(log, "utf8"), running) : [];
+            events.slice(seen).forEach((e) => watch?.(e));
+            seen = events.length;
+        };
+        const timer = watch ? setInterval(read, 250) : undefined;
+        try {
+            await this.must([command, "--yes", "--skip-preview", "--event-log", log, ...extra], echo);
+        } finally {
+            clearInterval(timer);
+            running = false;
+        }
+        if (watch) {
+            read();
+        }
+        return eventsIn(fs.readFileSync(log, "utf8"));
     }
 
     async preview(): Promise<PreviewStep[]> {
@@ -103,6 +124,15 @@ export class Stack {
     cleanup(): void {
         fs.rmSync(this.logDir, { recursive: true, force: true });
     }
+}
+
+/** The events of a log; while the engine runs (`writing`), only its whole lines. */
+function eventsIn(text: string, writing = false): EngineEvent[] {
+    const lines = text.split("\n");
+    if (writing) {
+        lines.pop();
+    }
+    return lines.filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
 }
 
 /**

@@ -6,13 +6,13 @@
  * through the VIP the whole time. The tests run in order and share one stack.
  */
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { closeAllSsh, closeSsh, inNetns, inNetnsAsync, libvirtObjects, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../../lab/harness/lab";
+import { closeAllSsh, closeSsh, inNetns, inNetnsAsync, libvirtObjects, NETNS, requestsTo, requireLab, sshCommandLine, URI, waitForVipCommand } from "../../lab/harness/lab";
 import { longestGap } from "../../lab/harness/load";
-import { applied, changes, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "../../lab/harness/stack";
+import { applied, changes, type EngineEvent, type Hit, Load, requireToolchain, Stack, stepEvents, summary } from "../../lab/harness/stack";
 
 const CLUSTER = "lvsdr-e2e";
 const SUBNET = "192.168.79.0/24";
@@ -177,9 +177,49 @@ describe("end to end: pulumi drives the root project on the lab", function () {
         assert.deepEqual(failures(during), [], "failed IPv4 requests while the IPv6 VIP was added");
     });
 
-    it("6. removing a real server: it stops receiving new connections before it is torn down; no request fails", async () => {
+    /**
+     * An idle TCP connection through the VIP to the real server at `rip` (curl's telnet mode, from a
+     * fixed source port so the directors' connection table tells where it went; those that went
+     * elsewhere are closed at once). IPVS counts it active until it is closed.
+     */
+    async function idleConnectionTo(rip: string): Promise<{ close: () => void }> {
+        for (let i = 0; i < 40; i++) {
+            const port = 20100 + i;
+            const curl = spawn("ip", ["netns", "exec", NETNS, "curl", "-s", "--local-port", String(port), "-m", "300", `telnet://${VIP}:80`],
+                { stdio: ["pipe", "ignore", "ignore"] });
+            await new Promise((ok) => setTimeout(ok, 500));
+            const entries = [DIRECTOR, BACKUP_DIRECTOR].flatMap((d) => ssh(d, "ipvsadm -Lnc").split("\n"))
+                .map((l) => l.trim().split(/\s+/)).filter((f) => f[2] === "ESTABLISHED" && f[3]?.endsWith(`:${port}`));
+            if (entries.some((f) => f[5] === `${rip}:80`)) {
+                return { close: () => curl.kill() };
+            }
+            curl.kill();
+        }
+        return assert.fail(`no idle connection through ${VIP} reached ${rip} in 40 tries`);
+    }
+
+    it("6. removing a real server: it stops receiving new connections before it is torn down, its drain reports while it runs; no request fails", async () => {
         await stack.must(["config", "set", "realServers", "2"], false);
-        const events = await stack.apply("up");
+        // A connection that stays open until the drain has said how far it is: the hook that holds the
+        // server on the VIP's director waits for it, reports every 10 s, and ends once it closes.
+        const rip = ((await stack.output("realServerAddresses")) as string[])[2];
+        const idle = await idleConnectionTo(rip);
+        const hook = new RegExp(`::${rsName(2)}-drain-director(-1)?$`);
+        let progress: EngineEvent | undefined;
+        const events = await stack.apply("up", [], true, (e) => {
+            const d = e.diagnosticEvent;
+            if (!progress && d && hook.test(d.urn ?? "") && d.message.includes("draining VIP")) {
+                progress = e;
+                idle.close();
+            }
+        }).finally(() => idle.close());
+        assert.ok(progress?.diagnosticEvent, "no drain report reached the engine while the hook ran");
+        const report = progress.diagnosticEvent;
+        assert.equal(report.ephemeral, true, "the drain's report is not a status line");
+        assert.equal(report.severity, "info");
+        assert.match(report.message, new RegExp(`lvs-dr: draining VIP ${VIP.replace(/\./g, "\\.")}: [1-9][0-9]* active connections left \\(${rip.replace(/\./g, "\\.")}:80 [1-9][0-9]*\\), 1[0-9] s of 60 s`));
+        const hookDone = events.find((e) => e.resOutputsEvent && e.resOutputsEvent.metadata.urn === report.urn);
+        assert.ok(hookDone && hookDone.sequence > progress.sequence, "the report came after its hook had finished: it was not streamed");
         assert.deepEqual(applied(events), [
             `delete ${rsName(2)}-drain-director`, `delete ${rsName(2)}-drain-director-1`,
             `delete ${rsName(2)}-setup`, `delete ${rsName(2)}-access`, `delete ${rsName(2)}-ssh`, `delete ${rsName(2)}-ssh-banner`, `delete ${rsName(2)}-vm`, ...RULES,

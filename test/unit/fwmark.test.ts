@@ -191,5 +191,20 @@ describe("firewall-mark services", () => {
             assert.equal(run(`active_conns ${shq(`-f ${MARK + 1} [fd77::b]:0`)}`), "4\n");
             assert.equal(run(`still_active ${shq(leaving)}`), `${conns[2]}\n`, "the open connection to the leaving server, not the closing one");
         });
+
+        it("drain_wait says every 10 s how many active connections are left, on which servers, until its time is up", () => {
+            const leaving = `-f ${MARK} 10.0.0.11:0\n-f ${MARK} 10.0.0.12:0`;
+            // A clock that moves one second per sleep; logger kept off this machine's journal.
+            const clock = 'date() { cat "$D/t" 2>/dev/null || echo 0; }; sleep() { echo $(($(date) + 1)) > "$D/t"; }; logger() { :; }';
+            const out = run(`${clock}; drain_wait ${shq(leaving)} 25 2>&1`);
+            assert.deepEqual(out.split("\n").filter(Boolean), [
+                `lvs-dr: draining VIP 10.0.0.100: 5 active connections left (10.0.0.11:0 3, 10.0.0.12:0 2), 10 s of 25 s`,
+                `lvs-dr: draining VIP 10.0.0.100: 5 active connections left (10.0.0.11:0 3, 10.0.0.12:0 2), 20 s of 25 s`,
+                "lvs-dr: drain time (25 s) is up with 5 active connections: removing anyway; the ones still open are listed in this director's journal (journalctl -t lvs-dr)",
+            ]);
+            assert.equal(run(`active_by_server ${shq(`-f ${MARK} 10.0.0.12:0\n-f 7 10.0.0.11:0`)}`), "10.0.0.12:0 2, 10.0.0.11:0 100");
+            assert.equal(run(`${clock}; drain_wait ${shq(`-f ${MARK + 1} [fd77::c]:0`)} 25 2>&1`), "lvs-dr: drained: no active connection left after 0 s\n",
+                "a server without connections: drained at once, no report");
+        });
     });
 });

@@ -55,6 +55,20 @@ active_conns() {
     END { print sum + 0 }'
 }
 
+# active_by_server LEAVING: "RIP:PORT COUNT, ..." of the leaving servers with active connections
+# (as active_conns counts them), in the table's order: what a drain's reports show.
+active_by_server() {
+  ipvsadm -Ln | LEAVING_T="$1" awk "$LEAVING_WANT"'
+    $1 == "TCP" { svc = "-t " $2; next }
+    $1 == "UDP" { svc = "-u " $2; next }
+    $1 == "FWM" { svc = "-f " $2; next }
+    $1 == "->" && ((svc " " $2) in want) && $5 > 0 {
+      if (!($2 in active)) { order[++servers] = $2 }
+      active[$2] += $5
+    }
+    END { for (i = 1; i <= servers; i++) printf "%s%s %d", (i > 1 ? ", " : ""), order[i], active[order[i]] }'
+}
+
 # still_active LEAVING: the director's entries (`ipvsadm -Lnc`) of connections to the leaving
 # servers that are not closing (a TCP entry in FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT or LAST_ACK
 # is not counted as active), at most 20: which clients a drain that ran out of time cut.
@@ -87,13 +101,22 @@ drain() {
   drain_wait "$1" "$2"
 }
 
+# How often a drain says how far it is (seconds): its lines are the command's output, which
+# pulumi-command streams to the engine while the command runs (a user's `pulumi up` shows them).
+DRAIN_REPORT_SECONDS=10
+
 # drain_wait LEAVING SECONDS: waits until the leaving servers have no active connection, at most
-# SECONDS.
+# SECONDS; every DRAIN_REPORT_SECONDS it says how many are left, on which servers.
 drain_wait() {
   start=$(date +%s)
+  reported=0
   while :; do
     active=$(active_conns "$1")
     waited=$(($(date +%s) - start))
+    if [ "$active" != 0 ] && [ "$waited" -lt "$2" ] && [ $((waited - reported)) -ge "$DRAIN_REPORT_SECONDS" ]; then
+      reported=$waited
+      note "draining VIP $VIP: $active active connections left ($(active_by_server "$1")), ${waited} s of ${2} s"
+    fi
     if [ "$active" = 0 ]; then
       note "drained: no active connection left after ${waited} s"
       return 0
