@@ -379,9 +379,10 @@ export interface LvsDrSshArgs {
 export interface LvsDrHostSshArgs {
     /**
      * Where to SSH to, when it is not the host's `address` (a management network, a NAT'd port).
-     * An IPv4 address or a DNS name.
+     * An IPv4 address or a DNS name. May be an Output (a machine another resource makes; see
+     * `address`).
      */
-    host?: string;
+    host?: pulumi.Input<string>;
     /** Login user; same rules as `ssh.user`. */
     user?: string;
     /** SSH port, integer 1-65535. */
@@ -393,9 +394,9 @@ export interface LvsDrHostSshArgs {
      * `/etc/ssh/ssh_host_ed25519_key.pub` read out of band). Every connection to the host is then
      * verified against it. When unset the host key is not checked, as with `@pulumi/command`, and
      * every `pulumi up` warns. (Machines the `libvirt` and `aws` platforms create get a host key made
-     * by the component and pinned without this.)
+     * by the component and pinned without this.) May be an Output.
      */
-    hostKey?: string;
+    hostKey?: pulumi.Input<string>;
 }
 
 /** A machine that already exists. */
@@ -404,15 +405,19 @@ export interface LvsDrHostArgs {
      * The host's address on the load-balancing subnet, IPv4 or IPv6. For real servers this is the
      * address the director forwards the VIP's traffic of that family to; it is also the SSH target
      * unless `ssh.host` is set. Unique, not a VIP, an ordinary unicast address (as for `vip`).
+     *
+     * May be an Output: the address of a machine another resource of the program makes. The cluster
+     * then plans with it once it is known (a preview before that plans every resource, their
+     * scripts unknown) and refuses a bad value then, with the same message.
      */
-    address: string;
+    address: pulumi.Input<string>;
 
     /**
      * The host's IPv6 address on the same interface, beside an IPv4 `address`: required on every
      * host when the cluster serves an IPv6 VIP (`vip6`, or an IPv6 `vip`) and `address` is IPv4;
-     * refused otherwise. Same rules as `address`.
+     * refused otherwise. Same rules as `address`; may be an Output too.
      */
-    address6?: string;
+    address6?: pulumi.Input<string>;
 
     /**
      * The network interface that faces the subnet (director: carries the VIP; real servers: receive

@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../args";
-import type { HostPlan } from "../core/plan";
+import type { ClusterPlan, HostPlan } from "../core/plan";
 import { type Plan, PLATFORMS, type PlatformPlan } from "../platforms";
-import type { Platform, PlatformHost, PlatformHosts } from "../platforms/platform";
-import { directorRules, directorSetup, HOOKS_AT_ONCE, realServerDrainHook, realServerSetup } from "./host-configuration";
+import { pickOf, type Platform, type PlatformHost } from "../platforms/platform";
+import {
+    directorRules, directorSetup, fromKnown, HOOKS_AT_ONCE, type PlannedHost, realServerDrainHook, realServerSetup,
+} from "./host-configuration";
+import { type ClusterPlans, planCluster } from "./plan-cluster";
 import { LvsDrArgsError } from "./errors";
 import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
 import { planRisks, planSummary } from "./summary";
-import { validateClusterArgs } from "./validate";
 
 /**
  * An LVS-DR load-balancing cluster: a director (or a VRRP pair of them) that owns the VIP and
@@ -52,8 +54,11 @@ export class LvsDrCluster extends pulumi.ComponentResource {
     readonly awsInstanceIds: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: LvsDrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        const plan = validateClusterArgs(args, name);
-        claimDirectors(plan);
+        const plans = planCluster(args, name);
+        const plan = plans.shape;
+        // A director's claims name its address: with awaited addresses they are checked once known.
+        const known = plans.awaits ? plans.known.apply((p) => { claimDirectors(p); return p; }) : (claimDirectors(plan), plans.known);
+        const checked: ClusterPlans = { ...plans, known };
         // No inputs are recorded on the component: the engine would diff them and list the component
         // as updated whenever an argument changes, although a component has nothing to update (its
         // children carry every change), and the state would hold a copy of every private key.
@@ -65,18 +70,19 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         for (const risk of [...planRisks(plan), ...(entry.risks?.(plan.platform) ?? [])]) {
             void pulumi.log.warn(risk, this);
         }
-        const platform = platformHosts(plan, this);
+        const platform = entry.createHosts(plan, plan.platform, this, checked.awaits ? checked.known : undefined);
         const host = (h: HostPlan): PlatformHost => platform.hosts.get(h) ?? noHost(h);
-        const realServerSetups = new Map(plan.realServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));
+        const planned = <H extends HostPlan>(h: H): PlannedHost<H> => ({ shape: h, pick: pickOf(plan, h) as (p: ClusterPlan) => H });
+        const realServerSetups = new Map(plan.realServers.map((rs) => [rs, realServerSetup(checked, planned(rs), host(rs), this)]));
         // Gone real servers: their commands are forgotten, never run (see host-configuration.ts).
-        const goneSetups = new Map(plan.goneRealServers.map((rs) => [rs, realServerSetup(plan, rs, host(rs), this)]));
+        const goneSetups = new Map(plan.goneRealServers.map((rs) => [rs, realServerSetup(checked, planned(rs), host(rs), this)]));
         // A pair's directors apply their rules one after the other: both start as VRRP backups
         // without preemption, so the first keepalived to run takes the VIP; this makes it the
         // first director's.
         const rules: ReturnType<typeof directorRules>[] = [];
         plan.directors.forEach((director, i) => {
-            const setup = directorSetup(plan, i, director, host(director), this);
-            rules.push(directorRules(plan, i, director, host(director), [setup, ...realServerSetups.values(), ...rules], this));
+            const setup = directorSetup(checked, i, planned(director), host(director), this);
+            rules.push(directorRules(checked, i, planned(director), host(director), [setup, ...realServerSetups.values(), ...rules], this));
         });
         const setups = new Map([...realServerSetups, ...goneSetups]);
         plan.directors.forEach((director, i) => {
@@ -86,15 +92,16 @@ export class LvsDrCluster extends pulumi.ComponentResource {
                 // engine runs at most that many of a director's hooks at once (a destroy deletes them
                 // in the reverse order), where all at once exceeds a director's processes and lock.
                 const before = j >= HOOKS_AT_ONCE ? [hooks[j - HOOKS_AT_ONCE]] : [];
-                hooks.push(realServerDrainHook(plan, rs, host(rs), i, director, host(director), [setups.get(rs) ?? noHost(rs), rules[i], ...before], this));
+                hooks.push(realServerDrainHook(checked, planned(rs), host(rs), i, planned(director), host(director),
+                    [setups.get(rs) ?? noHost(rs), rules[i], ...before], this));
             });
         });
 
         this.vip = pulumi.output(plan.vip);
         this.vip6 = pulumi.output(plan.vip6);
-        this.directorAddress = pulumi.output(plan.directors[0].address);
-        this.directorAddresses = pulumi.output(plan.directors.map((d) => d.address));
-        this.realServerAddresses = pulumi.output(plan.realServers.map((rs) => rs.address));
+        this.directorAddress = pulumi.output(fromKnown(checked, (p) => p.directors[0].address));
+        this.directorAddresses = pulumi.output(fromKnown(checked, (p) => p.directors.map((d) => d.address)));
+        this.realServerAddresses = pulumi.output(fromKnown(checked, (p) => p.realServers.map((rs) => rs.address)));
         this.ipvsTable = rules[0].stdout;
         this.ipvsTables = pulumi.all(rules.map((r) => r.stdout));
         const ids = platform.ids;
@@ -142,12 +149,6 @@ function claimDirectors(plan: Plan): void {
 /** Forgets every cluster built so far (tests that build many programs in one process). */
 export function forgetClusters(): void {
     CLAIMS.clear();
-}
-
-/** The hosts of the plan's platform, from its registry entry: the plan's kind ties the two together. */
-function platformHosts(plan: Plan, parent: pulumi.Resource): PlatformHosts {
-    const entry = PLATFORMS[plan.platform.kind] as unknown as Platform<PlatformPlan>;
-    return entry.createHosts(plan, plan.platform, parent);
 }
 
 /** A platform that made no host for one of the plan's: a defect of the platform, not of the arguments. */

@@ -4,13 +4,37 @@
  * arguments.
  */
 import * as command from "@pulumi/command";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { directorRole, hostResourceName, realServerRole } from "../core/names";
 import type { ClusterPlan, HostPlan, RealServerPlan } from "../core/plan";
 import {
     type CommandLines, directorRulesCommand, directorSetupCommand, drainHookCommand, realServerSetupCommand,
 } from "../core/scripts/command-lines";
+import type { Plan } from "../platforms";
 import type { PlatformHost } from "../platforms/platform";
+import type { ClusterPlans } from "./plan-cluster";
+
+/**
+ * One host of the plan: as the plan made at once has it (its name, interface and role: plain
+ * fields), and how to find it in the plan made with the awaited values (its addresses).
+ */
+export interface PlannedHost<H extends HostPlan = HostPlan> {
+    shape: H;
+    pick: (plan: ClusterPlan) => H;
+}
+
+/**
+ * What `f` makes of the plan with the awaited values: a plain value when nothing is awaited (the
+ * commands' inputs are then exactly as without awaited fields), an Output otherwise.
+ */
+export function fromKnown<T>(plans: ClusterPlans, f: (plan: Plan) => T): pulumi.Input<T> {
+    if (!plans.awaits) {
+        return f(plans.shape);
+    }
+    // What f makes holds no Output (texts, addresses): apply's Unwrap<T> is T.
+    const made: pulumi.Output<unknown> = plans.known.apply((p) => f(p));
+    return made as pulumi.Output<T>;
+}
 
 /**
  * A host setup is replaced only when what it put on the host would be left behind by an in-place
@@ -37,28 +61,38 @@ function on(host: PlatformHost, opts: pulumi.CustomResourceOptions): pulumi.Cust
 }
 
 /** A host's command lines, with its machine's ID in the create text once that ID is known. */
-function onMachine(host: PlatformHost, lines: (machine?: string) => CommandLines): { create: pulumi.Input<string>; delete: string } {
-    const plain = lines();
-    return { create: host.machine ? host.machine.apply((m) => lines(m).create) : plain.create, delete: plain.delete };
+function onMachine(
+    plans: ClusterPlans, host: PlatformHost, lines: (plan: Plan, machine?: string) => CommandLines,
+): { create: pulumi.Input<string>; delete: pulumi.Input<string> } {
+    if (!plans.awaits) {
+        const plain = lines(plans.shape);
+        return { create: host.machine ? host.machine.apply((m) => lines(plans.shape, m).create) : plain.create, delete: plain.delete };
+    }
+    return {
+        create: pulumi.all([plans.known, host.machine]).apply(([p, m]) => lines(p, m).create),
+        delete: plans.known.apply((p) => lines(p).delete),
+    };
 }
 
 export function realServerSetup(
-    plan: ClusterPlan, rs: RealServerPlan, host: PlatformHost, parent: pulumi.Resource,
+    plans: ClusterPlans, rs: PlannedHost<RealServerPlan>, host: PlatformHost, parent: pulumi.Resource,
 ): command.remote.Command {
-    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.name), "setup"), {
+    const plan = plans.shape;
+    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.shape.name), "setup"), {
         connection: host.connection,
-        ...onMachine(host, (m) => realServerSetupCommand(plan, rs, m)),
-        triggers: [plan.vip, plan.forwarding, rs.interface],
+        ...onMachine(plans, host, (p, m) => realServerSetupCommand(p, rs.pick(p), m)),
+        triggers: [plan.vip, plan.forwarding, rs.shape.interface],
     }, on(host, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST }));
 }
 
 export function directorSetup(
-    plan: ClusterPlan, index: number, director: HostPlan, host: PlatformHost, parent: pulumi.Resource,
+    plans: ClusterPlans, index: number, director: PlannedHost, host: PlatformHost, parent: pulumi.Resource,
 ): command.remote.Command {
+    const plan = plans.shape;
     return new command.remote.Command(hostResourceName(plan.name, directorRole(index), "setup"), {
         connection: host.connection,
-        ...onMachine(host, (m) => directorSetupCommand(plan, director, m)),
-        triggers: [plan.vip, director.interface],
+        ...onMachine(plans, host, (p, m) => directorSetupCommand(p, director.pick(p), m)),
+        triggers: [plan.vip, director.shape.interface],
     }, on(host, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST }));
 }
 
@@ -69,11 +103,11 @@ export function directorSetup(
  * and so is the table of a replaced director machine.
  */
 export function directorRules(
-    plan: ClusterPlan, index: number, director: HostPlan, host: PlatformHost, after: pulumi.Resource[], parent: pulumi.Resource,
+    plans: ClusterPlans, index: number, director: PlannedHost, host: PlatformHost, after: pulumi.Resource[], parent: pulumi.Resource,
 ): command.remote.Command {
-    return new command.remote.Command(hostResourceName(plan.name, directorRole(index), "rules"), {
+    return new command.remote.Command(hostResourceName(plans.shape.name, directorRole(index), "rules"), {
         connection: host.connection,
-        ...onMachine(host, (m) => directorRulesCommand(plan, director, m)),
+        ...onMachine(plans, host, (p, m) => directorRulesCommand(p, director.pick(p), m)),
     }, on(host, { parent, dependsOn: after }));
 }
 
@@ -96,12 +130,16 @@ export const HOOKS_AT_ONCE = 32;
  * after the director's rules, which it edits.
  */
 export function realServerDrainHook(
-    plan: ClusterPlan, rs: RealServerPlan, rsHost: PlatformHost, index: number, director: HostPlan, directorHost: PlatformHost,
+    plans: ClusterPlans, rs: PlannedHost<RealServerPlan>, rsHost: PlatformHost, index: number, director: PlannedHost, directorHost: PlatformHost,
     after: pulumi.Resource[], parent: pulumi.Resource,
 ): command.remote.Command {
-    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.name), `drain-${directorRole(index)}`), {
+    const plan = plans.shape;
+    const lines = (p: Plan): CommandLines => drainHookCommand(p, director.pick(p), rs.pick(p));
+    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.shape.name), `drain-${directorRole(index)}`), {
         connection: directorHost.connection,
-        ...drainHookCommand(plan, director, rs),
-        triggers: [plan.vip, plan.forwarding, rs.interface, rs.address, ...(rsHost.machine ? [rsHost.machine.apply((m) => m ?? "")] : [])],
+        create: fromKnown(plans, (p) => lines(p).create),
+        delete: fromKnown(plans, (p) => lines(p).delete),
+        triggers: [plan.vip, plan.forwarding, rs.shape.interface, fromKnown(plans, (p) => rs.pick(p).address),
+            ...(rsHost.machine ? [rsHost.machine.apply((m) => m ?? "")] : [])],
     }, on(rsHost.gone ? rsHost : directorHost, { parent, dependsOn: after, ...TEARDOWN_FIRST }));
 }

@@ -42,8 +42,18 @@ export interface PlatformHosts {
     ids: PlatformIds;
 }
 
-/** The contract of a platform's second half: make or find the hosts of the plan. */
-export type CreateHosts<P extends PlatformPart> = (plan: ClusterPlan<P>, platform: P, parent: pulumi.Resource) => PlatformHosts;
+/**
+ * The contract of a platform's second half: make or find the hosts of the plan. `known`, when
+ * given, is the plan once the arguments' awaited fields are known (core/validation/awaited.ts):
+ * `plan` then has stand-ins there, and whatever the platform makes of those fields (an existing
+ * host's SSH target and host key) comes from `known`.
+ */
+export type CreateHosts<P extends PlatformPart> = (
+    plan: ClusterPlan<P>, platform: P, parent: pulumi.Resource, known?: pulumi.Output<ClusterPlan<P>>,
+) => PlatformHosts;
+
+/** Where a host of `plan` is in another plan of the same arguments: its role and position. */
+export type PickHost = (plan: ClusterPlan) => HostPlan;
 
 /** A platform: one registry entry (`index.ts`) of the two halves of its folder. */
 export interface Platform<P extends PlatformPart> {
@@ -60,9 +70,20 @@ export interface Platform<P extends PlatformPart> {
  * marked gone gets no machine (a platform's machine of it is deleted: nothing is left to keep) and
  * a connection nothing will use.
  */
-export function hostsOf(plan: ClusterPlan, make: (host: HostPlan) => PlatformHost): Map<HostPlan, PlatformHost> {
+export function hostsOf(plan: ClusterPlan, make: (host: HostPlan, pick: PickHost) => PlatformHost): Map<HostPlan, PlatformHost> {
     return new Map([...plan.directors, ...plan.realServers, ...plan.goneRealServers]
-        .map((h) => [h, h.gone ? { connection: connectionOf(h.ssh), dependsOn: [], gone: true } : make(h)]));
+        .map((h) => [h, h.gone ? { connection: connectionOf(h.ssh), dependsOn: [], gone: true } : make(h, pickOf(plan, h))]));
+}
+
+/** How to find `host` of `plan` in another plan of the same arguments. */
+export function pickOf(plan: ClusterPlan, host: HostPlan): PickHost {
+    for (const list of ["directors", "realServers", "goneRealServers"] as const) {
+        const i = (plan[list] as HostPlan[]).indexOf(host);
+        if (i >= 0) {
+            return (p) => p[list][i];
+        }
+    }
+    throw new Error(`lvs-dr: ${host.address} is not a host of cluster ${plan.name}`);
 }
 
 /** The SSH connection the plan describes, to `host` (default: the plan's), the key as a secret. */

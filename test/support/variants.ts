@@ -81,7 +81,7 @@ export function planFor(v: Variant): ClusterPlan {
     }
     const hosts = args.hosts!;
     const all = [hosts.director, ...(hosts.backupDirector ? [hosts.backupDirector] : []), ...hosts.realServers];
-    const six = (h: { address: string }) => `fd77::${h.address.split(".")[3]}`;
+    const six = (h: { address: unknown }) => `fd77::${String(h.address).split(".")[3]}`;
     if (v.family === "6") {
         args.vip = "fd77::100";
         hosts.subnet = "fd77::/64";

@@ -25,9 +25,9 @@ describe("Outputs where plain values are needed", () => {
     it("names each field given an Output or a promise, and never prints the SDK's toJSON text", () => {
         const args = validArgs() as unknown as Record<string, unknown>;
         args.vip = pulumi.output("192.168.77.100");
-        (args.hosts as { realServers: Record<string, unknown>[] }).realServers[1].address = Promise.resolve("192.168.77.12");
+        (args.hosts as { realServers: Record<string, unknown>[] }).realServers[1].interface = Promise.resolve("eth0");
         const e = refusedWith(args);
-        assert.deepEqual(e.problems.map((p) => p.field), ["vip", "hosts.realServers[1].address"]);
+        assert.deepEqual(e.problems.map((p) => p.field), ["vip", "hosts.realServers[1].interface"]);
         assert.match(e.message, /vip = \(an Output or a promise\): is a Pulumi Output \(or a promise\), which this field cannot wait for/);
         assert.match(e.message, /give a plain value known when the program runs/);
         assert.doesNotMatch(e.message, /toJSON/);

@@ -366,11 +366,18 @@ export class Checker {
 }
 
 /**
- * The fields that take an Output (or a promise): a secret, and an ID another resource makes. Every
- * other field decides which resources exist or what their scripts say, and must be known when
- * the program runs.
+ * The fields that take an Output (or a promise), in two kinds. Passed through: a secret, an ID
+ * another resource makes; the component hands them to its resources as they are. Awaited: what
+ * tells where an existing machine is (its addresses, its SSH host and host key), so that machines
+ * another resource of the program makes can be the cluster's; the component plans with them once
+ * they are known and validates them then, with the same messages. Every other field decides which
+ * resources exist, and must be known when the program runs.
  */
-const TAKES_OUTPUTS = [/^ssh\.privateKey$/, /^hosts\.(director|backupDirector|realServers\[\d+\])\.ssh\.privateKey$/, /^aws\.subnetId$/];
+const PASSED_THROUGH = [/^ssh\.privateKey$/, /^hosts\.(director|backupDirector|realServers\[\d+\])\.ssh\.privateKey$/, /^aws\.subnetId$/];
+export const AWAITED = [/^hosts\.(director|backupDirector|realServers\[\d+\])\.(address|address6|ssh\.host|ssh\.hostKey)$/];
+/** What the refusal of an Output elsewhere lists. */
+const TAKES_OUTPUTS_TEXT = "ssh.privateKey (also per host), aws.subnetId, and of each existing host (hosts.*) its address, "
+    + "address6, ssh.host and ssh.hostKey";
 
 /**
  * An Output or a promise given where a plain value is needed: one problem per field, naming it
@@ -379,10 +386,10 @@ const TAKES_OUTPUTS = [/^ssh\.privateKey$/, /^hosts\.(director|backupDirector|re
  */
 export function eventualValueProblems(c: Checker, value: unknown, field = ""): void {
     if (isEventual(value)) {
-        if (!TAKES_OUTPUTS.some((p) => p.test(field))) {
+        if (![...PASSED_THROUGH, ...AWAITED].some((p) => p.test(field))) {
             c.add(field || "args", value, "is a Pulumi Output (or a promise), which this field cannot wait for: it decides which "
                 + "resources lvs-dr creates or what their scripts say", "give a plain value known when the program runs (a literal, a "
-                + "stack config value); the fields that take an Output are ssh.privateKey (also per host) and aws.subnetId");
+                + `stack config value); the fields that take an Output are ${TAKES_OUTPUTS_TEXT}`);
         }
         return;
     }
