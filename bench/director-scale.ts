@@ -47,6 +47,8 @@ export interface DirectorScale {
 export interface DirectorDestroy {
     /** From the first hook's start to the last hook's end, on the director's clock. */
     hooksSeconds: number;
+    /** How many hooks ran at once (the engine's HOOKS_AT_ONCE strands; the count of hooks: all at once). */
+    strands?: number;
     /** Of which starting them all (the loop that forks N `sh`). */
     launchSeconds: number;
     /** Hooks that exited non-zero (the bench fails when any did). */
@@ -310,6 +312,7 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
         rulesDeleted = true;
         const rulesDeleteSeconds = await timed(remote, directorRulesCommand(plan, director).delete);
         const d: DirectorDestroy = {
+            strands: Math.min(strands, n),
             hooksSeconds: Number(summary.end) - start, launchSeconds: Number(summary.launched) - start, hookFailures: failed.length,
             reloads, hooksThatWrote: wrote, hookEndSeconds: ends, rulesDeleteSeconds, hookCommandBytes, archiveBytes: archive.length,
             tasksPeakSampled: tasksPeak, tasksLimit,

@@ -94,16 +94,17 @@ export function markdown(r: BenchResult): string {
         out.push("");
         const destroys = r.director.results.filter((x) => x.destroy !== undefined);
         if (destroys.length > 0) {
-            out.push("**Director destroy as the engine runs it** (the rules applied again; every real server's drain hook deleted at once on the director, " +
-                "started by one shell there, not over N SSH sessions; then the rules' delete; reloads: keepalived's, from the journal; " +
+            out.push("**Director destroy as the engine runs it** (the rules applied again; every real server's drain hook deleted on the director, " +
+                "as many at once as the strands column says (the engine's pace: 32), started by one shell there, not over N SSH sessions; " +
+                "then the rules' delete; reloads: keepalived's, from the journal; " +
                 "tasks: the most the 10 s polls saw in the cgroup the hooks ran in, against its pids limit):");
             out.push("");
-            out.push("| real servers | all hooks s | launching them s | median hook end s | hooks failed | keepalived reloads | rules delete s | tasks / limit |");
-            out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            out.push("| real servers | at once | all hooks s | launching them s | median hook end s | hooks failed | keepalived reloads | rules delete s | tasks / limit |");
+            out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for (const x of destroys) {
                 const d = x.destroy!;
                 const ends = d.hookEndSeconds;
-                out.push(`| ${x.realServers} | ${sig(d.hooksSeconds)} | ${sig(d.launchSeconds)} | ${ends.length > 0 ? sig(ends[Math.floor((ends.length - 1) / 2)]) : "n/a"} | ` +
+                out.push(`| ${x.realServers} | ${d.strands ?? "n/a"} | ${sig(d.hooksSeconds)} | ${sig(d.launchSeconds)} | ${ends.length > 0 ? sig(ends[Math.floor((ends.length - 1) / 2)]) : "n/a"} | ` +
                     `${d.hookFailures} | ${d.reloads} | ${sig(d.rulesDeleteSeconds)} | ${d.tasksPeakSampled ?? "n/a"} / ${d.tasksLimit ?? "n/a"} |`);
             }
             out.push("");
