@@ -93,7 +93,7 @@ describe("benchmark (pure parts)", () => {
                     {
                         realServers: 64, services: 2, commandBytes: 200, applySeconds: 2, changeSeconds: 2, checkSeconds: 0.2, removeSeconds: 2, entries: 128,
                         destroy: {
-                            hooksSeconds: 30, launchSeconds: 0.5, hookFailures: 0, reloads: 2, hooksThatWrote: 2, hookEndSeconds: [10, 20, 30],
+                            hooksSeconds: 30, strands: 32, launchSeconds: 0.5, hookFailures: 0, reloads: 2, hooksThatWrote: 2, hookEndSeconds: [10, 20, 30],
                             rulesDeleteSeconds: 7, hookCommandBytes: 1000, archiveBytes: 300, tasksPeakSampled: 198, tasksLimit: "394",
                         },
                     },
@@ -109,7 +109,7 @@ describe("benchmark (pure parts)", () => {
         assert.match(md, /adding one real server to 8: 3 steps/);
         assert.match(md, /> ratios are the result/);
         assert.match(md, /\| 1 \| 2 \| 100 \| 1 \| 1 \| 0\.1 \| 1 \|/, "a run without the destroy (before 2026-12) keeps its table");
-        assert.match(md, /\| 64 \| 30 \| 0\.5 \| 20 \| 0 \| 2 \| 7 \| 198 \/ 394 \|/, "the destroy's row: all hooks, launch, median end, failed, reloads, rules delete, tasks");
+        assert.match(md, /\| 64 \| 32 \| 30 \| 0\.5 \| 20 \| 0 \| 2 \| 7 \| 198 \/ 394 \|/, "the destroy's row: at once, all hooks, launch, median end, failed, reloads, rules delete, tasks");
         const chart = svg(r);
         const lint = spawnSync("xmllint", ["--noout", "-"], { input: chart, encoding: "utf8" });
         assert.equal(lint.status, 0, `the chart is not well-formed XML: ${lint.stderr}`);
