@@ -21,14 +21,17 @@
  * defaults to its .100), gone (VMs marked gone: ["director", "backupDirector", "rs-<i>"]),
  * keepMachine (VMs kept as they are, same names), memoryMiB (every VM's), labSubnet6 (an IPv6
  * subnet, e.g. fd78::/64: every lab VM then gets an IPv6 address too, at its IPv4 offset, and
- * vip6 can be served).
+ * vip6 can be served), composed (with hosts: each host's address comes from a resource of the
+ * program, program/machine.ts, as machines another resource makes do).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
 import * as path from "path";
 import {
-    type Forwarding, type LvsDrAwsArgs, LvsDrCluster, type LvsDrExistingHostsArgs, type LvsDrLibvirtArgs, type LvsDrServiceArgs, type Scheduler,
+    type Forwarding, type LvsDrAwsArgs, LvsDrCluster, type LvsDrExistingHostsArgs, type LvsDrHostArgs, type LvsDrLibvirtArgs, type LvsDrServiceArgs,
+    type Scheduler,
 } from "../src";
+import { Machine } from "./machine";
 import { labImageFiles, labLibvirtArgs } from "../lab/lab-libvirt";
 
 const LAB_SUBNET = "192.168.78.0/24";
@@ -63,9 +66,24 @@ function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | und
     };
 }
 
+/**
+ * `composed`: the hosts' addresses as another resource's outputs (program/machine.ts), as a program
+ * whose own resources make the machines gives them.
+ */
+function composedHosts(hosts: LvsDrExistingHostsArgs, cluster: string): LvsDrExistingHostsArgs {
+    const from = (role: string, host: LvsDrHostArgs): LvsDrHostArgs => ({ ...host, address: new Machine(`${cluster}-${role}-machine`, { at: host.address }).address });
+    return {
+        ...hosts,
+        director: from("director", hosts.director),
+        ...(hosts.backupDirector ? { backupDirector: from("director-1", hosts.backupDirector) } : {}),
+        realServers: hosts.realServers.map((rs, i) => from(`rs-${rs.name ?? i}`, rs)),
+    };
+}
+
 export = async () => {
     const config = new pulumi.Config();
-    const hosts = config.getObject<LvsDrExistingHostsArgs>("hosts");
+    const given = config.getObject<LvsDrExistingHostsArgs>("hosts");
+    const hosts = given && config.getBoolean("composed") ? composedHosts(given, config.get("clusterName") ?? "lvsdr") : given;
     const aws = config.getObject<LvsDrAwsArgs>("aws");
     const onLab = !hosts && !aws && config.getObject("libvirt") === undefined;
     const labSubnet = config.get("labSubnet", { pattern: /^\d+\.\d+\.\d+\.0\/24$/ }) ?? LAB_SUBNET;

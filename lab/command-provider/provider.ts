@@ -49,6 +49,34 @@ function reveal(v: unknown): unknown {
     return v;
 }
 
+/** The signature of an output value (an input that came from an Output with dependencies). */
+const OUTPUT_VALUE = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/**
+ * Inputs as plain values. The engine sends an input that came from an Output with dependencies as
+ * an output value (this provider's server accepts them): `{ sig: OUTPUT_VALUE, value?, secret?,
+ * dependencies? }`, here its value (a secret one kept wrapped as a secret; an unknown one, in a
+ * preview, undefined), as the real provider gets it.
+ */
+function settled(v: unknown): unknown {
+    if (Array.isArray(v)) {
+        return v.map(settled);
+    }
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SECRET_SIG] === OUTPUT_VALUE) {
+            const value = settled(o.value);
+            return o.secret === true ? secret(value) : value;
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, settled(x)]));
+    }
+    return v;
+}
+
+function settledProps(v: Record<string, unknown>): Record<string, unknown> {
+    return settled(v) as Record<string, unknown>;
+}
+
 function secret(v: unknown): unknown {
     return { [SECRET_SIG]: SECRET_VALUE, value: v };
 }
@@ -207,6 +235,16 @@ async function run(urn: string, inputs: Record<string, unknown>, command: string
     }
 }
 
+/** A command text, refused when it is anything else (a command that runs nothing must not pass for done). */
+function commandText(secretOrPlain: unknown): string {
+    // A secret text runs as any other (the real provider takes secret commands).
+    const v = reveal(secretOrPlain);
+    if (typeof v !== "string") {
+        throw new Error(`the lab's command provider got a command that is not a string: ${typeof v}`);
+    }
+    return v;
+}
+
 function checkType(urn: string): void {
     const type = urn.split("::")[2]?.split("$").pop();
     if (type !== TYPE) {
@@ -233,33 +271,37 @@ export const provider: pulumi.provider.Provider = {
         return { inputs: news };
     },
 
-    async diff(_id, urn, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    async diff(_id, urn, oldProps: Record<string, unknown>, newProps: Record<string, unknown>) {
         checkType(urn);
+        const [olds, news] = [settledProps(oldProps), settledProps(newProps)];
         const changed = INPUTS.filter((k) => !same(olds[k], news[k]));
         return { changes: changed.length > 0, replaces: changed.includes("triggers") ? ["triggers"] : [] };
     },
 
-    async create(urn, inputs: Record<string, unknown>) {
+    async create(urn, props: Record<string, unknown>) {
         checkType(urn);
+        const inputs = settledProps(props);
         const name = urn.split("::").pop() ?? "command";
         const id = `${name}${crypto.randomBytes(4).toString("hex")}`;
-        const out = typeof inputs.create === "string" ? await run(urn, inputs, inputs.create) : { stdout: "", stderr: "" };
+        const out = inputs.create !== undefined ? await run(urn, inputs, commandText(inputs.create)) : { stdout: "", stderr: "" };
         return { id, outs: outputs(inputsOf(inputs), out) };
     },
 
-    async update(_id, urn, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    async update(_id, urn, olds: Record<string, unknown>, newProps: Record<string, unknown>) {
         checkType(urn);
-        const command = typeof news.update === "string" ? news.update : news.create;
-        const out = typeof command === "string"
-            ? await run(urn, news, command)
+        const news = settledProps(newProps);
+        const command = news.update ?? news.create;
+        const out = command !== undefined
+            ? await run(urn, news, commandText(command))
             : { stdout: typeof olds.stdout === "string" ? olds.stdout : "", stderr: typeof olds.stderr === "string" ? olds.stderr : "" };
         return { outs: outputs(inputsOf(news), out) };
     },
 
-    async delete(_id, urn, props: Record<string, unknown>) {
+    async delete(_id, urn, state: Record<string, unknown>) {
         checkType(urn);
-        if (typeof props.delete === "string") {
-            await run(urn, inputsOf(props), props.delete);
+        const props = settledProps(state);
+        if (props.delete !== undefined) {
+            await run(urn, inputsOf(props), commandText(props.delete));
         }
     },
 

@@ -68,8 +68,11 @@ function onMachine(
         const plain = lines(plans.shape);
         return { create: host.machine ? host.machine.apply((m) => lines(plans.shape, m).create) : plain.create, delete: plain.delete };
     }
+    // Nested applies, not pulumi.all over the plan: `all` would lift the Outputs the plan holds (the
+    // private key) and make every script a secret.
+    const machine = host.machine;
     return {
-        create: pulumi.all([plans.known, host.machine]).apply(([p, m]) => lines(p, m).create),
+        create: plans.known.apply((p) => (machine ? machine.apply((m) => lines(p, m).create) : pulumi.output(lines(p).create))),
         delete: plans.known.apply((p) => lines(p).delete),
     };
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { findAwaited, standIns } from "../../src/core/validation/awaited";
 import { validArgs } from "../support/fixtures";
-import { clearRegistered, deploy, lvsdr, resolve, reveal } from "../support/mocks";
+import { clearRegistered, deploy, isSecret, lvsdr, resolve, reveal } from "../support/mocks";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { planCluster } = require("../../src/component/plan-cluster") as typeof import("../../src/component/plan-cluster");
@@ -77,6 +77,19 @@ describe("awaited fields: existing machines another resource makes", () => {
         v6.hosts!.director.address = "fd77::a";
         v6.hosts!.realServers.forEach((r, i) => { r.address = i === 0 ? pulumi.output("fd77::b") : `fd77::${i + 11}`; });
         assert.deepEqual(standIns(v6, findAwaited(v6)), ["fd77::ffff:ffff:ffff:fffe"]);
+    });
+
+    it("keeps the scripts out of secrecy: only the connection's key is secret, as with plain values", async () => {
+        // The key as a program gives it (config.requireSecret): a secret Output inside the plan.
+        const args = awaitedArgs();
+        args.ssh.privateKey = pulumi.secret(args.ssh.privateKey);
+        const { resources } = await deploy(args);
+        const commands = resources.filter((r) => r.type === "command:remote:Command");
+        assert.ok(commands.length > 0);
+        for (const c of commands) {
+            assert.ok(!isSecret(c.inputs.create) && !isSecret(c.inputs.delete), `${c.name}: its script is a secret`);
+            assert.ok(isSecret(c.inputs.connection), `${c.name}: its connection (the key) is not secret`);
+        }
     });
 
     it("runs exactly the commands of the same cluster given plain values; the outputs are the known addresses", async () => {
