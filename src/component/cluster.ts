@@ -6,6 +6,7 @@ import { pickOf, type Platform, type PlatformHost } from "../platforms/platform"
 import {
     directorRules, directorSetup, fromKnown, HOOKS_AT_ONCE, type PlannedHost, realServerDrainHook, realServerSetup,
 } from "./host-configuration";
+import { withChildOptions } from "./child-options";
 import { type ClusterPlans, planCluster } from "./plan-cluster";
 import { LvsDrArgsError } from "./errors";
 import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
@@ -62,7 +63,8 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         // No inputs are recorded on the component: the engine would diff them and list the component
         // as updated whenever an argument changes, although a component has nothing to update (its
         // children carry every change), and the state would hold a copy of every private key.
-        super("lvs-dr:index:LvsDrCluster", name, {}, opts);
+        // dependsOn, retainOnDelete and customTimeouts reach every child (see child-options.ts).
+        super("lvs-dr:index:LvsDrCluster", name, {}, withChildOptions(opts));
 
         // What it builds, and the risks the arguments take: said on every run, on the component.
         const entry = PLATFORMS[plan.platform.kind] as unknown as Platform<PlatformPlan>;

@@ -10,6 +10,8 @@ export interface Registered {
     name: string;
     custom: boolean;
     inputs: Record<string, unknown>;
+    /** The provider reference the engine would get (`urn::id`), when the resource names one. */
+    provider?: string;
 }
 
 export interface Wired {
@@ -46,7 +48,7 @@ export function mockHostKey(name: string): string {
 void pulumi.runtime.setMocks({
     newResource: (args) => {
         const inputs = args.inputs as Record<string, unknown>;
-        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs });
+        registered.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs, ...(args.provider ? { provider: args.provider } : {}) });
         const extra: Record<string, unknown> = {};
         if (args.type === "command:remote:Command") {
             extra.stdout = IPVS_TABLE;
@@ -118,7 +120,7 @@ export interface Deployment {
 }
 
 /** Builds a cluster and waits for its registrations. */
-export async function deploy(args: import("../../src").LvsDrClusterArgs, name = "web"): Promise<Deployment> {
+export async function deploy(args: import("../../src").LvsDrClusterArgs, name = "web", opts: pulumi.ComponentResourceOptions = {}): Promise<Deployment> {
     registered.length = 0;
     invokes.length = 0;
     // Each deploy is a program of its own: clusters of earlier tests share no director with it.
@@ -138,7 +140,7 @@ export async function deploy(args: import("../../src").LvsDrClusterArgs, name = 
         });
         return undefined;
     };
-    const cluster = new lvsdr.LvsDrCluster(name, args, { transformations: [record] });
+    const cluster = new lvsdr.LvsDrCluster(name, args, { ...opts, transformations: [...(opts.transformations ?? []), record] });
     await resolve(pulumi.all([cluster.ipvsTable, cluster.realServerAddresses, cluster.awsInstanceIds, cluster.libvirtDomainNames]));
     await new Promise((ok) => setTimeout(ok, 100));
     return { cluster, wired, resources: [...registered] };
