@@ -73,8 +73,15 @@ const REAL_SERVERS = ["a", "b", "c"];
 const DIRECTOR = "director";
 
 function mockScale(n: number): MockScaleResult {
-    const out = execFileSync(process.execPath, [path.join(__dirname, "mock-scale.js"), String(n)], { encoding: "utf8", maxBuffer: 1 << 26 });
-    return JSON.parse(out) as MockScaleResult;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-mock-scale-"));
+    try {
+        const result = path.join(dir, "result.json");
+        // Its stdout is the component's log lines under mocks (the summary, the warnings).
+        execFileSync(process.execPath, [path.join(__dirname, "mock-scale.js"), String(n), result], { encoding: "utf8", maxBuffer: 1 << 26 });
+        return JSON.parse(fs.readFileSync(result, "utf8")) as MockScaleResult;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 function versions(lab: Lab): Record<string, string> {

@@ -1,12 +1,15 @@
 /**
  * Part 2a of the benchmark, one size per process: `node build/bench/mock-scale.js N` builds an
  * LvsDrCluster with a director pair and N existing real servers under Pulumi's mocks (no engine,
- * no host) and prints one JSON line: construction time until every resource is registered and its
- * outputs resolved, the registered resources by type, and the size of the largest remote command's
- * text (the director's rules, which carry the keepalived file). A fresh process per size: the SDK's
- * mocks keep state, and a warm module cache would flatter the later sizes.
+ * no host) and writes one JSON document to the file RESULT: construction time until every resource
+ * is registered and its outputs resolved, the registered resources by type, and the size of the
+ * largest remote command's text (the director's rules, which carry the keepalived file). A file,
+ * not stdout: under mocks the component's log lines (its summary, its warnings) go to stdout. A
+ * fresh process per size: the SDK's mocks keep state, and a warm module cache would flatter the
+ * later sizes.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 import { benchHosts } from "./addresses";
 
 export interface MockScaleResult {
@@ -64,8 +67,9 @@ async function main(n: number): Promise<MockScaleResult> {
 }
 
 const n = Number(process.argv[2]);
-if (!Number.isInteger(n) || n < 1) {
-    console.error("usage: mock-scale.js REAL_SERVERS");
+const target = process.argv[3];
+if (!Number.isInteger(n) || n < 1 || !target) {
+    console.error("usage: mock-scale.js REAL_SERVERS RESULT.json");
     process.exit(2);
 }
-main(n).then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });
+main(n).then((r) => fs.writeFileSync(target, JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });
