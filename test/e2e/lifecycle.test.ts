@@ -200,11 +200,12 @@ describe("end to end: pulumi drives the root project on the lab", function () {
 
     it("6. removing a real server: it stops receiving new connections before it is torn down, its drain reports while it runs; no request fails", async () => {
         await stack.must(["config", "set", "realServers", "2"], false);
-        // A connection that stays open until the drain has said how far it is: the hook that holds the
-        // server on the VIP's director waits for it, reports every 10 s, and ends once it closes.
+        // A connection that stays open until the drain has said how far it is: the rules' update of
+        // the director holding the VIP (or the server's drain hook there) waits for it, reports every
+        // 10 s, and ends once it closes.
         const rip = ((await stack.output("realServerAddresses")) as string[])[2];
         const idle = await idleConnectionTo(rip);
-        const hook = new RegExp(`::${rsName(2)}-drain-director(-1)?$`);
+        const hook = new RegExp(`::(${CLUSTER}-director(-1)?-rules|${rsName(2)}-drain-director(-1)?)$`);
         let progress: EngineEvent | undefined;
         const events = await stack.apply("up", [], true, (e) => {
             const d = e.diagnosticEvent;
@@ -213,13 +214,13 @@ describe("end to end: pulumi drives the root project on the lab", function () {
                 idle.close();
             }
         }).finally(() => idle.close());
-        assert.ok(progress?.diagnosticEvent, "no drain report reached the engine while the hook ran");
+        assert.ok(progress?.diagnosticEvent, "no drain report reached the engine while the drain ran");
         const report = progress.diagnosticEvent;
         assert.equal(report.ephemeral, true, "the drain's report is not a status line");
         assert.equal(report.severity, "info");
         assert.match(report.message, new RegExp(`lvs-dr: draining VIP ${VIP.replace(/\./g, "\\.")}: [1-9][0-9]* active connections left \\(${rip.replace(/\./g, "\\.")}:80 [1-9][0-9]*\\), 1[0-9] s of 60 s`));
         const hookDone = events.find((e) => e.resOutputsEvent && e.resOutputsEvent.metadata.urn === report.urn);
-        assert.ok(hookDone && hookDone.sequence > progress.sequence, "the report came after its hook had finished: it was not streamed");
+        assert.ok(hookDone && hookDone.sequence > progress.sequence, "the report came after its command had finished: it was not streamed");
         assert.deepEqual(applied(events), [
             `delete ${rsName(2)}-drain-director`, `delete ${rsName(2)}-drain-director-1`,
             `delete ${rsName(2)}-setup`, `delete ${rsName(2)}-access`, `delete ${rsName(2)}-ssh`, `delete ${rsName(2)}-ssh-banner`, `delete ${rsName(2)}-vm`, ...RULES,
