@@ -64,24 +64,21 @@ export function standIns(args: unknown, awaited: Awaited[]): unknown[] {
     const taken = new Set(plainStrings(args));
     const v4 = cidrOr(hosts.subnet, "198.18.0.0/15");
     const v6 = cidr6Or(typeof hosts.subnet === "string" && hosts.subnet.includes(":") ? hosts.subnet : hosts.subnet6, "fd00::/8");
-    let next4 = broadcastOf(v4) - 1;
-    let next6 = v6.last - 1n;
-    const take4 = (): string => {
-        while (taken.has(formatIpv4(next4))) {
-            next4--;
-        }
-        const a = formatIpv4(next4--);
-        taken.add(a);
-        return a;
+    // Downwards from the subnet's last host address, past every address taken.
+    const taker = <A>(last: A, before: (a: A) => A, format: (a: A) => string) => {
+        let next = last;
+        return (): string => {
+            while (taken.has(format(next))) {
+                next = before(next);
+            }
+            const address = format(next);
+            next = before(next);
+            taken.add(address);
+            return address;
+        };
     };
-    const take6 = (): string => {
-        while (taken.has(formatIpv6(next6))) {
-            next6--;
-        }
-        const a = formatIpv6(next6--);
-        taken.add(a);
-        return a;
-    };
+    const take4 = taker(broadcastOf(v4) - 1, (a) => a - 1, formatIpv4);
+    const take6 = taker(v6.last - 1n, (a) => a - 1n, formatIpv6);
     const vipIs6 = typeof raw.vip === "string" && raw.vip.includes(":");
     return awaited.map((a) => {
         const last = a.path[a.path.length - 1];
