@@ -16,7 +16,7 @@ import type { MockScaleResult } from "./mock-scale";
 import { type BenchResult, writeReport } from "./report";
 import { figures, ratios } from "./stats";
 import { labLibvirtArgs } from "../lab/lab-libvirt";
-import type { Lab } from "../lab/harness/lab";
+import type { Lab, LabCommand } from "../lab/harness/lab";
 import { VIP } from "../lab/harness/lab";
 
 export const PARTS = ["datapath", "mocks", "director", "engine"] as const;
@@ -132,7 +132,7 @@ export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json:
     }
     if (runs("director")) {
         // 2c. The director's table at scale.
-        const remote = { address: lab.address(DIRECTOR), interface: "eth0", run: (command: string) => lab.mustSshAsync(DIRECTOR, command) };
+        const remote = { address: lab.address(DIRECTOR), interface: "eth0", run: (command: LabCommand) => lab.mustSshAsync(DIRECTOR, command) };
         result.director = await directorScale(remote, options.directorSizes, log, options.destroySizes, options.hooksAtOnce);
     }
     if (runs("engine")) {

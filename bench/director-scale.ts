@@ -24,7 +24,7 @@ import type { ClusterPlan } from "../src/core/plan";
 import { directorRulesCommand, directorSetupCommand, drainHookCommand } from "../src/core/scripts/command-lines";
 import { validateClusterArgs } from "../src/component/validate";
 import { HOOKS_AT_ONCE } from "../src/component/host-configuration";
-import { remoteCommand } from "../src/core/scripts/render";
+import { hostCommand, type HostRun } from "../src/core/scripts/render";
 import { benchHosts } from "./addresses";
 import { run } from "../lab/harness/spawn";
 
@@ -61,7 +61,7 @@ export interface DirectorDestroy {
     hookEndSeconds: number[];
     /** The rules' delete after the hooks (SSH command wall time). */
     rulesDeleteSeconds: number;
-    /** Bytes of the N hooks' command lines, and of the archive sent for them (gzip, base64). */
+    /** Bytes of the N hooks' commands (loader lines and the scripts on their stdin), and of the archive sent for them (gzip, base64). */
     hookCommandBytes: number;
     archiveBytes: number;
     /** Tasks in the driver's cgroup (the SSH session's), the most seen by the 10 s polls, and its pids limit. */
@@ -75,8 +75,11 @@ const CLUSTER = "lvsdr-bench-scale";
 export interface Remote {
     address: string;
     interface: string;
-    /** Runs a command as root; resolves with its stdout, rejects with what it printed when it fails. */
-    run(command: string): Promise<string>;
+    /**
+     * Runs a command as root (a command line, or a product command's run: its loader line, the
+     * script on stdin); resolves with its stdout, rejects with what it printed when it fails.
+     */
+    run(command: string | HostRun): Promise<string>;
 }
 
 export function scalePlan(director: Remote, n: number, firstWeight = 1): ClusterPlan {
@@ -94,7 +97,7 @@ export function scalePlan(director: Remote, n: number, firstWeight = 1): Cluster
 }
 
 /** The command's wall time in seconds. */
-async function timed(remote: Remote, command: string): Promise<number> {
+async function timed(remote: Remote, command: string | HostRun): Promise<number> {
     const t = process.hrtime.bigint();
     await remote.run(command);
     return Number(process.hrtime.bigint() - t) / 1e9;
@@ -128,7 +131,7 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
             const check = await timed(remote, `keepalived -t -f ${conf}`);
             const remove = await timed(remote, directorRulesCommand(changed, changed.directors[0]).delete);
             const r: DirectorScale = {
-                realServers: n, services: 2, commandBytes: Buffer.byteLength(rules.create), entries,
+                realServers: n, services: 2, commandBytes: Buffer.byteLength(rules.create.stdin), entries,
                 applySeconds: apply, changeSeconds: change, checkSeconds: check, removeSeconds: remove,
             };
             results.push(r);
@@ -231,7 +234,7 @@ const POLL = "if [ -e finished ]; then echo finished; elif [ -e driver.pid ] && 
 
 /**
  * A destroy as the engine runs it, on a director whose table holds `plan`'s rules: every real
- * server's drain hook deleted at once (`drainHookCommand(...).delete`, the exact command lines),
+ * server's drain hook deleted at once (`drainHookCommand(...).delete`: the exact loader lines and scripts),
  * then the director's rules deleted. Fails when a hook failed or could not be started (with their
  * output, and the pids limit the director enforced) or the table does not have every real server
  * at weight 0 after the hooks.
@@ -240,7 +243,7 @@ const POLL = "if [ -e finished ]; then echo finished; elif [ -e driver.pid ] && 
  * hook's delete as its own SSH connection from the command provider: N key exchanges, N sshd
  * sessions (two sshd processes each, and a login shell that execs the command) on the director
  * (and sshd's MaxStartups throttles unauthenticated connections past 10), arriving as the engine
- * dials them. Here the N command lines travel once, as one tar archive (gzip, base64, in chunks),
+ * dials them. Here the N commands travel once, as one tar archive (gzip, base64, in chunks),
  * and one `sh` per hook is started by a loop on the director (`launchSeconds`): the same scripts,
  * the same lock, reloads and table reads, without SSH's own cost, in the cgroup of the SSH session
  * that started the loop. The figures are the director's side of a destroy, a lower bound of the
@@ -250,9 +253,14 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
     const n = plan.realServers.length;
     const director = plan.directors[0];
     const width = String(n).length;
-    const files: [string, string][] = plan.realServers.map((rs, i) => [`hook-${String(i + 1).padStart(width, "0")}.sh`, drainHookCommand(plan, director, rs).delete]);
+    // Each hook: its delete's loader line reading its script from a file beside it, as SSH feeds it.
+    const files: [string, string][] = plan.realServers.flatMap((rs, i): [string, string][] => {
+        const hook = `hook-${String(i + 1).padStart(width, "0")}`;
+        const run = drainHookCommand(plan, director, rs).delete;
+        return [[`${hook}.sh`, `${run.command} < ${hook}.in\n`], [`${hook}.in`, run.stdin]];
+    });
     files.push(["driver.sh", HOOKS_DRIVER]);
-    const hookCommandBytes = files.slice(0, n).reduce((a, [, c]) => a + Buffer.byteLength(c), 0);
+    const hookCommandBytes = files.slice(0, 2 * n).reduce((a, [, c]) => a + Buffer.byteLength(c), 0);
     const archive = gzipSync(tarball(files), { level: 9 }).toString("base64");
     const sha = createHash("sha256").update(archive).digest("hex");
     // Re-apply the rules (the run before removed them): the state a destroy starts from.
@@ -269,7 +277,7 @@ export async function destroyAsEngine(remote: Remote, plan: ClusterPlan, log: (s
         }
         await inDir(`echo '${sha}  archive.b64' | sha256sum -c --quiet && base64 -d archive.b64 | tar -xzf - && rm archive.b64 && ` +
             `test "$(ls hook-*.sh | wc -l)" = ${n}`);
-        log(`director: ${n} drain hooks (${hookCommandBytes} bytes of command lines, ${archive.length} bytes sent) unpacked; running them ${strands >= n ? "all at once" : `in ${strands} strands, as the engine does`}`);
+        log(`director: ${n} drain hooks (${hookCommandBytes} bytes of commands, ${archive.length} bytes sent) unpacked; running them ${strands >= n ? "all at once" : `in ${strands} strands, as the engine does`}`);
         await remote.run(`setsid -f sh ${dir}/driver.sh ${dir} ${strands} > ${dir}/driver.log 2>&1 < /dev/null`);
         // Each hook waits at most 900 s for the lock, then drains (nothing is active): an hour is
         // far past any end the product allows. A poll that fails (SSH under the load) is retried.
@@ -378,7 +386,10 @@ function sshRemote(host: string, key: string, user: string, iface: string): Remo
         address: host,
         interface: iface,
         run: async (command) => {
-            const r = await run("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, user === "root" ? command : remoteCommand(command, true)]);
+            // A plain command line runs as the user, through the loader with sudo otherwise.
+            const what = typeof command === "string" ? hostCommand("lvs-dr bench", { create: `${command}\n` }, user !== "root").create : command;
+            const line = typeof command === "string" && user === "root" ? command : what.command;
+            const r = await run("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, line], line === command ? "" : what.stdin);
             if (r.status !== 0) {
                 throw new Error(`on ${host}: exit ${r.status}: ${(r.stderr + (r.error ? String(r.error) : "")).slice(-2000)}`);
             }

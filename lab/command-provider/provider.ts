@@ -7,14 +7,15 @@
  * is not installed; users with a normal Pulumi install never run it.
  *
  * What it implements: `command:remote:Command` as pulumi-command v1.2.1 does for what this package
- * uses — create/update/delete command strings run by the remote login shell, `update` falling back
+ * uses — create/update/delete command strings run by the remote login shell, `stdin` sent to them
+ * (a delete gets the stdin of the state, as the real one), `update` falling back
  * to `create`, `triggers` changes replacing, stdout/stderr outputs with one trailing newline trimmed,
  * dials retried `dialErrorLimit` times (-1 = until the 20-minute cap) with `perDialTimeout` each,
  * host key pinned when `hostKey` is set, secrets kept secret in state, each line of a running
  * command's output streamed to the engine as the resource's status (`logging`: stdout and stderr
  * unless it says otherwise), as the real provider's `ctx.LogStatus`. It speaks SSH through the
  * OpenSSH client, one connection per command (dialed, then the command runs on it). Anything else
- * (password, agent, proxy, environment, stdin, other resource types) is refused with an error
+ * (password, agent, proxy, environment, other resource types) is refused with an error
  * rather than half-done. `main.ts` serves it.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -129,7 +130,7 @@ interface Result {
  * session on that client). Dialing and running on separate connections would cost a lab VM a
  * second handshake per command (about 2.5 s of CPU under software emulation).
  */
-function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", command = "", stream?: Stream): Promise<Result> {
+function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", command = "", stream?: Stream, stdin = ""): Promise<Result> {
     const control = path.join(dir, "control");
     const args = [
         "-i", path.join(dir, "key"), "-p", String(c.port), "-l", c.user,
@@ -146,7 +147,10 @@ function ssh(dir: string, c: Connection, step: "dial" | "command" | "close", com
         "--", c.host, ...(step === "command" ? [command] : step === "dial" ? ["true"] : []),
     ];
     return new Promise((resolve, reject) => {
-        const child = spawn("ssh", args, { stdio: ["ignore", "pipe", "pipe"] });
+        // As the real provider: `stdin`, then the end of input (at once when there is none).
+        const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(stdin);
         let stdout = "";
         let stderr = "";
         let both = "";
@@ -197,11 +201,10 @@ function streamTo(urn: string, inputs: Record<string, unknown>): Stream {
 
 /** Dial (retried like the real provider), then run the command once, streaming its output to `urn`. */
 async function run(urn: string, inputs: Record<string, unknown>, command: string): Promise<{ stdout: string; stderr: string }> {
-    for (const k of ["environment", "stdin"]) {
-        if (inputs[k] !== undefined) {
-            throw new Error(`the lab's command provider does not support ${k}; install the real pulumi-resource-command`);
-        }
+    if (inputs.environment !== undefined) {
+        throw new Error("the lab's command provider does not support environment; install the real pulumi-resource-command");
     }
+    const stdin = inputs.stdin === undefined ? "" : commandText(inputs.stdin, "stdin");
     const c = connectionOf(inputs);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-command-"));
     try {
@@ -223,7 +226,7 @@ async function run(urn: string, inputs: Record<string, unknown>, command: string
             await new Promise((ok) => setTimeout(ok, delay));
             delay = Math.min(delay * 1.5, 5000);
         }
-        const r = await ssh(dir, c, "command", command, streamTo(urn, inputs));
+        const r = await ssh(dir, c, "command", command, streamTo(urn, inputs), stdin);
         if (r.code !== 0) {
             throw new Error(`Process exited with status ${r.code}: running ${JSON.stringify(command)}:\n${r.both}`);
         }
@@ -236,11 +239,11 @@ async function run(urn: string, inputs: Record<string, unknown>, command: string
 }
 
 /** A command text, refused when it is anything else (a command that runs nothing must not pass for done). */
-function commandText(secretOrPlain: unknown): string {
+function commandText(secretOrPlain: unknown, what = "command"): string {
     // A secret text runs as any other (the real provider takes secret commands).
     const v = reveal(secretOrPlain);
     if (typeof v !== "string") {
-        throw new Error(`the lab's command provider got a command that is not a string: ${typeof v}`);
+        throw new Error(`the lab's command provider got a ${what} that is not a string: ${typeof v}`);
     }
     return v;
 }

@@ -15,7 +15,8 @@ import { directorRole, realServerRole } from "../../src/core/names";
 import { libvirtNames } from "../../src/platforms/libvirt/names";
 import type { HostPlan, RealServerPlan } from "../../src/core/plan";
 import type { ClusterPlan } from "../../src/core/plan";
-import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
+import { type CommandLines, directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
+import type { HostRun } from "../../src/core/scripts/render";
 import { validateClusterArgs } from "../../src/component/validate";
 import { networkInputs, vmInputs } from "../../src/platforms/libvirt/inputs";
 import { createNetwork, createVm, deleteNetwork, deleteVm, type NetworkInputs, type VmInputs } from "../../src/platforms/libvirt/provider";
@@ -65,16 +66,21 @@ export interface Sh {
     stderr: string;
 }
 
-/** Runs a command inside the lab namespace (the client side of the lab network). */
-export function inNetns(command: string, timeoutMs = 120000): Sh {
-    const r = spawnSync("ip", ["netns", "exec", NETNS, "sh", "-c", command], { encoding: "utf8", timeout: timeoutMs });
+/** Runs a command inside the lab namespace (the client side of the lab network), with `stdin` on its standard input. */
+export function inNetns(command: string, timeoutMs = 120000, stdin = ""): Sh {
+    const r = spawnSync("ip", ["netns", "exec", NETNS, "sh", "-c", command], { encoding: "utf8", timeout: timeoutMs, input: stdin });
     return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? String(r.error ?? "") };
 }
 
 /** Starts a command inside the namespace in the background; resolves with its result. */
-export function inNetnsAsync(command: string): Promise<Sh> {
-    return run("ip", ["netns", "exec", NETNS, "sh", "-c", command]);
+export function inNetnsAsync(command: string, stdin = ""): Promise<Sh> {
+    return run("ip", ["netns", "exec", NETNS, "sh", "-c", command], stdin);
 }
+
+/** A command for a lab host: a command line, or a product command's run (its loader line and the script on stdin). */
+export type LabCommand = string | HostRun;
+
+const runOf = (remote: LabCommand): HostRun => (typeof remote === "string" ? { command: remote, stdin: "" } : remote);
 
 /**
  * A shell command line (for inNetns) that runs `command` as root on `address` over SSH, one exec of
@@ -174,7 +180,7 @@ export function libvirtObjects(prefix: string): string[] {
 }
 
 /** A director's commands of a plan (the first director unless `index` says otherwise). */
-export function directorCommands(plan: ClusterPlan, index = 0): { setup: { create: string; delete: string }; rules: { create: string; delete: string } } {
+export function directorCommands(plan: ClusterPlan, index = 0): { setup: CommandLines; rules: CommandLines } {
     return { setup: directorSetupCommand(plan, plan.directors[index]), rules: directorRulesCommand(plan, plan.directors[index]) };
 }
 
@@ -188,7 +194,7 @@ export function waitForVipCommand(vip: string): string {
 }
 
 /** The setup commands of the real server `name` of a plan. */
-export function realServerSetupCommandFor(plan: ClusterPlan, name: string): { create: string; delete: string } {
+export function realServerSetupCommandFor(plan: ClusterPlan, name: string): CommandLines {
     return realServerSetupCommand(plan, plan.realServers.find((r) => r.name === name) ?? assert.fail(`no real server ${name} in the plan`));
 }
 
@@ -381,28 +387,34 @@ export class Lab {
         return sshCommandLine(this.key, this.address(host), command, connectTimeout);
     }
 
-    /** Runs a command on a VM over SSH, as the command provider does (one exec of the text). */
-    ssh(host: string, command: string, timeoutMs = 300000): Sh {
-        return inNetns(this.sshCommand(host, command), timeoutMs);
+    /**
+     * Runs a command on a VM over SSH, as the command provider does (one exec of the text, a
+     * product command's script on its stdin).
+     */
+    ssh(host: string, remote: LabCommand, timeoutMs = 300000): Sh {
+        const r = runOf(remote);
+        return inNetns(this.sshCommand(host, r.command), timeoutMs, r.stdin);
     }
 
     /** Like ssh, without blocking: for watchers and commands that run while the test acts. */
-    sshAsync(host: string, command: string): Promise<Sh> {
-        return inNetnsAsync(this.sshCommand(host, command));
+    sshAsync(host: string, remote: LabCommand): Promise<Sh> {
+        const r = runOf(remote);
+        return inNetnsAsync(this.sshCommand(host, r.command), r.stdin);
     }
 
-    mustSsh(host: string, command: string, timeoutMs = 300000): string {
-        return this.must(host, command, this.ssh(host, command, timeoutMs));
+    mustSsh(host: string, remote: LabCommand, timeoutMs = 300000): string {
+        return this.must(host, remote, this.ssh(host, remote, timeoutMs));
     }
 
     /** Like mustSsh, without blocking: for commands the engine would run side by side. */
-    async mustSshAsync(host: string, command: string): Promise<string> {
-        return this.must(host, command, await this.sshAsync(host, command));
+    async mustSshAsync(host: string, remote: LabCommand): Promise<string> {
+        return this.must(host, remote, await this.sshAsync(host, remote));
     }
 
-    private must(host: string, command: string, r: Sh): string {
+    private must(host: string, remote: LabCommand, r: Sh): string {
         if (r.status !== 0) {
-            throw new Error(`on ${host}: exit ${r.status}\n--- command\n${command.slice(0, 300)}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+            const { command, stdin } = runOf(remote);
+            throw new Error(`on ${host}: exit ${r.status}\n--- command\n${command.slice(0, 300)}\n${stdin === "" ? "" : `--- stdin\n${stdin.split("\n")[1] ?? ""}\n`}--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
         }
         return r.stdout;
     }

@@ -8,10 +8,13 @@ export interface Ran {
     error?: Error;
 }
 
-/** spawnSync's result, without blocking: for checks that run side by side. */
-export function run(command: string, args: string[]): Promise<Ran> {
+/** spawnSync's result, without blocking: for checks that run side by side; `stdin` is written to the child's input. */
+export function run(command: string, args: string[], stdin = ""): Promise<Ran> {
     return new Promise((resolve) => {
         const child = spawn(command, args);
+        // A child that exits without reading its input must not crash the caller with EPIPE.
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(stdin);
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

@@ -52,7 +52,7 @@ const TEARDOWN_FIRST: pulumi.CustomResourceOptions = { deleteBeforeReplace: true
  * the command from the state without running its delete.
  */
 const GONE: pulumi.CustomResourceOptions = {
-    retainOnDelete: true, ignoreChanges: ["connection", "create", "update", "delete", "triggers"],
+    retainOnDelete: true, ignoreChanges: ["connection", "create", "update", "delete", "stdin", "triggers"],
 };
 
 /** Options for a command that runs over `host`'s connection: `GONE`'s on a gone machine. */
@@ -60,21 +60,21 @@ function on(host: PlatformHost, opts: pulumi.CustomResourceOptions): pulumi.Cust
     return host.gone ? { ...opts, ...GONE, dependsOn: [] } : opts;
 }
 
-/** A host's command lines, with its machine's ID in the create text once that ID is known. */
+/**
+ * A host command's inputs: its create and delete lines (the short loader, the same whatever the
+ * awaited values) and the script both read on stdin, with its machine's ID in the create arm once
+ * that ID is known.
+ */
 function onMachine(
     plans: ClusterPlans, host: PlatformHost, lines: (plan: Plan, machine?: string) => CommandLines,
-): { create: pulumi.Input<string>; delete: pulumi.Input<string> } {
-    if (!plans.awaits) {
-        const plain = lines(plans.shape);
-        return { create: host.machine ? host.machine.apply((m) => lines(plans.shape, m).create) : plain.create, delete: plain.delete };
-    }
+): { create: string; delete: string; stdin: pulumi.Input<string> } {
+    const shape = lines(plans.shape);
+    const machine = host.machine;
+    const known = (p: Plan): pulumi.Input<string> => (machine ? machine.apply((m) => lines(p, m).create.stdin) : lines(p).create.stdin);
     // Nested applies, not pulumi.all over the plan: `all` would lift the Outputs the plan holds (the
     // private key) and make every script a secret.
-    const machine = host.machine;
-    return {
-        create: plans.known.apply((p) => (machine ? machine.apply((m) => lines(p, m).create) : pulumi.output(lines(p).create))),
-        delete: plans.known.apply((p) => lines(p).delete),
-    };
+    const stdin = !plans.awaits ? known(plans.shape) : plans.known.apply((p) => pulumi.output(known(p)));
+    return { create: shape.create.command, delete: shape.delete.command, stdin };
 }
 
 export function realServerSetup(
@@ -140,8 +140,9 @@ export function realServerDrainHook(
     const lines = (p: Plan): CommandLines => drainHookCommand(p, director.pick(p), rs.pick(p));
     return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.shape.name), `drain-${directorRole(index)}`), {
         connection: directorHost.connection,
-        create: fromKnown(plans, (p) => lines(p).create),
-        delete: fromKnown(plans, (p) => lines(p).delete),
+        create: lines(plan).create.command,
+        delete: lines(plan).delete.command,
+        stdin: fromKnown(plans, (p) => lines(p).create.stdin),
         triggers: [plan.vip, plan.forwarding, rs.shape.interface, fromKnown(plans, (p) => rs.pick(p).address),
             ...(rsHost.machine ? [rsHost.machine.apply((m) => m ?? "")] : [])],
     }, on(rsHost.gone ? rsHost : directorHost, { parent, dependsOn: after, ...TEARDOWN_FIRST }));

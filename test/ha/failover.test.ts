@@ -267,7 +267,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         const state = () => lab.mustSsh("director", `ipvsadm -Sn; md5sum ${k.clusterConf}`);
         const before = state();
         const good = directorRulesCommand(three, three.directors[0]).create;
-        const bad = good.replace("    lvs_sched rr\n", "    lvs_sched rr\n    lvs_bogus_keyword 1\n");
+        const bad = { ...good, stdin: good.stdin.replace("    lvs_sched rr\n", "    lvs_sched rr\n    lvs_bogus_keyword 1\n") };
         assert.notEqual(bad, good, "could not provoke a refused configuration");
         const r = lab.ssh("director", bad);
         assert.equal(r.status, 1, r.stdout + r.stderr);

@@ -62,16 +62,16 @@ function machineTexts(plan: ClusterPlan): Record<string, string> {
     const files: Record<string, string> = {};
     const machine = "i-0123456789abcdef0";
     plan.directors.forEach((d, i) => {
-        files[`director ${i} setup create on a machine`] = directorSetupCommand(plan, d, machine).create;
-        files[`director ${i} rules create on a machine`] = directorRulesCommand(plan, d, machine).create;
+        files[`director ${i} setup create on a machine`] = directorSetupCommand(plan, d, machine).create.stdin;
+        files[`director ${i} rules create on a machine`] = directorRulesCommand(plan, d, machine).create.stdin;
     });
     for (const rs of plan.realServers) {
-        files[`real server ${rs.name} setup create on a machine`] = realServerSetupCommand(plan, rs, machine).create;
+        files[`real server ${rs.name} setup create on a machine`] = realServerSetupCommand(plan, rs, machine).create.stdin;
     }
-    files["wait for boot"] = waitForBootCommand(machine);
+    files["wait for boot"] = waitForBootCommand(machine).stdin;
     const l = plan.platform as PlatformPlan;
     if (l.kind === "libvirt" || l.kind === "aws") {
-        files["authorized keys"] = authorizedKeysCommand(l.sshAuthorizedKeys, machine);
+        files["authorized keys"] = authorizedKeysCommand(l.sshAuthorizedKeys, machine).stdin;
     }
     if (l.kind === "libvirt") {
         const net = networkInputs(l);

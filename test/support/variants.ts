@@ -7,7 +7,7 @@
 import type { LvsDrClusterArgs } from "../../src/args";
 import type { FailureAction, Forwarding, HealthCheckKind, Protocol, Scheduler } from "../../src/args";
 import { type ClusterPlan, FAILURE_ACTIONS, FORWARDING_METHODS, HEALTH_CHECK_KINDS, PROTOCOLS, SCHEDULERS } from "../../src/core/plan";
-import { directorRulesCommand, directorSetupCommand, drainHookCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
+import { type CommandLines, directorRulesCommand, directorSetupCommand, drainHookCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import { renderHoldRealServer, renderReleaseRealServer } from "../../src/core/scripts/drain-hook";
 import {
     renderDirectorRules, renderDirectorRulesRemoval, renderDirectorSetup, renderDirectorTeardown, renderDirectorUp,
@@ -118,12 +118,13 @@ export function renderAll(plan: ClusterPlan): Record<string, string> {
     return scripts;
 }
 
-/** The command lines of a plan, as each remote command receives them (with the sh -c / sudo wrapper). */
+/** What each remote command of a plan receives: its create and delete lines (the loader, sudo) and the script on stdin. */
 export function commandLines(plan: ClusterPlan): Record<string, string> {
     const lines: Record<string, string> = {};
-    const add = (what: string, c: { create: string; delete: string }) => {
-        lines[`${what} create`] = `#!/bin/sh\n${c.create}\n`;
-        lines[`${what} delete`] = `#!/bin/sh\n${c.delete}\n`;
+    const add = (what: string, c: CommandLines) => {
+        lines[`${what} create`] = `#!/bin/sh\n${c.create.command}\n`;
+        lines[`${what} delete`] = `#!/bin/sh\n${c.delete.command}\n`;
+        lines[`${what} stdin`] = c.create.stdin;
     };
     plan.directors.forEach((d, i) => {
         add(`director ${i} setup`, directorSetupCommand(plan, d));

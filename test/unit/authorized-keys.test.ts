@@ -11,7 +11,7 @@ import * as path from "path";
 import { validateClusterArgs } from "../../src/component/validate";
 import { authorizedKeysCommand } from "../../src/core/scripts/command-lines";
 import { renderAuthorizedKeys } from "../../src/core/scripts/authorized-keys";
-import { shq } from "../../src/core/scripts/render";
+import { type HostRun, shq } from "../../src/core/scripts/render";
 import { diffInputs } from "../../src/platforms/libvirt/provider";
 import { PUBLIC_KEY, validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { byName, deploy, type Deployment, ofType, type Registered, reveal } from "../support/mocks";
@@ -24,7 +24,7 @@ const OPERATOR = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdH
 
 const commands = (d: Deployment) => ofType(d.resources, "command:remote:Command");
 const accessCommands = (d: Deployment) => commands(d).filter((c) => c.name.endsWith("-access")).map((c) => c.name).sort();
-const createOf = (r: Registered) => String(r.inputs.create);
+const createOf = (r: Registered) => String(r.inputs.stdin);
 
 /** Resources (by name) whose inputs differ between two deployments, the component excepted. */
 function changed(before: Deployment, after: Deployment): string[] {
@@ -83,8 +83,8 @@ describe("authorized keys: the access command (mocked engine)", () => {
                 assert.ok(d.wired.get(`c-${role}-setup`)?.dependsOn.includes(access.name), `c-${role}-setup must wait for ${access.name}`);
                 assert.deepEqual(reveal(access.inputs.connection), reveal(byName(d.resources, `c-${role}-setup`).inputs.connection));
                 const create = createOf(access);
-                assert.ok(create.startsWith("sh -c '#!/bin/sh\n"), "the user's own file: no sudo");
-                assert.ok(create.includes(`write_authorized_keys '\\''${PUBLIC_KEY}'\\'' '\\''${OPERATOR}'\\''`), create);
+                assert.ok(String(access.inputs.create).startsWith("sh -c 'f=$(mktemp)"), "the user's own file: no sudo");
+                assert.ok(create.includes(`write_authorized_keys '${PUBLIC_KEY}' '${OPERATOR}'`), create);
                 assert.ok(create.includes(`# Runs on machine ${machine(role)}`), "a new machine runs it again");
                 assert.equal(access.inputs.delete, undefined, "the account goes with the machine");
                 assert.equal(access.inputs.update, undefined, "an update runs create");
@@ -99,7 +99,7 @@ describe("authorized keys: the access command (mocked engine)", () => {
             const a = await deploy(stepA, "c");
             assert.deepEqual(changed(before, a), roles.map((r) => `c-${r}-access`).sort());
             for (const role of roles) {
-                assert.ok(createOf(byName(a.resources, `c-${role}-access`)).includes(`'\\''${PUBLIC_KEY}'\\'' '\\''${NEXT}'\\''`));
+                assert.ok(createOf(byName(a.resources, `c-${role}-access`)).includes(`'${PUBLIC_KEY}' '${NEXT}'`));
             }
             // (b) The new pair, the old key dropped.
             const stepB = base();
@@ -108,7 +108,7 @@ describe("authorized keys: the access command (mocked engine)", () => {
             const b = await deploy(stepB, "c");
             for (const role of roles) {
                 const create = createOf(byName(b.resources, `c-${role}-access`));
-                assert.ok(create.includes(`write_authorized_keys '\\''${NEXT}'\\''\n`) && !create.includes(PUBLIC_KEY), create);
+                assert.ok(create.includes(`write_authorized_keys '${NEXT}'\n`) && !create.includes(PUBLIC_KEY), create);
             }
             if (platform === "libvirt") {
                 // The VMs' inputs differ in their user data's key only, which the provider's diff ignores.
@@ -148,10 +148,20 @@ describe("authorized keys: the script", function () {
     let sandbox: Sandbox;
     let home: string;
     const keysFile = () => path.join(home, ".ssh", "authorized_keys");
-    /** Runs the access command's exact command line in the sandbox, as `uid` (default root), with HOME=home. */
+    /** Runs a command's exact line in the sandbox, `prefix` before it, its script on stdin (a file, as SSH feeds it). */
+    const runCommand = (prefix: string, c: HostRun) => {
+        const input = path.join(sandbox.rw, "stdin");
+        fs.writeFileSync(input, c.stdin);
+        // The loader's temporary file: the sandbox's /tmp is read-only, a host's is not.
+        const tmp = path.join(sandbox.rw, "tmp");
+        fs.mkdirSync(tmp, { recursive: true, mode: 0o1777 });
+        fs.chmodSync(tmp, 0o1777);
+        return sandbox.run(`TMPDIR=${shq(tmp)}\nexport TMPDIR\n${prefix}${c.command} < ${shq(input)}\n`);
+    };
+    /** Runs the access command in the sandbox, as `uid` (default root), with HOME=home. */
     const run = (keys: string[], uid?: number) => {
         const as = uid === undefined ? "" : `setpriv --reuid=${uid} --regid=${uid} --clear-groups `;
-        return sandbox.run(`HOME=${shq(home)}\nexport HOME\n${as}${authorizedKeysCommand(keys, "i-0123456789abcdef0")}\n`);
+        return runCommand(`HOME=${shq(home)}\nexport HOME\n${as}`, authorizedKeysCommand(keys, "i-0123456789abcdef0"));
     };
     const state = () => {
         const st = fs.statSync(keysFile());
@@ -169,8 +179,8 @@ describe("authorized keys: the script", function () {
     });
 
     it("is POSIX sh, shellcheck-clean, as the command line and alone", () => {
-        const line = authorizedKeysCommand([PUBLIC_KEY, OPERATOR], "i-0123456789abcdef0");
-        assert.equal(shellcheck({ line: `#!/bin/sh\n${line}\n`, script: renderAuthorizedKeys([PUBLIC_KEY, OPERATOR]) }), "");
+        const c = authorizedKeysCommand([PUBLIC_KEY, OPERATOR], "i-0123456789abcdef0");
+        assert.equal(shellcheck({ line: `#!/bin/sh\n${c.command}\n`, stdin: c.stdin, script: renderAuthorizedKeys([PUBLIC_KEY, OPERATOR]) }), "");
         assert.equal(spawnSync("sh", ["-n"], { input: renderAuthorizedKeys([PUBLIC_KEY]), encoding: "utf8" }).status, 0);
     });
 
@@ -239,7 +249,7 @@ describe("authorized keys: the script", function () {
     });
 
     it("refuses a HOME that is not a directory path", () => {
-        const r = sandbox.run(`HOME=relative\nexport HOME\n${authorizedKeysCommand([PUBLIC_KEY])}`);
+        const r = runCommand("HOME=relative\nexport HOME\n", authorizedKeysCommand([PUBLIC_KEY]));
         assert.notEqual(r.status, 0);
         assert.match(r.stderr, /HOME is 'relative': the login user needs a home directory/);
     });

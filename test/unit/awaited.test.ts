@@ -47,7 +47,7 @@ async function commandsOf(args: LvsDrClusterArgs): Promise<Map<string, unknown>>
     const { resources } = await deploy(args);
     return new Map(resources.filter((r) => r.type === "command:remote:Command").map((r) => {
         const c = r.inputs.connection as Record<string, unknown>;
-        return [r.name, { create: r.inputs.create, delete: r.inputs.delete, triggers: r.inputs.triggers,
+        return [r.name, { create: r.inputs.create, delete: r.inputs.delete, stdin: r.inputs.stdin, triggers: r.inputs.triggers,
             connection: { ...c, privateKey: reveal(c.privateKey) } }];
     }));
 }
@@ -87,7 +87,7 @@ describe("awaited fields: existing machines another resource makes", () => {
         const commands = resources.filter((r) => r.type === "command:remote:Command");
         assert.ok(commands.length > 0);
         for (const c of commands) {
-            assert.ok(!isSecret(c.inputs.create) && !isSecret(c.inputs.delete), `${c.name}: its script is a secret`);
+            assert.ok(!isSecret(c.inputs.create) && !isSecret(c.inputs.delete) && !isSecret(c.inputs.stdin), `${c.name}: its script is a secret`);
             assert.ok(isSecret(c.inputs.connection), `${c.name}: its connection (the key) is not secret`);
         }
     });
@@ -138,6 +138,6 @@ describe("awaited fields: existing machines another resource makes", () => {
         const commands = registered.filter((r) => r.type === "command:remote:Command");
         assert.deepEqual(commands.map((r) => r.name).sort(), expected);
         const rules = commands.find((r) => r.name === "web-director-rules")!;
-        assert.equal(rules.inputs.create, undefined, "the rules' text is known: the stand-ins reached a command");
+        assert.equal(rules.inputs.stdin, undefined, "the rules' text is known: the stand-ins reached a command");
     });
 });

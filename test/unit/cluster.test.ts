@@ -14,7 +14,7 @@ const scripts = require("../../src/core/scripts/realserver") as typeof import(".
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const director = require("../../src/core/scripts/director") as typeof import("../../src/core/scripts/director");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { remoteCommand } = require("../../src/core/scripts/render") as typeof import("../../src/core/scripts/render");
+const { hostScript, loaderLine } = require("../../src/core/scripts/render") as typeof import("../../src/core/scripts/render");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hooks = require("../../src/core/scripts/drain-hook") as typeof import("../../src/core/scripts/drain-hook");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -62,15 +62,20 @@ describe("LvsDrCluster (mocked engine)", () => {
         const d = plan.directors[0];
         const { resources } = await deploy(args);
         const cmd = (name: string) => byName(resources, name).inputs;
-        assert.equal(cmd("web-rs-1-setup").create, remoteCommand(scripts.renderRealServerSetup(plan, plan.realServers[1]), true));
-        assert.equal(cmd("web-rs-1-setup").delete, remoteCommand(scripts.renderRealServerTeardown(plan, plan.realServers[1]), true));
-        assert.equal(cmd("web-director-setup").create, remoteCommand(director.renderDirectorSetup(plan, d), true));
-        assert.equal(cmd("web-director-setup").delete, remoteCommand(director.renderDirectorTeardown(plan, d), true));
-        assert.equal(cmd("web-director-rules").create, remoteCommand(director.renderDirectorRules(plan, d), true));
-        assert.equal(cmd("web-director-rules").delete, remoteCommand(director.renderDirectorRulesRemoval(plan, d), true));
-        assert.equal(cmd("web-rs-1-drain-director").create, remoteCommand(hooks.renderReleaseRealServer(plan, d, plan.realServers[1]), true));
-        assert.equal(cmd("web-rs-1-drain-director").delete, remoteCommand(hooks.renderHoldRealServer(plan, d, plan.realServers[1]), true));
-        assert.ok(String(cmd("web-director-rules").create).startsWith("sudo -n sh -c '#!/bin/sh"));
+        // Each command: the loader lines with sudo, and on stdin both rendered scripts, exactly.
+        const runs = (name: string, label: string, create: string, del: string) => {
+            assert.equal(cmd(name).create, loaderLine(label, "create", true), name);
+            assert.equal(cmd(name).delete, loaderLine(label, "delete", true), name);
+            assert.equal(cmd(name).stdin, hostScript(label, { create, delete: del }), name);
+        };
+        runs("web-rs-1-setup", "lvs-dr web-rs-1-setup",
+            scripts.renderRealServerSetup(plan, plan.realServers[1]), scripts.renderRealServerTeardown(plan, plan.realServers[1]));
+        runs("web-director-setup", "lvs-dr web-director-setup", director.renderDirectorSetup(plan, d), director.renderDirectorTeardown(plan, d));
+        runs("web-director-rules", "lvs-dr web-director-rules", director.renderDirectorRules(plan, d), director.renderDirectorRulesRemoval(plan, d));
+        runs("web-rs-1-drain-director", "lvs-dr web-rs-1-drain-director",
+            hooks.renderReleaseRealServer(plan, d, plan.realServers[1]), hooks.renderHoldRealServer(plan, d, plan.realServers[1]));
+        assert.ok(String(cmd("web-director-rules").create).startsWith("sudo -n sh -c 'f=$(mktemp)"));
+        assert.ok(String(cmd("web-director-rules").create).length < 300, "the command line is short: the script is on stdin");
     });
 
     it("replaces a host setup only when the VIP, interface or forwarding changes; a drain hook also when its real server does", async () => {
@@ -153,8 +158,9 @@ describe("LvsDrCluster (mocked engine)", () => {
         for (const name of ["web-rs-0-setup", "web-rs-1-setup", "web-director-setup", "web-rs-0-drain-director", "web-rs-1-drain-director"]) {
             assert.equal(byName(after, name).inputs.create, byName(before, name).inputs.create, `${name} changed`);
             assert.equal(byName(after, name).inputs.delete, byName(before, name).inputs.delete, `${name} changed`);
+            assert.equal(byName(after, name).inputs.stdin, byName(before, name).inputs.stdin, `${name} changed`);
         }
-        assert.notEqual(byName(after, "web-director-rules").inputs.create, byName(before, "web-director-rules").inputs.create);
+        assert.notEqual(byName(after, "web-director-rules").inputs.stdin, byName(before, "web-director-rules").inputs.stdin);
         assert.ok(byName(after, "web-rs-2-setup"));
     });
 });

@@ -12,12 +12,16 @@ import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { refusal } from "../support/problems";
 import { byName, deploy, type Deployment, ofType, resolve } from "../support/mocks";
 
-const FORGOTTEN = ["connection", "create", "update", "delete", "triggers"];
+const FORGOTTEN = ["connection", "create", "update", "delete", "stdin", "triggers"];
 
 function assertForgotten(d: Deployment, name: string): void {
     const w = d.wired.get(name) ?? assert.fail(`${name} is not registered: the engine would run its delete on a gone machine`);
     assert.equal(w.retainOnDelete, true, `${name}: removing the host later must not run its delete`);
     assert.deepEqual(w.ignoreChanges, FORGOTTEN, `${name}: a difference would run it on a gone machine`);
+    // Whatever the command is given, a new input included: every one is ignored.
+    for (const input of Object.keys(byName(d.resources, name).inputs)) {
+        assert.ok(FORGOTTEN.includes(input), `${name}: its input ${input} is not ignored`);
+    }
     assert.deepEqual(w.dependsOn, [], `${name} must wait for nothing (its machine is not registered)`);
 }
 
@@ -69,8 +73,8 @@ describe("gone hosts: the component (mocked engine)", () => {
             assertLive(d, live);
         }
         assert.deepEqual(d.wired.get("lab-director-rules")!.dependsOn.sort(), ["lab-director-setup", "lab-rs-0-setup"]);
-        const rules = String(byName(d.resources, "lab-director-rules").inputs.create);
-        assert.ok(rules.includes("without_servers '\\''192.168.77.12'\\''"), "the gone server is not drained");
+        const rules = String(byName(d.resources, "lab-director-rules").inputs.stdin);
+        assert.ok(rules.includes("without_servers '192.168.77.12'"), "the gone server is not drained");
         assert.ok(!rules.includes("192.168.77.12:80 -g"), "the gone server is in the table");
         assert.deepEqual(await resolve(d.cluster.realServerAddresses), ["192.168.77.11"]);
         assert.deepEqual(await resolve(d.cluster.libvirtDomainNames), ["lab-director", "lab-rs-0"]);

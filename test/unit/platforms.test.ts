@@ -71,16 +71,16 @@ describe("libvirt platform (mocked engine)", () => {
         const stamp = (role: string) => `# Runs on machine lab-${role}-vm-instance: a new machine runs it again.`;
         for (const role of ["director", "rs-0", "rs-1"]) {
             assert.equal(d.wired.get(`lab-${role}-vm`)!.deleteBeforeReplace, true);
-            assert.ok(String(byName(d.resources, `lab-${role}-ssh`).inputs.create).includes(stamp(role)), role);
-            assert.ok(String(byName(d.resources, `lab-${role}-setup`).inputs.create).includes(stamp(role)), role);
-            assert.ok(String(byName(d.resources, `lab-${role}-access`).inputs.create).includes(stamp(role)), role);
+            assert.ok(String(byName(d.resources, `lab-${role}-ssh`).inputs.stdin).includes(stamp(role)), role);
+            assert.ok(String(byName(d.resources, `lab-${role}-setup`).inputs.stdin).includes(stamp(role)), role);
+            assert.ok(String(byName(d.resources, `lab-${role}-access`).inputs.stdin).includes(stamp(role)), role);
             assert.ok(!JSON.stringify(byName(d.resources, `lab-${role}-setup`).inputs.triggers).includes("vm-instance"),
                 "a setup is not replaced (torn down) for a new machine");
         }
-        assert.ok(String(byName(d.resources, "lab-director-rules").inputs.create).includes(stamp("director")));
-        assert.ok(!String(byName(d.resources, "lab-director-rules").inputs.create).includes(stamp("rs-1")));
+        assert.ok(String(byName(d.resources, "lab-director-rules").inputs.stdin).includes(stamp("director")));
+        assert.ok(!String(byName(d.resources, "lab-director-rules").inputs.stdin).includes(stamp("rs-1")));
         assert.deepEqual(byName(d.resources, "lab-rs-1-drain-director").inputs.triggers, ["192.168.77.100", "dr", "eth0", "192.168.77.12", "lab-rs-1-vm-instance"]);
-        assert.ok(!String(byName(d.resources, "lab-rs-1-drain-director").inputs.create).includes("vm-instance"), "a replaced director must not re-run the hooks");
+        assert.ok(!String(byName(d.resources, "lab-rs-1-drain-director").inputs.stdin).includes("vm-instance"), "a replaced director must not re-run the hooks");
     });
 
     it("waits for SSH to answer (test/unit/ssh-banner.test.ts), then logs in with a few dials of grace, bounded by a create timeout", () => {
@@ -89,7 +89,7 @@ describe("libvirt platform (mocked engine)", () => {
             assert.equal(conn.dialErrorLimit, 13);
             assert.equal(conn.perDialTimeout, 10);
             assert.deepEqual(d.wired.get(`lab-${role}-ssh`)!.customTimeouts, { create: "20m" });
-            assert.match(String(byName(d.resources, `lab-${role}-ssh`).inputs.create), /cloud-init status --wait/);
+            assert.match(String(byName(d.resources, `lab-${role}-ssh`).inputs.stdin), /cloud-init status --wait/);
         }
     });
 
@@ -160,7 +160,7 @@ describe("AWS platform (mocked engine)", () => {
             assert.deepEqual(d.wired.get(i.name)!.ignoreChanges, ["ami", "userData", `tags["lvs-dr:host-key"]`, "keyName"],
                 "a looked-up AMI must not replace instances; first-boot data (the key pair too) is never changed in place (stop/start) nor replaces one");
             assert.equal(d.wired.get(i.name)!.deleteBeforeReplace, true, "its planned private IP must be free for the replacement");
-            assert.ok(String(byName(d.resources, `${i.name}-ssh`).inputs.create).includes(`# Runs on machine ${i.name}-id:`));
+            assert.ok(String(byName(d.resources, `${i.name}-ssh`).inputs.stdin).includes(`# Runs on machine ${i.name}-id:`));
         }
         const ami = invokes.find((x) => x.token === "aws:ec2/getAmi:getAmi")!;
         assert.deepEqual(ami.inputs.owners, ["136693071363"]);
@@ -233,7 +233,7 @@ describe("AWS platform (mocked engine)", () => {
         assert.deepEqual(d.wired.get("web-rs-a-access")!.dependsOn, ["web-rs-a-ssh"]);
         assert.deepEqual(d.wired.get("web-rs-a-ssh")!.dependsOn, ["web-rs-a", "web-rs-a-ssh-banner"]);
         assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).startsWith("sudo -n sh -c"));
-        assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.create).includes("require_interface '\\''ens5'\\''"));
+        assert.ok(String(byName(d.resources, "web-rs-a-setup").inputs.stdin).includes("require_interface 'ens5'"));
     });
 
     it("exposes VPC, subnet, security group and instance IDs", async () => {

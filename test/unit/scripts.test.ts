@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { ClusterPlan } from "../../src/core/plan";
 import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
 import { directorRulesCommand } from "../../src/core/scripts/command-lines";
@@ -7,13 +10,18 @@ import { desiredIpvsRules, renderDirectorRules, renderDirectorSetup, renderDirec
 import { realServerSysctls } from "../../src/core/scripts/kernel-parameters";
 import { renderRealServerSetup, renderRealServerTeardown, renderRealServerUp } from "../../src/core/scripts/realserver";
 import { library } from "../../src/core/scripts/library";
-import { remoteCommand, shq, writeFile } from "../../src/core/scripts/render";
+import { hostCommand, hostScript, loaderLine, shq, writeFile } from "../../src/core/scripts/render";
 import { LvsDrArgsError, validateClusterArgs } from "../../src/component/validate";
 import { validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { keepalivedTestAsync } from "../support/keepalived";
 import { shellcheck, shellcheckAsync } from "../support/shellcheck";
 import { pool } from "../../lab/harness/spawn";
 import { commandLines, planFor, renderAll, type Variant, variantTitle, VARIANTS } from "../support/variants";
+
+/** A plan's loader lines (each command's create and delete), without the scripts they read on stdin. */
+function loaderLines(plan: ClusterPlan): Record<string, string> {
+    return Object.fromEntries(Object.entries(commandLines(plan)).filter(([k]) => !k.endsWith(" stdin")));
+}
 
 describe("host scripts", () => {
     describe(`every variant is POSIX sh, strict and shellcheck-clean (${VARIANTS.length} variants)`, () => {
@@ -25,7 +33,9 @@ describe("host scripts", () => {
             for (const v of VARIANTS) {
                 const plan = planFor(v);
                 const checks = queue(async () => ({
-                    shellcheck: await shellcheckAsync({ ...renderAll(plan), ...commandLines(plan) }),
+                    // The scripts on stdin are these scripts in a case (checked below, and by sh -n):
+                    // shellcheck sees each script once, and the loader lines.
+                    shellcheck: await shellcheckAsync({ ...renderAll(plan), ...loaderLines(plan) }),
                     // keepalived accepts what the rules write: the cluster file, and the drain step's.
                     keepalived: await Promise.all(plan.directors.flatMap((d) => [
                         keepalivedTestAsync(renderKeepalivedConfig(plan, d)),
@@ -54,6 +64,26 @@ describe("host scripts", () => {
                     const syntax = spawnSync("sh", ["-n"], { input: s, encoding: "utf8" });
                     assert.equal(syntax.status, 0, `${what}: sh -n: ${syntax.stderr}`);
                 }
+                // What each command sends on stdin: its two scripts above, whole, as its arms.
+                const arms: Record<string, [string, string]> = {};
+                plan.directors.forEach((_, i) => {
+                    arms[`director ${i} setup`] = [`director ${i} setup`, `director ${i} teardown`];
+                    arms[`director ${i} rules`] = [`director ${i} rules`, `director ${i} rules removal`];
+                    for (const rs of plan.realServers) {
+                        arms[`director ${i} drain hook ${rs.name}`] = [`director ${i} release ${rs.name}`, `director ${i} hold ${rs.name}`];
+                    }
+                });
+                for (const rs of plan.realServers) {
+                    arms[`real server ${rs.name} setup`] = [`real server ${rs.name} setup`, `real server ${rs.name} teardown`];
+                }
+                const stdins = Object.entries(commandLines(plan)).filter(([k]) => k.endsWith(" stdin"));
+                assert.equal(stdins.length, Object.keys(arms).length);
+                for (const [key, stdin] of stdins) {
+                    const [create, del] = arms[key.slice(0, -" stdin".length)];
+                    assert.ok(stdin.includes(`\ncreate)\n${all[create]};;\ndelete)\n${all[del]};;\n*)\n`), `${key}: not its two scripts as they are`);
+                    const syntax = spawnSync("sh", ["-n"], { input: stdin, encoding: "utf8" });
+                    assert.equal(syntax.status, 0, `${key}: sh -n: ${syntax.stderr}`);
+                }
                 const checked = await external.get(v)!;
                 assert.equal(checked.shellcheck, "");
                 assert.deepEqual(checked.keepalived, plan.directors.flatMap(() => ["", ""]));
@@ -61,11 +91,13 @@ describe("host scripts", () => {
         }
     });
 
-    it("the command lines run through sudo for a non-root user, and shellcheck sees that wrapper", () => {
+    it("the loader lines run through sudo for a non-root user, and shellcheck sees them and the scripts on stdin", () => {
         const args = validArgs();
         args.ssh.user = "debian";
         const lines = commandLines(validateClusterArgs(args));
-        assert.ok(Object.values(lines).every((l) => l.startsWith("#!/bin/sh\nsudo -n sh -c '#!/bin/sh\n")), Object.keys(lines).join(", "));
+        const [loaders, scripts] = [Object.entries(lines).filter(([k]) => !k.endsWith(" stdin")), Object.entries(lines).filter(([k]) => k.endsWith(" stdin"))];
+        assert.ok(loaders.length > 0 && loaders.every(([, l]) => l.startsWith("#!/bin/sh\nsudo -n sh -c 'f=$(mktemp)")), loaders.map(([k]) => k).join(", "));
+        assert.ok(scripts.length * 2 === loaders.length && scripts.every(([, l]) => l.startsWith("#!/bin/sh\n# lvs-dr ")));
         assert.equal(shellcheck(lines), "");
     });
 
@@ -196,57 +228,92 @@ describe("host scripts", () => {
     });
 
     describe("shell helpers", () => {
-        it("remoteCommand runs the script exactly, whatever quotes it holds", () => {
-            const body = `#!/bin/sh\nset -eu\nprintf '%s|' "it's" 'a "test"' \\$HOME '$(id)'\n`;
-            const r = spawnSync("sh", ["-c", remoteCommand(body, false)], { encoding: "utf8" });
-            assert.equal(r.stdout, `it's|a "test"|$HOME|$(id)|`);
-            assert.equal(remoteCommand("true", true), "sudo -n sh -c 'true'");
-        });
+        describe("a host command: a short loader line, the script on stdin", () => {
+            /** Runs a loader line with `stdin` as sh would over SSH, its temporary file in `tmp`. */
+            const runLoader = (command: string, stdin: string, tmp: string) =>
+                spawnSync("sh", ["-c", command], { encoding: "utf8", input: stdin, env: { ...process.env, TMPDIR: tmp }, maxBuffer: 1 << 26 });
+            const withTmp = <T>(f: (tmp: string) => T): T => {
+                const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-loader-"));
+                try {
+                    return f(tmp);
+                } finally {
+                    fs.rmSync(tmp, { recursive: true, force: true });
+                }
+            };
 
-        describe("a script larger than one argument may be (a director's rules with hundreds of real servers)", () => {
-            /** A director with `n` real servers x 2 services on the existing-hosts platform. */
-            const large = (n: number, user = "root"): ClusterPlan => validateClusterArgs({
-                vip: "198.18.0.100", services: [{ port: 80 }, { port: 443 }], ssh: { user, privateKey: "k" },
-                hosts: {
-                    director: { address: "198.18.0.10" },
-                    realServers: Array.from({ length: n }, (_, i) => ({ address: `198.18.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` })),
-                },
-            }, "big");
+            it("runs either arm exactly, whatever quotes it holds, with its exit status, and leaves no file behind", () => withTmp((tmp) => {
+                const create = `#!/bin/sh\nset -eu\nprintf '%s|' "it's" 'a "test"' \\$HOME '$(id)' "$1"\n`;
+                const c = hostCommand("lvs-dr test", { create, delete: "#!/bin/sh\nset -eu\necho removed; exit 7\n" }, false);
+                const made = runLoader(c.create.command, c.create.stdin, tmp);
+                assert.equal(made.status, 0, made.stderr);
+                assert.equal(made.stdout, `it's|a "test"|$HOME|$(id)|create|`);
+                const removed = runLoader(c.delete.command, c.delete.stdin, tmp);
+                assert.equal(removed.status, 7, removed.stderr);
+                assert.equal(removed.stdout, "removed\n");
+                assert.deepEqual(fs.readdirSync(tmp), [], "the loader removes its copy of the script");
+                assert.equal(hostCommand("lvs-dr test", { create: "true\n" }, true).create.command.slice(0, 14), "sudo -n sh -c ");
+                const clean = hostCommand("lvs-dr test", { create: "#!/bin/sh\nset -eu\necho made\n", delete: "#!/bin/sh\nset -eu\necho removed\n" }, true);
+                assert.equal(shellcheck({ "loader": `#!/bin/sh\n${clean.create.command}\n`, "script": clean.create.stdin }), "");
+            }));
 
-            it("is sent compressed, fits in one argument, and runs exactly the script with its exit status", () => {
-                const plan = large(1000);
-                const script = renderDirectorRules(plan, plan.directors[0]);
-                assert.ok(script.length > 128 * 1024, `the script is only ${script.length} bytes`);
-                const command = directorRulesCommand(plan, plan.directors[0]).create;
-                assert.ok(Buffer.byteLength(command) <= 120 * 1024, `command of ${Buffer.byteLength(command)} bytes`);
-                assert.match(command, /^sh -c '# LVS-DR director keepalived configuration for VIP 198\.18\.0\.100 /);
-                assert.ok(command.includes("sent compressed"));
-                // The wrapper unpacks exactly the script: run with cat in place of sh.
-                const unpacked = spawnSync("sh", ["-c", command.replace(`sh "$f"`, `cat "$f"`)], { encoding: "utf8", maxBuffer: 1 << 26 });
-                assert.equal(unpacked.status, 0, unpacked.stderr);
-                assert.equal(unpacked.stdout, script);
-                // The script's exit status is the command's, and the temporary file is gone.
-                const failing = spawnSync("sh", ["-c", remoteCommand(`${"# padding\n".repeat(12000)}echo "$0" > /dev/null; exit 7\n`, false)], { encoding: "utf8" });
-                assert.equal(failing.status, 7, failing.stderr);
-                assert.equal(shellcheck({ "packed rules": command, "packed rules (sudo)": directorRulesCommand(large(1000, "admin"), large(1000, "admin").directors[0]).create }), "");
-            });
+            it("an empty stdin (a provider that does not send it) fails with what is wrong, not a silent success", () => withTmp((tmp) => {
+                const r = runLoader(loaderLine("lvs-dr test", "create", false), "", tmp);
+                assert.equal(r.status, 1);
+                assert.match(r.stderr, /^lvs-dr: error: no script on standard input/);
+                const other = runLoader(loaderLine("lvs-dr test", "create", false), hostScript("lvs-dr test", { create: "echo hi\n" }).replace('"${1-}"', "nope"), tmp);
+                assert.equal(other.status, 2);
+                assert.match(other.stderr, /run as: sh FILE create$/m);
+            }));
 
-            it("small scripts stay readable as they are (pulumi preview --diff shows them)", () => {
-                const plan = large(64);
-                const command = directorRulesCommand(plan, plan.directors[0]).create;
-                assert.ok(!command.includes("sent compressed"));
-                assert.equal(command, remoteCommand(renderDirectorRules(plan, plan.directors[0]), false));
-            });
+            it("the script's commands read nothing of it: stdin is closed for them", () => withTmp((tmp) => {
+                const c = hostCommand("lvs-dr test", { create: "#!/bin/sh\nset -eu\nprintf '[%s]' \"$(cat)\"\necho after\n" }, false);
+                const r = runLoader(c.create.command, c.create.stdin, tmp);
+                assert.equal(r.status, 0, r.stderr);
+                assert.equal(r.stdout, "[]after\n");
+            }));
 
-            it("a table too large for the scripts' awk (its environment: 128 KiB a string) is refused by validation with what to do", () => {
-                assert.throws(() => large(1300), (e: unknown) => e instanceof LvsDrArgsError && /^ {2}- hosts\.realServers = "\(1300 real servers\)": make a director's table for VIP 198\.18\.0\.100 of 1300 real servers x 2 services, \d+ bytes as ipvsadm lines: over what its scripts can pass to a command \(122880 bytes\)\. Fix: split the cluster \(fewer real servers or services per VIP\)\.$/m.test(e.message));
-                assert.doesNotThrow(() => directorRulesCommand(large(1200), large(1200).directors[0]));
-            });
+            it("a failure reads as the short line and the script's last words, not the script (as the command provider prints it)", () => withTmp((tmp) => {
+                const plan = validateClusterArgs(validArgs(), "web");
+                const rules = directorRulesCommand(plan, plan.directors[0]);
+                assert.ok(rules.create.command.length < 300, rules.create.command);
+                assert.equal(rules.create.command, loaderLine("lvs-dr web-director-rules", "create", false));
+                // The same loader with a script that dies as the host scripts do.
+                const c = hostCommand("lvs-dr web-director-rules", { create: `${library("common")}\nsay working\ndie "keepalived refuses the configuration: fix the service"\n` }, false);
+                const r = runLoader(c.create.command, c.create.stdin, tmp);
+                assert.equal(r.status, 1);
+                const message = `Process exited with status ${r.status}: running ${JSON.stringify(c.create.command)}:\n${r.stdout}${r.stderr}`;
+                assert.ok(message.length < 500, message);
+                assert.match(message, /lvs-dr: error: keepalived refuses the configuration: fix the service\n$/);
+            }));
 
-            it("a cluster too large even compressed is refused with what to do", () => {
-                const random = Array.from({ length: 40000 }, (_, i) => `echo ${(i * 2654435761) % 4294967296}`).join("\n");
-                assert.throws(() => remoteCommand(`#!/bin/sh\n# a test script\n${random}\n`, false),
-                    /a host script of \d+ bytes \(a test script\) does not fit in one SSH command even compressed .*split the cluster/);
+            describe("a script larger than one argument may be (a director's rules with hundreds of real servers)", () => {
+                /** A director with `n` real servers x 2 services on the existing-hosts platform. */
+                const large = (n: number, user = "root"): ClusterPlan => validateClusterArgs({
+                    vip: "198.18.0.100", services: [{ port: 80 }, { port: 443 }], ssh: { user, privateKey: "k" },
+                    hosts: {
+                        director: { address: "198.18.0.10" },
+                        realServers: Array.from({ length: n }, (_, i) => ({ address: `198.18.${1 + Math.floor(i / 250)}.${1 + (i % 250)}` })),
+                    },
+                }, "big");
+
+                it("travels whole on stdin and runs exactly: 1,200 real servers' rules", () => withTmp((tmp) => {
+                    const plan = large(1200);
+                    const script = renderDirectorRules(plan, plan.directors[0]);
+                    assert.ok(script.length > 256 * 1024, `the script is only ${script.length} bytes`);
+                    const rules = directorRulesCommand(plan, plan.directors[0]);
+                    assert.ok(rules.create.stdin.includes(script));
+                    // The loader hands the arm exactly this script: run it with a stub in place of the body.
+                    const c = hostCommand("lvs-dr big", { create: `#!/bin/sh\nset -eu\n${"# padding\n".repeat(30000)}echo "$1"; exit 5\n` }, false);
+                    const r = runLoader(c.create.command, c.create.stdin, tmp);
+                    assert.equal(r.status, 5, r.stderr);
+                    assert.equal(r.stdout, "create\n");
+                }));
+
+                it("a table too large for the scripts' awk (its environment: 128 KiB a string) is refused by validation with what to do", () => {
+                    assert.throws(() => large(1300), (e: unknown) => e instanceof LvsDrArgsError && /^ {2}- hosts\.realServers = "\(1300 real servers\)": make a director's table for VIP 198\.18\.0\.100 of 1300 real servers x 2 services, \d+ bytes as ipvsadm lines: over what its scripts can pass to a command \(122880 bytes\)\. Fix: split the cluster \(fewer real servers or services per VIP\)\.$/m.test(e.message));
+                    const plan = large(1200);
+                    assert.doesNotThrow(() => directorRulesCommand(plan, plan.directors[0]));
+                });
             });
         });
 

@@ -16,7 +16,7 @@ import type { PlatformHost } from "../platform";
 /**
  * `host` with one more command before its setup, `<cluster>-<role>-access`: after what the host's
  * first command waits for (its boot), it makes the login user's authorized_keys hold exactly
- * `keys`. Its create text names the keys and the machine: a changed list, or a new machine, runs
+ * `keys`. Its script (on stdin) names the keys and the machine: a changed list, or a new machine, runs
  * it again (an update runs create; the script is idempotent). It has no delete: the account and
  * its file go with the machine, and a machine marked gone gets no command at all.
  */
@@ -25,7 +25,8 @@ export function withAuthorizedKeys(
 ): PlatformHost {
     const access = new command.remote.Command(hostResourceName(plan.name, role, "access"), {
         connection: host.connection,
-        create: host.machine ? host.machine.apply((m) => authorizedKeysCommand(keys, m)) : authorizedKeysCommand(keys),
+        create: authorizedKeysCommand(keys).command,
+        stdin: host.machine ? host.machine.apply((m) => authorizedKeysCommand(keys, m).stdin) : authorizedKeysCommand(keys).stdin,
     }, { parent, dependsOn: [...host.dependsOn] });
     return { ...host, dependsOn: [...host.dependsOn, access] };
 }

@@ -71,7 +71,8 @@ export function createdHost(
     }, { parent, dependsOn: [machine] });
     const ready = new command.remote.Command(hostResourceName(plan.name, role, "ssh"), {
         connection: { ...connection, dialErrorLimit: LOGIN_DIAL_ERROR_LIMIT, perDialTimeout: LOGIN_PER_DIAL_TIMEOUT },
-        create: instance.apply((id) => waitForBootCommand(id)),
+        create: waitForBootCommand().command,
+        stdin: instance.apply((id) => waitForBootCommand(id).stdin),
     }, { parent, dependsOn: [machine, banner], customTimeouts: { create: BOOT_TIMEOUT } });
     return { connection, dependsOn: [ready], machine: instance };
 }
