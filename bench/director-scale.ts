@@ -31,7 +31,7 @@ import { run } from "../lab/harness/spawn";
 export interface DirectorScale {
     realServers: number;
     services: number;
-    /** Bytes of the rules' command text (compressed above 96 KiB). */
+    /** Bytes the rules command sends: its script on stdin (both arms; before 0.2.0 the command text, compressed above 96 KiB). */
     commandBytes: number;
     applySeconds: number;
     changeSeconds: number;
@@ -110,8 +110,16 @@ async function timed(remote: Remote, command: string | HostRun): Promise<number>
  * at once do not start on the lab's 384 MiB director (its process limit, see destroyAsEngine): the
  * full run measures the destroy up to 64, and `--destroy-sizes 1000` shows that limit.
  */
-export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void, destroySizes: number[] = sizes, hooksAtOnce = HOOKS_AT_ONCE): Promise<{ sshSeconds: number; setupSeconds: number; results: DirectorScale[] }> {
+export async function directorScale(remote: Remote, sizes: number[], log: (s: string) => void, destroySizes: number[] = sizes, hooksAtOnce = HOOKS_AT_ONCE): Promise<{ sshSeconds: number; loaderSeconds?: number; setupSeconds: number; results: DirectorScale[] }> {
     const sshSeconds = await timed(remote, "true");
+    // What every host command adds to an SSH command: its loader (mktemp, cat, sh, rm) running an
+    // empty script from stdin. The median of 5: one run is as noisy as the difference.
+    const empty = hostCommand("lvs-dr bench", { create: "#!/bin/sh\nset -eu\n" }, false).create;
+    const loaderRuns: number[] = [];
+    for (let i = 0; i < 5; i++) {
+        loaderRuns.push(await timed(remote, empty));
+    }
+    const loaderSeconds = [...loaderRuns].sort((a, b) => a - b)[2];
     const first = scalePlan(remote, sizes[0]);
     const setup = directorSetupCommand(first, first.directors[0]);
     const setupSeconds = await timed(remote, setup.create);
@@ -144,7 +152,7 @@ export async function directorScale(remote: Remote, sizes: number[], log: (s: st
     } finally {
         await remote.run(setup.delete).catch((e: unknown) => log(`director: the teardown failed: ${String(e)}`));
     }
-    return { sshSeconds, setupSeconds, results };
+    return { sshSeconds, loaderSeconds, setupSeconds, results };
 }
 
 /**

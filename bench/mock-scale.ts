@@ -62,7 +62,7 @@ async function main(n: number): Promise<MockScaleResult> {
         byType[r.type] = (byType[r.type] ?? 0) + 1;
     }
     const largestCommandBytes = Math.max(0, ...registered.filter((r) => r.type === "command:remote:Command")
-        .map((r) => (typeof r.inputs.create === "string" ? Buffer.byteLength(r.inputs.create) : 0)));
+        .map((r) => (typeof r.inputs.stdin === "string" ? Buffer.byteLength(r.inputs.stdin) : 0) + (typeof r.inputs.create === "string" ? Buffer.byteLength(r.inputs.create) : 0)));
     return { realServers: n, constructMs, resources: registered.length, byType, largestCommandBytes };
 }
 

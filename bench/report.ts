@@ -25,7 +25,8 @@ export interface BenchResult {
         ratios: Ratio[];
     };
     mocks?: MockScaleResult[];
-    director?: { sshSeconds: number; setupSeconds: number; results: DirectorScale[] };
+    /** `loaderSeconds`: an empty script through a host command's loader (runs before 0.2.0 lack it). */
+    director?: { sshSeconds: number; loaderSeconds?: number; setupSeconds: number; results: DirectorScale[] };
     engine?: EngineResults;
 }
 
@@ -84,7 +85,7 @@ export function markdown(r: BenchResult): string {
         out.push("");
     }
     if (r.director) {
-        out.push(`**Director table apply** (the component's rules command on a director VM, 2 services, health checks none; an empty SSH command takes ${sig(r.director.sshSeconds)} s):`);
+        out.push(`**Director table apply** (the component's rules command on a director VM, 2 services, health checks none; an empty SSH command takes ${sig(r.director.sshSeconds)} s${r.director.loaderSeconds === undefined ? "" : `, an empty script through a host command's loader ${sig(r.director.loaderSeconds)} s`}):`);
         out.push("");
         out.push("| real servers | entries | command bytes | apply s | one weight changed (reload) s | keepalived -t s | removal s |");
         out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

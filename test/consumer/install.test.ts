@@ -15,6 +15,12 @@
  * against what the project has. Install scripts are not run (`--ignore-scripts`): @pulumi/command's
  * would download its provider plugin, which the toolchain stands in for here.
  *
+ * A second project installs lvs-dr from a git tag (`git+file://` of a clone of this repository's
+ * commits, tagged as a release is): npm clones it, installs its dev dependencies from the cache,
+ * runs its `prepare` (the build; allowed in the project's `allowScripts`, as the README says) and
+ * installs what `npm pack` ships there. `github:<owner>/lvs-dr#<tag>` and `pulumi package add`
+ * fetch the same way from GitHub, which this machine cannot reach.
+ *
  * `LVSDR_CONSUMER_KEEP=1` keeps the temporary folder (its path is printed).
  */
 import { strict as assert } from "assert";
@@ -132,6 +138,39 @@ function copiesOf(dir: string, name: string): string[] {
     return found;
 }
 
+/**
+ * A consumer project's package.json and its lockfile seed (see the top of this file): the SDKs at
+ * the versions tested here, lvs-dr as `spec`, resolved as `resolved` (with `integrity` for a tarball).
+ */
+function writeProject(project: string, spec: string, resolved: string, integrity?: string, allowScripts?: Record<string, boolean>): void {
+    const pin = (name: string): string => repoPackage.devDependencies[name];
+    const manifest = {
+        name: PROJECT_NAME,
+        version: "1.0.0",
+        private: true,
+        main: "bin/index.js",
+        dependencies: { "@pulumi/command": pin("@pulumi/command"), "@pulumi/pulumi": pin("@pulumi/pulumi"), "lvs-dr": spec },
+        devDependencies: { "@types/node": pin("@types/node"), typescript: pin("typescript") },
+        ...(allowScripts ? { allowScripts } : {}),
+    };
+    fs.writeFileSync(path.join(project, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    // The seed: this repository's lockfile, its root entry the project's, plus lvs-dr.
+    const lock = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as { name: string; version: string; packages: Record<string, unknown> };
+    lock.name = manifest.name;
+    lock.version = manifest.version;
+    lock.packages[""] = { name: manifest.name, version: manifest.version, dependencies: manifest.dependencies, devDependencies: manifest.devDependencies };
+    lock.packages["node_modules/lvs-dr"] = {
+        version: repoPackage.version,
+        resolved,
+        ...(integrity ? { integrity } : {}),
+        license: repoPackage.license,
+        engines: repoPackage.engines,
+        peerDependencies: repoPackage.peerDependencies,
+        peerDependenciesMeta: repoPackage.peerDependenciesMeta,
+    };
+    fs.writeFileSync(path.join(project, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
+}
+
 /** "type::name" of a resource, as the mocks' record and the preview's URNs both give it. */
 const key = (type: string, name: string): string => `${type}::${name}`;
 
@@ -190,31 +229,7 @@ describe("consumer project: lvs-dr packed, installed into a new project, compile
         for (const file of ["index.ts", "mocked.ts", "tsconfig.json", "Pulumi.yaml"]) {
             fs.copyFileSync(path.join(FIXTURE, file), path.join(project, file));
         }
-        const pin = (name: string): string => repoPackage.devDependencies[name];
-        const manifest = {
-            name: PROJECT_NAME,
-            version: "1.0.0",
-            private: true,
-            main: "bin/index.js",
-            dependencies: { "@pulumi/command": pin("@pulumi/command"), "@pulumi/pulumi": pin("@pulumi/pulumi"), "lvs-dr": `file:${tarball}` },
-            devDependencies: { "@types/node": pin("@types/node"), typescript: pin("typescript") },
-        };
-        fs.writeFileSync(path.join(project, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-        // The seed: this repository's lockfile, its root entry the project's, plus the tarball.
-        const lock = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as { name: string; version: string; packages: Record<string, unknown> };
-        lock.name = manifest.name;
-        lock.version = manifest.version;
-        lock.packages[""] = { name: manifest.name, version: manifest.version, dependencies: manifest.dependencies, devDependencies: manifest.devDependencies };
-        lock.packages["node_modules/lvs-dr"] = {
-            version: repoPackage.version,
-            resolved: `file:${tarball}`,
-            integrity: `sha512-${crypto.createHash("sha512").update(fs.readFileSync(tarball)).digest("base64")}`,
-            license: repoPackage.license,
-            engines: repoPackage.engines,
-            peerDependencies: repoPackage.peerDependencies,
-            peerDependenciesMeta: repoPackage.peerDependenciesMeta,
-        };
-        fs.writeFileSync(path.join(project, "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
+        writeProject(project, `file:${tarball}`, `file:${tarball}`, `sha512-${crypto.createHash("sha512").update(fs.readFileSync(tarball)).digest("base64")}`);
 
         const r = run("npm", ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"], project);
         const missing = notCached(`${r.stdout}\n${r.stderr}`);
@@ -298,5 +313,54 @@ describe("consumer project: lvs-dr packed, installed into a new project, compile
             mocked.registered.filter((m) => m.type !== "pulumi:pulumi:Stack").map((m) => key(m.type, m.name)).concat(key("pulumi:pulumi:Stack", `${PROJECT_NAME}-${STACK}`)).sort(),
             "the engine plans other resources than the program registered under mocks");
         assert.ok(!steps.some((s) => s.urn.includes("aws")), "the preview plans an AWS resource or provider");
+    });
+});
+
+describe("consumer project: lvs-dr installed from a git tag, as `npm install github:<owner>/lvs-dr#<tag>` does", function () {
+    let work: string;
+
+    before(() => {
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-consumer-git-"));
+    });
+
+    after(() => {
+        if (process.env.LVSDR_CONSUMER_KEEP === "1") {
+            console.log(`git consumer project kept in ${work}`);
+        } else {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    });
+
+    it("npm clones the tag, builds dist/ there (prepare, the package's dev dependencies from the cache), installs what npm pack ships; the program compiles", () => {
+        // The repository a user installs from: a clone of this one's commits (not its working tree), tagged.
+        const repo = path.join(work, "lvs-dr");
+        must("git", ["clone", "-q", "--no-hardlinks", REPO, repo], work);
+        const tag = `v${repoPackage.version}`;
+        must("git", ["-C", repo, "tag", "-f", tag], work);
+        const commit = must("git", ["-C", repo, "rev-parse", "HEAD"], work).trim();
+        assert.ok(!fs.existsSync(path.join(repo, "dist")), "the clone has a dist/ (it is git-ignored: a git install must build it)");
+        const project = path.join(work, "project");
+        fs.mkdirSync(project);
+        for (const file of ["index.ts", "mocked.ts", "tsconfig.json"]) {
+            fs.copyFileSync(path.join(FIXTURE, file), path.join(project, file));
+        }
+        const spec = `git+file://${repo}#${tag}`;
+        // npm runs a dependency's install scripts only where allowed: lvs-dr's (its prepare is the
+        // build), as `npm install-scripts approve lvs-dr` records it (the README); @pulumi/command's stay blocked.
+        writeProject(project, spec, `git+file://${repo}#${commit}`, undefined, { "lvs-dr": true });
+        const r = run("npm", ["install", "--offline", "--no-audit", "--no-fund"], project);
+        const missing = notCached(`${r.stdout}\n${r.stderr}`);
+        assert.deepEqual(missing, [], `the npm cache lacks what the git install needs (run npm ci in the repository first):\n${missing.join("\n")}`);
+        assert.equal(r.status, 0, `npm install from ${spec} failed:\n${r.stdout}\n${r.stderr}`);
+        const installed = path.join(project, "node_modules/lvs-dr");
+        const files = (fs.readdirSync(installed, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+            .filter((e) => e.isFile()).map((e) => path.relative(installed, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
+        const expected = expectedFiles();
+        assert.deepEqual({ missing: expected.filter((f) => !files.includes(f)), extra: files.filter((f) => !expected.includes(f)) },
+            { missing: [], extra: [] }, "the git install is not exactly the built package");
+        must("npm", ["ls", "--all", "--offline"], project);
+        assert.deepEqual(copiesOf(project, "@pulumi/aws"), [], "@pulumi/aws was installed: the project did not ask for it");
+        assert.deepEqual(copiesOf(project, "@pulumi/pulumi"), [path.join(project, "node_modules/@pulumi/pulumi")], "not exactly one @pulumi/pulumi");
+        must("node", [path.join(project, "node_modules/typescript/bin/tsc"), "-p", project], project);
     });
 });
