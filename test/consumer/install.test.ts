@@ -353,7 +353,7 @@ describe("consumer project: lvs-dr installed from a git tag, as `npm install git
         assert.deepEqual(missing, [], `the npm cache lacks what the git install needs (run npm ci in the repository first):\n${missing.join("\n")}`);
         assert.equal(r.status, 0, `npm install from ${spec} failed:\n${r.stdout}\n${r.stderr}`);
         const installed = path.join(project, "node_modules/lvs-dr");
-        const files = (fs.readdirSync(installed, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+        const files = fs.readdirSync(installed, { recursive: true, withFileTypes: true })
             .filter((e) => e.isFile()).map((e) => path.relative(installed, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
         const expected = expectedFiles();
         assert.deepEqual({ missing: expected.filter((f) => !files.includes(f)), extra: files.filter((f) => !expected.includes(f)) },
