@@ -394,10 +394,10 @@ function sshRemote(host: string, key: string, user: string, iface: string): Remo
         address: host,
         interface: iface,
         run: async (command) => {
-            // A plain command line runs as the user, through the loader with sudo otherwise.
-            const what = typeof command === "string" ? hostCommand("lvs-dr bench", { create: `${command}\n` }, user !== "root").create : command;
-            const line = typeof command === "string" && user === "root" ? command : what.command;
-            const r = await run("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, line], line === command ? "" : what.stdin);
+            // A plain command line runs as it is for root, through the loader with sudo for another user.
+            const what: HostRun = typeof command !== "string" ? command
+                : user === "root" ? { command, stdin: "" } : hostCommand("lvs-dr bench", { create: `${command}\n` }, true).create;
+            const r = await run("ssh", ["-i", key, "-o", "BatchMode=yes", `${user}@${host}`, what.command], what.stdin);
             if (r.status !== 0) {
                 throw new Error(`on ${host}: exit ${r.status}: ${(r.stderr + (r.error ? String(r.error) : "")).slice(-2000)}`);
             }

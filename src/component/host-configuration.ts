@@ -73,7 +73,8 @@ function onMachine(
     const known = (p: Plan): pulumi.Input<string> => (machine ? machine.apply((m) => lines(p, m).create.stdin) : lines(p).create.stdin);
     // Nested applies, not pulumi.all over the plan: `all` would lift the Outputs the plan holds (the
     // private key) and make every script a secret.
-    const stdin = !plans.awaits ? known(plans.shape) : plans.known.apply((p) => pulumi.output(known(p)));
+    // Without awaited values or a machine, the script rendered above is the one to send.
+    const stdin = plans.awaits ? plans.known.apply((p) => pulumi.output(known(p))) : machine ? known(plans.shape) : shape.create.stdin;
     return { create: shape.create.command, delete: shape.delete.command, stdin };
 }
 
@@ -138,10 +139,11 @@ export function realServerDrainHook(
 ): command.remote.Command {
     const plan = plans.shape;
     const lines = (p: Plan): CommandLines => drainHookCommand(p, director.pick(p), rs.pick(p));
+    const now = lines(plan);
     return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.shape.name), `drain-${directorRole(index)}`), {
         connection: directorHost.connection,
-        create: lines(plan).create.command,
-        delete: lines(plan).delete.command,
+        create: now.create.command,
+        delete: now.delete.command,
         stdin: fromKnown(plans, (p) => lines(p).create.stdin),
         triggers: [plan.vip, plan.forwarding, rs.shape.interface, fromKnown(plans, (p) => rs.pick(p).address),
             ...(rsHost.machine ? [rsHost.machine.apply((m) => m ?? "")] : [])],
