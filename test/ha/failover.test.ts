@@ -52,6 +52,20 @@ function show(hits: Hit[]): string {
     return hits.map((h) => `${new Date(h.t).toISOString()} port ${h.port} exit ${h.exit} ${h.host}`).join("\n");
 }
 
+/**
+ * From a director's journal: how long before its last takeover (keepalived's "Entering MASTER
+ * STATE") its holder step wrote level 2 (the step's "level N -> 2"), in ms; negative when after.
+ */
+function levelBeforeTakeover(lab: Lab, director: string): number {
+    const lines = lab.mustSsh(director, "journalctl -o short-unix --no-pager --since=-120s -t lvs-dr -t Keepalived_vrrp").split("\n");
+    const at = (l: string): number => Math.round(Number(l.split(" ")[0]) * 1000);
+    const master = lines.filter((l) => l.includes("Entering MASTER STATE")).pop();
+    assert.ok(master !== undefined, `${director} logged no takeover in the last 120 s:\n${lines.join("\n")}`);
+    const level = lines.filter((l) => / -> 2 /.test(l)).pop();
+    assert.ok(level !== undefined, `${director}'s holder step never wrote level 2 in the last 120 s:\n${lines.join("\n")}`);
+    return at(master) - at(level);
+}
+
 describe("HA: keepalived on a director pair, under load (VM lab)", function () {
     let lab: Lab;
     let three: ClusterPlan;
@@ -515,6 +529,9 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         const failed = load.between(tVip + 2000, Date.now()).filter((h) => h.host === "FAILED").length;
         figure(`freeze: backup holds the VIP ${tVip - t0} ms after the pause; master resumed after ${tResume - t0} ms and yielded; ` +
             `${ends.filter((e) => e.sha === bigSha).length} of ${ends.length} downloads started during the pause intact; ${failed} requests failed after the takeover; ${reset.length} resets from the VIP's address; ${announced.length} gratuitous ARPs for the VIP from the woken master`);
+        const margin = levelBeforeTakeover(lab, backup);
+        figure(`freeze: the backup wrote level 2 ${margin} ms before it took over (its step runs every second; the takeover comes three adverts after the master's last)`);
+        assert.ok(margin > 0, `the backup reached level 2 ${-margin} ms after its takeover: its first adverts as master were below the paused master's priority, which wakes to read them and reasserts the VIP`);
         assert.deepEqual(announced, [], "the woken master announced the VIP");
         assert.deepEqual(ends.map((e) => e.sha), ports.map(() => bigSha),
             `a download started during the pause did not survive the wake-up:\n${describeDownloads(ends, connectionsByPort(backup))}\nresets:\n${reset.map((r) => r.line).join("\n")}`);

@@ -16,7 +16,10 @@
  *   over, so that its first advert as master already outranks the peer: a paused master that
  *   wakes reads the adverts queued for it, and one lower than its own priority would make it
  *   reassert the VIP with gratuitous ARPs before it yields (seen on the VMs: a connection of the
- *   new holder's sent to the woken master for that moment, scheduled anew, reset by a server);
+ *   new holder's sent to the woken master for that moment, scheduled anew, reset by a server).
+ *   The takeover can come 2.1 s after the peer stopped, so a backup probes its peer three times a
+ *   step, a quarter of a second apart (one probe a step left it up to two seconds behind, and
+ *   once behind the takeover, on the lab's loaded VMs);
  * - 1: holding the VIP after the peer answered for longer than an advert interval: the peer is a
  *   backup again, and its next takeover (at 2) wins over this director.
  *

@@ -22,15 +22,37 @@
 #      two would have yielded). Level 1 stays while this director holds the VIP, so that the
 #      peer's next takeover (at 2) wins over it.
 
+# Timing: keepalived takes over three adverts after the peer's last, which may come up to an
+# advert before the peer stopped: about 2.1 s after it at the earliest. A backup must be at 2 by
+# then. With one probe a step (each second, half a second to time out) it was up to two seconds
+# behind under load, and on the lab's emulated VMs sometimes later than the takeover. So a backup
+# probes three times a step, a quarter of a second apart, and writes its level after each answer
+# or miss (`ping -O` says of a probe still unanswered when it sends the next): it knows within
+# about half a second. A miss that was only a slow answer costs nothing: a backup at 2 does not
+# preempt (nopreempt), and its next answer brings it back to 0. A step runs three processes
+# besides its probes (flock, ip, and ping's pipe): files are read with the shell's own read and
+# written only when their value changes.
+
 # vrrp_holds DEV VIP: this director holds VIP (as `ip addr` prints it, with its prefix) on DEV.
 vrrp_holds() {
-  ip -o addr show dev "$1" 2>/dev/null | awk '{ print $4 }' | grep -qxF "$2"
+  case " $(ip -o addr show dev "$1" to "$2" 2>/dev/null) " in
+    *" $2 "*) return 0 ;;
+  esac
+  return 1
 }
 
 # vrrp_holder_write FILE VALUE: replaces FILE in one rename (keepalived reads it on the rename).
 vrrp_holder_write() {
   printf '%s\n' "$2" > "$1.$$"
   mv -f "$1.$$" "$1"
+}
+
+# vrrp_holder_level FILE VIP OLD NEW: writes level NEW to FILE unless it holds it already.
+vrrp_holder_level() {
+  if [ "$4" != "$3" ] || [ ! -f "$1" ]; then
+    vrrp_holder_write "$1" "$4"
+    logger -t lvs-dr "VIP $2: VRRP holder level $3 -> $4 (0 backup or just took over, 1 peer back as backup, 2 took over from a silent peer)" 2>/dev/null || true
+  fi
 }
 
 # vrrp_holder DEV VIP PEER LEVEL_FILE STATE_FILE SETTLE: one step. LEVEL_FILE is keepalived's
@@ -41,11 +63,13 @@ vrrp_holder() {
   dev=$1 vip=$2 peer=$3 level_file=$4 state_file=$5 settle=$6
   exec 9>>"$state_file.lock"
   flock -n 9 || return 0
-  level=$(cat "$level_file" 2>/dev/null || true)
+  level=
+  if [ -f "$level_file" ]; then read -r level < "$level_file" || level=; fi
   case $level in 0|1|2) ;; *) level=0 ;; esac
-  alive=$(cat "$state_file" 2>/dev/null || true)
-  case $alive in ''|*[!0-9]*) alive=0 ;; esac
-  new=0
+  was=
+  if [ -f "$state_file" ]; then read -r was < "$state_file" || was=; fi
+  case $was in ''|*[!0-9]*) was=0 ;; esac
+  alive=$was
   if vrrp_holds "$dev" "$vip"; then
     if ping -n -q -c 1 -W 0.5 "$peer" >/dev/null 2>&1; then
       [ "$alive" -ge "$settle" ] || alive=$((alive + 1))
@@ -59,15 +83,24 @@ vrrp_holder() {
     else
       new=$level
     fi
+    vrrp_holder_level "$level_file" "$vip" "$level" "$new"
   else
     alive=0
-    if ! ping -n -q -c 1 -W 0.5 "$peer" >/dev/null 2>&1; then
-      new=2
-    fi
+    ping -n -O -c 3 -i 0.25 -W 0.25 "$peer" 2>/dev/null | {
+      while read -r line; do
+        case $line in
+          *" bytes from "*) new=0 ;;
+          "no answer yet "*) new=2 ;;
+          *) continue ;;
+        esac
+        vrrp_holder_level "$level_file" "$vip" "$level" "$new"
+        level=$new
+      done
+    }
+    # keepalived reads a missing file as 0; the file says so from the first step on.
+    [ -f "$level_file" ] || vrrp_holder_write "$level_file" 0
   fi
-  vrrp_holder_write "$state_file" "$alive"
-  if [ "$new" != "$level" ] || [ ! -e "$level_file" ]; then
-    vrrp_holder_write "$level_file" "$new"
-    logger -t lvs-dr "VIP $vip: VRRP holder level $level -> $new (0 backup or just took over, 1 peer back as backup, 2 took over from a silent peer)" 2>/dev/null || true
+  if [ "$alive" != "$was" ] || [ ! -f "$state_file" ]; then
+    vrrp_holder_write "$state_file" "$alive"
   fi
 }
