@@ -353,9 +353,10 @@ export interface LvsDrSshArgs {
      * `privateKey` and `publicKey` to the new pair, remove it from `authorizedKeys`, and run `pulumi
      * up` (the connections use the new key, and the old one leaves every VM). Step (2) without (1)
      * fails: the VMs refuse the new key, so the connections fail to authenticate and nothing on the
-     * VMs changes; go back to the old pair, run (1), then (2).
+     * VMs changes; go back to the old pair, run (1), then (2). May be an Output (a key another
+     * resource makes): it is validated once known, with the same messages.
      */
-    publicKey?: string;
+    publicKey?: pulumi.Input<string>;
 
     /**
      * Further public keys allowed to log in as `user` on the VMs this component creates (an
@@ -578,9 +579,10 @@ export interface LvsDrLibvirtArgs {
 
     /**
      * Base disk image (qcow2) each VM's disk is an overlay of: an absolute path on the hypervisor,
-     * or the name of a volume in `pool`. A cloud image with cloud-init (NoCloud) is expected.
+     * or the name of a volume in `pool`. A cloud image with cloud-init (NoCloud) is expected. May
+     * be an Output (a volume another resource makes): it is validated once known.
      */
-    baseImage: string;
+    baseImage: pulumi.Input<string>;
 
     /** Virtual size of each VM's disk in GiB, at least the base image's. Default 8. */
     diskGiB?: number;
@@ -594,10 +596,10 @@ export interface LvsDrLibvirtArgs {
     /** Virtual CPUs per VM, 1-64. Default 1. */
     vcpus?: number;
 
-    /** Direct kernel boot: absolute path of a kernel on the hypervisor. Requires `initrd`. */
-    kernel?: string;
-    /** Direct kernel boot: absolute path of an initrd on the hypervisor. */
-    initrd?: string;
+    /** Direct kernel boot: absolute path of a kernel on the hypervisor (or an Output of one). Requires `initrd`. */
+    kernel?: pulumi.Input<string>;
+    /** Direct kernel boot: absolute path of an initrd on the hypervisor (or an Output of one). */
+    initrd?: pulumi.Input<string>;
     /** Direct kernel boot: kernel command line. Default `"root=/dev/vda1 console=ttyS0"`. */
     cmdline?: string;
 
@@ -637,20 +639,27 @@ export interface LvsDrAwsArgs {
     /** Availability zone of the subnet to create. Default: the region's first. */
     availabilityZone?: string;
 
-    /** CIDRs allowed to SSH to the instances. Required, at least one; there is no open default. */
-    adminCidrs: string[];
+    /**
+     * CIDRs allowed to SSH to the instances. Required, at least one; there is no open default. The
+     * list, or any entry, may be an Output (another resource's address ranges): validated once known.
+     */
+    adminCidrs: pulumi.Input<pulumi.Input<string>[]>;
 
     /**
      * CIDRs of the clients allowed to reach the virtual services: the directors' security group
      * admits them, and in DR the real servers' too (a forwarded request keeps the client's source
      * address, so they reach each real server's own addresses as well). Default: the VPC's own CIDR
      * blocks; list peered or VPN networks here. A client on the internet cannot be served: the
-     * internet gateway does not translate replies from the VIP.
+     * internet gateway does not translate replies from the VIP. The list, or any entry, may be an
+     * Output: validated once known.
      */
-    allowedCidrs?: string[];
+    allowedCidrs?: pulumi.Input<pulumi.Input<string>[]>;
 
-    /** AMI of every instance (`"ami-"` and 8 or 17 hexadecimal digits). Default: the newest official Debian 12 amd64 AMI. */
-    ami?: string;
+    /**
+     * AMI of every instance (`"ami-"` and 8 or 17 hexadecimal digits), or an Output of one (an image
+     * another resource builds: validated once known). Default: the newest official Debian 12 amd64 AMI.
+     */
+    ami?: pulumi.Input<string>;
 
     /** Instance type of the director. Default `"t3.small"`. */
     directorInstanceType?: string;

@@ -69,8 +69,15 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         // What it builds, and the risks the arguments take: said on every run, on the component.
         const entry = PLATFORMS[plan.platform.kind] as unknown as Platform<PlatformPlan>;
         void pulumi.log.info(planSummary(plan, entry.summary), this);
-        for (const risk of [...planRisks(plan), ...(entry.risks?.(plan.platform) ?? [])]) {
+        for (const risk of planRisks(plan)) {
             void pulumi.log.warn(risk, this);
+        }
+        // The platform's risks read its fields, some of which another resource may give: said once known.
+        const warnPlatform = (p: PlatformPlan): void => (entry.risks?.(p) ?? []).forEach((risk) => void pulumi.log.warn(risk, this));
+        if (checked.awaits) {
+            checked.known.apply((p) => warnPlatform(p.platform));
+        } else {
+            warnPlatform(plan.platform);
         }
         const platform = entry.createHosts(plan, plan.platform, this, checked.awaits ? checked.known : undefined);
         const host = (h: HostPlan): PlatformHost => platform.hosts.get(h) ?? noHost(h);

@@ -93,3 +93,12 @@ export function connectionOf(ssh: SshPlan, host: pulumi.Input<string> = ssh.host
         ...(ssh.hostKey ? { hostKey: ssh.hostKey } : {}),
     };
 }
+
+/**
+ * A resource's inputs, each one its value in `awaited` (the inputs made from the plan once its
+ * awaited fields are known), keyed as `shape` (the same inputs made from the plan with stand-ins:
+ * which keys a platform's inputs have never depends on an awaited value).
+ */
+export function eachInput<T extends object>(shape: T, awaited: pulumi.Output<T>): { [K in keyof T]: pulumi.Output<T[K]> } {
+    return Object.fromEntries(Object.keys(shape).map((k) => [k, awaited.apply((a) => a[k as keyof T])])) as { [K in keyof T]: pulumi.Output<T[K]> };
+}

@@ -1,6 +1,6 @@
 /**
- * Existing machines made by other resources of the program: their addresses, SSH targets and host
- * keys given as Outputs. The cluster must run exactly the commands it runs with the same values
+ * Values other resources of the program make: existing machines' addresses, SSH targets and host
+ * keys; what a platform makes its machines of (public key, image, kernel, AMI, address ranges). The cluster must run exactly the commands it runs with the same values
  * given plain, refuse a bad value once it is known with the message a plain one gets, and plan
  * every resource while a preview does not know the values yet.
  */
@@ -8,7 +8,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../../src/args";
 import { findAwaited, standIns } from "../../src/core/validation/awaited";
-import { validArgs } from "../support/fixtures";
+import { PUBLIC_KEY, validArgs, validAwsArgs, validLibvirtArgs } from "../support/fixtures";
 import { clearRegistered, deploy, isSecret, lvsdr, resolve, reveal } from "../support/mocks";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -139,5 +139,119 @@ describe("awaited fields: existing machines another resource makes", () => {
         assert.deepEqual(commands.map((r) => r.name).sort(), expected);
         const rules = commands.find((r) => r.name === "web-director-rules")!;
         assert.equal(rules.inputs.stdin, undefined, "the rules' text is known: the stand-ins reached a command");
+    });
+});
+
+/** Every resource's registered inputs by name (secrets as the engine records them). */
+async function inputsOf(args: LvsDrClusterArgs): Promise<Map<string, string>> {
+    const { resources } = await deploy(args);
+    return new Map(resources.map((r) => [`${r.type} ${r.name}`, JSON.stringify(r.inputs)]));
+}
+
+/** Registers the cluster without awaiting its outputs (a preview leaves them unknown). */
+async function registeredOf(args: LvsDrClusterArgs): Promise<{ type: string; name: string; inputs: Record<string, unknown> }[]> {
+    forgetClusters();
+    const registered = clearRegistered();
+    new LvsDrCluster("web", args);
+    await new Promise((ok) => setTimeout(ok, 300));
+    return [...registered];
+}
+
+async function refusal(args: LvsDrClusterArgs): Promise<unknown> {
+    const plans = planCluster(args, "web");
+    return new Promise<unknown>((ok) => {
+        (plans.known as unknown as { promise: () => Promise<unknown> }).promise().then(() => ok(undefined), ok);
+    });
+}
+
+describe("awaited fields: what a platform makes its machines of", () => {
+    const libvirtAwaited = (wrap: (v: string) => pulumi.Input<string> = (v) => pulumi.output(v)): LvsDrClusterArgs => {
+        const args = validLibvirtArgs();
+        args.ssh.publicKey = wrap(PUBLIC_KEY);
+        args.libvirt!.baseImage = wrap("/var/lib/lvsdr-lab/images/base.qcow2");
+        args.libvirt!.kernel = wrap("/var/lib/lvsdr-lab/images/vmlinuz");
+        args.libvirt!.initrd = wrap("/var/lib/lvsdr-lab/images/initrd.img");
+        return args;
+    };
+    const libvirtPlain = (): LvsDrClusterArgs => {
+        const args = validLibvirtArgs();
+        args.libvirt!.kernel = "/var/lib/lvsdr-lab/images/vmlinuz";
+        args.libvirt!.initrd = "/var/lib/lvsdr-lab/images/initrd.img";
+        return args;
+    };
+    const awsAwaited = (): LvsDrClusterArgs => {
+        const args = validAwsArgs();
+        args.ssh.publicKey = pulumi.output(PUBLIC_KEY);
+        args.aws!.ami = pulumi.output("ami-0123456789abcdef0");
+        args.aws!.adminCidrs = pulumi.output(["203.0.113.7/32"]);
+        args.aws!.allowedCidrs = ["10.77.0.0/16", pulumi.output("10.99.0.0/16")];
+        return args;
+    };
+    const awsPlain = (): LvsDrClusterArgs => {
+        const args = validAwsArgs();
+        args.aws!.ami = "ami-0123456789abcdef0";
+        args.aws!.allowedCidrs = ["10.77.0.0/16", "10.99.0.0/16"];
+        return args;
+    };
+
+    it("finds each of them, a list whole or one entry", () => {
+        assert.deepEqual(findAwaited(libvirtAwaited()).map((a) => a.field), ["ssh.publicKey", "libvirt.baseImage", "libvirt.kernel", "libvirt.initrd"]);
+        assert.deepEqual(findAwaited(awsAwaited()).map((a) => a.field), ["ssh.publicKey", "aws.adminCidrs", "aws.ami", "aws.allowedCidrs[1]"]);
+    });
+
+    for (const [platform, awaited, plain] of [["libvirt", libvirtAwaited, libvirtPlain], ["aws", awsAwaited, awsPlain]] as const) {
+        it(`${platform}: every resource is registered with exactly the inputs the same values give plain`, async () => {
+            const want = await inputsOf(plain());
+            const got = await inputsOf(awaited());
+            assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
+            for (const [name, inputs] of want) {
+                assert.equal(got.get(name), inputs, `${name} differs`);
+            }
+        });
+    }
+
+    it("refuses a bad value once it is known, with the message a plain one gets", async () => {
+        const plain = awsPlain();
+        plain.aws!.ami = "ami-zz";
+        const plainError = (() => {
+            try {
+                validateClusterArgs(plain, "web");
+                return "";
+            } catch (e) {
+                return (e as Error).message;
+            }
+        })();
+        assert.match(plainError, /aws\.ami = "ami-zz"/);
+        const args = awsAwaited();
+        args.aws!.ami = pulumi.output("ami-zz");
+        const refused = await refusal(args);
+        assert.ok(refused instanceof LvsDrArgsError, `not refused: ${String(refused)}`);
+        assert.equal(refused.message, plainError);
+        const cidrs = awsAwaited();
+        cidrs.aws!.adminCidrs = pulumi.output([]);
+        assert.match(String(await refusal(cidrs)), /aws\.adminCidrs/);
+    });
+
+    it("plans every resource while a preview does not know them; the VMs' inputs wait for them", async () => {
+        const want = [...(await inputsOf(libvirtPlain())).keys()].sort();
+        const registered = await registeredOf(libvirtAwaited(() => pulumi.output(unknown)));
+        assert.deepEqual(registered.map((r) => `${r.type} ${r.name}`).sort(), want);
+        const vm = registered.find((r) => r.name === "web-director-vm")!;
+        assert.equal(vm.inputs.baseImage, undefined, "the VM was given a stand-in image");
+        assert.equal(vm.inputs.userData, undefined, "the VM was given a stand-in public key");
+    });
+
+    it("warns of admin SSH from anywhere once an awaited list says so", async () => {
+        const said: string[] = [];
+        const { warn } = pulumi.log;
+        pulumi.log.warn = (text: string) => { said.push(text); return Promise.resolve(); };
+        try {
+            const args = awsAwaited();
+            args.aws!.adminCidrs = pulumi.output(["0.0.0.0/0"]);
+            await deploy(args, "web");
+        } finally {
+            pulumi.log.warn = warn;
+        }
+        assert.ok(said.some((s) => /aws\.adminCidrs has 0\.0\.0\.0\/0/.test(s)), JSON.stringify(said));
     });
 });

@@ -36,6 +36,15 @@ describe("machine guard", () => {
         assert.match(problems[1], /all 3 real servers at once \(rs-0, rs-1, rs-2/);
     });
 
+    it("does not count a spec a preview does not know (a value another resource gives): the update's check does", () => {
+        // The engine hands a dynamic provider an unknown value as this string (the SDK's runtime.unknownValue).
+        const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const previewed = OLD.map((o) => ({ ...o, spec: unknown }));
+        assert.deepEqual(replacementProblems({ machines: OLD }, { machines: previewed }), []);
+        const known = OLD.map((o) => ({ ...o, spec: "b" }));
+        assert.equal(replacementProblems({ machines: OLD }, { machines: known }).length, 2);
+    });
+
     it("lets a roll through: a kept machine in each group, or one machine at a time", () => {
         const rolled = [m("director", "b"), m("director-1", "b", true), m("rs-0", "b"), m("rs-1", "b"), m("rs-2", "b", true)];
         assert.deepEqual(replacementProblems({ machines: OLD }, { machines: rolled }), []);

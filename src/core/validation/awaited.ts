@@ -54,6 +54,22 @@ export function withValues<T>(args: T, awaited: Awaited[], values: unknown[]): T
 const HOST_KEY_STAND_IN = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx2cy1kciBzdGFuZC1pbiBob3N0IGtleQ";
 
 /**
+ * The stand-ins of the fields a platform makes its machines of: valid, and saying nothing a user
+ * would be warned of (an address range of the documentation's, not the world).
+ */
+const FIXED_STAND_INS: Record<string, unknown> = {
+    "ssh.publicKey": HOST_KEY_STAND_IN,
+    "libvirt.baseImage": "/lvs-dr-awaited/base-image.qcow2",
+    "libvirt.kernel": "/lvs-dr-awaited/vmlinuz",
+    "libvirt.initrd": "/lvs-dr-awaited/initrd.img",
+    "aws.ami": "ami-00000000",
+    "aws.adminCidrs": ["192.0.2.0/24"],
+    "aws.adminCidrs[]": "192.0.2.0/24",
+    "aws.allowedCidrs": ["198.51.100.0/24"],
+    "aws.allowedCidrs[]": "198.51.100.0/24",
+};
+
+/**
  * A valid, unused value for each awaited field: addresses from the top of the subnet of their
  * family (198.18.0.0/15 or fd00::/8 when none is given), skipping every address the arguments
  * give, so that the plan made with them has no problem of theirs.
@@ -82,6 +98,10 @@ export function standIns(args: unknown, awaited: Awaited[]): unknown[] {
     const vipIs6 = typeof raw.vip === "string" && raw.vip.includes(":");
     return awaited.map((a) => {
         const last = a.path[a.path.length - 1];
+        const fixed = FIXED_STAND_INS[a.field.replace(/\[\d+\]$/, "[]")];
+        if (fixed !== undefined) {
+            return fixed;
+        }
         if (last === "hostKey") {
             return HOST_KEY_STAND_IN;
         }

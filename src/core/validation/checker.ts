@@ -367,16 +367,26 @@ export class Checker {
 
 /**
  * The fields that take an Output (or a promise), in two kinds. Passed through: a secret, an ID
- * another resource makes; the component hands them to its resources as they are. Awaited: what
- * tells where an existing machine is (its addresses, its SSH host and host key), so that machines
- * another resource of the program makes can be the cluster's; the component plans with them once
- * they are known and validates them then, with the same messages. Every other field decides which
- * resources exist, and must be known when the program runs.
+ * another resource makes; the component hands them to its resources as they are. Awaited: values
+ * that decide what the resources say but not which exist: where an existing machine is (its
+ * addresses, its SSH host and host key), so that machines another resource of the program makes
+ * can be the cluster's, and what a platform makes its machines of (the public key, the image, the
+ * kernel, the AMI, the address ranges let in); the component plans with them once they are known
+ * and validates them then, with the same messages. Every other field decides which resources
+ * exist, or what is said about them at once, and must be known when the program runs.
  */
 const PASSED_THROUGH = [/^ssh\.privateKey$/, /^hosts\.(director|backupDirector|realServers\[\d+\])\.ssh\.privateKey$/, /^aws\.subnetId$/];
-export const AWAITED = [/^hosts\.(director|backupDirector|realServers\[\d+\])\.(address|address6|ssh\.host|ssh\.hostKey)$/];
+export const AWAITED = [
+    /^hosts\.(director|backupDirector|realServers\[\d+\])\.(address|address6|ssh\.host|ssh\.hostKey)$/,
+    /^ssh\.publicKey$/,
+    /^libvirt\.(baseImage|kernel|initrd)$/,
+    /^aws\.ami$/,
+    // A list as a whole, or one of its entries.
+    /^aws\.(adminCidrs|allowedCidrs)(\[\d+\])?$/,
+];
 /** What the refusal of an Output elsewhere lists. */
-const TAKES_OUTPUTS_TEXT = "ssh.privateKey (also per host), aws.subnetId, and of each existing host (hosts.*) its address, "
+const TAKES_OUTPUTS_TEXT = "ssh.privateKey (also per host), ssh.publicKey, libvirt.baseImage, libvirt.kernel, libvirt.initrd, "
+    + "aws.subnetId, aws.ami, aws.adminCidrs, aws.allowedCidrs, and of each existing host (hosts.*) its address, "
     + "address6, ssh.host and ssh.hostKey";
 
 /**

@@ -22,8 +22,11 @@ import type { AwsNetworkPlan, AwsPlatformPlan } from "./plan";
 /** The Debian project's AWS account, publisher of the official Debian AMIs. */
 const DEBIAN_AMI_OWNER = "136693071363";
 
-export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
+export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent, known) => {
     const name = plan.name;
+    // A field another resource gives (the public key, the AMI, the address ranges) is a stand-in
+    // in `a`: its value comes from the plan made once it is known.
+    const given = <T>(f: (p: AwsPlatformPlan) => T): pulumi.Input<T> => (known ? known.apply((k) => f(k.platform)) : f(a));
     const { vpcId, subnetId, vpcCidrs } = subnetOf(plan, a.network, a.subnetCidr, parent);
 
     const sshPort = plan.directors[0].ssh.port;
@@ -34,10 +37,10 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
     // internet can never be served (the internet gateway does not translate a reply from the VIP), so
     // all the world could reach is each instance's own public address (admin SSH gives every instance
     // one unless sshViaPrivateIp), and a real server's service behind it.
-    const clients = a.allowedCidrs ?? vpcCidrs;
+    const clients = a.allowedCidrs !== undefined ? given((p) => p.allowedCidrs ?? []) : vpcCidrs;
     const services = (from: pulumi.Input<pulumi.Input<string>[]>, what: (protocol: string, port: number) => string) =>
         servicePorts.map(({ protocol, port }) => ({ description: what(protocol, port), protocol, fromPort: port, toPort: port, cidrBlocks: from }));
-    const adminSsh = { description: "admin SSH", protocol: "tcp", fromPort: sshPort, toPort: sshPort, cidrBlocks: a.adminCidrs };
+    const adminSsh = { description: "admin SSH", protocol: "tcp", fromPort: sshPort, toPort: sshPort, cidrBlocks: given((p) => p.adminCidrs) };
     const icmp = { description: "ICMP within the subnet (path MTU, unreachables)", protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: [a.subnetCidr] };
     const egress = [{ description: "replies and updates", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }];
     // Two groups, each host getting only what its role needs. A security group matches a packet's
@@ -82,8 +85,8 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
     // The public key for new instances' first boot. A new key replaces the key pair (auto-named, so
     // the new one is made before the old one goes); the instances ignore the new name (below): their
     // keys are kept by the access commands.
-    const keyPair = new aws.ec2.KeyPair(clusterResourceName(name, "key"), { publicKey: a.sshPublicKey, tags: awsTags(name, "key") }, { parent });
-    const ami = a.ami ?? aws.ec2.getAmiOutput({
+    const keyPair = new aws.ec2.KeyPair(clusterResourceName(name, "key"), { publicKey: given((p) => p.sshPublicKey), tags: awsTags(name, "key") }, { parent });
+    const ami = a.ami !== undefined ? given((p) => p.ami ?? "") : aws.ec2.getAmiOutput({
         mostRecent: true,
         owners: [DEBIAN_AMI_OWNER],
         filters: [
@@ -99,9 +102,9 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
 
     // Refuses, at preview, an update that would replace (an explicit AMI) or stop and start (the
     // instance type, changed in place) both directors or every real server.
-    const guard = machineGuard(plan, (host) => JSON.stringify({
-        ami: a.ami ?? null, instanceType: plan.directors.includes(host) ? a.directorInstanceType : a.realServerInstanceType,
-    }), parent);
+    const guard = machineGuard(plan, (host) => given((p) => JSON.stringify({
+        ami: p.ami ?? null, instanceType: plan.directors.includes(host) ? p.directorInstanceType : p.realServerInstanceType,
+    })), parent);
     const ids: pulumi.Output<string>[] = [];
     const instance = (host: HostPlan): PlatformHost => {
         const role = roleOf(plan, host);
@@ -151,7 +154,7 @@ export const awsHosts: CreateHosts<AwsPlatformPlan> = (plan, a, parent) => {
             .apply(([tags, fingerprint, publicKey]) => tags?.[HOST_KEY_TAG] === fingerprint ? publicKey : undefined);
         // The instance's setup waits for its user's keys to be the cluster's (../vm/authorized-keys.ts).
         return withAuthorizedKeys(plan, role, createdHost(plan, role, host, vm, vm.id, a.sshViaPrivateIp ? host.address : vm.publicIp, hostKey, parent),
-            a.sshAuthorizedKeys, parent);
+            given((p) => p.sshAuthorizedKeys), parent);
     };
 
     const hosts = hostsOf(plan, instance);

@@ -26,7 +26,7 @@ export function loadAwsHosts(load: (id: string) => unknown = require): CreateHos
 
 export const awsPlatform: Platform<AwsPlatformPlan> = {
     validate: validateAws,
-    createHosts: (plan, platform, parent) => loadAwsHosts()(plan, platform, parent),
+    createHosts: (plan, platform, parent, known) => loadAwsHosts()(plan, platform, parent, known),
     summary: "EC2 instances",
     risks: (p) => p.adminCidrs.filter((c) => c === "0.0.0.0/0" || c === "::/0").map((c) =>
         `aws.adminCidrs has ${c}: every instance's SSH port is open to the whole internet; give the address ranges you administer from`),

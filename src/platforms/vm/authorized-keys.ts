@@ -7,7 +7,7 @@
  * a key is rotated with two in-place updates (args.ts, `ssh.publicKey`), no machine replaced.
  */
 import * as command from "@pulumi/command";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { hostResourceName } from "../../core/names";
 import type { ClusterPlan } from "../../core/plan";
 import { authorizedKeysCommand } from "../../core/scripts/command-lines";
@@ -21,12 +21,16 @@ import type { PlatformHost } from "../platform";
  * its file go with the machine, and a machine marked gone gets no command at all.
  */
 export function withAuthorizedKeys(
-    plan: ClusterPlan, role: string, host: PlatformHost, keys: string[], parent: pulumi.Resource,
+    plan: ClusterPlan, role: string, host: PlatformHost, keys: pulumi.Input<string[]>, parent: pulumi.Resource,
 ): PlatformHost {
+    // The command line names no key: only the script (stdin) does.
+    const stdin = typeof keys === "object" && Array.isArray(keys) && !host.machine
+        ? authorizedKeysCommand(keys).stdin
+        : pulumi.all([keys, host.machine]).apply(([k, m]) => authorizedKeysCommand(k, m).stdin);
     const access = new command.remote.Command(hostResourceName(plan.name, role, "access"), {
         connection: host.connection,
-        create: authorizedKeysCommand(keys).command,
-        stdin: host.machine ? host.machine.apply((m) => authorizedKeysCommand(keys, m).stdin) : authorizedKeysCommand(keys).stdin,
+        create: authorizedKeysCommand([]).command,
+        stdin,
     }, { parent, dependsOn: [...host.dependsOn] });
     return { ...host, dependsOn: [...host.dependsOn, access] };
 }

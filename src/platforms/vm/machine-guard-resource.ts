@@ -8,7 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clusterResourceName, roleOf } from "../../core/names";
 import type { ClusterPlan, HostPlan } from "../../core/plan";
-import { changedMachines, guardedMachines, type MachineGuardInputs, replacementProblems } from "./machine-guard";
+import { changedMachines, type GuardedMachine, guardedMachines, type MachineGuardInputs, replacementProblems } from "./machine-guard";
+
+/** A machine as the guard's inputs take it: its spec may come from a value another resource gives. */
+type GuardedMachineInput = Omit<GuardedMachine, "spec"> & { spec: pulumi.Input<string> };
 
 /** Exported for its unit test: the engine calls its check at preview. */
 export const machineGuardProvider: pulumi.dynamic.ResourceProvider = {
@@ -34,7 +37,7 @@ export const machineGuardProvider: pulumi.dynamic.ResourceProvider = {
 
 /** The cluster's machine guard (`<cluster>-machines`). */
 export class MachineGuard extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { machines: pulumi.Input<MachineGuardInputs["machines"]> }, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: { machines: pulumi.Input<pulumi.Input<GuardedMachineInput>[]> }, opts?: pulumi.CustomResourceOptions) {
         super(machineGuardProvider, name, args, opts, "lvs-dr", "MachineGuard");
     }
 }
@@ -43,7 +46,7 @@ export class MachineGuard extends pulumi.dynamic.Resource {
  * The guard of the plan's machines (gone hosts have none), each with what of its settings would
  * replace or restart it (`spec`, from the platform). Every machine depends on it.
  */
-export function machineGuard(plan: ClusterPlan, spec: (host: HostPlan) => string, parent: pulumi.Resource): MachineGuard {
+export function machineGuard(plan: ClusterPlan, spec: (host: HostPlan) => pulumi.Input<string>, parent: pulumi.Resource): MachineGuard {
     const hosts = [...plan.directors, ...plan.realServers].filter((h) => !h.gone);
     return new MachineGuard(clusterResourceName(plan.name, "machines"), {
         machines: hosts.map((h) => ({

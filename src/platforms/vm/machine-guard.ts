@@ -10,6 +10,9 @@
  * Pure, and written for a dynamic provider: these functions use nothing but each other.
  */
 
+/** How the engine hands a dynamic provider a value a preview does not know (the SDK's runtime.unknownValue). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** One machine as the guard sees it: what of its settings would replace or restart it. */
 export interface GuardedMachine {
     /** The host's role (`director`, `director-1`, `rs-<name>`), as in resource names. */
@@ -53,7 +56,9 @@ export function replacementProblems(olds: Partial<MachineGuardInputs> | undefine
     const problems: string[] = [];
     for (const group of ["directors", "realServers"] as const) {
         const existing = news.machines.filter((m) => m.group === group && before.has(m.role));
-        const changed = existing.filter((m) => !m.keep && before.get(m.role)?.spec !== m.spec);
+        // A spec a preview does not know yet (made of a value another resource gives) is not
+        // counted: the update's check knows it, and refuses then, before any machine changes.
+        const changed = existing.filter((m) => !m.keep && m.spec !== UNKNOWN && before.get(m.role)?.spec !== m.spec);
         if (existing.length < 2 || changed.length < existing.length) {
             continue;
         }
