@@ -14,11 +14,13 @@
  * consumer-project test, test/consumer): the program is DIR's compiled entry point (its
  * package.json `main`, as the nodejs language host loads a program that is not TypeScript), run
  * with the @pulumi/pulumi that DIR's program resolves (its own copy, not this repository's), and
- * the CLI runs in DIR.
+ * the CLI runs in DIR. A DIR whose Pulumi.yaml names another runtime (YAML) is the plain CLI's:
+ * the engine starts that language host itself (scripts/pulumi-toolchain provides it).
  */
 import type * as grpc from "@grpc/grpc-js";
 import type * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
 import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 
@@ -64,6 +66,19 @@ function cwdOption(argv: string[]): { dir?: string; rest: string[] } {
         }
     }
     return { dir, rest };
+}
+
+/**
+ * Whether the project in `dir` runs on nodejs (its Pulumi.yaml's runtime): a program in another
+ * language (YAML) is run by its own language host, which the engine starts; nothing is hosted here.
+ */
+function runsOnNodejs(dir: string | undefined): boolean {
+    if (dir === undefined) {
+        return true;
+    }
+    const file = path.join(path.resolve(dir), "Pulumi.yaml");
+    const runtime = fs.existsSync(file) ? /^runtime:\s*(?:\{\s*name:\s*)?["']?([A-Za-z]+)/m.exec(fs.readFileSync(file, "utf8"))?.[1] : undefined;
+    return runtime === undefined || runtime === "nodejs";
 }
 
 function projectOf(dir: string | undefined): Project {
@@ -112,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     toolchainEnv();
     const { dir, rest } = cwdOption(argv);
     const command = rest.find((a) => !a.startsWith("-"));
-    const hosted = command !== undefined && RUNS_PROGRAM.has(command) && !argv.includes("--help") && !argv.includes("-h")
+    const hosted = command !== undefined && RUNS_PROGRAM.has(command) && !argv.includes("--help") && !argv.includes("-h") && runsOnNodejs(dir)
         ? await hostProgram(projectOf(dir))
         : undefined;
     // The CLI runs in the repository: a relative --cwd is passed on resolved from where this ran.

@@ -44,7 +44,8 @@ export class Stack {
     private readonly logDir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-e2e-events-"));
     private logs = 0;
 
-    constructor(readonly name: string) {}
+    /** `dir`: another project's folder (the CLI's `--cwd`; default the root project). */
+    constructor(readonly name: string, readonly dir?: string) {}
 
     /**
      * `pulumi <args> --stack <name>`; the CLI's output is echoed so a CI log shows the engine's
@@ -53,7 +54,7 @@ export class Stack {
     run(args: string[], echo = true, input?: string): Promise<Run> {
         return new Promise((resolve, reject) => {
             const child = spawn("ip", ["netns", "exec", NETNS, "node", path.join(REPO, "build/lab/pulumi.js"),
-                ...args, "--stack", this.name, "--non-interactive"], {
+                ...args, "--stack", this.name, "--non-interactive", ...(this.dir ? ["--cwd", this.dir] : [])], {
                 cwd: REPO,
                 stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
                 // --event-log is one of the CLI's debug flags (the Automation API sets this too).
@@ -118,7 +119,7 @@ export class Stack {
             await this.run(["destroy", "--yes", "--skip-preview"]);
             await this.run(["stack", "rm", "--yes", "--force"], false);
         }
-        fs.rmSync(path.join(REPO, `Pulumi.${this.name}.yaml`), { force: true });
+        fs.rmSync(path.join(this.dir ?? REPO, `Pulumi.${this.name}.yaml`), { force: true });
     }
 
     cleanup(): void {

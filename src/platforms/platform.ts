@@ -100,5 +100,5 @@ export function connectionOf(ssh: SshPlan, host: pulumi.Input<string> = ssh.host
  * which keys a platform's inputs have never depends on an awaited value).
  */
 export function eachInput<T extends object>(shape: T, awaited: pulumi.Output<T>): { [K in keyof T]: pulumi.Output<T[K]> } {
-    return Object.fromEntries(Object.keys(shape).map((k) => [k, awaited.apply((a) => a[k as keyof T])])) as { [K in keyof T]: pulumi.Output<T[K]> };
+    return Object.fromEntries(Object.keys(shape).map((k) => [k, awaited.apply((a) => a[k as keyof T])])) as unknown as { [K in keyof T]: pulumi.Output<T[K]> };
 }
