@@ -21,6 +21,7 @@ import type * as grpc from "@grpc/grpc-js";
 import type * as langrpc from "@pulumi/pulumi/proto/language_grpc_pb";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import { createRequire } from "module";
 import * as path from "path";
 
@@ -77,8 +78,12 @@ function runsOnNodejs(dir: string | undefined): boolean {
         return true;
     }
     const file = path.join(path.resolve(dir), "Pulumi.yaml");
-    const runtime = fs.existsSync(file) ? /^runtime:\s*(?:\{\s*name:\s*)?["']?([A-Za-z]+)/m.exec(fs.readFileSync(file, "utf8"))?.[1] : undefined;
-    return runtime === undefined || runtime === "nodejs";
+    if (!fs.existsSync(file)) {
+        return true;
+    }
+    // `runtime: yaml`, or `runtime: { name: nodejs, options: … }`.
+    const runtime = (yaml.load(fs.readFileSync(file, "utf8")) as { runtime?: string | { name?: string } } | undefined)?.runtime;
+    return (typeof runtime === "string" ? runtime : runtime?.name) === "nodejs";
 }
 
 function projectOf(dir: string | undefined): Project {
