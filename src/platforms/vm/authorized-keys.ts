@@ -24,7 +24,7 @@ export function withAuthorizedKeys(
     plan: ClusterPlan, role: string, host: PlatformHost, keys: pulumi.Input<string[]>, parent: pulumi.Resource,
 ): PlatformHost {
     // The command line names no key: only the script (stdin) does.
-    const stdin = typeof keys === "object" && Array.isArray(keys) && !host.machine
+    const stdin = Array.isArray(keys) && !host.machine
         ? authorizedKeysCommand(keys).stdin
         : pulumi.all([keys, host.machine]).apply(([k, m]) => authorizedKeysCommand(k, m).stdin);
     const access = new command.remote.Command(hostResourceName(plan.name, role, "access"), {
