@@ -47,15 +47,16 @@ HOST_PACKAGES=(debootstrap qemu-utils e2fsprogs util-linux coreutils)
 # `virsh shutdown` and `virsh reboot` would do nothing.
 IMAGE_PACKAGES=(linux-image-cloud-amd64 systemd-sysv udev openssh-server ipvsadm keepalived iproute2
   kmod procps ifupdown cloud-init busybox curl tcpdump arping iputils-ping ca-certificates
-  initramfs-tools lz4 sudo net-tools dbus haproxy nftables)
+  initramfs-tools lz4 sudo net-tools dbus haproxy nftables bird2)
 # Modules the initramfs must provide (or the kernel must have built in) to mount root=/dev/vda, and
 # the only ones it holds (MODULES=list, lz4): Debian's default (MODULES=most, gzip) made a 15 MB
 # initramfs of 52 MB that the emulated kernel took 33 s to unpack at every boot and reboot (dmesg,
 # "Trying to unpack rootfs" to "Freeing initrd memory"), before udev in it probed most modules.
 INITRD_MODULES=(virtio_blk virtio_pci virtio_net ext4 crc32c_generic)
-# Units that only cost CPU on emulated lab VMs.
+# Units that only cost CPU on emulated lab VMs. bird.service is the package's own BIRD with its
+# sample configuration: active-active directors run a BIRD unit of the cluster's instead.
 MASKED_UNITS=(apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service
-  fstrim.timer dpkg-db-backup.timer systemd-firstboot.service getty-static.service)
+  fstrim.timer dpkg-db-backup.timer systemd-firstboot.service getty-static.service bird.service)
 # A clean environment for commands inside the chroot (nothing of the caller's leaks in).
 CHROOT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8
   DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true)

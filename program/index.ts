@@ -74,7 +74,7 @@ function composedHosts(hosts: LvsDrExistingHostsArgs, cluster: string): LvsDrExi
     const from = (role: string, host: LvsDrHostArgs): LvsDrHostArgs => ({ ...host, address: new Machine(`${cluster}-${role}-machine`, { at: host.address }).address });
     return {
         ...hosts,
-        director: from("director", hosts.director),
+        ...(hosts.director ? { director: from("director", hosts.director) } : {}),
         ...(hosts.backupDirector ? { backupDirector: from("director-1", hosts.backupDirector) } : {}),
         realServers: hosts.realServers.map((rs, i) => from(`rs-${rs.name ?? i}`, rs)),
     };

@@ -143,6 +143,15 @@ export interface LvsDrClusterArgs {
     vrrp?: LvsDrVrrpArgs;
 
     /**
+     * Active-active directors (LvsDrBgpArgs): every director of the platform's `directors` list (2
+     * to 8) forwards, and announces the VIP over BGP to the given routers, which spread the VIP's
+     * traffic over the directors that announce it (ECMP). Requires the `directors` list; refused
+     * with a single director or a pair, and where the platform's network cannot route a prefix to
+     * several next hops (`aws`). Every service must use the `mh` scheduler.
+     */
+    bgp?: LvsDrBgpArgs;
+
+    /**
      * How long a real server that leaves the table (scale in, removal from the stack) is drained
      * first, in seconds: its weight goes to 0 (no new connections, the established ones go on), and
      * it is deleted once no connection to it is active or when this time is up, whichever comes
@@ -320,6 +329,62 @@ export interface LvsDrVrrpArgs {
     advertIntervalSeconds?: number;
 }
 
+/**
+ * BGP of active-active directors. Each director runs its own BIRD 2 instance (installed from the
+ * host's packages when missing; a unit of the cluster's, apart from the host's own `bird`
+ * service), peers with every router in `peers`, and announces the VIP only while its keepalived
+ * runs and at least one of the VIP's services has a real server that passes its checks. Graceful
+ * restart is off: a dead director's route must leave the routers at once, not outlive it.
+ */
+export interface LvsDrBgpArgs {
+    /** The directors' AS number (all of them share it), integer 1-4294967294 (not 23456, AS_TRANS). */
+    asn: number;
+
+    /**
+     * The routers each director peers with: 1 to 4, each its address on the directors' subnet
+     * (IPv4; the BGP session and the next hop) and its AS number. The routers must accept the
+     * directors as neighbours, install several paths for one prefix (ECMP, e.g. `maximum-paths` or
+     * BIRD's `merge paths`), hash on ports (L4: Linux `fib_multipath_hash_policy=1`), and should
+     * use resilient next-hop groups where they can (README, "Active-active directors").
+     */
+    peers: LvsDrBgpPeerArgs[];
+
+    /**
+     * BFD with each router: a director that dies leaves the routers' paths after
+     * `bfdIntervalMs × bfdMultiplier` (0.5 s by default) instead of the BGP hold time. Default
+     * true; the routers must run BFD for the directors too.
+     */
+    bfd?: boolean;
+
+    /** BFD transmit and receive interval in milliseconds, integer 10-10000. Default 100. */
+    bfdIntervalMs?: number;
+
+    /** BFD detection multiplier, integer 1-255. Default 5. */
+    bfdMultiplier?: number;
+
+    /**
+     * BGP hold time in seconds, integer 3-65535 (keepalives every third of it). Default 9. Without
+     * BFD this is how long a dead director keeps its share of the traffic.
+     */
+    holdSeconds?: number;
+
+    /**
+     * The kernel routing table (integer 1-4294967295, not 253-255) where each director's health
+     * gate puts the VIP's route while the director may announce it; the BGP speaker announces
+     * what that table holds. It must be used by nothing else on the directors. Default: derived
+     * from the VIP (stable, in 0x4c560000-0x4c56ffff).
+     */
+    gateTable?: number;
+}
+
+/** A router active-active directors peer with. */
+export interface LvsDrBgpPeerArgs {
+    /** The router's IPv4 address on the directors' subnet. */
+    address: string;
+    /** The router's AS number, integer 1-4294967294 (not 23456). eBGP or iBGP (the directors' own). */
+    asn: number;
+}
+
 /** Default SSH connection settings. */
 export interface LvsDrSshArgs {
     /**
@@ -434,7 +499,8 @@ export interface LvsDrHostArgs {
     weight?: number;
 
     /**
-     * Real servers only: a stable name used in child resource names (`<cluster>-rs-<name>-setup`).
+     * Real servers, and directors of a `directors` list: a stable name used in child resource
+     * names (`<cluster>-rs-<name>-setup`, `<cluster>-director-<name>-setup`).
      * Default: the position in `realServers`. Give names when you expect to remove servers from the
      * middle of the list, so that the others keep their resources. Lower-case letters, digits and
      * `-`, at most 40 characters, unique.
@@ -470,14 +536,25 @@ export interface LvsDrExistingHostsArgs {
     /** Dual stack: the IPv6 subnet beside an IPv4 `subnet` (same rules). Optional. */
     subnet6?: string;
 
-    /** The director: receives every request for the VIP and forwards it. */
-    director: LvsDrHostArgs;
+    /**
+     * The director: receives every request for the VIP and forwards it. Required unless
+     * `directors` is given.
+     */
+    director?: LvsDrHostArgs;
 
     /**
      * A second director on the same subnet: the pair shares the VIP through VRRP and syncs
      * connections, so either can fail. Same form as `director`. Default: none.
      */
     backupDirector?: LvsDrHostArgs;
+
+    /**
+     * Active-active directors (with `bgp`): 2 to 8, all forwarding. Each may have a `name` (as a
+     * real server's: `<cluster>-director-<name>-setup`; default its position), so that one can
+     * leave the middle of the list without touching the others. Instead of `director` and
+     * `backupDirector`.
+     */
+    directors?: LvsDrHostArgs[];
 
     /**
      * The real servers: at least one. Their default gateway must not be the director. At most about

@@ -41,7 +41,7 @@ export function requireLab(): LabImage {
         missing.push("root");
     }
     for (const [tool, pkg] of [["ssh", "openssh-client"], ["ssh-keygen", "openssh-client"], ["curl", "curl"],
-        ["arping", "iputils-arping"], ["ndisc6", "ndisc6"], ["tcpdump", "tcpdump"], ["virsh", "libvirt-clients"]]) {
+        ["arping", "iputils-arping"], ["ndisc6", "ndisc6"], ["tcpdump", "tcpdump"], ["virsh", "libvirt-clients"], ["bird", "bird2"]]) {
         if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) {
             missing.push(`${tool} (apt-get install ${pkg})`);
         }

@@ -11,6 +11,24 @@ import { type ClusterPlans, planCluster } from "./plan-cluster";
 import { LvsDrArgsError } from "./errors";
 import { claimsOf, type DirectorClaims, sharedDirectorProblems } from "../core/validation/shared-directors";
 import { planRisks, planSummary } from "./summary";
+import { splitRulesOutput } from "../core/modes/bgp";
+
+/** One BGP session of an active-active director, as of the last apply. */
+export interface LvsDrBgpSessionState {
+    /** The router's address. */
+    peer: string;
+    /** BIRD's state of the session: `Established`, or what it is doing instead (`Active`, `Connect`, ...). */
+    state: string;
+}
+
+/** An active-active director's BGP speaker, as of the last apply. */
+export interface LvsDrBgpDirectorState {
+    /** The director's address. */
+    director: string;
+    /** The director announces the VIP: a service of it has live real servers, and a session is established. */
+    announces: boolean;
+    sessions: LvsDrBgpSessionState[];
+}
 
 /**
  * An LVS-DR load-balancing cluster: a director (or a VRRP pair of them) that owns the VIP and
@@ -41,6 +59,13 @@ export class LvsDrCluster extends pulumi.ComponentResource {
      * holding the VIP forwards.
      */
     readonly ipvsTables: pulumi.Output<string[]>;
+    /**
+     * Active-active directors: what each director's BGP speaker said right after the last apply,
+     * in the order of `directorAddresses`: each router's session state (`Established`, `Active`,
+     * `Connect`, ...) and whether the director announces the VIP (its checks pass and a session is
+     * up). Empty in the other director modes.
+     */
+    readonly bgpStates: pulumi.Output<LvsDrBgpDirectorState[]>;
     /** libvirt: the network the VMs are on (created, or the existing network or bridge). */
     readonly libvirtNetworkName: pulumi.Output<string | undefined>;
     /** libvirt: the domains, director first. */
@@ -111,8 +136,15 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         this.directorAddress = pulumi.output(fromKnown(checked, (p) => p.directors[0].address));
         this.directorAddresses = pulumi.output(fromKnown(checked, (p) => p.directors.map((d) => d.address)));
         this.realServerAddresses = pulumi.output(fromKnown(checked, (p) => p.realServers.map((rs) => rs.address)));
-        this.ipvsTable = rules[0].stdout;
-        this.ipvsTables = pulumi.all(rules.map((r) => r.stdout));
+        const peers = plan.mode.kind === "bgp" ? plan.mode.peers : [];
+        const split = rules.map((r) => r.stdout.apply((out) => splitRulesOutput(out, peers)));
+        this.ipvsTable = split[0].apply((o) => o.table);
+        this.ipvsTables = pulumi.all(split.map((o) => o.apply((x) => x.table)));
+        this.bgpStates = pulumi.all([this.directorAddresses, pulumi.all(split)]).apply(([addresses, outs]) => outs.flatMap((o, i): LvsDrBgpDirectorState[] => {
+            const bgp = o.bgp;
+            return bgp === undefined ? []
+                : [{ director: addresses[i], announces: bgp.announces, sessions: Object.entries(bgp.sessions).map(([peer, state]) => ({ peer, state })) }];
+        }));
         const ids = platform.ids;
         this.libvirtNetworkName = pulumi.output(ids.libvirtNetworkName);
         this.libvirtDomainNames = pulumi.output(ids.libvirtDomainNames);
@@ -128,6 +160,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
             realServerAddresses: this.realServerAddresses,
             ipvsTable: this.ipvsTable,
             ipvsTables: this.ipvsTables,
+            bgpStates: this.bgpStates,
             libvirtNetworkName: this.libvirtNetworkName,
             libvirtDomainNames: this.libvirtDomainNames,
             awsVpcId: this.awsVpcId,

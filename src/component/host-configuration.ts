@@ -93,7 +93,7 @@ export function directorSetup(
     plans: ClusterPlans, index: number, director: PlannedHost, host: PlatformHost, parent: pulumi.Resource,
 ): command.remote.Command {
     const plan = plans.shape;
-    return new command.remote.Command(hostResourceName(plan.name, directorRole(index), "setup"), {
+    return new command.remote.Command(hostResourceName(plan.name, directorRole(index, director.shape.name), "setup"), {
         connection: host.connection,
         ...onMachine(plans, host, (p, m) => directorSetupCommand(p, director.pick(p), m)),
         triggers: [plan.vip, director.shape.interface],
@@ -109,7 +109,7 @@ export function directorSetup(
 export function directorRules(
     plans: ClusterPlans, index: number, director: PlannedHost, host: PlatformHost, after: pulumi.Resource[], parent: pulumi.Resource,
 ): command.remote.Command {
-    return new command.remote.Command(hostResourceName(plans.shape.name, directorRole(index), "rules"), {
+    return new command.remote.Command(hostResourceName(plans.shape.name, directorRole(index, director.shape.name), "rules"), {
         connection: host.connection,
         ...onMachine(plans, host, (p, m) => directorRulesCommand(p, director.pick(p), m)),
     }, on(host, { parent, dependsOn: after }));
@@ -140,7 +140,7 @@ export function realServerDrainHook(
     const plan = plans.shape;
     const lines = (p: Plan): CommandLines => drainHookCommand(p, director.pick(p), rs.pick(p));
     const now = lines(plan);
-    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.shape.name), `drain-${directorRole(index)}`), {
+    return new command.remote.Command(hostResourceName(plan.name, realServerRole(rs.shape.name), `drain-${directorRole(index, director.shape.name)}`), {
         connection: directorHost.connection,
         create: now.create.command,
         delete: now.delete.command,

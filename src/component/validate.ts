@@ -9,6 +9,7 @@ import { formatCidr, formatCidr6 } from "../core/ip";
 import { DEFAULTS, FORWARDING_METHODS, type Forwarding } from "../core/plan";
 import { ArgsProblems, Checker, CLUSTER_NAME, eventualValueProblems, keysOf } from "../core/validation/checker";
 import { checkSorryServers, checkTableFits, checkVip, validateDefaultSsh, validateVip6 } from "../core/validation/cluster";
+import { checkServicesForBgp } from "../core/validation/bgp";
 import { validateDirectorMode } from "../core/validation/director-mode";
 import { checkFamilies } from "../core/validation/hosts";
 import { validateServices } from "../core/validation/services";
@@ -23,7 +24,7 @@ export type { ArgsProblem } from "../core/validation/checker";
 /** The args' members: the cluster's own, then one per registered platform, which the args must declare. */
 const CLUSTER_KEYS = [
     ...keysOf<Omit<LvsDrClusterArgs, PlatformKind>>({
-        vip: true, vip6: true, services: true, forwarding: true, ssh: true, vrrp: true, drainSeconds: true,
+        vip: true, vip6: true, services: true, forwarding: true, ssh: true, vrrp: true, bgp: true, drainSeconds: true,
     }),
     ...(PLATFORM_KINDS satisfies (keyof LvsDrClusterArgs)[]),
 ];
@@ -72,13 +73,22 @@ function validate(args: LvsDrClusterArgs, clusterName: string): Plan {
         checkSorryServers(c, services, vips, hosts, forwarding);
         if (hosts.familyFix !== undefined && (raw.vip6 === undefined || vip6 !== undefined)) {
             checkFamilies(c, [
-                ...hosts.directors.map((host, i) => ({ field: `${kind}.${i === 0 ? "director" : "backupDirector"}`, host })),
+                ...hosts.directors.map((host, i) => ({
+                    field: hosts.directorList ? `${hosts.directorList}[${i}]` : `${kind}.${i === 0 ? "director" : "backupDirector"}`, host,
+                })),
                 ...hosts.realServers.map((host, i) => ({ field: `${kind}.realServers[${i}]`, host })),
             ], vips, hosts.familyFix);
         }
     }
-    const mode = validateDirectorMode(c, raw.vrrp, vip, hosts?.directors.length ?? 0,
-        kind === undefined ? "the platform's backupDirector" : `${kind}.backupDirector`);
+    const mode = validateDirectorMode(c, { vrrp: raw.vrrp, bgp: raw.bgp }, vip, {
+        count: hosts?.directors.length ?? 0,
+        ...(hosts?.directorList ? { listField: hosts.directorList } : {}),
+        backupField: kind === undefined ? "the platform's backupDirector" : `${kind}.backupDirector`,
+        ...(hosts ? { network: hosts.network } : {}),
+    });
+    if (mode?.kind === "bgp" || (raw.bgp !== undefined && mode === undefined)) {
+        checkServicesForBgp(c, services, vip, vip6);
+    }
     const drainSeconds = c.optionalInteger("drainSeconds", raw.drainSeconds, 0, 3600, DEFAULTS.drainSeconds,
         "give whole seconds to wait for a leaving server's connections, or 0 to delete it at once");
     const ok = c.finish({ vip, hosts, platform: hosts?.platform, mode, drainSeconds });

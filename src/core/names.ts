@@ -8,9 +8,12 @@
  */
 import type { ClusterPlan, HostPlan, RealServerPlan } from "./plan";
 
-/** The role of the director at `index` in the plan's list: `director`, then `director-1`, ... */
-export function directorRole(index: number): string {
-    return index === 0 ? "director" : `director-${index}`;
+/**
+ * The role of the director at `index` in the plan's list: `director`, then `director-1` (a pair's
+ * backup); a director of a `directors` list (active-active) by its name, `director-<name>`.
+ */
+export function directorRole(index: number, name?: string): string {
+    return name !== undefined ? `director-${name}` : index === 0 ? "director" : `director-${index}`;
 }
 
 /** The role of a real server: `rs-<name>`. */
@@ -21,7 +24,7 @@ export function realServerRole(name: string): string {
 /** The role of one of the plan's hosts: a director's by its place in the list, a real server's by its name. */
 export function roleOf(plan: Pick<ClusterPlan, "directors">, host: HostPlan | RealServerPlan): string {
     const index = plan.directors.indexOf(host);
-    return index >= 0 ? directorRole(index) : realServerRole((host as RealServerPlan).name);
+    return index >= 0 ? directorRole(index, host.name) : realServerRole((host as RealServerPlan).name);
 }
 
 /**
@@ -80,6 +83,41 @@ export const vrrpInstanceOf = marksTable;
  */
 export function vrrpGuardTable(vip: string): string {
     return `lvs_dr_vrrp_${vip.replace(/[.:]/g, "_")}`;
+}
+
+/** Where active-active directors keep their BGP speaker and health gate (`modes/bgp.ts`). */
+export interface BgpPaths {
+    /** The cluster's BIRD configuration. */
+    birdConf: string;
+    /** The gate script keepalived's quorum hooks run. */
+    gateScript: string;
+    /** The gate's state (/run: a reboot starts with the gate closed). */
+    gateDir: string;
+    /** The BIRD unit's runtime directory (its control socket is `bird.ctl` there). */
+    socketDir: string;
+    birdSocket: string;
+    unitName: string;
+    unitFile: string;
+    unitWantsLink: string;
+    /** keepalived's drop-in that closes the gate when keepalived stops. */
+    keepalivedDropIn: string;
+}
+
+export function bgpPaths(vip: string): BgpPaths {
+    const configDir = hostPaths(vip, "director").configDir;
+    const unitName = `lvs-dr-bgp-${vip}.service`;
+    const socketDir = `/run/lvs-dr-bgp-${vip}`;
+    return {
+        birdConf: `${configDir}/director-bird.conf`,
+        gateScript: `${configDir}/director-bgp-gate.sh`,
+        gateDir: `/run/lvs-dr-bgp-gate-${vip}`,
+        socketDir,
+        birdSocket: `${socketDir}/bird.ctl`,
+        unitName,
+        unitFile: `/etc/systemd/system/${unitName}`,
+        unitWantsLink: `/etc/systemd/system/multi-user.target.wants/${unitName}`,
+        keepalivedDropIn: `/etc/systemd/system/keepalived.service.d/lvs-dr-bgp-${vip}.conf`,
+    };
 }
 
 /** The two kinds of host the scripts configure. */

@@ -69,15 +69,43 @@ export interface VrrpPlan {
     advertIntervalSeconds: number;
 }
 
+/** A router a director peers with. */
+export interface BgpPeerPlan {
+    address: string;
+    asn: number;
+}
+
 /**
- * Who holds the VIP, and how it moves: one director that always holds it, or a VRRP pair whose
+ * Active-active directors: each announces the VIP over BGP to the user's routers, which spread
+ * the VIP's traffic over every director that announces it (ECMP).
+ */
+export interface BgpPlan {
+    /** The directors' AS number (one for all). */
+    asn: number;
+    peers: BgpPeerPlan[];
+    /** BFD with each peer (detection = interval × multiplier); undefined when turned off. */
+    bfd?: { intervalMs: number; multiplier: number };
+    /** The BGP hold time in seconds (keepalives every third of it). */
+    holdSeconds: number;
+    /**
+     * The kernel routing table where a director's health gate puts the VIP's route while it may
+     * announce it (the BGP speaker announces what that table holds): the cluster's own.
+     */
+    gateTable: number;
+    /** The gate table was derived from the VIP (`bgp.gateTable` unset). */
+    derivedGateTable?: true;
+}
+
+/**
+ * Who holds the VIP: one director that always holds it, or a VRRP pair whose
  * master holds it. Each mode is one module of `core/modes/` (its packages, sysctls, up lines,
  * keepalived fragment, and whether a director forwards); a new mode is one member here and one
  * module there, which `core/modes/index.ts` must then name.
  */
 export type DirectorMode =
     | { kind: "single" }
-    | ({ kind: "vrrp" } & VrrpPlan);
+    | ({ kind: "vrrp" } & VrrpPlan)
+    | ({ kind: "bgp" } & BgpPlan);
 
 export type DirectorModeKind = DirectorMode["kind"];
 
@@ -124,6 +152,12 @@ export interface NetworkCapabilities {
      * adverts either way; the filter keeps them from reaching it at all. Unused by a single director.
      */
     vrrpPeerFilter: "network" | "host-firewall";
+    /**
+     * Whether several directors may announce the VIP over BGP to routers that spread its traffic
+     * (ECMP): the platform's network must route a prefix to several next hops. Where it cannot,
+     * why, and what to use instead.
+     */
+    activeActive: { supported: true } | { supported: false; why: string; instead: string };
 }
 
 /** Connection settings with every default applied. */
@@ -155,6 +189,12 @@ export interface HostPlan {
      * run), and a gone real server is in no table (it is in `goneRealServers`, not `realServers`).
      */
     gone?: true;
+    /**
+     * A director of a `directors` list (active-active directors): its stable name, in its role
+     * `director-<name>` (../names.ts), so that a director leaving the middle of the list leaves the
+     * others' resources alone.
+     */
+    name?: string;
     /**
      * A machine the platform creates keeps the settings it has through this update (`keepMachine`):
      * a change of the platform's machine settings waits for a later update on it.
@@ -214,6 +254,13 @@ export const DEFAULTS = {
     backupDirectorOffset: 9,
     drainSeconds: 60,
     advertIntervalSeconds: 1,
+    bgp: {
+        /** With a multiplier of 5, BIRD's defaults: a dead director is out of the router's paths in 0.5 s. */
+        bfdIntervalMs: 100,
+        bfdMultiplier: 5,
+        /** FRR's "datacenter" profile: 9 s hold, 3 s keepalives (BIRD's own 240 s is for the internet). */
+        holdSeconds: 9,
+    },
     healthCheck: {
         path: "/",
         expectStatus: 200,

@@ -37,7 +37,9 @@ export type ValidatePlatform<P extends PlatformPart> = (c: Checker, value: unkno
 /**
  * A network that learns where the VIP is from gratuitous ARP: an ordinary L2 segment. Anyone on it
  * can send VRRP adverts, so each director of a pair limits them to its peer with its host firewall.
+ * Its routers are the user's: they may peer with active-active directors over BGP.
  */
 export const L2_SEGMENT: NetworkCapabilities = {
     vipAnnouncement: "gratuitous-arp", vipTakeover: { kind: "address" }, vrrpPeerFilter: "host-firewall",
+    activeActive: { supported: true },
 };

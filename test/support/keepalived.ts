@@ -50,7 +50,8 @@ function verdict(dir: string, result: Ran): string {
     const said = `${result.stdout}${result.stderr}`.split(dir + path.sep).join("").split("\n")
         .filter((l) => !/exceeds total weight of real servers 0, reducing quorum to 0$|hysteresis 0 >= quorum 0; setting hysteresis to 4294967295$/.test(l))
         // As keepalived_check: scripts running without the daemon-wide enable_script_security (exit 6).
-        .filter((l) => l !== "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+        .filter((l) => l !== "SECURITY VIOLATION - scripts are being executed but script_security not enabled."
+            && l !== "SECURITY VIOLATION - check scripts are being executed but script_security not enabled.")
         .join("\n").trim();
     if (result.status === 127 || /keepalived: not found/.test(said)) {
         throw new Error("keepalived is missing: install it, e.g. apt-get install keepalived");

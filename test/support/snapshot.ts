@@ -35,7 +35,7 @@ export const MANIFEST = path.join(__dirname, "..", "..", "..", "test", "snapshot
 function platformArgs(): Record<string, LvsDrClusterArgs> {
     const sudo = validArgs();
     sudo.ssh.user = "debian";
-    sudo.hosts!.director.ssh = { host: "10.0.0.10", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyHostKeyHostKeyHostKeyHostKeyHost" };
+    sudo.hosts!.director!.ssh = { host: "10.0.0.10", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyHostKeyHostKeyHostKeyHostKeyHost" };
     const awsPair = validAwsArgs();
     awsPair.aws!.backupDirector = {};
     awsPair.ssh.authorizedKeys = ["ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTY= ops@example.org"];

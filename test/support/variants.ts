@@ -31,6 +31,8 @@ export interface Variant {
     family?: "6" | "dual";
     /** The first service is a firewall-mark service (ports 80 and 8080). */
     fwmark?: boolean;
+    /** Three active-active directors announced over BGP (every service `mh`). */
+    bgp?: boolean;
 }
 
 /** The checks a TCP service takes (the second service of every variant is TCP). */
@@ -54,12 +56,15 @@ export const VARIANTS: Variant[] = FORWARDING_METHODS.flatMap((forwarding) => PR
         { forwarding: "tun", protocol: "udp", scheduler: "sh", persistenceSeconds: 0, family: "dual", check: "http", fwmark: true },
         { forwarding: "dr", protocol: "tcp", scheduler: "wlc", persistenceSeconds: 60, pair: true, family: "dual", check: "https", fwmark: true },
         { forwarding: "tun", protocol: "tcp", scheduler: "lc", persistenceSeconds: 0, family: "6", check: "none", fwmark: true, drainSeconds: 0 },
+        // Active-active directors: each forwarding method, a firewall-mark service, an HTTP check.
+        { forwarding: "dr", protocol: "tcp", scheduler: "mh", persistenceSeconds: 0, bgp: true, check: "tcp", failureAction: "weight0" },
+        { forwarding: "tun", protocol: "tcp", scheduler: "mh", persistenceSeconds: 0, bgp: true, check: "http", fwmark: true, drainSeconds: 0 },
     ]);
 
 /** A variant's name in test titles and snapshot file names. */
 export function variantTitle(v: Variant): string {
     return `${v.fwmark ? "fwmark " : ""}${v.family === "6" ? "IPv6 " : v.family === "dual" ? "dual stack " : ""}${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
-        + `${v.pair ? " pair" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
+        + `${v.pair ? " pair" : ""}${v.bgp ? " bgp" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
 }
 
 export function planFor(v: Variant): ClusterPlan {
@@ -70,17 +75,23 @@ export function planFor(v: Variant): ClusterPlan {
         ? { healthCheck: { kind: "udp" as const, ...(SCHEDULERS.indexOf(v.scheduler) % 4 === 0 ? { payload: "6C76732d6472" } : { requireReply: false }) } } : {};
     args.services = [
         { ...(v.fwmark ? { ports: [80, 8080] } : { port: 80 }), protocol: v.protocol, scheduler: v.scheduler, persistenceSeconds: v.persistenceSeconds, ...udpCheck },
-        { port: 443, scheduler: "rr", healthCheck: { kind: v.check, failureAction: v.failureAction }, ...(v.pair ? { sorryServer: "192.168.77.200" } : {}) },
+        { port: 443, scheduler: v.bgp ? "mh" : "rr", healthCheck: { kind: v.check, failureAction: v.failureAction }, ...(v.pair ? { sorryServer: "192.168.77.200" } : {}) },
     ];
     args.hosts!.realServers[1] = { address: "192.168.77.12", interface: "ens3.100", weight: 0, name: "b" };
     if (v.pair) {
         args.hosts!.backupDirector = { address: "192.168.77.9" };
     }
+    if (v.bgp) {
+        args.hosts!.directors = [args.hosts!.director!, { address: "192.168.77.9", name: "b" }, { address: "192.168.77.8", interface: "ens3.100" }];
+        delete args.hosts!.director;
+        args.bgp = { asn: 65010, peers: [{ address: "192.168.77.1", asn: 65000 }, { address: "192.168.77.2", asn: 65010 }] };
+    }
     if (v.drainSeconds !== undefined) {
         args.drainSeconds = v.drainSeconds;
     }
     const hosts = args.hosts!;
-    const all = [hosts.director, ...(hosts.backupDirector ? [hosts.backupDirector] : []), ...hosts.realServers];
+    const all = [...(hosts.director ? [hosts.director] : []), ...(hosts.backupDirector ? [hosts.backupDirector] : []), ...(hosts.directors ?? []),
+        ...hosts.realServers];
     const six = (h: { address: unknown }) => `fd77::${String(h.address).split(".")[3]}`;
     if (v.family === "6") {
         args.vip = "fd77::100";

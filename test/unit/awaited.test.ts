@@ -34,7 +34,7 @@ function plainArgs(): LvsDrClusterArgs {
 function awaitedArgs(wrap: (v: string) => pulumi.Input<string> = (v) => pulumi.output(v)): LvsDrClusterArgs {
     const args = plainArgs();
     const hosts = args.hosts!;
-    hosts.director.address = wrap(hosts.director.address as string);
+    hosts.director!.address = wrap(hosts.director!.address as string);
     for (const rs of hosts.realServers) {
         rs.address = wrap(rs.address as string);
     }
@@ -74,7 +74,7 @@ describe("awaited fields: existing machines another resource makes", () => {
         const v6 = validArgs();
         v6.vip = "fd77::100";
         v6.hosts!.subnet = "fd77::/64";
-        v6.hosts!.director.address = "fd77::a";
+        v6.hosts!.director!.address = "fd77::a";
         v6.hosts!.realServers.forEach((r, i) => { r.address = i === 0 ? pulumi.output("fd77::b") : `fd77::${i + 11}`; });
         assert.deepEqual(standIns(v6, findAwaited(v6)), ["fd77::ffff:ffff:ffff:fffe"]);
     });
@@ -101,7 +101,7 @@ describe("awaited fields: existing machines another resource makes", () => {
         }
         const { cluster } = await deploy(awaitedArgs());
         assert.deepEqual(await resolve(cluster.realServerAddresses), plainArgs().hosts!.realServers.map((r) => r.address));
-        assert.equal(await resolve(cluster.directorAddress), plainArgs().hosts!.director.address);
+        assert.equal(await resolve(cluster.directorAddress), plainArgs().hosts!.director!.address);
     });
 
     it("refuses a bad awaited value once it is known, with the message a plain one gets", async () => {

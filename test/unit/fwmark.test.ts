@@ -27,7 +27,7 @@ function plan(dual = false, mutate: (a: LvsDrClusterArgs) => void = () => undefi
     if (dual) {
         args.vip6 = "fd77::100";
         args.hosts!.subnet6 = "fd77::/64";
-        args.hosts!.director.address6 = "fd77::a";
+        args.hosts!.director!.address6 = "fd77::a";
         args.hosts!.realServers.forEach((rs, i) => (rs.address6 = `fd77::${(11 + i).toString(16)}`));
     }
     mutate(args);

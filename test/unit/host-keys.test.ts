@@ -86,7 +86,7 @@ describe("host keys: created machines are pinned (mocked engine)", () => {
 
     it("hosts: a pinned host key is pinned; the others are named in a warning that says how to pin them", async () => {
         const args = validArgs();
-        args.hosts!.director.ssh = { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" };
+        args.hosts!.director!.ssh = { hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" };
         const plan = validateClusterArgs(args, "web");
         const warning = unpinnedHostsWarning(plan) ?? assert.fail("no warning");
         for (const rs of plan.realServers) {

@@ -43,7 +43,7 @@ describe("component package schema (what pulumi package get-schema . returns)", 
     it("lists lvs-dr:index:LvsDrCluster with every input documented and the required ones", () => {
         const r = schema.resources["lvs-dr:index:LvsDrCluster"];
         assert.ok(r?.isComponent, `resources: ${Object.keys(schema.resources).join(", ")}`);
-        assert.deepEqual(Object.keys(r.inputProperties).sort(), ["aws", "drainSeconds", "forwarding", "hosts", "libvirt", "services", "ssh", "vip", "vip6", "vrrp"]);
+        assert.deepEqual(Object.keys(r.inputProperties).sort(), ["aws", "bgp", "drainSeconds", "forwarding", "hosts", "libvirt", "services", "ssh", "vip", "vip6", "vrrp"]);
         assert.deepEqual([...r.requiredInputs].sort(), ["services", "ssh", "vip"]);
         for (const [name, p] of Object.entries(r.inputProperties)) {
             assert.ok((p.description ?? "").length > 20, `input ${name} has no description`);

@@ -16,7 +16,7 @@ function pair(vip: string, id: number, mark: number, iface = "eth0"): LvsDrClust
     const a = validArgs();
     a.vip = vip;
     a.services = [{ port: 80 }, { ports: [8080, 8443], fwmark: mark }];
-    a.hosts!.director.interface = iface;
+    a.hosts!.director!.interface = iface;
     a.hosts!.backupDirector = { address: "192.168.77.9", interface: iface };
     a.vrrp = { virtualRouterId: id };
     return a;
@@ -36,7 +36,7 @@ describe("clusters sharing a director in one program", () => {
         const otherNic = claimsOf(validateClusterArgs(pair("192.168.77.101", 51, 101, "eth1"), "b"));
         assert.deepEqual(sharedDirectorProblems(otherNic, [first]), [], "keepalived keeps router ids per interface");
         const elsewhere = validArgs();
-        elsewhere.hosts!.director.address = "192.168.77.20";
+        elsewhere.hosts!.director!.address = "192.168.77.20";
         assert.deepEqual(sharedDirectorProblems(claimsOf(validateClusterArgs(elsewhere, "c")), [first]), [], "no shared director, nothing to refuse");
     });
 

@@ -369,7 +369,9 @@ describe("validateClusterArgs", () => {
         }]);
         assert.equal(plan.drainSeconds, 60);
         assert.deepEqual(plan.mode, { kind: "single" });
-        assert.deepEqual(plan.network, { vipAnnouncement: "gratuitous-arp", vipTakeover: { kind: "address" }, vrrpPeerFilter: "host-firewall" });
+        assert.deepEqual(plan.network, {
+            vipAnnouncement: "gratuitous-arp", vipTakeover: { kind: "address" }, vrrpPeerFilter: "host-firewall", activeActive: { supported: true },
+        });
         assert.equal(plan.forwarding, "dr");
         assert.equal(plan.subnet, "192.168.77.0/24");
         assert.deepEqual(plan.directors, [{

@@ -58,7 +58,7 @@ describe("a director pair's VRRP guard (rendered)", () => {
         const dual = pair();
         dual.vip6 = "fd77::100";
         Object.assign(dual.hosts!, { subnet6: "fd77::/64" });
-        dual.hosts!.director.address6 = "fd77::a";
+        dual.hosts!.director!.address6 = "fd77::a";
         dual.hosts!.backupDirector!.address6 = "fd77::9";
         dual.hosts!.realServers.forEach((r, i) => (r.address6 = `fd77::${(11 + i).toString(16)}`));
         const pd = validateClusterArgs(dual);

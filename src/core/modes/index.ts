@@ -1,10 +1,10 @@
 /**
- * The director modes, one module each: the plan's `mode` picks one. A new mode (several active
- * directors announced over BGP, say) is one member of `DirectorMode` (plan.ts), one module here
- * and one case below, which the compiler asks for.
+ * The director modes, one module each: the plan's `mode` picks one. A new mode is one member of
+ * `DirectorMode` (plan.ts), one module here and one case below, which the compiler asks for.
  */
 import type { ClusterPlan } from "../plan";
 import type { DirectorModeModule } from "./mode";
+import { bgpMode } from "./bgp";
 import { singleMode } from "./single";
 import { vrrpMode } from "./vrrp";
 
@@ -17,5 +17,7 @@ export function modeOf(plan: Pick<ClusterPlan, "mode">): DirectorModeModule {
             return singleMode;
         case "vrrp":
             return vrrpMode(mode);
+        case "bgp":
+            return bgpMode(mode);
     }
 }

@@ -3,7 +3,7 @@
  * is the mode's alone. The host setup, the up-script, the keepalived file and the drain ask the
  * mode of the plan (`modeOf`, ./index.ts) and never test which mode it is.
  */
-import type { ClusterPlan, HostPlan, Tool } from "../plan";
+import type { ClusterPlan, HostPlan, ServicePlan, Tool } from "../plan";
 import type { Sysctl } from "../scripts/kernel-parameters";
 import type { Library } from "../scripts/library";
 
@@ -26,7 +26,9 @@ export interface DirectorModeModule {
      * the teardown does not (a pair's VRRP guard table). Safe to repeat.
      */
     teardownLines(plan: ClusterPlan, director: HostPlan): string;
-    /** Setup: the files the mode writes on the director (a takeover hook). */
+    /** The libraries `setupFiles` calls. */
+    setupLibraries(plan: ClusterPlan): Library[];
+    /** Setup: the files the mode writes on the director (a takeover hook), and what it starts (a BGP speaker). */
     setupFiles(plan: ClusterPlan, director: HostPlan): string;
     /** What the boot unit sets up, for its description. */
     bootUnitWhat(plan: ClusterPlan, director: HostPlan): string;
@@ -34,6 +36,23 @@ export interface DirectorModeModule {
     setupDone(plan: ClusterPlan, director: HostPlan): string;
     /** The mode's part of the cluster's keepalived file, before its virtual servers. */
     keepalived(plan: ClusterPlan, director: HostPlan): string[];
+    /** The mode's lines in each virtual_server block (scheduler flags, quorum hooks). */
+    virtualServerLines(plan: ClusterPlan, vip: string, svc: ServicePlan): string[];
+    /** The libraries `rulesLines` and `leaveLines` call. */
+    rulesLibraries(plan: ClusterPlan): Library[];
+    /**
+     * The rules' last lines, once the table is applied: what the mode reports after the table on
+     * file descriptor 3 (the rules' stdout, the component's outputs).
+     */
+    rulesLines(plan: ClusterPlan, director: HostPlan): string;
+    /** The first lines of the rules' removal: a director that leaves stops taking traffic (a BGP withdrawal). */
+    leaveLines(plan: ClusterPlan, director: HostPlan): string;
+    /**
+     * Whether the rules' removal drains every real server first (weight 0 until their connections
+     * end): where the director's connections have nowhere else to go. Not where other directors
+     * carry them on.
+     */
+    drainsOnRemoval: boolean;
     /**
      * When a director of this mode forwards the VIP's traffic, and so when a drain has connections
      * to wait for there: only while it holds the VIP, or always (every director active).

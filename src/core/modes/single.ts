@@ -31,9 +31,15 @@ export const singleMode: DirectorModeModule = {
     // The VIP is unbound by the director's teardown itself.
     teardownLibraries: () => [],
     teardownLines: () => "",
+    setupLibraries: () => [],
     setupFiles: () => "",
     bootUnitWhat: (_plan, director) => `IPVS parameters, VIP on ${director.interface}`,
     setupDone: (plan, director) => `VIP${plan.vip6 ? "s" : ""} ${vipsOf(plan).join(" and ")} bound on ${director.interface}`,
     keepalived: () => [],
+    virtualServerLines: () => [],
+    rulesLibraries: () => [],
+    rulesLines: () => "",
+    leaveLines: () => "",
+    drainsOnRemoval: true,
     forwards: "while-holding-vip",
 };

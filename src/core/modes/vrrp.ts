@@ -122,6 +122,7 @@ export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
         teardownLines: (plan) => [vrrpGuardTeardown(plan), holderTeardown(plan)].filter(Boolean).join("\n"),
         // The takeover hook where the network needs one, and the step script that says how this
         // director holds the VIP (./vrrp-holder.ts).
+        setupLibraries: () => [],
         setupFiles: (plan, director) => {
             const hook = hookOf(plan);
             return [
@@ -132,6 +133,11 @@ export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
         bootUnitWhat: (plan) => guardsVrrp(plan) ? "IPVS parameters, VRRP from the peer only" : "IPVS parameters",
         setupDone: (plan) => `IPVS parameters set; keepalived moves the VIP${plan.vip6 ? "s" : ""}`,
         keepalived: (plan, director) => vrrpInstance(plan, vrrp, director),
+        virtualServerLines: () => [],
+        rulesLibraries: () => [],
+        rulesLines: () => "",
+        leaveLines: () => "",
+        drainsOnRemoval: true,
         forwards: "while-holding-vip",
     };
 }

@@ -29,7 +29,7 @@ function directorRoleOf(plan: ClusterPlan, director: HostPlan): string {
     if (index < 0) {
         throw new Error("lvs-dr: a director that is not in the plan's directors");
     }
-    return directorRole(index);
+    return directorRole(index, director.name);
 }
 
 /**

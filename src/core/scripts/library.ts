@@ -9,7 +9,7 @@ import * as path from "path";
 /** The shell libraries in ./sh, by name. */
 export type Library =
     | "common" | "announce" | "sysctl" | "boot-unit" | "realserver"
-    | "ipvs" | "keepalived" | "table" | "held" | "drain" | "marks" | "vrrp-guard" | "authorized-keys";
+    | "ipvs" | "keepalived" | "table" | "held" | "drain" | "marks" | "vrrp-guard" | "authorized-keys" | "bgp";
 
 const loaded = new Map<string, string>();
 

@@ -27,6 +27,8 @@ export interface HostsView {
     subnet6Field?: string;
     /** Addresses of the subnet that neither the VIP nor a host may take. */
     reserved: Reserved[];
+    /** The directors came from a `directors` list (active-active): the field that holds it. */
+    directorList?: string;
 }
 
 export function validateDefaultSsh(c: Checker, value: unknown): DefaultSsh | undefined {

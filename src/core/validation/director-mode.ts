@@ -1,10 +1,11 @@
 /**
- * Validation of the director mode: one director, or a VRRP pair with its router id and advert
- * interval. Pure.
+ * Validation of the director mode: one director, a VRRP pair with its router id and advert
+ * interval, or active-active directors with their BGP settings (./bgp.ts). Pure.
  */
 import type { LvsDrVrrpArgs } from "../../args";
 import { fnv1a } from "../names";
-import { DEFAULTS, type DirectorMode } from "../plan";
+import { DEFAULTS, type DirectorMode, type NetworkCapabilities } from "../plan";
+import { validateBgp } from "./bgp";
 import { type Checker, keysOf } from "./checker";
 
 const VRRP_KEYS = keysOf<LvsDrVrrpArgs>({ virtualRouterId: true, advertIntervalSeconds: true });
@@ -17,19 +18,64 @@ export function derivedVirtualRouterId(vip: string): number {
     return (fnv1a(`lvs-dr vrrp ${vip}`) % 255) + 1;
 }
 
+/** What the director mode is chosen from: the platform's directors, and how they were given. */
+export interface DirectorsGiven {
+    count: number;
+    /** The field of a `directors` list (active-active), when the directors came from one. */
+    listField?: string;
+    /** Where a pair's backup director is set, for messages. */
+    backupField: string;
+    network?: NetworkCapabilities;
+}
+
 /**
- * The director mode of `directors` directors: one is `single`; two are a VRRP pair, with the
- * `vrrp` args (refused without a backup director). Undefined when a problem was recorded.
+ * The director mode: one director is `single`; two (a director and a backup) are a VRRP pair, with
+ * the `vrrp` args; a `directors` list is active-active with the `bgp` args. Undefined when a
+ * problem was recorded.
  */
 export function validateDirectorMode(
-    c: Checker, value: unknown, vip: string | undefined, directors: number, backupField: string,
+    c: Checker, raw: { vrrp?: unknown; bgp?: unknown }, vip: string | undefined, given: DirectorsGiven,
 ): DirectorMode | undefined {
-    if (directors < 2) {
-        if (value !== undefined) {
-            c.add("vrrp", value, "is only used by a director pair", `remove it, or set ${backupField} to add a backup director`);
+    if (given.listField !== undefined || raw.bgp !== undefined) {
+        return validateActiveActive(c, raw, vip, given);
+    }
+    if (given.count < 2) {
+        if (raw.vrrp !== undefined) {
+            c.add("vrrp", raw.vrrp, "is only used by a director pair", `remove it, or set ${given.backupField} to add a backup director`);
         }
         return { kind: "single" };
     }
+    return validateVrrp(c, raw.vrrp, vip);
+}
+
+function validateActiveActive(c: Checker, raw: { vrrp?: unknown; bgp?: unknown }, vip: string | undefined, given: DirectorsGiven): DirectorMode | undefined {
+    if (raw.vrrp !== undefined) {
+        c.add("vrrp", raw.vrrp, "is for a director pair: active-active directors use no VRRP", "remove it");
+    }
+    if (raw.bgp === undefined) {
+        c.add("bgp", undefined, `is required with ${given.listField}: active-active directors announce the VIP over BGP`,
+            "give bgp: { asn, peers: [{ address, asn }] }, or use director (and backupDirector) instead of the list");
+        return undefined;
+    }
+    if (given.network !== undefined && !given.network.activeActive.supported) {
+        c.add("bgp", "(set)", `cannot be used on this platform: ${given.network.activeActive.why}`, given.network.activeActive.instead);
+        return undefined;
+    }
+    if (given.listField === undefined) {
+        c.add("bgp", "(set)", "is for active-active directors, given as a directors list",
+            "list the directors in the platform's directors (2 to 8) instead of director and backupDirector, or remove bgp");
+        return undefined;
+    }
+    const bgp = validateBgp(c, raw.bgp, vip);
+    if (given.count < 2) {
+        c.add(given.listField, `(${given.count} director${given.count === 1 ? "" : "s"})`, "must list at least 2 directors for active-active",
+            "list 2 to 8 directors, or use director for a single one");
+        return undefined;
+    }
+    return bgp === undefined ? undefined : { kind: "bgp", ...bgp };
+}
+
+function validateVrrp(c: Checker, value: unknown, vip: string | undefined): DirectorMode | undefined {
     const raw = value === undefined ? {} : value;
     if (!c.isObject("vrrp", raw, "give { virtualRouterId?, advertIntervalSeconds? }")) {
         return undefined;

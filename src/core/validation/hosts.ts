@@ -46,6 +46,26 @@ export function realServerIdentity(
     return { name, weight };
 }
 
+/** The most directors of a `directors` list (active-active): ECMP groups of routers commonly end at 8 to 64 paths. */
+export const MAX_DIRECTORS = 8;
+
+/** A listed director's name: given, or its position; unique in the list. */
+export function directorName(c: Checker, field: string, value: unknown, i: number, names: Map<string, number>): string | undefined {
+    const name = value === undefined ? String(i)
+        : c.matches(`${field}.name`, value, HOST_NAME, "a valid name", "use lower-case letters, digits and '-', at most 40 characters");
+    if (name === undefined) {
+        return undefined;
+    }
+    const first = names.get(name);
+    if (first !== undefined) {
+        c.add(`${field}.name`, name, `is also the name of directors[${first}]`,
+            "give every director a unique name (names default to the list position)");
+        return undefined;
+    }
+    names.set(name, i);
+    return name;
+}
+
 /** A host's `gone` flag (see LvsDrHostArgs.gone): `{ gone: true }` when set, `{}` otherwise. */
 export function goneOf(c: Checker, field: string, entry: Record<string, unknown>): { gone?: true } {
     return c.boolean(`${field}.gone`, entry.gone, false) ? { gone: true } : {};

@@ -29,6 +29,11 @@ const VPC_NETWORK: NetworkCapabilities = {
         tools: [{ command: "aws", packages: ["awscli"] }, { command: "curl", packages: ["curl"] }],
     },
     vrrpPeerFilter: "network",
+    activeActive: {
+        supported: false,
+        why: "a VPC route table holds one target per prefix: it cannot spread the VIP over several directors (no ECMP), and EC2 speaks no BGP",
+        instead: "use a VRRP pair (backupDirector), or put an AWS Network Load Balancer in front of several clusters",
+    },
 };
 
 export const validateAws: ValidatePlatform<AwsPlatformPlan> = (c, value, ctx) => {

@@ -1,7 +1,7 @@
 /** Validation of the existing-machines platform (`hosts`). Pure: no Pulumi, no I/O. */
 import type { LvsDrExistingHostsArgs, LvsDrHostArgs, LvsDrHostSshArgs } from "../../args";
 import { type Checker, DNS_NAME, HOST_KEY, keysOf, USER } from "../../core/validation/checker";
-import { checkAddresses, type DefaultSsh, goneOf, realServerIdentity, type Subnets, validateAddress6 } from "../../core/validation/hosts";
+import { checkAddresses, type DefaultSsh, directorName, goneOf, MAX_DIRECTORS, realServerIdentity, type Subnets, validateAddress6 } from "../../core/validation/hosts";
 import { type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
 import { DEFAULTS, type HostPlan, type RealServerPlan, type SshPlan } from "../../core/plan";
 import { L2_SEGMENT, type PlatformValidation, type ValidatePlatform } from "../validation";
@@ -10,9 +10,12 @@ import type { HostsPlatformPlan } from "./plan";
 /** What to do about a host without an address of a VIP's family. */
 const FAMILY_FIX = "give every host its IPv6 address on the subnet (address6), or serve IPv4 only";
 
-const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({ subnet: true, subnet6: true, director: true, backupDirector: true, realServers: true });
+const PLATFORM_KEYS = keysOf<LvsDrExistingHostsArgs>({
+    subnet: true, subnet6: true, director: true, backupDirector: true, directors: true, realServers: true,
+});
 const HOST_KEYS = keysOf<LvsDrHostArgs>({ address: true, address6: true, interface: true, weight: true, name: true, ssh: true, gone: true });
 const DIRECTOR_KEYS = HOST_KEYS.filter((k) => k !== "weight" && k !== "name");
+const LISTED_DIRECTOR_KEYS = HOST_KEYS.filter((k) => k !== "weight");
 const HOST_SSH_KEYS = keysOf<LvsDrHostSshArgs>({ host: true, user: true, port: true, privateKey: true, hostKey: true });
 
 export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { ssh, vip, vip6 }) => {
@@ -35,7 +38,11 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
 
     const directors: HostPlan[] = [];
     const addresses: { field: string; address: string }[] = [];
-    for (const field of ["hosts.director", "hosts.backupDirector"] as const) {
+    const listed = value.directors !== undefined;
+    if (listed) {
+        directors.push(...validateDirectorList(c, value, ssh, addresses));
+    }
+    for (const field of listed ? [] : ["hosts.director", "hosts.backupDirector"] as const) {
         const entry = field === "hosts.director" ? value.director : value.backupDirector;
         if (field === "hosts.backupDirector" && entry === undefined) {
             continue;
@@ -68,9 +75,38 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
     checkAddresses(c, addresses, subnets, [], [vip, vip6]);
     return {
         directors, realServers, ...subnets, reserved: [], network: L2_SEGMENT, familyFix: FAMILY_FIX,
-        platform: { kind: "hosts" },
+        platform: { kind: "hosts" }, ...(listed ? { directorList: "hosts.directors" } : {}),
     };
 };
+
+/** `hosts.directors` (active-active directors): instead of `director` and `backupDirector`, each with a unique name. */
+function validateDirectorList(
+    c: Checker, value: Record<string, unknown>, ssh: DefaultSsh, addresses: { field: string; address: string }[],
+): HostPlan[] {
+    for (const field of ["director", "backupDirector"] as const) {
+        if (value[field] !== undefined) {
+            c.add(`hosts.${field}`, "(set)", "is given beside hosts.directors",
+                "list every director in hosts.directors (active-active), or use director and backupDirector without it");
+        }
+    }
+    if (!Array.isArray(value.directors) || value.directors.length === 0 || value.directors.length > MAX_DIRECTORS) {
+        c.add("hosts.directors", Array.isArray(value.directors) ? `(${value.directors.length} directors)` : value.directors,
+            `must be a list of 2 to ${MAX_DIRECTORS} directors`,
+            "list the active-active directors: [{ address: \"192.168.77.10\" }, { address: \"192.168.77.11\" }]");
+        return [];
+    }
+    const names = new Map<string, number>();
+    return value.directors.flatMap((entry: unknown, i: number) => {
+        const field = `hosts.directors[${i}]`;
+        const host = validateHost(c, field, entry, ssh, "listed director", "the real servers");
+        const name = host ? directorName(c, field, (entry as Record<string, unknown>).name, i, names) : undefined;
+        if (!host || name === undefined) {
+            return [];
+        }
+        addresses.push(...addressesOf(field, host));
+        return [{ ...host, name }];
+    });
+}
 
 function validateHost(
     c: Checker, field: string, value: unknown, ssh: DefaultSsh, role: string, facing: string,
@@ -78,7 +114,7 @@ function validateHost(
     if (!c.isObject(field, value, `give the ${role} as { address, interface? }`)) {
         return undefined;
     }
-    c.knownKeys(field, value, role === "director" ? DIRECTOR_KEYS : HOST_KEYS);
+    c.knownKeys(field, value, role === "director" ? DIRECTOR_KEYS : role === "listed director" ? LISTED_DIRECTOR_KEYS : HOST_KEYS);
     const address = c.hostAddress(`${field}.address`, value.address, "192.168.77.10", [4, 6]);
     const address6 = validateAddress6(c, `${field}.address6`, value.address6, address);
     const iface = value.interface === undefined ? DEFAULTS.interface : c.interfaceName(`${field}.interface`, value.interface);

@@ -44,7 +44,7 @@ export function renderDirectorSetup(plan: ClusterPlan, director: HostPlan): stri
     const sysctls = directorSysctls(plan);
     const title = directorTitle(plan);
     return script(`${title} setup for VIP ${plan.vip} (director ${director.address}).`,
-        ["common", "sysctl", "boot-unit", "ipvs"],
+        ["common", "sysctl", "boot-unit", "ipvs", ...mode.setupLibraries(plan)],
         [
             "require_root",
             "lock_host",

@@ -80,8 +80,8 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
     const rendered = `${k.nextConf}.rendered`;
     const marks = marksOf(plan);
     return script(`${directorTitle(plan)} keepalived configuration for VIP ${plan.vip} (director ${director.address}).`,
-        [...RULES_LIBRARIES],
-        ["# stdout is the table alone: the rest goes to stderr.", "exec 3>&1 1>&2",
+        [...RULES_LIBRARIES, ...modeOf(plan).rulesLibraries(plan)],
+        ["# stdout is the table alone (and what the mode reports after it): the rest goes to stderr.", "exec 3>&1 1>&2",
             "require_root", call("install_tool", "keepalived", "keepalived"), call("install_tool", "ipvsadm", "ipvsadm"),
             "lock_keepalived",
             ...schedulers.map((s) => call("load_scheduler", s))].join("\n"),
@@ -131,6 +131,7 @@ export function renderDirectorRules(plan: ClusterPlan, director: HostPlan): stri
         marks.length > 0 ? call("set_marks", ...marks) : "clear_marks",
         `{\n${virtualServices(plan).map(({ vip, svc }) => `  ${call("ipvsadm", "-Ln", ...serviceSelector(plan, svc, vip),
             ...(svc.fwmark !== undefined && isIpv6(vip) ? ["-6"] : []))}`).join("\n")}\n} >&3`,
+        modeOf(plan).rulesLines(plan, director),
     );
 }
 
@@ -142,11 +143,13 @@ export function renderDirectorRulesRemoval(plan: ClusterPlan, director: HostPlan
     const p = hostPaths(plan.vip, "director");
     const k = keepalivedPaths(plan.vip);
     const draining = k.drainConf;
+    const mode = modeOf(plan);
     return script(`${directorTitle(plan)} keepalived configuration removal for VIP ${plan.vip} (director ${director.address}).`,
-        [...RULES_LIBRARIES],
+        [...RULES_LIBRARIES, ...mode.rulesLibraries(plan)],
         keepalivedVariables(plan),
+        mode.leaveLines(plan, director),
         "lock_keepalived",
-        plan.drainSeconds === 0 ? "" : [
+        plan.drainSeconds === 0 || !mode.drainsOnRemoval ? "" : [
             `if [ -e "$CONF" ] && command -v keepalived >/dev/null 2>&1 && keepalived_running; then`,
             `  LEAVING=$(leaving_servers ''${withoutGone(plan)})`,
             writeFile(draining, "0644", renderKeepalivedConfig(plan, director, { allWeightsZero: true })).replace(/^/, "  "),

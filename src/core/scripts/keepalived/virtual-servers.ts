@@ -5,6 +5,7 @@
  * whitelisted paths), so the file holds no quoting.
  */
 import { withPort } from "../../ip";
+import { modeOf } from "../../modes";
 import {
     addressFor, type ClusterPlan, type HealthCheckPlan, isIpv6, markOf, realServerPort, type ServicePlan, sorryServerFor,
 } from "../../plan";
@@ -76,6 +77,7 @@ export function virtualServer(plan: ClusterPlan, vip: string, svc: ServicePlan, 
     return block(mark === undefined ? `virtual_server ${vip} ${svc.port}` : `virtual_server fwmark ${mark}`, [
         `delay_loop ${check.intervalSeconds}`,
         `lvs_sched ${svc.scheduler}`,
+        ...modeOf(plan).virtualServerLines(plan, vip, svc),
         `lvs_method ${METHOD[plan.forwarding]}`,
         // A mark says nothing of the family, nor of the protocol (keepalived warns on one).
         ...(mark === undefined ? [`protocol ${svc.protocol.toUpperCase()}`] : isIpv6(vip) ? ["ip_family inet6"] : []),

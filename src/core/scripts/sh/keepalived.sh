@@ -15,14 +15,15 @@ KEEPALIVED_MARK='# Written by lvs-dr, which removes it with its last cluster: it
 # message and succeeds when it refuses it. keepalived 2.2 also fails the test for one warning that
 # is no mistake here: every real server of a service at weight 0 (all in maintenance, or the drain
 # before the cluster's removal) is below the default quorum of 1. That warning pair is accepted,
-# and so is the warning that scripts run without enable_script_security (a pair's step script and
-# takeover hook run as root from root's /etc/lvs-dr; the daemon-wide setting is not lvs-dr's to
-# choose for the operator's scripts).
+# and so are the warnings that scripts run without enable_script_security (a pair's step script and
+# takeover hook, active-active directors' quorum hooks, all run as root from root's /etc/lvs-dr;
+# the daemon-wide setting is not lvs-dr's to choose for the operator's scripts).
 keepalived_refuses() {
   out=$(keepalived -t -f "$1" 2>&1) && return 1
   rest=$(printf '%s\n' "$out" | grep -v -e 'exceeds total weight of real servers 0, reducing quorum to 0$' \
     -e 'hysteresis 0 >= quorum 0; setting hysteresis to 4294967295$' \
-    -e '^SECURITY VIOLATION - scripts are being executed but script_security not enabled\.$' || true)
+    -e '^SECURITY VIOLATION - scripts are being executed but script_security not enabled\.$' \
+    -e '^SECURITY VIOLATION - check scripts are being executed but script_security not enabled\.$' || true)
   [ -n "$rest" ] || return 1
   printf '%s\n' "$out"
 }

@@ -1,0 +1,144 @@
+/**
+ * What a top-of-rack switch does for active-active directors, in two network namespaces of the
+ * lab's own: a router (`lvsdr-rt`) on the lab's L2 network (a veth into its bridge), speaking BGP
+ * and BFD with every director (BIRD, dynamic neighbours from the lab subnet), installing the VIP
+ * as one multipath route over the directors that announce it, hashing on ports (L4); and a client
+ * network behind it (`lvsdr-cl`). Nothing is routed anywhere else: the client's only route is the
+ * router, the router's only networks are the lab's and the client's.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { NETNS } from "./lab";
+
+export const ROUTER_NS = "lvsdr-rt";
+export const CLIENT_NS = "lvsdr-cl";
+/** The router's address on the lab subnet: the directors' BGP peer, the real servers' way to the client. */
+export const ROUTER_ADDRESS = "192.168.77.254";
+export const ROUTER_ASN = 65000;
+/** The client's network behind the router: the router is .1, the client .2. */
+export const CLIENT_NET = "10.77.1.0/24";
+export const CLIENT_ADDRESS = "10.77.1.2";
+const CLIENT_GATEWAY = "10.77.1.1";
+/** The lab's side of the router's veth (in the lab namespace, a port of the bridge). */
+const LAB_VETH = "lvsdr-rt0";
+
+function sh(ns: string | undefined, command: string, check = true): string {
+    const argv = ns === undefined ? ["sh", "-c", command] : ["ip", "netns", "exec", ns, "sh", "-c", command];
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 60000 });
+    if (check && r.status !== 0) {
+        throw new Error(`router: ${ns ?? "host"}: ${command}: exit ${r.status}\n${r.stdout}${r.stderr}`);
+    }
+    return r.stdout ?? "";
+}
+
+export interface RouterOptions {
+    /** The lab bridge the router joins. */
+    bridge: string;
+    /** The directors' AS number. */
+    directorsAsn: number;
+    /** BFD on the router's side (the directors' must match). */
+    bfd: boolean;
+    /** `net.ipv4.fib_multipath_hash_policy`: 1 hashes on ports (L4), 0 on addresses only (L3). */
+    hashPolicy: 0 | 1;
+}
+
+/** The router's BIRD configuration: every director of the lab subnet may peer; paths merged (ECMP). */
+function birdConf(o: RouterOptions, log: string): string {
+    return `log "${log}" all;
+router id ${ROUTER_ADDRESS};
+protocol device { }
+protocol kernel { merge paths on; ipv4 { import none; export all; }; }
+${o.bfd ? `protocol bfd { interface "eth0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 5; }; }\n` : ""}protocol bgp directors {
+  local ${ROUTER_ADDRESS} as ${ROUTER_ASN};
+  neighbor range 192.168.77.0/24 as ${o.directorsAsn};
+  direct;
+  hold time 9;
+  keepalive time 3;
+  ${o.bfd ? "bfd on;" : ""}
+  ipv4 { import all; export none; };
+}
+`;
+}
+
+export class Router {
+    private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-router-"));
+    readonly socket = path.join(this.dir, "bird.ctl");
+    private readonly pidFile = path.join(this.dir, "bird.pid");
+    /** BIRD's log: every BFD and BGP state change, with the router's clock (the host's). */
+    readonly logFile = path.join(this.dir, "bird.log");
+
+    constructor(private readonly options: RouterOptions) {}
+
+    /** Both namespaces, their links and addresses, the router's sysctls, and BIRD. */
+    start(): void {
+        this.stop();
+        for (const ns of [ROUTER_NS, CLIENT_NS]) {
+            sh(undefined, `ip netns add ${ns} && ip -n ${ns} link set lo up`);
+        }
+        // The router's leg on the lab network: a veth whose other end is a port of the lab bridge.
+        sh(NETNS, `ip link add ${LAB_VETH} type veth peer name eth0 netns ${ROUTER_NS} && ip link set ${LAB_VETH} master ${this.options.bridge} up`);
+        sh(ROUTER_NS, `ip addr add ${ROUTER_ADDRESS}/24 dev eth0 && ip link set eth0 up`);
+        // The client's network.
+        sh(ROUTER_NS, `ip link add eth1 type veth peer name eth0 netns ${CLIENT_NS} && ip addr add ${CLIENT_GATEWAY}/24 dev eth1 && ip link set eth1 up`);
+        sh(CLIENT_NS, `ip addr add ${CLIENT_ADDRESS}/24 dev eth0 && ip link set eth0 up && ip route add default via ${CLIENT_GATEWAY}`);
+        // A router forwards; replies come from the VIP through the real servers, not along the
+        // path requests took, so no reverse-path filter.
+        sh(ROUTER_NS, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 " +
+            `net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.eth1.rp_filter=0 net.ipv4.fib_multipath_hash_policy=${this.options.hashPolicy}`);
+        const conf = path.join(this.dir, "bird.conf");
+        fs.writeFileSync(conf, birdConf(this.options, this.logFile));
+        sh(ROUTER_NS, `bird -c ${conf} -s ${this.socket} -P ${this.pidFile}`);
+    }
+
+    /** `net.ipv4.fib_multipath_hash_policy` from now on. */
+    setHashPolicy(policy: 0 | 1): void {
+        sh(ROUTER_NS, `sysctl -qw net.ipv4.fib_multipath_hash_policy=${policy}`);
+    }
+
+    /** The directors the router sends the VIP's traffic to (its route's next hops), sorted. */
+    nextHops(vip: string): string[] {
+        const route = sh(ROUTER_NS, `ip -4 route show ${vip}/32`, false);
+        return [...route.matchAll(/via (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]).sort();
+    }
+
+    /** The router's BGP sessions: BIRD's protocol lines. */
+    sessions(): string {
+        return sh(undefined, `birdc -s ${this.socket} show protocols`, false);
+    }
+
+    /** BIRD's BFD sessions as the router sees them. */
+    bfdSessions(): string {
+        return sh(undefined, `birdc -s ${this.socket} show bfd sessions`, false);
+    }
+
+    /** The log lines that mention `address` (its BFD and BGP sessions' changes). */
+    logOf(address: string): string {
+        return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8").split("\n").filter((l) => l.includes(address)).join("\n") : "";
+    }
+
+    /** Stops BIRD and deletes both namespaces (the veth ends go with them). What is not there is fine. */
+    stop(): void {
+        if (fs.existsSync(this.pidFile)) {
+            const pid = Number(fs.readFileSync(this.pidFile, "utf8").trim());
+            if (pid > 0) {
+                try {
+                    process.kill(pid);
+                } catch {
+                    // gone already
+                }
+            }
+            fs.rmSync(this.pidFile, { force: true });
+        }
+        for (const ns of [CLIENT_NS, ROUTER_NS]) {
+            spawnSync("ip", ["netns", "del", ns]);
+        }
+        spawnSync("ip", ["netns", "exec", NETNS, "ip", "link", "del", LAB_VETH]);
+    }
+
+    /** Runs `argv` in the client namespace. */
+    static inClient(argv: string[]): string {
+        return execFileSync("ip", ["netns", "exec", CLIENT_NS, ...argv], { encoding: "utf8" });
+    }
+}

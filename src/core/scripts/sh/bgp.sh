@@ -1,0 +1,177 @@
+# shellcheck shell=sh
+# lvs-dr: active-active directors. Each director runs a BIRD instance of the cluster's (a unit of
+# its own, beside any `bird` service the host has) that announces the VIP to the routers while the
+# director's health gate holds the VIP's route in the cluster's gate table; keepalived's quorum
+# hooks open and close the gate, a planned removal closes it for good first.
+#
+# The calling script sets: VIP, GATE_TABLE (the cluster's routing table), GATE_DIR (the gate's
+# state, under /run: a reboot starts closed until keepalived's checks pass), BIRD_SOCKET.
+
+# bgp_gate_apply: the VIP's route in the gate table while no withdrawal is on and a service of the
+# VIP has a live real server; none otherwise. The route is a blackhole: the BGP speaker only reads
+# it (the VIP itself is bound on lo, where IPVS takes its packets).
+bgp_gate_apply() {
+  if [ ! -e "$GATE_DIR/withdrawn" ] && [ -n "$(ls -A "$GATE_DIR/up" 2>/dev/null || true)" ]; then
+    ip route replace blackhole "$VIP/32" table "$GATE_TABLE"
+  else
+    ip route flush table "$GATE_TABLE"
+  fi
+}
+
+# bgp_gate EVENT [KEY]: `up KEY` and `down KEY` (keepalived's quorum hooks of service KEY),
+# `flush` (keepalived stopped: no service is up), `withdraw` (a planned removal: closed whatever
+# the checks say), `release` (the rules applied again: the checks decide). keepalived may run
+# several hooks at once: one at a time, under the gate's lock.
+bgp_gate() {
+  mkdir -p "$GATE_DIR/up"
+  exec 7>"$GATE_DIR/lock"
+  flock 7
+  case $1 in
+    up) : > "$GATE_DIR/up/$2" ;;
+    down) rm -f "$GATE_DIR/up/$2" ;;
+    flush) rm -f "$GATE_DIR/up/"* ;;
+    withdraw) : > "$GATE_DIR/withdrawn" ;;
+    release) rm -f "$GATE_DIR/withdrawn" ;;
+    *) die "bgp_gate: unknown event $1" ;;
+  esac
+  bgp_gate_apply
+  exec 7>&-
+}
+
+# bgp_gate_open: the VIP's route is in the gate table.
+bgp_gate_open() {
+  [ -n "$(ip route show table "$GATE_TABLE" 2>/dev/null)" ]
+}
+
+# bgp_install_unit UNIT UNIT_FILE WANTS_LINK CONF SOCKET_DIR DESCRIPTION: the cluster's BIRD unit,
+# enabled. BIRD runs as the `bird` user its package made, with the capabilities BGP and BFD need;
+# as root where no such user exists.
+bgp_install_unit() {
+  bird=$(command -v bird) || die "bird is not installed"
+  birdc=$(command -v birdc) || die "birdc is not installed"
+  user=""
+  if id bird >/dev/null 2>&1; then
+    user="User=bird
+Group=bird
+AmbientCapabilities=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW"
+  fi
+  write_file "$2" 0644 <<EOF
+[Unit]
+Description=$6
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+$user
+RuntimeDirectory=$(basename "$5")
+ExecStart=$bird -f -c $4 -s $5/bird.ctl
+ExecReload=$birdc -s $5/bird.ctl configure
+Restart=on-failure
+RestartSec=1
+
+[Install]
+WantedBy=multi-user.target
+EOF
+  enable_unit "$1" "$3"
+}
+
+# bgp_start UNIT CONF: starts the BIRD unit, or has a running one read CONF again (sessions whose
+# settings did not change stay up). Only where systemd runs.
+bgp_start() {
+  [ -d /run/systemd/system ] || return 0
+  bird -p -c "$2" || die "BIRD refuses $2"
+  # A reload only when a unit file changed (the speaker's, or keepalived's drop-in): it re-runs
+  # every generator, seconds of CPU on a small machine.
+  for unit in "$1" keepalived.service; do
+    if [ "$(systemctl show -p NeedDaemonReload --value "$unit")" = yes ]; then
+      systemctl daemon-reload
+      break
+    fi
+  done
+  if systemctl is-active --quiet "$1"; then
+    birdc -s "$BIRD_SOCKET" configure >/dev/null || die "BIRD could not load $2"
+  else
+    systemctl start "$1"
+    say "started $1"
+  fi
+}
+
+# bgp_keepalived_dropin FILE GATE_SCRIPT: keepalived's drop-in that closes the gate whenever
+# keepalived stops or dies (its checks no longer run: this director must not attract traffic).
+bgp_keepalived_dropin() {
+  write_file "$1" 0644 <<EOF
+# lvs-dr: VIP $VIP is announced only while keepalived checks its real servers.
+[Service]
+ExecStopPost=-/bin/sh $2 flush
+EOF
+}
+
+# bgp_in_packets: packets IPVS took in for the VIP's services and the cluster's firewall marks
+# (MARKS_T, space-separated), summed.
+bgp_in_packets() {
+  ipvsadm -Ln --stats --exact | awk -v vip="$VIP:" -v marks=" ${MARKS_T:-} " '
+    ($1 == "TCP" || $1 == "UDP") && index($2, vip) == 1 { sum += $4 }
+    $1 == "FWM" && index(marks, " " $2 " ") > 0 { sum += $4 }
+    END { print sum + 0 }'
+}
+
+# bgp_withdraw SECONDS: a planned removal's first step. The gate closes (the routers drop this
+# director's path; with Maglev hashing and sloppy_tcp the other directors carry its connections on
+# to the same real servers), then the director waits until no packet for the VIP has arrived for a
+# second (the routers have moved the traffic), at most SECONDS.
+bgp_withdraw() {
+  bgp_gate withdraw
+  say "VIP $VIP withdrawn from the routers: waiting for its traffic to leave this director"
+  last=$(bgp_in_packets)
+  quiet=0
+  ticks=0
+  while [ "$quiet" -lt 5 ] && [ "$ticks" -lt $(($1 * 5)) ]; do
+    sleep 0.2
+    now=$(bgp_in_packets)
+    if [ "$now" = "$last" ]; then
+      quiet=$((quiet + 1))
+    else
+      quiet=0
+      last=$now
+    fi
+    ticks=$((ticks + 1))
+  done
+  if [ "$quiet" -ge 5 ]; then
+    say "no packet for VIP $VIP for 1 s after $((ticks / 5)) s: its traffic has left this director"
+  else
+    say "packets for VIP $VIP still arrive after $1 s: a router keeps this director's path (check its BGP session)"
+  fi
+}
+
+# bgp_settled: the gate is open and every BGP session of the cluster's BIRD is established.
+bgp_settled() {
+  bgp_gate_open || return 1
+  bgp_report | awk '$1 == "peer" { n++; if ($3 != "Established") bad = 1 } END { exit (n == 0 || bad) }'
+}
+
+# bgp_wait_sessions SECONDS: waits until bgp_settled, at most SECONDS (a new director's sessions and
+# first checks take seconds). Only where systemd runs the speaker.
+bgp_wait_sessions() {
+  [ -d /run/systemd/system ] || return 0
+  ticks=0
+  while [ "$ticks" -lt $(($1 * 5)) ] && ! bgp_settled; do
+    sleep 0.2
+    ticks=$((ticks + 1))
+  done
+}
+
+# bgp_report: a line per BGP session, `peer NAME STATE` (BIRD's protocol name and its BGP state:
+# Established, Active, Connect, ...), then `announces yes` while the gate is open and a session is
+# established, `announces no` otherwise.
+bgp_report() {
+  sessions=$(birdc -s "$BIRD_SOCKET" show protocols 2>/dev/null | awk '$2 == "BGP" { print "peer", $1, ($6 == "" ? $4 : $6) }')
+  if [ -n "$sessions" ]; then
+    printf '%s\n' "$sessions"
+  fi
+  if bgp_gate_open && printf '%s\n' "$sessions" | grep -q ' Established$'; then
+    echo "announces yes"
+  else
+    echo "announces no"
+  fi
+}

@@ -1,0 +1,133 @@
+/**
+ * Validation of active-active directors (`bgp`): the BGP settings, and what the mode asks of the
+ * services. Pure: no Pulumi, no I/O.
+ */
+import type { LvsDrBgpArgs, LvsDrBgpPeerArgs } from "../../args";
+import { fnv1a } from "../names";
+import { type BgpPlan, DEFAULTS, type ServicePlan } from "../plan";
+import { type Checker, keysOf } from "./checker";
+
+const BGP_KEYS = keysOf<LvsDrBgpArgs>({
+    asn: true, peers: true, bfd: true, bfdIntervalMs: true, bfdMultiplier: true, holdSeconds: true, gateTable: true,
+});
+const PEER_KEYS = keysOf<LvsDrBgpPeerArgs>({ address: true, asn: true });
+
+/** Routers a director may peer with. */
+export const MAX_PEERS = 4;
+
+/** AS_TRANS (RFC 6793): the placeholder old speakers see for a 4-byte ASN, never a real one. */
+const AS_TRANS = 23456;
+
+/**
+ * The derived gate table: in 0x4c560000-0x4c56ffff ("LV", as the derived firewall marks), far from
+ * the small numbers operators give their own tables, from the VIP.
+ */
+export function derivedGateTable(vip: string): number {
+    return 0x4c560000 + (fnv1a(`lvs-dr bgp ${vip}`) % 0x10000);
+}
+
+function asnOf(c: Checker, field: string, value: unknown): number | undefined {
+    const asn = c.integer(field, value, 1, 4294967294, "give an AS number, 1-4294967294 (a private one: 64512-65534 or 4200000000-4294967294)");
+    if (asn === AS_TRANS) {
+        c.add(field, value, "is AS_TRANS, the placeholder of 4-byte AS numbers", "give the real AS number");
+        return undefined;
+    }
+    return asn;
+}
+
+/** The BGP settings of active-active directors, with their defaults. Undefined when a problem was recorded. */
+export function validateBgp(c: Checker, value: unknown, vip: string | undefined): BgpPlan | undefined {
+    if (!c.isObject("bgp", value, "give bgp: { asn, peers: [{ address, asn }] }")) {
+        return undefined;
+    }
+    c.knownKeys("bgp", value, BGP_KEYS);
+    const asn = asnOf(c, "bgp.asn", value.asn);
+    const peers = validatePeers(c, value.peers);
+    const bfdOn = c.boolean("bgp.bfd", value.bfd, true);
+    if (!bfdOn && (value.bfdIntervalMs !== undefined || value.bfdMultiplier !== undefined)) {
+        c.add("bgp.bfd", false, "is off, and BFD timers are given", "remove bfdIntervalMs and bfdMultiplier, or turn BFD on");
+    }
+    const intervalMs = c.optionalInteger("bgp.bfdIntervalMs", value.bfdIntervalMs, 10, 10000, DEFAULTS.bgp.bfdIntervalMs,
+        "give milliseconds, e.g. 100 (with bfdMultiplier 5: a dead director leaves the routers' paths in 0.5 s)");
+    const multiplier = c.optionalInteger("bgp.bfdMultiplier", value.bfdMultiplier, 1, 255, DEFAULTS.bgp.bfdMultiplier,
+        "give the number of missed BFD packets that declare a director dead, e.g. 5");
+    const holdSeconds = c.optionalInteger("bgp.holdSeconds", value.holdSeconds, 3, 65535, DEFAULTS.bgp.holdSeconds,
+        "give seconds, e.g. 9 (keepalives every 3 s)");
+    const gateTable = value.gateTable === undefined ? (vip === undefined ? undefined : derivedGateTable(vip))
+        : c.integer("bgp.gateTable", value.gateTable, 1, 4294967295, "give a routing table number nothing else on the directors uses");
+    if (typeof gateTable === "number" && gateTable >= 253 && gateTable <= 255) {
+        c.add("bgp.gateTable", gateTable, "is one of the kernel's own tables (253 default, 254 main, 255 local)",
+            "give a table number nothing else on the directors uses, or leave it unset");
+        return undefined;
+    }
+    if (asn === undefined || peers === undefined || intervalMs === undefined || multiplier === undefined
+        || holdSeconds === undefined || gateTable === undefined) {
+        return undefined;
+    }
+    return {
+        asn, peers, ...(bfdOn ? { bfd: { intervalMs, multiplier } } : {}), holdSeconds, gateTable,
+        ...(value.gateTable === undefined ? { derivedGateTable: true as const } : {}),
+    };
+}
+
+function validatePeers(c: Checker, value: unknown): BgpPlan["peers"] | undefined {
+    if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PEERS) {
+        c.add("bgp.peers", Array.isArray(value) ? `(${value.length} peers)` : value, `must be a list of 1 to ${MAX_PEERS} routers`,
+            "list the routers the directors peer with: [{ address: \"192.168.77.1\", asn: 65000 }]");
+        return undefined;
+    }
+    const seen = new Map<string, number>();
+    const peers = value.map((entry: unknown, i: number) => {
+        const field = `bgp.peers[${i}]`;
+        if (!c.isObject(field, entry, "give the router as { address, asn }")) {
+            return undefined;
+        }
+        c.knownKeys(field, entry, PEER_KEYS);
+        const address = c.hostAddress(`${field}.address`, entry.address, "192.168.77.1", [4]);
+        const asn = asnOf(c, `${field}.asn`, entry.asn);
+        if (address !== undefined && seen.has(address)) {
+            c.add(`${field}.address`, address, `is also bgp.peers[${seen.get(address)}]`, "list each router once");
+            return undefined;
+        }
+        if (address !== undefined) {
+            seen.set(address, i);
+        }
+        return address === undefined || asn === undefined ? undefined : { address, asn };
+    });
+    return peers.every((p) => p !== undefined) ? peers : undefined;
+}
+
+/**
+ * What active-active directors ask of the services. Each director schedules on its own, and a
+ * connection moves between directors whenever the routers' paths change: only a scheduler that
+ * every director computes alike from the packet, Maglev hashing (`mh`), sends it to the same real
+ * server from any director. A failed real server must keep its place in every director's table
+ * (weight 0, not removed: `mh` builds its table from the list's order, and a server deleted and
+ * added again on one director alone goes to the list's head there). Persistence templates are
+ * each director's own. IPv6 is not offered in this mode yet.
+ */
+export function checkServicesForBgp(c: Checker, services: ServicePlan[], vip: string | undefined, vip6: string | undefined): void {
+    services.forEach((svc, i) => {
+        const field = `services[${i}]`;
+        if (svc.scheduler !== "mh") {
+            c.add(`${field}.scheduler`, svc.scheduler, "does not keep a connection on its real server when the routers move it to another director",
+                "use \"mh\" (Maglev hashing): every director sends a connection to the same real server, so none is reset when a director dies or joins");
+        }
+        if (svc.persistenceSeconds > 0) {
+            c.add(`${field}.persistenceSeconds`, svc.persistenceSeconds, "keeps a template on each director alone: another director does not know it",
+                "remove it: each connection stays on its real server through any director (Maglev hashing); affinity across a client's connections is not offered with active-active directors");
+        }
+        if (svc.healthCheck.kind !== "none" && svc.healthCheck.failureAction === "remove") {
+            c.add(`${field}.healthCheck.${svc.healthCheck.kind === "udp" ? "kind" : "failureAction"}`, svc.healthCheck.kind === "udp" ? "udp" : "remove",
+                "would delete a failed real server and add it again on one director alone, which reorders that director's Maglev table",
+                svc.healthCheck.kind === "udp" ? "use kind \"none\" for UDP services with active-active directors"
+                    : "use failureAction \"weight0\": the server keeps its place in every director's table");
+        }
+    });
+    for (const [field, v] of [["vip", vip], ["vip6", vip6]] as const) {
+        if (v !== undefined && v.includes(":")) {
+            c.add(field, v, "is IPv6: active-active directors announce IPv4 VIPs only (this version)",
+                "serve the IPv6 VIP with a director or a VRRP pair, or serve IPv4 only");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+/**
+ * An active-active director's control plane on the real kernel, in network namespaces the test
+ * creates (no IPVS is needed for it): the director's BIRD configuration as lvs-dr renders it and
+ * its health gate (the gate script's functions, bgp.sh, with `ip` and `flock`), against a router
+ * namespace running BIRD with BFD and multipath. The router learns the VIP exactly while the gate
+ * is open; a director that stops answering leaves the router's paths within BFD's detection (and,
+ * without BFD, not before the hold time: the negative control); a dead speaker takes its path
+ * with it at once (graceful restart off). All traffic stays on the veth between the namespaces.
+ */
+import { strict as assert } from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { LvsDrClusterArgs } from "../../src/args";
+import { validateClusterArgs } from "../../src/component/validate";
+import { renderBirdConf } from "../../src/core/modes/bgp-speaker";
+import type { BgpPlan, ClusterPlan } from "../../src/core/plan";
+import { library } from "../../src/core/scripts/library";
+import { validArgs } from "../support/fixtures";
+
+const DIRECTOR_NS = "lvsdr-bgp-d";
+const ROUTER_NS = "lvsdr-bgp-r";
+const DIRECTOR = "10.99.0.2";
+const ROUTER = "10.99.0.1";
+const VIP = "10.99.9.100";
+
+function sh(ns: string, command: string): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync("ip", ["netns", "exec", ns, "sh", "-c", command], { encoding: "utf8", timeout: 30000 });
+    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+function must(ns: string, command: string): string {
+    const r = sh(ns, command);
+    assert.equal(r.status, 0, `${ns}: ${command}\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+}
+
+/**
+ * A director that stops answering with its link up (a machine that died, or hangs): every packet
+ * in and out dropped. (Taking the veth down would tell the router at once, through its carrier.)
+ */
+const SILENCE = "nft 'add table inet lvsdr_silence; add chain inet lvsdr_silence in { type filter hook input priority 0; policy drop; }; " +
+    "add chain inet lvsdr_silence out { type filter hook output priority 0; policy drop; }'";
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((ok) => setTimeout(ok, ms));
+}
+
+function planOf(bfd: boolean): ClusterPlan {
+    const args: LvsDrClusterArgs = validArgs();
+    args.vip = VIP;
+    args.services = [{ port: 80, scheduler: "mh" }, { port: 443, scheduler: "mh" }];
+    args.hosts = {
+        directors: [{ address: DIRECTOR, name: "d" }, { address: "10.99.0.3" }],
+        realServers: [{ address: "10.99.0.11" }],
+    };
+    args.bgp = { asn: 65010, peers: [{ address: ROUTER, asn: 65000 }], bfd, holdSeconds: 6 };
+    return validateClusterArgs(args);
+}
+
+const ROUTER_CONF = `log stderr all;
+router id ${ROUTER};
+protocol device { }
+protocol kernel { merge paths on; ipv4 { import none; export all; }; }
+protocol bfd { interface "eth0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 5; }; }
+protocol bgp directors {
+  local ${ROUTER} as 65000;
+  neighbor range 10.99.0.0/24 as 65010;
+  direct;
+  bfd on;
+  ipv4 { import all; export none; };
+}
+`;
+
+describe("active-active director's control plane: the health gate and the BGP speaker against a router (network namespaces)", function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lvsdr-bgp-"));
+    const gateDir = path.join(dir, "gate");
+    let plan: ClusterPlan;
+    let bgp: BgpPlan;
+    const pids: number[] = [];
+
+    /** The gate's functions in the director namespace, as the gate script runs them. */
+    const gate = (event: string): string => must(DIRECTOR_NS, [
+        "set -eu", library("common"), library("bgp"),
+        `VIP=${VIP}; GATE_TABLE=${bgp.gateTable}; GATE_DIR=${gateDir}; BIRD_SOCKET=${dir}/d.ctl`, event,
+    ].join("\n"));
+
+    const hops = (): string => sh(ROUTER_NS, `ip -4 route show ${VIP}/32`).stdout;
+
+    async function until(what: string, test: () => boolean, ms: number): Promise<number> {
+        const t0 = Date.now();
+        while (Date.now() - t0 < ms) {
+            if (test()) {
+                return Date.now() - t0;
+            }
+            await sleep(10);
+        }
+        assert.fail(`${what}: not within ${ms} ms; the router's route: '${hops().trim()}'`);
+    }
+
+    function startBird(ns: string, conf: string, name: string): void {
+        const file = path.join(dir, `${name}.conf`);
+        fs.writeFileSync(file, conf);
+        must(ns, `bird -c ${file} -s ${dir}/${name}.ctl -P ${dir}/${name}.pid`);
+        pids.push(Number(fs.readFileSync(path.join(dir, `${name}.pid`), "utf8")));
+    }
+
+    function stopBirds(): void {
+        for (const pid of pids.splice(0)) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // gone already
+            }
+        }
+    }
+
+    before(function () {
+        const bird = spawnSync("bird", ["--version"], { encoding: "utf8" });
+        assert.ok(bird.error === undefined, "the bird command is missing: install bird2 (BIRD 2) for the active-active checks");
+        assert.ok(spawnSync("flock", ["--version"]).error === undefined, "flock (util-linux) is missing");
+        for (const ns of [DIRECTOR_NS, ROUTER_NS]) {
+            spawnSync("ip", ["netns", "del", ns]);
+            execFileSync("ip", ["netns", "add", ns]);
+            must(ns, "ip link set lo up");
+        }
+        must(ROUTER_NS, `ip link add eth0 type veth peer name eth0 netns ${DIRECTOR_NS} && ip addr add ${ROUTER}/24 dev eth0 && ip link set eth0 up`);
+        must(DIRECTOR_NS, `ip addr add ${DIRECTOR}/24 dev eth0 && ip link set eth0 up`);
+    });
+
+    afterEach(() => {
+        stopBirds();
+        spawnSync("ip", ["netns", "exec", DIRECTOR_NS, "nft", "delete", "table", "inet", "lvsdr_silence"]);
+        fs.rmSync(gateDir, { recursive: true, force: true });
+    });
+
+    after(() => {
+        stopBirds();
+        for (const ns of [DIRECTOR_NS, ROUTER_NS]) {
+            spawnSync("ip", ["netns", "del", ns]);
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function established(): Promise<void> {
+        await until("the session is established", () => /Established/.test(
+            spawnSync("birdc", ["-s", `${dir}/r.ctl`, "show", "protocols"], { encoding: "utf8" }).stdout), 15000);
+    }
+
+    it("the router has the VIP exactly while the gate is open: a service up opens it, the last one down closes it; a withdrawal wins over the checks until released", async function () {
+        plan = planOf(true);
+        bgp = plan.mode as BgpPlan & { kind: "bgp" };
+        startBird(ROUTER_NS, ROUTER_CONF, "r");
+        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
+        await established();
+        assert.equal(hops(), "", "nothing is announced before a check passes");
+        gate("bgp_gate up tcp-80");
+        const learned = await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        gate("bgp_gate up tcp-443");
+        gate("bgp_gate down tcp-80");
+        await sleep(500);
+        assert.match(hops(), new RegExp(`via ${DIRECTOR}`), "one service up keeps the VIP announced");
+        gate("bgp_gate withdraw");
+        const withdrawn = await until("a withdrawal takes the VIP away", () => hops() === "", 5000);
+        gate("bgp_gate up tcp-80");
+        await sleep(500);
+        assert.equal(hops(), "", "checks that pass do not open a withdrawn gate");
+        gate("bgp_gate release");
+        await until("a release opens it again", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        gate("bgp_gate flush");
+        await until("keepalived's stop (flush) closes it", () => hops() === "", 5000);
+        console.log(`      figure: the router learned the VIP ${learned} ms after the gate opened, lost it ${withdrawn} ms after a withdrawal`);
+    });
+
+    it("a director that stops answering leaves the router's paths within BFD's detection (100 ms x 5)", async function () {
+        plan = planOf(true);
+        bgp = plan.mode as BgpPlan & { kind: "bgp" };
+        startBird(ROUTER_NS, ROUTER_CONF, "r");
+        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
+        await established();
+        gate("bgp_gate up tcp-80");
+        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        await sleep(1000);
+        must(DIRECTOR_NS, SILENCE);
+        const detection = await until("BFD takes the path away", () => hops() === "", 3000);
+        console.log(`      figure: BFD detection of a silent director: ${detection} ms`);
+        assert.ok(detection >= 300 && detection <= 1000, `detection ${detection} ms, expected about 500`);
+    });
+
+    it("without BFD the path outlives the director until the hold time (the negative control)", async function () {
+        plan = planOf(false);
+        bgp = plan.mode as BgpPlan & { kind: "bgp" };
+        startBird(ROUTER_NS, ROUTER_CONF, "r");
+        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
+        await established();
+        gate("bgp_gate up tcp-80");
+        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        must(DIRECTOR_NS, SILENCE);
+        await sleep(2000);
+        assert.match(hops(), new RegExp(`via ${DIRECTOR}`), "without BFD the router keeps the path for the hold time");
+        const gone = await until("the hold time ends the session", () => hops() === "", 10000);
+        console.log(`      figure: without BFD a silent director kept its path ${2000 + gone} ms (hold time ${bgp.holdSeconds} s)`);
+        assert.ok(2000 + gone >= 3000, "about the hold time");
+    });
+
+    it("a speaker that dies takes its path with it at once: graceful restart is off", async function () {
+        plan = planOf(true);
+        bgp = plan.mode as BgpPlan & { kind: "bgp" };
+        startBird(ROUTER_NS, ROUTER_CONF, "r");
+        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
+        await established();
+        gate("bgp_gate up tcp-80");
+        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        process.kill(pids.pop()!, "SIGKILL");
+        const gone = await until("the path leaves with the speaker", () => hops() === "", 2000);
+        console.log(`      figure: a killed speaker's path left the router after ${gone} ms`);
+    });
+});
