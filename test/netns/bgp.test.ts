@@ -8,7 +8,7 @@
  * with it at once (graceful restart off). All traffic stays on the veth between the namespaces.
  */
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -103,12 +103,15 @@ describe("active-active director's control plane: the health gate and the BGP sp
     function startBird(ns: string, conf: string, name: string): void {
         const file = path.join(dir, `${name}.conf`);
         fs.writeFileSync(file, conf);
-        must(ns, `bird -c ${file} -s ${dir}/${name}.ctl -P ${dir}/${name}.pid`);
-        pids.push(Number(fs.readFileSync(path.join(dir, `${name}.pid`), "utf8")));
+        // The daemon writes its pid file after it forks: `bird -f` in the background keeps the pid
+        // ours from the start (a pid read as 0 would make process.kill signal our own group).
+        const child = spawn("ip", ["netns", "exec", ns, "bird", "-f", "-c", file, "-s", `${dir}/${name}.ctl`], { stdio: "ignore" });
+        assert.ok(child.pid !== undefined && child.pid > 0, `bird did not start in ${ns}`);
+        pids.push(child.pid);
     }
 
     function stopBirds(): void {
-        for (const pid of pids.splice(0)) {
+        for (const pid of pids.splice(0).filter((p) => p > 0)) {
             try {
                 process.kill(pid, "SIGKILL");
             } catch {
