@@ -5,6 +5,10 @@
  * server its name every INTERVAL_MS (a line out, a line back). Per connection it records the first
  * name, every change of name, a reset or any other error, and the longest time between two
  * answers (with the time it began). On SIGTERM (or SIGINT) it prints one JSON document and exits.
+ *
+ * `node conns.js VIP PORT COUNT --once FIRST_PORT`: COUNT short connections instead (50 at a
+ * time, from local ports FIRST_PORT up), each asking once and closing; prints `{ answered, failed,
+ * names }` (answers per real server) and exits.
  */
 import * as net from "net";
 
@@ -37,8 +41,72 @@ export interface ConnsReport {
     records: ConnRecord[];
 }
 
+export interface OnceReport {
+    answered: number;
+    failed: number;
+    /** Answers per real server name. */
+    names: Record<string, number>;
+}
+
+/**
+ * COUNT short connections, `parallel` at a time, each one question, from local ports FIRST_PORT
+ * up: each its own, never used before in the run, so that no director takes one for an old
+ * connection's entry that it still keeps (IPVS keeps closed entries up to two minutes).
+ */
+function once(vip: string, port: number, count: number, firstPort: number, parallel = 50): void {
+    const report: OnceReport = { answered: 0, failed: 0, names: {} };
+    let started = 0;
+    let finished = 0;
+    const next = (): void => {
+        if (started >= count) {
+            return;
+        }
+        const localPort = firstPort + started;
+        started++;
+        const socket = net.connect({ host: vip, port, localPort });
+        let buffered = "";
+        let done = false;
+        const end = (name?: string): void => {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (name === undefined) {
+                report.failed++;
+            } else {
+                report.answered++;
+                report.names[name] = (report.names[name] ?? 0) + 1;
+            }
+            socket.destroy();
+            if (++finished === count) {
+                process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));
+            } else {
+                next();
+            }
+        };
+        socket.setTimeout(5000, () => end());
+        socket.on("connect", () => socket.write("?\n"));
+        socket.on("data", (d: Buffer) => {
+            buffered += d.toString();
+            const at = buffered.indexOf("\n");
+            if (at >= 0) {
+                end(buffered.slice(0, at).trim());
+            }
+        });
+        socket.on("error", () => end());
+        socket.on("close", () => end());
+    };
+    for (let i = 0; i < Math.min(parallel, count); i++) {
+        next();
+    }
+}
+
 function main(): void {
     const [vip, portText, countText, intervalText] = process.argv.slice(2);
+    if (intervalText === "--once") {
+        once(vip, Number(portText), Number(countText), Number(process.argv[6]));
+        return;
+    }
     const port = Number(portText);
     const count = Number(countText);
     const interval = Number(intervalText);
