@@ -118,6 +118,9 @@ export function bgpMode(bgp: BgpPlan): DirectorModeModule {
         },
         rulesLibraries: () => ["bgp"],
         rulesLines: (plan) => [
+            // The table is applied and printed: the wait for the sessions below (up to
+            // SETTLE_SECONDS while a router is down) holds no other script of the director back.
+            "unlock_keepalived",
             gateVariables(plan, bgp),
             "bgp_gate release",
             call("bgp_wait_sessions", SETTLE_SECONDS),
