@@ -152,12 +152,24 @@ describe("active-active director's control plane: the health gate and the BGP sp
             spawnSync("birdc", ["-s", `${dir}/r.ctl`, "show", "protocols"], { encoding: "utf8" }).stdout), 15000);
     }
 
-    it("the router has the VIP exactly while the gate is open: a service up opens it, the last one down closes it; a withdrawal wins over the checks until released", async function () {
-        plan = planOf(true);
+    /** Both speakers started, the director's as lvs-dr renders it (BFD on or off), the session up. */
+    async function sessionUp(bfd: boolean): Promise<void> {
+        plan = planOf(bfd);
         bgp = plan.mode as BgpPlan & { kind: "bgp" };
         startBird(ROUTER_NS, ROUTER_CONF, "r");
         startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
         await established();
+    }
+
+    /** The session up and the gate open: the router has the VIP via the director. */
+    async function announced(bfd: boolean): Promise<void> {
+        await sessionUp(bfd);
+        gate("bgp_gate up tcp-80");
+        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+    }
+
+    it("the router has the VIP exactly while the gate is open: a service up opens it, the last one down closes it; a withdrawal wins over the checks until released", async function () {
+        await sessionUp(true);
         assert.equal(hops(), "", "nothing is announced before a check passes");
         gate("bgp_gate up tcp-80");
         const learned = await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
@@ -178,13 +190,7 @@ describe("active-active director's control plane: the health gate and the BGP sp
     });
 
     it("a director that stops answering leaves the router's paths within BFD's detection (100 ms x 5)", async function () {
-        plan = planOf(true);
-        bgp = plan.mode as BgpPlan & { kind: "bgp" };
-        startBird(ROUTER_NS, ROUTER_CONF, "r");
-        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
-        await established();
-        gate("bgp_gate up tcp-80");
-        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        await announced(true);
         await sleep(1000);
         must(DIRECTOR_NS, SILENCE);
         const detection = await until("BFD takes the path away", () => hops() === "", 3000);
@@ -193,13 +199,7 @@ describe("active-active director's control plane: the health gate and the BGP sp
     });
 
     it("without BFD the path outlives the director until the hold time (the negative control)", async function () {
-        plan = planOf(false);
-        bgp = plan.mode as BgpPlan & { kind: "bgp" };
-        startBird(ROUTER_NS, ROUTER_CONF, "r");
-        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
-        await established();
-        gate("bgp_gate up tcp-80");
-        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        await announced(false);
         must(DIRECTOR_NS, SILENCE);
         await sleep(2000);
         assert.match(hops(), new RegExp(`via ${DIRECTOR}`), "without BFD the router keeps the path for the hold time");
@@ -209,13 +209,7 @@ describe("active-active director's control plane: the health gate and the BGP sp
     });
 
     it("a speaker that dies takes its path with it at once: graceful restart is off", async function () {
-        plan = planOf(true);
-        bgp = plan.mode as BgpPlan & { kind: "bgp" };
-        startBird(ROUTER_NS, ROUTER_CONF, "r");
-        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
-        await established();
-        gate("bgp_gate up tcp-80");
-        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        await announced(true);
         process.kill(pids.pop()!, "SIGKILL");
         const gone = await until("the path leaves with the speaker", () => hops() === "", 2000);
         console.log(`      figure: a killed speaker's path left the router after ${gone} ms`);
