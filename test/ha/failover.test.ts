@@ -5,6 +5,7 @@
  * the lab namespace sends a request through the VIP every 100 ms for the whole suite, and every
  * failure must fall inside the window of a failure the suite caused. Every figure is printed.
  */
+import { Figures, sleep } from "../../lab/harness/figures";
 import { strict as assert } from "assert";
 import { type ChildProcess, execFileSync } from "child_process";
 import type { ClusterPlan } from "../../src/core/plan";
@@ -22,15 +23,8 @@ const RECOVERY_MS = 1000 + 1000;
 const MEASURE_SLACK_MS = 1500;
 const DRAIN_SECONDS = 60;
 
-const figures: string[] = [];
-function figure(text: string): void {
-    figures.push(text);
-    console.log(`      figure: ${text}`);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((ok) => setTimeout(ok, ms));
-}
+const figures = new Figures();
+const figure = (text: string): void => figures.add(text);
 
 /** A failure window the suite caused on purpose: failures are allowed inside it, nowhere else. */
 interface Window {
@@ -189,7 +183,7 @@ echo "$(sha256sum <"$f" | cut -d' ' -f1) $rc $size $(date +%s%3N)"; rm -f "$f"`)
         await load.stop();
         const failed = load.hits.filter((h) => h.host === "FAILED");
         console.log(`      load: ${load.hits.length} requests, ${failed.length} failed, all inside: ${windows.map((w) => w.what).join(", ")}`);
-        console.log(`      figures:\n${figures.map((f) => `        ${f}`).join("\n")}`);
+        console.log(figures.summary());
     });
 
     it("master and backup: the first director holds the VIP and forwards; the backup holds the table, no VIP, and forwards nothing", async () => {

@@ -10,6 +10,7 @@
  * retransmission), and the negative control (without sloppy_tcp the moved connections are reset).
  * Last in `npm run test:vms` before the provider's delete: it destroys a VM. Every figure is printed.
  */
+import { Figures, sleep } from "../../lab/harness/figures";
 import { strict as assert } from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -59,15 +60,8 @@ asyncio.run(main())
  */
 const STATS_MS = 3000;
 
-const figures: string[] = [];
-function figure(text: string): void {
-    figures.push(text);
-    console.log(`      figure: ${text}`);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((ok) => setTimeout(ok, ms));
-}
+const figures = new Figures();
+const figure = (text: string): void => figures.add(text);
 
 /** The client, started in its namespace: resolves with its report once stopped. */
 class Client {
@@ -191,6 +185,7 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
 
     after(async function () {
         router?.cleanup();
+        console.log(figures.summary());
     });
 
     it("two directors peer with the router and announce the VIP: one multipath route over both", async function () {

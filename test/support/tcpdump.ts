@@ -27,13 +27,7 @@ export async function startTcpdump(netns: string, args: string[], timeoutMs = 10
         await closed;
         return out;
     };
-    for (let waited = 0; waited < timeoutMs && !/listening on/.test(err); waited += 50) {
-        await new Promise((ok) => setTimeout(ok, 50));
-    }
-    if (!/listening on/.test(err)) {
-        await stop();
-        assert.fail(`tcpdump did not start in the namespace ${netns}: ${err}`);
-    }
+    await listening(netns, () => err, stop, timeoutMs);
     return { child, stop };
 }
 
@@ -59,12 +53,17 @@ export async function startCaptureToFile(netns: string, iface: string, filter: s
             fs.rmSync(dir, { recursive: true, force: true });
         }
     };
-    for (let waited = 0; waited < timeoutMs && !/listening on/.test(err); waited += 50) {
+    await listening(netns, () => err, stop, timeoutMs);
+    return { child, stop };
+}
+
+/** Waits until tcpdump says it listens (its stderr, `err()`), at most `timeoutMs`; else stops it and fails the test. */
+async function listening(netns: string, err: () => string, stop: () => Promise<string>, timeoutMs: number): Promise<void> {
+    for (let waited = 0; waited < timeoutMs && !/listening on/.test(err()); waited += 50) {
         await new Promise((ok) => setTimeout(ok, 50));
     }
-    if (!/listening on/.test(err)) {
+    if (!/listening on/.test(err())) {
         await stop();
-        assert.fail(`tcpdump did not start in the namespace ${netns}: ${err}`);
+        assert.fail(`tcpdump did not start in the namespace ${netns}: ${err()}`);
     }
-    return { child, stop };
 }
