@@ -383,6 +383,15 @@ export interface LvsDrBgpPeerArgs {
     address: string;
     /** The router's AS number, integer 1-4294967294 (not 23456). eBGP or iBGP (the directors' own). */
     asn: number;
+
+    /**
+     * The session's TCP-MD5 password (RFC 2385); the router must set the same for each director.
+     * A secret: give it as one (`config.requireSecret("bgpPassword")`); it is wrapped with
+     * `pulumi.secret`, so the directors' setup commands, whose scripts write it into BIRD's
+     * configuration (`/etc/lvs-dr/<vip>/director-bird.conf`, mode 0640, owner root, group `bird`),
+     * are secrets too. 1-80 bytes; no `"`, `\` or control characters. Default: none.
+     */
+    password?: pulumi.Input<string>;
 }
 
 /** Default SSH connection settings. */
@@ -606,7 +615,8 @@ export interface LvsDrVmArgs {
      * settings (libvirt: base image, size, kernel, user; AWS: an explicit AMI, the instance type)
      * waits until the flag is removed. Such a change replaces (or, for an instance type, stops and
      * starts) every machine it applies to in one update, so lvs-dr refuses one that would take
-     * both directors, or every real server, down at once (at preview, `<cluster>-machines`).
+     * every director (both of a pair), or every real server, down at once (at preview,
+     * `<cluster>-machines`).
      * Roll it instead: set `keepMachine: true` on one director (and on some of the real servers),
      * `pulumi up`, then remove it and `pulumi up` again. Default `false`.
      */
@@ -680,15 +690,25 @@ export interface LvsDrLibvirtArgs {
     /** Direct kernel boot: kernel command line. Default `"root=/dev/vda1 console=ttyS0"`. */
     cmdline?: string;
 
-    /** The director VM. */
+    /** The director VM. Default: one, with a planned address. Not with `directors`. */
     director?: LvsDrVmArgs;
 
     /**
      * Set (`{}` is enough) to create a second director VM: the pair shares the VIP through VRRP
      * and syncs connections. Its planned address is the one just below the director's. Default:
-     * none.
+     * none. Not with `directors`.
      */
     backupDirector?: LvsDrVmArgs;
+
+    /**
+     * Active-active directors (with `bgp`): 2 to 8 director VMs, all forwarding, each announcing
+     * the VIP to the `bgp.peers` routers, which must be on the VMs' network (the hypervisor's side
+     * of a created network, or routers on your `network` or `bridge`). Each needs a unique `name`:
+     * its VM is `<cluster>-director-<name>`. Planned addresses: the first director's is the 10th
+     * of `subnet`, each next one's the one below (9th, 8th, ...), so adding or removing a director
+     * never moves a real server. Instead of `director` and `backupDirector`. Default: none.
+     */
+    directors?: LvsDrLibvirtDirectorArgs[];
 
     /**
      * The real-server VMs: at least one. At most about 2,500 entries in all (real servers x
@@ -696,6 +716,46 @@ export interface LvsDrLibvirtArgs {
      * Linux); split larger clusters across VIPs.
      */
     realServers: LvsDrVmArgs[];
+}
+
+/** A director VM of `libvirt.directors` (active-active directors). */
+export interface LvsDrLibvirtDirectorArgs {
+    /**
+     * The director's name, required and unique in the list: its VM is `<cluster>-director-<name>`
+     * (its hostname, MAC, disk and seed follow) and its resources `<cluster>-director-<name>-<step>`,
+     * so a director can leave the middle of the list and the others keep their VMs. Lower-case
+     * letters, digits and `-`, at most 40 characters. No default.
+     */
+    name: string;
+
+    /**
+     * Address on `subnet`. Default: planned: the first director gets the 10th address of the
+     * subnet, the second the 9th, and so on down, a taken address (the VIP, a reserved one, one
+     * given explicitly) skipped downwards, so that directors do not land among the real servers
+     * (the 11th up). A planned address follows the director's place in the list: give it
+     * explicitly if directors before it may leave.
+     */
+    address?: string;
+
+    /**
+     * The VM's IPv6 address on `subnet6` (requires `subnet6`). Default: the same offset into
+     * `subnet6` as its IPv4 address has into `subnet`. The directors announce the IPv4 VIP only.
+     */
+    address6?: string;
+
+    /**
+     * The machine is gone for good (see LvsDrVmArgs `gone`): its commands are forgotten without
+     * running and what is left of its VM is deleted; the other directors go on announcing the VIP.
+     * Default `false`.
+     */
+    gone?: boolean;
+
+    /**
+     * Keep this director's VM as it is through this update (see LvsDrVmArgs `keepMachine`): a
+     * change of the machine settings that would replace every director at once is refused, so
+     * roll it with this on some of them. Default `false`.
+     */
+    keepMachine?: boolean;
 }
 
 /** The AWS platform (`@pulumi/aws`; region and credentials from the AWS provider). */

@@ -6,12 +6,15 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { directorRole, hostResourceName, realServerRole } from "../core/names";
-import type { ClusterPlan, HostPlan, RealServerPlan } from "../core/plan";
+import type { BgpPeerPlan, ClusterPlan, HostPlan, RealServerPlan } from "../core/plan";
 import {
     type CommandLines, directorRulesCommand, directorSetupCommand, drainHookCommand, realServerSetupCommand,
 } from "../core/scripts/command-lines";
+import { checkBgpPassword } from "../core/validation/bgp";
+import { Checker } from "../core/validation/checker";
 import type { Plan } from "../platforms";
 import type { PlatformHost } from "../platforms/platform";
+import { LvsDrArgsError } from "./errors";
 import type { ClusterPlans } from "./plan-cluster";
 
 /**
@@ -78,6 +81,54 @@ function onMachine(
     return { create: shape.create.command, delete: shape.delete.command, stdin };
 }
 
+/**
+ * The BGP peers' TCP-MD5 passwords as the arguments give them (a string, or an Output: a secret
+ * from the stack's config), by peer, undefined where a peer has none; undefined when none has one.
+ */
+function bgpPasswords(plan: Plan): (pulumi.Input<string> | undefined)[] | undefined {
+    const peers = plan.mode.kind === "bgp" ? plan.mode.peers : [];
+    return peers.some((peer) => peer.password !== undefined) ? peers.map((peer) => peer.password) : undefined;
+}
+
+/**
+ * `plan` with each peer's password its value in `values` (by peer), checked as a plain one is at
+ * once: an Output's value is known only now, and a refusal fails the command that would write it.
+ * Without `values`, the plan without passwords.
+ */
+export function withPasswords(plan: Plan, values?: (string | undefined)[]): Plan {
+    if (plan.mode.kind !== "bgp") {
+        return plan;
+    }
+    const c = new Checker();
+    const peers = plan.mode.peers.map((peer, i): BgpPeerPlan => {
+        const resolved: BgpPeerPlan = { ...peer };
+        delete resolved.password;
+        const value = values === undefined || peer.password === undefined ? undefined : checkBgpPassword(c, `bgp.peers[${i}].password`, values[i]);
+        return value === undefined ? resolved : { ...resolved, password: value };
+    });
+    if (c.problems.length > 0) {
+        throw new LvsDrArgsError(c.problems);
+    }
+    return { ...plan, mode: { ...plan.mode, peers } };
+}
+
+/**
+ * A director setup's inputs. Where a BGP peer has a password, which BIRD's configuration holds,
+ * the script is rendered once the passwords are known, with them, and is a secret however they
+ * were given (a private key is wrapped the same way); the loader lines hold no script.
+ */
+function directorSetupInputs(
+    plans: ClusterPlans, host: PlatformHost, lines: (plan: Plan, machine?: string) => CommandLines,
+): { create: string; delete: string; stdin: pulumi.Input<string> } {
+    const passwords = bgpPasswords(plans.shape);
+    if (passwords === undefined) {
+        return onMachine(plans, host, lines);
+    }
+    const loader = lines(withPasswords(plans.shape));
+    const stdin = pulumi.all(passwords).apply((values) => pulumi.output(onMachine(plans, host, (p, m) => lines(withPasswords(p, values), m)).stdin));
+    return { create: loader.create.command, delete: loader.delete.command, stdin: pulumi.secret(stdin) };
+}
+
 export function realServerSetup(
     plans: ClusterPlans, rs: PlannedHost<RealServerPlan>, host: PlatformHost, parent: pulumi.Resource,
 ): command.remote.Command {
@@ -95,7 +146,7 @@ export function directorSetup(
     const plan = plans.shape;
     return new command.remote.Command(hostResourceName(plan.name, directorRole(index, director.shape.name), "setup"), {
         connection: host.connection,
-        ...onMachine(plans, host, (p, m) => directorSetupCommand(p, director.pick(p), m)),
+        ...directorSetupInputs(plans, host, (p, m) => directorSetupCommand(p, director.pick(p), m)),
         triggers: [plan.vip, director.shape.interface],
     }, on(host, { parent, dependsOn: host.dependsOn, ...TEARDOWN_FIRST }));
 }

@@ -6,7 +6,8 @@ import type { ClusterPlan } from "../core/plan";
 
 /** e.g. `lvs-dr web: libvirt (VMs on a hypervisor), a VRRP pair (router id 42), VIP 192.168.77.100, 3 real servers, DR, tcp/80 wlc`. */
 export function planSummary(plan: ClusterPlan, platform: string): string {
-    const mode = plan.mode.kind === "vrrp" ? `a VRRP pair (router id ${plan.mode.virtualRouterId})` : "one director";
+    const mode = plan.mode.kind === "vrrp" ? `a VRRP pair (router id ${plan.mode.virtualRouterId})`
+        : plan.mode.kind === "bgp" ? `${plan.directors.length} active-active directors (BGP, AS ${plan.mode.asn})` : "one director";
     const vips = plan.vip6 ? `VIPs ${plan.vip} and ${plan.vip6}` : `VIP ${plan.vip}`;
     const gone = plan.goneRealServers.length > 0 ? ` (and ${plan.goneRealServers.length} marked gone)` : "";
     const servers = `${plan.realServers.length} real server${plan.realServers.length === 1 ? "" : "s"}${gone}`;

@@ -69,7 +69,7 @@ function validate(args: LvsDrClusterArgs, clusterName: string): Plan {
         ? platformOf(kind).validate(c, raw[kind], { ssh, vip, ...(vip6 ? { vip6 } : {}), cluster: clusterName }) : undefined;
     if (vip !== undefined && hosts) {
         const vips = vip6 ? [vip, vip6] : [vip];
-        vips.forEach((v, i) => checkVip(c, i === 0 ? "vip" : "vip6", v, hosts));
+        vips.forEach((v, i) => checkVip(c, i === 0 ? "vip" : "vip6", v, hosts, raw.bgp !== undefined));
         checkSorryServers(c, services, vips, hosts, forwarding);
         if (hosts.familyFix !== undefined && (raw.vip6 === undefined || vip6 !== undefined)) {
             checkFamilies(c, [

@@ -27,6 +27,20 @@ export function planAddresses(
     });
 }
 
+/**
+ * The highest address at or below `offset` into the subnet (above its network address) that is
+ * not in `taken`; undefined when every one is.
+ */
+export function planAddressBelow(subnet: Ipv4Cidr, taken: string[], offset: number): string | undefined {
+    const used = new Set(taken.map((a) => parseIpv4(a)));
+    for (let next = Math.min(subnet.network + offset, broadcastOf(subnet) - 1); next > subnet.network; next--) {
+        if (!used.has(next)) {
+            return formatIpv4(next);
+        }
+    }
+    return undefined;
+}
+
 /** The first host address of a subnet (where a created network puts its host side). */
 export function firstHost(subnet: Ipv4Cidr): string {
     return formatIpv4(subnet.network + 1);

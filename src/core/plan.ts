@@ -73,6 +73,12 @@ export interface VrrpPlan {
 export interface BgpPeerPlan {
     address: string;
     asn: number;
+    /**
+     * The session's TCP-MD5 password, as given: a string (checked) or an Output (checked once
+     * known). The component resolves it, as a secret, into the plan the director's setup is
+     * rendered from (component/host-configuration.ts); BIRD's configuration takes a string only.
+     */
+    password?: Input<string>;
 }
 
 /**

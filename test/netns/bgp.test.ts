@@ -5,7 +5,8 @@
  * namespace running BIRD with BFD and multipath. The router learns the VIP exactly while the gate
  * is open; a director that stops answering leaves the router's paths within BFD's detection (and,
  * without BFD, not before the hold time: the negative control); a dead speaker takes its path
- * with it at once (graceful restart off). All traffic stays on the veth between the namespaces.
+ * with it at once (graceful restart off); with a password (TCP-MD5) the session comes up only with
+ * a router that has the same one. All traffic stays on the veth between the namespaces.
  */
 import { strict as assert } from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
@@ -47,7 +48,7 @@ function sleep(ms: number): Promise<void> {
     return new Promise((ok) => setTimeout(ok, ms));
 }
 
-function planOf(bfd: boolean): ClusterPlan {
+function planOf(bfd: boolean, password?: string): ClusterPlan {
     const args: LvsDrClusterArgs = validArgs();
     args.vip = VIP;
     args.services = [{ port: 80, scheduler: "mh" }, { port: 443, scheduler: "mh" }];
@@ -55,7 +56,7 @@ function planOf(bfd: boolean): ClusterPlan {
         directors: [{ address: DIRECTOR, name: "d" }, { address: "10.99.0.3" }],
         realServers: [{ address: "10.99.0.11" }],
     };
-    args.bgp = { asn: 65010, peers: [{ address: ROUTER, asn: 65000 }], bfd, holdSeconds: 6 };
+    args.bgp = { asn: 65010, peers: [{ address: ROUTER, asn: 65000, ...(password === undefined ? {} : { password }) }], bfd, holdSeconds: 6 };
     return validateClusterArgs(args);
 }
 
@@ -72,6 +73,16 @@ protocol bgp directors {
   ipv4 { import all; export none; };
 }
 `;
+
+/** The router with a password for the director (TCP-MD5 keys are per neighbour address). */
+function routerConfWith(password: string): string {
+    return ROUTER_CONF.replace("neighbor range 10.99.0.0/24 as 65010;", `neighbor ${DIRECTOR} as 65010;\n  password "${password}";`);
+}
+
+/** The kernel's count of TCP segments refused for a wrong MD5 signature, in a namespace. */
+function md5Failures(ns: string): number {
+    return Number(/TcpExtTCPMD5Failure\s+(\d+)/.exec(sh(ns, "nstat -asz TcpExtTCPMD5Failure").stdout)?.[1] ?? 0);
+}
 
 describe("active-active director's control plane: the health gate and the BGP speaker against a router (network namespaces)", function () {
     this.timeout(120000);
@@ -100,7 +111,7 @@ describe("active-active director's control plane: the health gate and the BGP sp
         assert.fail(`${what}: not within ${ms} ms; the router's route: '${hops().trim()}'`);
     }
 
-    function startBird(ns: string, conf: string, name: string): void {
+    function startBird(ns: string, conf: string, name: string): number {
         const file = path.join(dir, `${name}.conf`);
         fs.writeFileSync(file, conf);
         // The daemon writes its pid file after it forks: `bird -f` in the background keeps the pid
@@ -108,6 +119,7 @@ describe("active-active director's control plane: the health gate and the BGP sp
         const child = spawn("ip", ["netns", "exec", ns, "bird", "-f", "-c", file, "-s", `${dir}/${name}.ctl`], { stdio: "ignore" });
         assert.ok(child.pid !== undefined && child.pid > 0, `bird did not start in ${ns}`);
         pids.push(child.pid);
+        return child.pid;
     }
 
     function stopBirds(): void {
@@ -206,6 +218,37 @@ describe("active-active director's control plane: the health gate and the BGP sp
         const gone = await until("the hold time ends the session", () => hops() === "", 10000);
         console.log(`      figure: without BFD a silent director kept its path ${2000 + gone} ms (hold time ${bgp.holdSeconds} s)`);
         assert.ok(2000 + gone >= 3000, "about the hold time");
+    });
+
+    it("with a password (TCP-MD5): a router that has it learns the VIP; one with another never establishes the session (the negative control)", async function () {
+        const password = "lvs-dr's $ecret #1 (x)";
+        plan = planOf(true, password);
+        bgp = plan.mode as BgpPlan & { kind: "bgp" };
+        const t0 = Date.now();
+        const router = startBird(ROUTER_NS, routerConfWith(password), "r");
+        startBird(DIRECTOR_NS, renderBirdConf(plan, bgp, plan.directors[0]), "d");
+        await established();
+        gate("bgp_gate up tcp-80");
+        await until("the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        const learned = Date.now() - t0;
+        // The same director against a router whose password differs.
+        process.kill(router, "SIGKILL");
+        pids.splice(pids.indexOf(router), 1);
+        const failures = md5Failures(DIRECTOR_NS) + md5Failures(ROUTER_NS);
+        startBird(ROUTER_NS, routerConfWith("another password"), "r");
+        const states = new Set<string>();
+        for (const t1 = Date.now(); Date.now() - t1 < 8000; await sleep(200)) {
+            const state = spawnSync("birdc", ["-s", `${dir}/r.ctl`, "show", "protocols", "directors"], { encoding: "utf8" }).stdout;
+            assert.doesNotMatch(state, /Established/, "the session is established with another password");
+            const info = /directors\s+BGP\s+\S+\s+\S+\s+\S+\s+(\S+)/.exec(state)?.[1];
+            if (info !== undefined) {
+                states.add(info);
+            }
+        }
+        const refused = md5Failures(DIRECTOR_NS) + md5Failures(ROUTER_NS) - failures;
+        assert.ok(refused > 0, "no segment was refused for its MD5 signature: the password is not in use");
+        console.log(`      figure: with the same password the router learned the VIP ${learned} ms after both speakers started; `
+            + `with another, 8 s without a session (router: ${[...states].join(", ")}), ${refused} segments refused for their MD5 signature`);
     });
 
     it("a speaker that dies takes its path with it at once: graceful restart is off", async function () {

@@ -17,7 +17,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import type { LvsDrClusterArgs } from "../../src/args";
-import { directorRole, realServerRole } from "../../src/core/names";
+import { realServerRole, roleOf } from "../../src/core/names";
 import { libvirtNames } from "../../src/platforms/libvirt/names";
 import type { ClusterPlan } from "../../src/core/plan";
 import type { PlatformPlan } from "../../src/platforms";
@@ -51,9 +51,14 @@ function platformArgs(): Record<string, LvsDrClusterArgs> {
     libvirtAttached.libvirt!.gateway = "192.168.77.1";
     libvirtAttached.libvirt!.kernel = "/var/lib/lvsdr-lab/images/vmlinuz";
     libvirtAttached.libvirt!.initrd = "/var/lib/lvsdr-lab/images/initrd.img";
+    const libvirtActive = validLibvirtArgs();
+    libvirtActive.services = [{ port: 80, scheduler: "mh" }];
+    libvirtActive.libvirt!.directors = [{ name: "a" }, { name: "b" }, { name: "c", address: "192.168.77.50" }];
+    libvirtActive.bgp = { asn: 65010, peers: [{ address: "192.168.77.1", asn: 65000 }] };
     return {
         "hosts sudo host key": sudo, "aws single": validAwsArgs(), "aws pair": awsPair, "aws tun": awsTun,
         "libvirt single": validLibvirtArgs(), "libvirt pair dual stack": libvirtPair, "libvirt attached kernel": libvirtAttached,
+        "libvirt active-active": libvirtActive,
     };
 }
 
@@ -79,7 +84,7 @@ function machineTexts(plan: ClusterPlan): Record<string, string> {
             files["libvirt network xml"] = net.xml;
         }
         const hosts = [
-            ...plan.directors.map((d, i) => ({ role: directorRole(i), host: d })),
+            ...plan.directors.map((d) => ({ role: roleOf(plan, d), host: d })),
             ...plan.realServers.map((rs) => ({ role: realServerRole(rs.name), host: rs })),
         ];
         for (const { role, host } of hosts) {

@@ -33,6 +33,8 @@ export interface Variant {
     fwmark?: boolean;
     /** Three active-active directors announced over BGP (every service `mh`). */
     bgp?: boolean;
+    /** With `bgp`: the second router has a password (TCP-MD5). */
+    bgpPassword?: boolean;
 }
 
 /** The checks a TCP service takes (the second service of every variant is TCP). */
@@ -59,12 +61,14 @@ export const VARIANTS: Variant[] = FORWARDING_METHODS.flatMap((forwarding) => PR
         // Active-active directors: each forwarding method, a firewall-mark service, an HTTP check.
         { forwarding: "dr", protocol: "tcp", scheduler: "mh", persistenceSeconds: 0, bgp: true, check: "tcp", failureAction: "weight0" },
         { forwarding: "tun", protocol: "tcp", scheduler: "mh", persistenceSeconds: 0, bgp: true, check: "http", fwmark: true, drainSeconds: 0 },
+        // A router with a password: what a shell or BIRD might read in it stays inert.
+        { forwarding: "dr", protocol: "tcp", scheduler: "mh", persistenceSeconds: 0, bgp: true, bgpPassword: true, check: "none" },
     ]);
 
 /** A variant's name in test titles and snapshot file names. */
 export function variantTitle(v: Variant): string {
     return `${v.fwmark ? "fwmark " : ""}${v.family === "6" ? "IPv6 " : v.family === "dual" ? "dual stack " : ""}${v.forwarding} ${v.protocol} ${v.scheduler} persistence ${v.persistenceSeconds}`
-        + `${v.pair ? " pair" : ""}${v.bgp ? " bgp" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
+        + `${v.pair ? " pair" : ""}${v.bgp ? " bgp" : ""}${v.bgpPassword ? " password" : ""} check ${v.check} ${v.failureAction}${v.drainSeconds === 0 ? " no drain" : ""}`;
 }
 
 export function planFor(v: Variant): ClusterPlan {
@@ -85,6 +89,9 @@ export function planFor(v: Variant): ClusterPlan {
         args.hosts!.directors = [args.hosts!.director!, { address: "192.168.77.9", name: "b" }, { address: "192.168.77.8", interface: "ens3.100" }];
         delete args.hosts!.director;
         args.bgp = { asn: 65010, peers: [{ address: "192.168.77.1", asn: 65000 }, { address: "192.168.77.2", asn: 65010 }] };
+        if (v.bgpPassword) {
+            args.bgp.peers[1].password = "lvs-dr's $ecret `#1` (x)";
+        }
     }
     if (v.drainSeconds !== undefined) {
         args.drainSeconds = v.drainSeconds;

@@ -1,24 +1,33 @@
 /**
  * Active-active directors (`bgp`): the arguments (validated, defaulted, refused with the reason),
  * the BIRD configuration (parsed by BIRD itself), the keepalived file (Maglev flags, quorum hooks,
- * failed servers kept in place), and what the rules report.
+ * failed servers kept in place), what the rules report, and the routers' passwords (checked, in
+ * BIRD's file, secret in every command that holds one: under Pulumi's mocks).
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+// The mocks first: the code under test is loaded after them.
+import { deploy, isSecret, reveal } from "../support/mocks";
 import type { LvsDrClusterArgs } from "../../src/args";
-import { validateClusterArgs } from "../../src/component/validate";
+import { withPasswords } from "../../src/component/host-configuration";
+import { LvsDrArgsError, validateClusterArgs } from "../../src/component/validate";
 import { BGP_REPORT_MARK, splitRulesOutput } from "../../src/core/modes/bgp";
 import { renderBirdConf } from "../../src/core/modes/bgp-speaker";
 import { hostResourceName, roleOf } from "../../src/core/names";
 import type { BgpPlan } from "../../src/core/plan";
 import { renderKeepalivedConfig } from "../../src/core/scripts/keepalived/config";
 import { renderDirectorRulesRemoval } from "../../src/core/scripts/director";
+import { directorRulesCommand, directorSetupCommand, realServerSetupCommand } from "../../src/core/scripts/command-lines";
 import { derivedGateTable } from "../../src/core/validation/bgp";
 import { validArgs, validAwsArgs } from "../support/fixtures";
 import { problems, refusal } from "../support/problems";
+
+/** A password with what a shell or BIRD might read: a quote, a dollar, a hash, spaces, parentheses. */
+const PASSWORD = "lvs-dr's $ecret #1 (x)";
 
 function activeArgs(): LvsDrClusterArgs {
     const args = validArgs();
@@ -105,6 +114,130 @@ describe("active-active directors: arguments", () => {
     });
 });
 
+describe("active-active directors: a director joins or leaves", () => {
+    it("changes no other host's commands: every real server's setup, the other directors' setup and rules stay as they were", () => {
+        const named = (): LvsDrClusterArgs => {
+            const args = activeArgs();
+            args.hosts!.directors![2].name = "north";
+            return args;
+        };
+        const three = validateClusterArgs(named());
+        const twoArgs = named();
+        twoArgs.hosts!.directors!.splice(1, 1);
+        const two = validateClusterArgs(twoArgs);
+        const byName = (plan: typeof three, name: string) => plan.directors.find((d) => d.name === name)!;
+        for (const name of two.directors.map((d) => d.name!)) {
+            assert.deepEqual(directorSetupCommand(two, byName(two, name)), directorSetupCommand(three, byName(three, name)), `director ${name}'s setup`);
+            assert.deepEqual(directorRulesCommand(two, byName(two, name)), directorRulesCommand(three, byName(three, name)), `director ${name}'s rules`);
+        }
+        two.realServers.forEach((rs, i) => assert.deepEqual(realServerSetupCommand(two, rs), realServerSetupCommand(three, three.realServers[i]), `${rs.name}'s setup`));
+    });
+});
+
+describe("active-active directors: addresses", () => {
+    it("takes a VIP outside hosts.subnet (the routers reach it through the directors, not by ARP); a pair does not", () => {
+        const args = activeArgs();
+        args.hosts!.subnet = "192.168.77.0/24";
+        args.vip = "10.77.0.100";
+        assert.equal(validateClusterArgs(args).vip, "10.77.0.100");
+        assert.deepEqual(problems((a) => { a.hosts!.subnet = "192.168.77.0/24"; a.vip = "10.77.0.100"; }).filter((p) => p.startsWith("vip:")),
+            ["vip: is outside hosts.subnet 192.168.77.0/24"]);
+    });
+
+    it("takes the directors' addresses from other resources (Outputs): the same commands as with plain addresses", async () => {
+        const commands = async (args: LvsDrClusterArgs): Promise<Map<string, unknown>> => new Map((await deploy(args)).resources
+            .filter((r) => r.type === "command:remote:Command")
+            .map((r) => [r.name, { create: r.inputs.create, delete: r.inputs.delete, stdin: reveal(r.inputs.stdin), host: (r.inputs.connection as { host: unknown }).host }]));
+        const plain = await commands(activeArgs());
+        const awaited = activeArgs();
+        awaited.hosts!.directors = awaited.hosts!.directors!.map((d) => ({ ...d, address: pulumi.output(d.address as string) }));
+        const fromOutputs = await commands(awaited);
+        assert.deepEqual([...fromOutputs.keys()].sort(), [...plain.keys()].sort());
+        for (const [name, command] of plain) {
+            assert.deepEqual(fromOutputs.get(name), command, `${name} differs`);
+        }
+    });
+});
+
+describe("active-active directors: the routers' passwords (TCP-MD5)", () => {
+    it("takes one per router, plain or as an Output", () => {
+        const args = activeArgs();
+        args.bgp!.peers[0].password = PASSWORD;
+        assert.equal(bgpOf(args).peers[0].password, PASSWORD);
+        for (const longest of ["x".repeat(80), "é".repeat(40)]) {
+            args.bgp!.peers[0].password = longest;
+            assert.equal(bgpOf(args).peers[0].password, longest, "80 bytes is the kernel's limit, and allowed");
+        }
+        const given = pulumi.secret(PASSWORD);
+        args.bgp!.peers[0].password = given;
+        assert.equal(bgpOf(args).peers[0].password, given, "an Output passes through");
+    });
+
+    it("refuses one that BIRD's quoted string or the kernel cannot take, saying what to fix and never showing it", () => {
+        const cases: [unknown, RegExp][] = [
+            ["", /is empty/],
+            ["leak".repeat(21), /is 84 bytes long: a TCP-MD5 key holds at most 80/],
+            ["leakleak".repeat(5) + "é".repeat(21), /is 82 bytes long/],
+            ['leak"', /holds a " or a \\, which BIRD's configuration cannot hold/],
+            ["leak\\", /holds a " or a \\/],
+            ["leak\nleak", /holds a control character/],
+            ["leak\tleak", /holds a control character/],
+            [1234, /must be a string or an Output of one/],
+        ];
+        for (const [password, expected] of cases) {
+            const error = refusal((a) => (a.bgp!.peers[0].password = password as string), activeArgs);
+            const problem = error?.problems.find((p) => p.field === "bgp.peers[0].password");
+            assert.ok(problem, `${JSON.stringify(password)} accepted`);
+            assert.match(problem.problem, expected);
+            assert.match(problem.fix, /password/);
+            assert.equal(problem.value, "(hidden)");
+            assert.doesNotMatch(error!.message, /leak|1234/, `the message shows the password: ${error!.message}`);
+        }
+    });
+
+    it("checks an Output's value once known, with the message a plain one gets; a good one is resolved into the plan", () => {
+        const plain = refusal((a) => (a.bgp!.peers[0].password = 'leak"'), activeArgs)?.message;
+        assert.ok(plain);
+        const args = activeArgs();
+        args.bgp!.peers.unshift({ address: "192.168.77.2", asn: 65010, password: pulumi.secret('leak"') });
+        const plan = validateClusterArgs(args);
+        assert.throws(() => withPasswords(plan, ['leak"', undefined]), (e) => e instanceof LvsDrArgsError && e.message === plain);
+        const resolved = withPasswords(plan, [PASSWORD, undefined]).mode as BgpPlan;
+        assert.deepEqual(resolved.peers, [{ address: "192.168.77.2", asn: 65010, password: PASSWORD }, { address: "192.168.77.1", asn: 65000 }]);
+        assert.deepEqual((withPasswords(plan).mode as BgpPlan).peers.map((p) => p.password), [undefined, undefined], "without values: none");
+    });
+
+    it("a secret Output is in the directors' setup scripts alone, which are secrets; no input holds it in plain text", async () => {
+        const args = activeArgs();
+        args.bgp!.peers.push({ address: "192.168.77.2", asn: 65010, password: pulumi.secret(PASSWORD) });
+        // An awaited field too: the scripts are rendered once the plan is known.
+        args.hosts!.realServers[0].address = pulumi.output("192.168.77.11");
+        const { resources } = await deploy(args);
+        // A value is safe when it only occurs inside a secret envelope (stored encrypted).
+        const plainText = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (isSecret(x) ? "(secret)" : x));
+        const commands = resources.filter((r) => r.type === "command:remote:Command");
+        const setups = commands.filter((r) => /^web-director-.*setup$/.test(r.name));
+        assert.equal(setups.length, 3);
+        for (const c of commands) {
+            assert.ok(!plainText(c.inputs).includes("$ecret #1"), `${c.name}: the password is in plain text: ${plainText(c.inputs).slice(0, 200)}`);
+            assert.ok(!isSecret(c.inputs.create) && !isSecret(c.inputs.delete), `${c.name}: its loader lines are secrets`);
+            assert.equal(isSecret(c.inputs.stdin), setups.includes(c), `${c.name}: its script is ${isSecret(c.inputs.stdin) ? "" : "not "}a secret`);
+        }
+        for (const c of setups) {
+            const stdin = reveal(c.inputs.stdin) as string;
+            assert.ok(stdin.includes(`neighbor 192.168.77.2 as 65010;\n    password "${PASSWORD}";\n`), `${c.name}: no password line`);
+            assert.ok(stdin.includes("bgp_write_conf '/etc/lvs-dr/192.168.77.100/director-bird.conf' <<'LVS_DR_EOF'"), `${c.name}: BIRD's file not written privately`);
+        }
+        // A plain password is made a secret too; without one nothing is.
+        const plain = activeArgs();
+        plain.bgp!.peers[0].password = PASSWORD;
+        const again = await deploy(plain);
+        assert.ok(isSecret(again.resources.find((r) => r.name === "web-director-east-setup")!.inputs.stdin));
+        const none = await deploy(activeArgs());
+        assert.ok(!none.resources.some((r) => isSecret(r.inputs.stdin)));
+    });
+});
+
 describe("active-active directors: what runs on the directors", () => {
     it("keepalived: Maglev hashing on ports with fallback, failed servers kept in place, the gate's quorum hooks per service", () => {
         const args = activeArgs();
@@ -124,12 +257,14 @@ describe("active-active directors: what runs on the directors", () => {
         assert.equal(servers(renderKeepalivedConfig(plan, plan.directors[0])), servers(conf));
     });
 
-    it("BIRD: one session per router, BFD, graceful restart off, only the VIP out and nothing in; BIRD parses it", function () {
+    it("BIRD: one session per router (its password where given), BFD, graceful restart off, only the VIP out and nothing in; BIRD parses it", function () {
         const args = activeArgs();
-        args.bgp!.peers.push({ address: "192.168.77.2", asn: 65010 });
+        args.bgp!.peers.push({ address: "192.168.77.2", asn: 65010, password: PASSWORD });
         const plan = validateClusterArgs(args);
         const bgp = plan.mode as BgpPlan & { kind: "bgp" };
         const conf = renderBirdConf(plan, bgp, plan.directors[2]);
+        assert.match(conf, /neighbor 192\.168\.77\.2 as 65010;\n {4}password "lvs-dr's \$ecret #1 \(x\)";\n {4}direct;/);
+        assert.equal(conf.match(/password/g)?.length, 1, "only the router that has a password");
         assert.match(conf, /^router id 192\.168\.77\.8;$/m);
         assert.match(conf, /protocol bgp peer_192_168_77_1 \{\n(.*\n)*? {4}local 192\.168\.77\.8 as 65010;\n {4}neighbor 192\.168\.77\.1 as 65000;/);
         assert.match(conf, /neighbor 192\.168\.77\.2 as 65010;/);

@@ -401,7 +401,7 @@ describe("validateClusterArgs", () => {
         assert.deepEqual(plan.directors[0].ssh, { host: "192.168.77.10", user: "debian", port: 2222, sudo: true, privateKey: "k" });
         assert.deepEqual(plan.realServers[1], {
             name: "web-b", address: "192.168.77.12", interface: "ens3.100", weight: 0,
-            interfaceFix: "set hosts.realServers[1].interface to the NIC that faces the director",
+            interfaceFix: "set the interface of the hosts.realServers entry named \"web-b\" to the NIC that faces the director",
             ssh: { host: "rs-b.mgmt.example.org", user: "admin", port: 22, sudo: true, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB", privateKey: "k" },
         });
     });

@@ -3,14 +3,26 @@
  * smallest speaker in the distributions with BFD built in (Debian 12's bird2 is 1.5 MB; FRR is 20
  * MB of daemons, ExaBGP has no BFD). The director announces exactly what its health gate puts in
  * the cluster's gate table (the VIP, while it may take traffic) and learns nothing from the
- * routers. Every value was validated (addresses, numbers), so the file holds no quoting.
+ * routers. Every value was validated (addresses, numbers; a password has no `"`, `\` or control
+ * character), so the file holds no escaping.
  */
-import { addressFor, type BgpPlan, type ClusterPlan, type HostPlan } from "../plan";
+import { addressFor, type BgpPeerPlan, type BgpPlan, type ClusterPlan, type HostPlan } from "../plan";
 import { block } from "../scripts/keepalived/virtual-servers";
 
 /** BIRD's name of the session with a router: `peer_<address with underscores>`. */
 export function peerProtocol(address: string): string {
     return `peer_${address.replace(/\./g, "_")}`;
+}
+
+/** A peer's TCP-MD5 password line, when it has one: the component resolved an Output's value before rendering. */
+function passwordLines(peer: BgpPeerPlan): string[] {
+    if (peer.password === undefined) {
+        return [];
+    }
+    if (typeof peer.password !== "string") {
+        throw new Error(`lvs-dr: the BGP password of router ${peer.address} reached BIRD's configuration unresolved`);
+    }
+    return [`password "${peer.password}";`];
 }
 
 /**
@@ -26,6 +38,7 @@ function peerLines(plan: ClusterPlan, bgp: BgpPlan, director: HostPlan): string[
         `description "router ${peer.address}";`,
         `local ${local} as ${bgp.asn};`,
         `neighbor ${peer.address} as ${peer.asn};`,
+        ...passwordLines(peer),
         "direct;",
         `hold time ${bgp.holdSeconds};`,
         `keepalive time ${Math.max(1, Math.floor(bgp.holdSeconds / 3))};`,

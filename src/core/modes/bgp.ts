@@ -20,7 +20,7 @@ import { bgpPaths } from "../names";
 import { type BgpPlan, type ClusterPlan, type HostPlan, markOf, type ServicePlan, vipsOf } from "../plan";
 import { directorTitle } from "../scripts/director/title";
 import type { Sysctl } from "../scripts/kernel-parameters";
-import { call, script, shq, writeFile } from "../scripts/render";
+import { call, fed, script, shq, writeFile } from "../scripts/render";
 import { peerProtocol, renderBirdConf } from "./bgp-speaker";
 import type { DirectorModeModule } from "./mode";
 
@@ -92,7 +92,8 @@ export function bgpMode(bgp: BgpPlan): DirectorModeModule {
             const p = bgpPaths(plan.vip);
             return [
                 gateVariables(plan, bgp),
-                writeFile(p.birdConf, "0644", renderBirdConf(plan, bgp, director)),
+                // Readable by root and BIRD alone: it holds the routers' passwords where they have them.
+                fed(call("bgp_write_conf", p.birdConf), p.birdConf, renderBirdConf(plan, bgp, director)),
                 writeFile(p.gateScript, "0755", renderGateScript(plan, bgp, director)),
                 call("bgp_keepalived_dropin", p.keepalivedDropIn, p.gateScript),
                 call("bgp_install_unit", p.unitName, p.unitFile, p.unitWantsLink, p.birdConf, p.socketDir,
@@ -128,6 +129,7 @@ export function bgpMode(bgp: BgpPlan): DirectorModeModule {
         ].join("\n"),
         leaveLines: (plan) => [gateVariables(plan, bgp), call("bgp_withdraw", WITHDRAW_SECONDS)].join("\n"),
         drainsOnRemoval: false,
+        realServersCheckGateway: false,
         forwards: "always",
     };
 }

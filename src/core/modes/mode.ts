@@ -54,6 +54,12 @@ export interface DirectorModeModule {
      */
     drainsOnRemoval: boolean;
     /**
+     * Whether each real server's setup refuses a default gateway that is a director. Not where
+     * directors come and go (active-active): the check would tie every real server's setup to the
+     * list of directors, and a director's join or leave would re-run every real server's setup.
+     */
+    realServersCheckGateway: boolean;
+    /**
      * When a director of this mode forwards the VIP's traffic, and so when a drain has connections
      * to wait for there: only while it holds the VIP, or always (every director active).
      */

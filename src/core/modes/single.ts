@@ -41,5 +41,6 @@ export const singleMode: DirectorModeModule = {
     rulesLines: () => "",
     leaveLines: () => "",
     drainsOnRemoval: true,
+    realServersCheckGateway: true,
     forwards: "while-holding-vip",
 };

@@ -138,6 +138,7 @@ export function vrrpMode(vrrp: VrrpPlan): DirectorModeModule {
         rulesLines: () => "",
         leaveLines: () => "",
         drainsOnRemoval: true,
+        realServersCheckGateway: true,
         forwards: "while-holding-vip",
     };
 }

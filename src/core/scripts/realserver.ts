@@ -4,6 +4,7 @@
  */
 import { hostPrefix } from "../ip";
 import { hostPaths } from "../names";
+import { modeOf } from "../modes";
 import { addressFor, type ClusterPlan, type Forwarding, isIpv6, type RealServerPlan, vipsOf } from "../plan";
 import { installBootUnit, removeBootUnit } from "./boot-unit";
 import { realServerSysctls, rememberSysctls, restoreSysctls, sysctlConf } from "./kernel-parameters";
@@ -63,7 +64,7 @@ export function renderRealServerSetup(plan: ClusterPlan, rs: RealServerPlan): st
             "require_root",
             "lock_host",
             call("require_interface", rs.interface, `interface ${rs.interface} not found on ${rs.address}: ${rs.interfaceFix}`),
-            ...plan.directors.flatMap((d) => vipsOf(plan).map((vip) => addressFor(d, vip)).map((address) =>
+            ...(modeOf(plan).realServersCheckGateway ? plan.directors : []).flatMap((d) => vipsOf(plan).map((vip) => addressFor(d, vip)).map((address) =>
                 call(isIpv6(address) ? "refuse_gateway6" : "refuse_gateway", address,
                     `the default gateway of ${rs.address} is the director (${address}). In ${method} replies go straight to the ` +
                     "client and must not pass through the director: route this host through the router of the subnet instead"))),

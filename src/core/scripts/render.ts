@@ -89,11 +89,19 @@ const HEREDOC_END = "LVS_DR_EOF";
 
 /** `write_file PATH MODE` fed by a quoted here-document (nothing expands inside). */
 export function writeFile(path: string, mode: string, content: string): string {
+    return fed(call("write_file", path, mode), path, content);
+}
+
+/**
+ * A call that writes the file `path` from its standard input (`write_file`, or a library's own
+ * writer) fed `content` by a quoted here-document (nothing expands inside).
+ */
+export function fed(line: string, path: string, content: string): string {
     if (content.split("\n").includes(HEREDOC_END)) {
         throw new Error(`file content for ${path} contains the here-document terminator`);
     }
     const body = content.endsWith("\n") ? content : `${content}\n`;
-    return `${call("write_file", path, mode)} <<'${HEREDOC_END}'\n${body}${HEREDOC_END}`;
+    return `${line} <<'${HEREDOC_END}'\n${body}${HEREDOC_END}`;
 }
 
 /** A whole script: shebang, description, strict mode, the libraries, then the sections. */

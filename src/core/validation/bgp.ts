@@ -2,18 +2,50 @@
  * Validation of active-active directors (`bgp`): the BGP settings, and what the mode asks of the
  * services. Pure: no Pulumi, no I/O.
  */
+import type { Input } from "@pulumi/pulumi";
 import type { LvsDrBgpArgs, LvsDrBgpPeerArgs } from "../../args";
 import { fnv1a } from "../names";
 import { type BgpPlan, DEFAULTS, type ServicePlan } from "../plan";
-import { type Checker, keysOf } from "./checker";
+import { type Checker, isEventual, keysOf } from "./checker";
 
 const BGP_KEYS = keysOf<LvsDrBgpArgs>({
     asn: true, peers: true, bfd: true, bfdIntervalMs: true, bfdMultiplier: true, holdSeconds: true, gateTable: true,
 });
-const PEER_KEYS = keysOf<LvsDrBgpPeerArgs>({ address: true, asn: true });
+const PEER_KEYS = keysOf<LvsDrBgpPeerArgs>({ address: true, asn: true, password: true });
 
 /** Routers a director may peer with. */
 export const MAX_PEERS = 4;
+
+/** The longest TCP-MD5 key the kernel takes (TCP_MD5SIG_MAXKEYLEN), in bytes. */
+export const MAX_PASSWORD_BYTES = 80;
+
+/**
+ * A peer's TCP-MD5 password, a string known now (given plain, or an Output's value once known):
+ * one that BIRD's configuration holds between double quotes (no `"`, no `\`, which newer BIRD
+ * reads as an escape, no control character) and the kernel takes as a key (1-80 bytes). Undefined
+ * when a problem was recorded; a problem shows "(hidden)" for the value, as for a private key.
+ */
+export function checkBgpPassword(c: Checker, field: string, value: unknown): string | undefined {
+    if (typeof value !== "string") {
+        c.add(field, "(hidden)", "must be a string or an Output of one", "give the password as a secret, e.g. config.requireSecret(\"bgpPassword\")");
+        return undefined;
+    }
+    const bytes = new TextEncoder().encode(value).length;
+    const also = "and set the same on the router";
+    const refused: [boolean, string, string][] = [
+        [value === "", "is empty", "give the password the router has for the directors, or remove password (no TCP-MD5)"],
+        [bytes > MAX_PASSWORD_BYTES, `is ${bytes} bytes long: a TCP-MD5 key holds at most ${MAX_PASSWORD_BYTES}`,
+            `give a password of at most ${MAX_PASSWORD_BYTES} bytes, ${also}`],
+        [/["\\]/.test(value), "holds a \" or a \\, which BIRD's configuration cannot hold in its quoted string",
+            `give a password without " and \\, ${also}`],
+        // eslint-disable-next-line no-control-regex -- control characters are what is refused
+        [/[\u0000-\u001f\u007f]/.test(value), "holds a control character (a line break, a tab, ...)",
+            `give a password of printable characters, ${also}`],
+    ];
+    const found = refused.filter(([bad]) => bad);
+    found.forEach(([, problem, fix]) => c.add(field, "(hidden)", problem, fix));
+    return found.length === 0 ? value : undefined;
+}
 
 /** AS_TRANS (RFC 6793): the placeholder old speakers see for a 4-byte ASN, never a real one. */
 const AS_TRANS = 23456;
@@ -85,6 +117,9 @@ function validatePeers(c: Checker, value: unknown): BgpPlan["peers"] | undefined
         c.knownKeys(field, entry, PEER_KEYS);
         const address = c.hostAddress(`${field}.address`, entry.address, "192.168.77.1", [4]);
         const asn = asnOf(c, `${field}.asn`, entry.asn);
+        // An Output is checked once its value is known, when the component resolves it for the directors' setups.
+        const password = entry.password === undefined || isEventual(entry.password) ? entry.password as Input<string> | undefined
+            : checkBgpPassword(c, `${field}.password`, entry.password);
         if (address !== undefined && seen.has(address)) {
             c.add(`${field}.address`, address, `is also bgp.peers[${seen.get(address)}]`, "list each router once");
             return undefined;
@@ -92,7 +127,10 @@ function validatePeers(c: Checker, value: unknown): BgpPlan["peers"] | undefined
         if (address !== undefined) {
             seen.set(address, i);
         }
-        return address === undefined || asn === undefined ? undefined : { address, asn };
+        if (address === undefined || asn === undefined || (entry.password !== undefined && password === undefined)) {
+            return undefined;
+        }
+        return { address, asn, ...(password === undefined ? {} : { password }) };
     });
     return peers.every((p) => p !== undefined) ? peers : undefined;
 }

@@ -367,7 +367,8 @@ export class Checker {
 
 /**
  * The fields that take an Output (or a promise), in two kinds. Passed through: a secret, an ID
- * another resource makes; the component hands them to its resources as they are. Awaited: values
+ * another resource makes; the component hands them to its resources as they are (a BGP password
+ * into the directors' setup scripts, which it makes secrets). Awaited: values
  * that decide what the resources say but not which exist: where an existing machine is (its
  * addresses, its SSH host and host key), so that machines another resource of the program makes
  * can be the cluster's, and what a platform makes its machines of (the public key, the image, the
@@ -375,9 +376,11 @@ export class Checker {
  * and validates them then, with the same messages. Every other field decides which resources
  * exist, or what is said about them at once, and must be known when the program runs.
  */
-const PASSED_THROUGH = [/^ssh\.privateKey$/, /^hosts\.(director|backupDirector|realServers\[\d+\])\.ssh\.privateKey$/, /^aws\.subnetId$/];
+const PASSED_THROUGH = [
+    /^ssh\.privateKey$/, /^hosts\.(director|backupDirector|directors\[\d+\]|realServers\[\d+\])\.ssh\.privateKey$/, /^aws\.subnetId$/, /^bgp\.peers\[\d+\]\.password$/,
+];
 export const AWAITED = [
-    /^hosts\.(director|backupDirector|realServers\[\d+\])\.(address|address6|ssh\.host|ssh\.hostKey)$/,
+    /^hosts\.(director|backupDirector|directors\[\d+\]|realServers\[\d+\])\.(address|address6|ssh\.host|ssh\.hostKey)$/,
     /^ssh\.publicKey$/,
     /^libvirt\.(baseImage|kernel|initrd)$/,
     /^aws\.ami$/,
@@ -386,7 +389,7 @@ export const AWAITED = [
 ];
 /** What the refusal of an Output elsewhere lists. */
 const TAKES_OUTPUTS_TEXT = "ssh.privateKey (also per host), ssh.publicKey, libvirt.baseImage, libvirt.kernel, libvirt.initrd, "
-    + "aws.subnetId, aws.ami, aws.adminCidrs, aws.allowedCidrs, and of each existing host (hosts.*) its address, "
+    + "aws.subnetId, aws.ami, aws.adminCidrs, aws.allowedCidrs, bgp.peers[].password, and of each existing host (hosts.*) its address, "
     + "address6, ssh.host and ssh.hostKey";
 
 /**

@@ -135,7 +135,11 @@ export function checkSorryServers(c: Checker, services: ServicePlan[], vips: str
     });
 }
 
-export function checkVip(c: Checker, field: "vip" | "vip6", vip: string, hosts: HostsView): void {
+/**
+ * `routed`: the VIP is announced to routers (active-active directors), which reach it through the
+ * directors by its /32: it need not be on the hosts' subnet, and usually is not.
+ */
+export function checkVip(c: Checker, field: "vip" | "vip6", vip: string, hosts: HostsView, routed = false): void {
     const clash = [
         ...hosts.directors.map((d) => ({ what: "the director's address", host: d })),
         ...hosts.realServers.map((rs) => ({ what: `real server ${rs.name}'s address`, host: rs })),
@@ -148,11 +152,11 @@ export function checkVip(c: Checker, field: "vip" | "vip6", vip: string, hosts: 
     if (reserved) {
         c.add(field, vip, `is ${reserved}`, "pick a free address in the subnet");
     }
-    if (hosts.subnet && !isIpv6(vip)) {
+    if (hosts.subnet && !isIpv6(vip) && !routed) {
         c.inSubnet(field, vip, hosts.subnet, hosts.subnetField,
             `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${hosts.subnetField}`);
     }
-    if (hosts.subnet6 && isIpv6(vip)) {
+    if (hosts.subnet6 && isIpv6(vip) && !routed) {
         const where = hosts.subnet6Field ?? hosts.subnetField;
         c.inSubnet6(field, vip, hosts.subnet6, where, `DR needs the VIP on the hosts' L2 subnet: pick a free address inside ${where}`);
     }

@@ -68,8 +68,12 @@ function validateActiveActive(c: Checker, raw: { vrrp?: unknown; bgp?: unknown }
     }
     const bgp = validateBgp(c, raw.bgp, vip);
     if (given.count < 2) {
-        c.add(given.listField, `(${given.count} director${given.count === 1 ? "" : "s"})`, "must list at least 2 directors for active-active",
-            "list 2 to 8 directors, or use director for a single one");
+        // None at all, with problems recorded: the platform refused the list or its entries, or
+        // planned no VM for other problems; it said why.
+        if (given.count === 1 || c.problems.length === 0) {
+            c.add(given.listField, `(${given.count} director${given.count === 1 ? "" : "s"})`, "must list at least 2 directors for active-active",
+                "list 2 to 8 directors, or use director for a single one");
+        }
         return undefined;
     }
     return bgp === undefined ? undefined : { kind: "bgp", ...bgp };

@@ -49,8 +49,17 @@ export function realServerIdentity(
 /** The most directors of a `directors` list (active-active): ECMP groups of routers commonly end at 8 to 64 paths. */
 export const MAX_DIRECTORS = 8;
 
-/** A listed director's name: given, or its position; unique in the list. */
-export function directorName(c: Checker, field: string, value: unknown, i: number, names: Map<string, number>): string | undefined {
+/**
+ * A listed director's name: given, or its position; unique in the list. `required`: no default
+ * (a platform whose machines are named after it), and why, for the problem when it is missing.
+ */
+export function directorName(
+    c: Checker, field: string, value: unknown, i: number, names: Map<string, number>, required?: string,
+): string | undefined {
+    if (value === undefined && required !== undefined) {
+        c.add(`${field}.name`, undefined, `is required: ${required}`, "give every director a unique name, e.g. \"a\", \"b\"");
+        return undefined;
+    }
     const name = value === undefined ? String(i)
         : c.matches(`${field}.name`, value, HOST_NAME, "a valid name", "use lower-case letters, digits and '-', at most 40 characters");
     if (name === undefined) {
@@ -59,7 +68,7 @@ export function directorName(c: Checker, field: string, value: unknown, i: numbe
     const first = names.get(name);
     if (first !== undefined) {
         c.add(`${field}.name`, name, `is also the name of directors[${first}]`,
-            "give every director a unique name (names default to the list position)");
+            `give every director a unique name${required === undefined ? " (names default to the list position)" : ""}`);
         return undefined;
     }
     names.set(name, i);

@@ -68,7 +68,10 @@ export const validateHosts: ValidatePlatform<HostsPlatformPlan> = (c, value, { s
             addresses.push(...addressesOf(field, host));
             const identity = realServerIdentity(c, field, entry as Record<string, unknown>, i, names, "hosts.realServers");
             if (identity) {
-                realServers.push({ ...host, ...identity });
+                // A named server is named by its name in its scripts (see the directors' list).
+                const named = typeof (entry as Record<string, unknown>).name === "string";
+                realServers.push({ ...host, ...identity,
+                    ...(named ? { interfaceFix: `set the interface of the hosts.realServers entry named "${identity.name}" to the NIC that faces the director` } : {}) });
             }
         });
     }
@@ -104,7 +107,9 @@ function validateDirectorList(
             return [];
         }
         addresses.push(...addressesOf(field, host));
-        return [{ ...host, name }];
+        // Named by its name, not its place: a message in the host's scripts that named the place
+        // would change when another director leaves the list, and re-run this one's setup.
+        return [{ ...host, name, interfaceFix: `set the interface of the hosts.directors entry named "${name}" to the NIC that faces the real servers` }];
     });
 }
 

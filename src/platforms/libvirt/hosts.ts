@@ -32,7 +32,8 @@ export const libvirtHosts: CreateHosts<LibvirtPlatformPlan> = (plan, l, parent, 
         }
         return r;
     };
-    // Refuses, at preview, an update that would replace both directors or every real server.
+    // Refuses, at preview, an update that would replace every director (both of a pair, all of a
+    // list) or every real server.
     const guard = machineGuard(plan, (host) => {
         const r = inputsOf(host);
         return r.known ? r.known.apply(replacingSpec) : replacingSpec(r.shape);

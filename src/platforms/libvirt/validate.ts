@@ -14,7 +14,8 @@ import { DOMAIN_TYPES, LIBVIRT_DEFAULTS, type LibvirtNetworkPlan, type LibvirtPl
 
 const KEYS = keysOf<LvsDrLibvirtArgs>({
     uri: true, subnet: true, subnet6: true, network: true, bridge: true, gateway: true, pool: true, baseImage: true, diskGiB: true,
-    domainType: true, memoryMiB: true, vcpus: true, kernel: true, initrd: true, cmdline: true, director: true, backupDirector: true, realServers: true,
+    domainType: true, memoryMiB: true, vcpus: true, kernel: true, initrd: true, cmdline: true, director: true, backupDirector: true, directors: true,
+    realServers: true,
 });
 
 export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value, ctx) => {
@@ -58,15 +59,18 @@ export const validateLibvirt: ValidatePlatform<LibvirtPlatformPlan> = (c, value,
         ...(gateway && gateway !== hostAddress ? [{ address: gateway, what: "the gateway (libvirt.gateway)" }] : []),
         ...(hostAddress6 ? [{ address: hostAddress6, what: "the created network's host-side IPv6 address" }] : []),
     ];
+    const listed = value.directors !== undefined;
     const vms = validateVms(c, value, ctx, {
         base: "libvirt", subnet, ...(subnet6 ? { subnet6 } : {}), reserved, interface: DEFAULTS.interface,
         interfaceFix: "the NIC of a libvirt VM is named eth0 by cloud-init from the seed (network-config): " +
             "use a libvirt.baseImage whose cloud-init (NoCloud) applies it",
+        ...(listed ? { directorList: true } : {}),
     });
     checkHostnames(c, ctx.cluster, vms);
     const result: PlatformValidation<LibvirtPlatformPlan> = {
         ...vms, subnet, subnetField, ...(subnet6 ? { subnet6, subnet6Field: "libvirt.subnet6" } : {}), reserved,
         network: L2_SEGMENT, familyFix: "set libvirt.subnet6: every VM then gets an IPv6 address",
+        ...(listed ? { directorList: "libvirt.directors" } : {}),
     };
     if (c.problems.length > start) {
         return result;
@@ -118,15 +122,15 @@ function checkUri(c: Checker, uri: string | undefined): string | undefined {
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** Every VM's name, `<cluster>-<role>`, is a valid hostname. */
-function checkHostnames(c: Checker, cluster: string, vms: { directors: unknown[]; realServers: { name: string }[] }): void {
-    const roles = [...vms.directors.map((_, i) => directorRole(i)), ...vms.realServers.map((rs) => realServerRole(rs.name))];
+function checkHostnames(c: Checker, cluster: string, vms: { directors: { name?: string }[]; realServers: { name: string }[] }): void {
+    const roles = [...vms.directors.map((d, i) => directorRole(i, d.name)), ...vms.realServers.map((rs) => realServerRole(rs.name))];
     const bad = roles.map((role) => libvirtNames.domain(cluster, role)).find((name) => !HOSTNAME.test(name));
     if (bad === undefined) {
         return;
     }
     c.add("name", cluster, bad.length > 63 ? `makes the VM hostname ${bad} (${bad.length} characters, at most 63)`
         : `makes the VM hostname ${bad}, which is not a hostname (letters, digits and '-' only)`,
-    "name the cluster (the LvsDrCluster's first argument) with letters, digits and '-', short enough for its VMs' names (or shorten the real servers' names)");
+    "name the cluster (the LvsDrCluster's first argument) with letters, digits and '-', short enough for its VMs' names (or shorten the real servers' or the directors' names)");
 }
 
 /** An isolated network to create (the default), an existing libvirt network, or a host bridge. */

@@ -2,10 +2,11 @@
  * Which machine changes one update may make. A change of a platform's machine settings (the base
  * image, the size, the AMI, the instance type) applies to every machine at once: the engine
  * replaces each one (deleted before its replacement is made: names and addresses are fixed) or
- * stops and starts it, all in the same update. Applied to both directors of a pair, or to every
- * real server, that is an outage caused by lvs-dr's own change, so the guard (its resource is
- * ./machine-guard-resource.ts) refuses it before anything runs and says how to roll it instead:
- * `keepMachine` on some of the hosts for one update, then on none.
+ * stops and starts it, all in the same update. Applied to both directors of a pair (or every
+ * director of an active-active list), or to every real server, that is an outage caused by lvs-dr's
+ * own change, so the guard (its resource is ./machine-guard-resource.ts) refuses it before anything
+ * runs and says how to roll it instead: `keepMachine` on some of the hosts for one update, then on
+ * none.
  *
  * Pure, and written for a dynamic provider: these functions use nothing but each other.
  */
@@ -15,7 +16,7 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** One machine as the guard sees it: what of its settings would replace or restart it. */
 export interface GuardedMachine {
-    /** The host's role (`director`, `director-1`, `rs-<name>`), as in resource names. */
+    /** The host's role (`director`, `director-1`, `director-<name>`, `rs-<name>`), as in resource names. */
     role: string;
     group: "directors" | "realServers";
     /** The settings that replace (or restart) the machine when they change, as JSON. */
@@ -63,7 +64,7 @@ export function replacementProblems(olds: Partial<MachineGuardInputs> | undefine
             continue;
         }
         const roles = changed.map((m) => m.role);
-        const what = group === "directors" ? "both directors" : `all ${roles.length} real servers`;
+        const what = group === "realServers" ? `all ${roles.length} real servers` : roles.length === 2 ? "both directors" : `all ${roles.length} directors`;
         const down = group === "directors" ? "the VIP would have no director" : "no real server would be left to serve";
         problems.push(`this update would replace or restart the machines of ${what} at once (${roles.join(", ")}: `
             + `their machine settings changed), and ${down} until they are back. Roll it instead: set `

@@ -2,16 +2,19 @@
  * The VMs of a platform that creates them (libvirt, AWS, the next VM platform): their arguments
  * checked, their addresses given or planned from the subnet. Pure: no Pulumi, no I/O.
  */
-import type { LvsDrVmArgs } from "../../args";
-import { planAddresses } from "../../core/addresses";
+import type { LvsDrLibvirtDirectorArgs, LvsDrVmArgs } from "../../args";
+import { planAddressBelow, planAddresses } from "../../core/addresses";
 import { type Checker, keysOf } from "../../core/validation/checker";
-import { checkAddresses, defaultHostSsh, goneOf, realServerIdentity, type Reserved, sameOffset6, type Subnets } from "../../core/validation/hosts";
+import {
+    checkAddresses, defaultHostSsh, directorName, goneOf, MAX_DIRECTORS, realServerIdentity, type Reserved, sameOffset6, type Subnets,
+} from "../../core/validation/hosts";
 import { formatCidr, formatCidr6, type Ipv4Cidr, type Ipv6Cidr, isIpv6 } from "../../core/ip";
 import { DEFAULTS, type HostPlan, type RealServerPlan } from "../../core/plan";
 import type { PlatformContext } from "../validation";
 
 const VM_KEYS = keysOf<LvsDrVmArgs>({ address: true, address6: true, weight: true, name: true, gone: true, keepMachine: true });
 const VM_DIRECTOR_KEYS = VM_KEYS.filter((k) => k !== "weight" && k !== "name");
+const LISTED_DIRECTOR_KEYS = keysOf<LvsDrLibvirtDirectorArgs>({ name: true, address: true, address6: true, gone: true, keepMachine: true });
 
 /** Where a platform's VMs go and what it says about them. */
 export interface VmLayout {
@@ -26,15 +29,31 @@ export interface VmLayout {
     /** Undefined when the interface argument was refused. */
     interface: string | undefined;
     interfaceFix: string;
+    /**
+     * The platform offers `<base>.directors` (active-active directors, each named) and it is given:
+     * the directors are that list, instead of `director` and `backupDirector`.
+     */
+    directorList?: boolean;
 }
 
 /** One VM of the arguments: where it stands, what it is, what was given for it. */
 interface VmEntry {
     field: string;
-    role: "director" | "backupDirector" | "realServer";
+    role: "director" | "realServer";
     args: Record<string, unknown>;
+    /**
+     * Planned apart from the first director and the real servers, at this offset into the subnet
+     * (a pair's backup director, the directors after the first of a list), so that adding or
+     * removing one never moves a real server; when it is taken, the next free address up (the
+     * backup, as it always was) or down (`downward`: a list's director, which then never lands
+     * among the real servers).
+     */
+    below?: number;
+    downward?: true;
     /** Real servers: name and weight (undefined when refused). */
     identity?: { name: string; weight: number };
+    /** A director of a `directors` list: its name. */
+    name?: string;
     /** Given addresses, once checked. */
     address?: string;
     address6?: string;
@@ -42,15 +61,17 @@ interface VmEntry {
 
 /**
  * The director, real-server and backup-director VMs (in that order, which is also the order of
- * their problems): explicit addresses checked, the others planned from the subnet, skipping the
- * reserved addresses and the VIP. The backup director is planned apart, just below the director,
- * so that adding or removing real servers never moves it (nor adding it moves a real server).
+ * their problems), or a `directors` list and the real servers: explicit addresses checked, the
+ * others planned from the subnet, skipping the reserved addresses and the VIP. The backup director
+ * is planned apart, just below the director, so that adding or removing real servers never moves
+ * it (nor adding it moves a real server); so is each director of a list after the first, each just
+ * below the one before.
  */
 export function validateVms(
     c: Checker, value: Record<string, unknown>, ctx: PlatformContext, layout: VmLayout,
 ): { directors: HostPlan[]; realServers: RealServerPlan[] } {
     checkVmUser(c, ctx.ssh.user);
-    const entries = vmEntries(c, value, layout.base);
+    const entries = vmEntries(c, value, layout);
     for (const e of entries) {
         e.address = e.args.address === undefined ? undefined : c.hostAddress(`${e.field}.address`, e.args.address, "192.168.77.10");
     }
@@ -67,19 +88,23 @@ export function validateVms(
     if (!subnet || iface === undefined || c.problems.length > 0) {
         return { directors: [], realServers: [] };
     }
-    const primary = entries.filter((e) => e.role !== "backupDirector");
-    const backup = entries.find((e) => e.role === "backupDirector");
+    // vmEntries lists the entries planned apart last.
+    const primary = entries.filter((e) => e.below === undefined);
+    const apart = entries.filter((e) => e.below !== undefined);
     const taken = [...reserved.map((r) => r.address), ...(ctx.vip && !isIpv6(ctx.vip) ? [ctx.vip] : []),
-        ...(backup?.address ? [backup.address] : [])];
+        ...apart.flatMap((e) => e.address ? [e.address] : [])];
     const planned = planAddresses(subnet, primary.map((e) => e.address), taken, DEFAULTS.firstHostOffset);
-    const backupAddress = backup && planAddresses(subnet, [backup.address],
-        [...taken, ...planned.filter((a): a is string => a !== undefined)], DEFAULTS.backupDirectorOffset)[0];
-    if (planned.some((a) => a === undefined) || (backup && backupAddress === undefined)) {
-        c.add(`${base}.subnet`, formatCidr(subnet), `has no room for ${primary.length} hosts after the reserved addresses`,
+    for (const e of apart) {
+        const used = [...taken, ...planned.filter((a): a is string => a !== undefined)];
+        const down = e.address === undefined && e.downward ? planAddressBelow(subnet, used, e.below!) : undefined;
+        planned.push(down ?? planAddresses(subnet, [e.address], used, e.below!)[0]);
+    }
+    if (planned.some((a) => a === undefined)) {
+        c.add(`${base}.subnet`, formatCidr(subnet), `has no room for ${entries.length} hosts after the reserved addresses`,
             "use a larger subnet or give addresses explicitly");
         return { directors: [], realServers: [] };
     }
-    const addresses = [...planned, ...(backup ? [backupAddress] : [])] as string[];
+    const addresses = planned as string[];
     const addresses6 = planAddresses6(c, entries, addresses, layout, [ctx.vip, ctx.vip6]);
     if (addresses6 === undefined) {
         return { directors: [], realServers: [] };
@@ -88,6 +113,7 @@ export function validateVms(
         address: addresses[i], ...(addresses6[i] ? { address6: addresses6[i] } : {}),
         interface: iface, interfaceFix: layout.interfaceFix, ssh: defaultHostSsh(ctx.ssh, addresses[i]), ...goneOf(c, e.field, e.args),
         ...(c.boolean(`${e.field}.keepMachine`, e.args.keepMachine, false) ? { keepMachine: true as const } : {}),
+        ...(e.name !== undefined ? { name: e.name } : {}),
     }));
     return {
         directors: hosts.filter((_, i) => entries[i].role !== "realServer"),
@@ -113,20 +139,30 @@ function checkVmUser(c: Checker, user: string): void {
     }
 }
 
-/** The VMs the arguments name, each checked for its shape and keys: director, real servers, backup director. */
-function vmEntries(c: Checker, value: Record<string, unknown>, base: string): VmEntry[] {
+/**
+ * The VMs the arguments name, each checked for its shape and keys: director, real servers, backup
+ * director; or the first director of a list, the real servers, the list's other directors.
+ */
+function vmEntries(c: Checker, value: Record<string, unknown>, layout: VmLayout): VmEntry[] {
+    const { base } = layout;
     const entries: VmEntry[] = [];
-    const director = value.director === undefined ? {} : value.director;
-    if (c.isObject(`${base}.director`, director, "give the director as { address? }")) {
-        c.knownKeys(`${base}.director`, director, VM_DIRECTOR_KEYS);
-        entries.push({ field: `${base}.director`, role: "director", args: director });
-    }
-    // Checked before the real servers (the order of its problems), listed after them.
-    let backup: VmEntry | undefined;
-    const backupArgs = value.backupDirector;
-    if (backupArgs !== undefined && c.isObject(`${base}.backupDirector`, backupArgs, "give the backup director as { address? }, or {}")) {
-        c.knownKeys(`${base}.backupDirector`, backupArgs, VM_DIRECTOR_KEYS);
-        backup = { field: `${base}.backupDirector`, role: "backupDirector", args: backupArgs };
+    // Checked before the real servers (the order of their problems), listed after them.
+    const apart: VmEntry[] = [];
+    if (layout.directorList) {
+        const listed = listedDirectors(c, value, base);
+        entries.push(...listed.filter((e) => e.below === undefined));
+        apart.push(...listed.filter((e) => e.below !== undefined));
+    } else {
+        const director = value.director === undefined ? {} : value.director;
+        if (c.isObject(`${base}.director`, director, "give the director as { address? }")) {
+            c.knownKeys(`${base}.director`, director, VM_DIRECTOR_KEYS);
+            entries.push({ field: `${base}.director`, role: "director", args: director });
+        }
+        const backupArgs = value.backupDirector;
+        if (backupArgs !== undefined && c.isObject(`${base}.backupDirector`, backupArgs, "give the backup director as { address? }, or {}")) {
+            c.knownKeys(`${base}.backupDirector`, backupArgs, VM_DIRECTOR_KEYS);
+            apart.push({ field: `${base}.backupDirector`, role: "director", args: backupArgs, below: DEFAULTS.backupDirectorOffset });
+        }
     }
     const names = new Map<string, number>();
     if (!Array.isArray(value.realServers) || value.realServers.length === 0) {
@@ -142,7 +178,39 @@ function vmEntries(c: Checker, value: Record<string, unknown>, base: string): Vm
             }
         });
     }
-    return backup ? [...entries, backup] : entries;
+    return [...entries, ...apart];
+}
+
+/**
+ * `<base>.directors` (active-active directors), instead of `director` and `backupDirector`: 2 to
+ * 8, each named (its VM is named after it). The first is planned where a lone director is, each
+ * next one just below the one before (where a pair's backup is for the second).
+ */
+function listedDirectors(c: Checker, value: Record<string, unknown>, base: string): VmEntry[] {
+    for (const field of ["director", "backupDirector"] as const) {
+        if (value[field] !== undefined) {
+            c.add(`${base}.${field}`, "(set)", `is given beside ${base}.directors`,
+                `list every director in ${base}.directors (active-active), or use director and backupDirector without it`);
+        }
+    }
+    const list = value.directors;
+    if (!Array.isArray(list) || list.length === 0 || list.length > MAX_DIRECTORS) {
+        c.add(`${base}.directors`, Array.isArray(list) ? `(${list.length} directors)` : list, `must be a list of 2 to ${MAX_DIRECTORS} directors`,
+            `list the active-active directors, each with a unique name: [{ name: "a" }, { name: "b" }]`);
+        return [];
+    }
+    const names = new Map<string, number>();
+    return list.flatMap((entry: unknown, i: number): VmEntry[] => {
+        const field = `${base}.directors[${i}]`;
+        if (!c.isObject(field, entry, "give each director as { name, address? }")) {
+            return [];
+        }
+        c.knownKeys(field, entry, LISTED_DIRECTOR_KEYS);
+        const name = directorName(c, field, entry.name, i, names, "it names the director's VM (<cluster>-director-<name>) and its resources");
+        return name === undefined ? [] : [{
+            field, role: "director", args: entry, name, ...(i > 0 ? { below: DEFAULTS.firstHostOffset - i, downward: true as const } : {}),
+        }];
+    });
 }
 
 /** A VM's given IPv6 address: only with an IPv6 subnet. */

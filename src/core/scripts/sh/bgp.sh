@@ -43,6 +43,20 @@ bgp_gate_open() {
   [ -n "$(ip route show table "$GATE_TABLE" 2>/dev/null)" ]
 }
 
+# bgp_write_conf PATH < content: the cluster's BIRD configuration, which holds the routers' BGP
+# passwords where they have them: readable by root and BIRD's group (0640 root:bird), or by root
+# alone where BIRD runs as root; written under a private umask, so no copy is ever readable by others.
+bgp_write_conf() {
+  mkdir -p "$(dirname "$1")"
+  (umask 077; write_file "$1" 0600)
+  if id bird >/dev/null 2>&1; then
+    chgrp bird "$1"
+    chmod 0640 "$1"
+  else
+    chmod 0600 "$1"
+  fi
+}
+
 # bgp_install_unit UNIT UNIT_FILE WANTS_LINK CONF SOCKET_DIR DESCRIPTION: the cluster's BIRD unit,
 # enabled. BIRD runs as the `bird` user its package made, with the capabilities BGP and BFD need;
 # as root where no such user exists.
@@ -118,27 +132,30 @@ bgp_in_packets() {
 
 # bgp_withdraw SECONDS: a planned removal's first step. The gate closes (the routers drop this
 # director's path; with Maglev hashing and sloppy_tcp the other directors carry its connections on
-# to the same real servers), then the director waits until no packet for the VIP has arrived for a
-# second (the routers have moved the traffic), at most SECONDS.
+# to the same real servers), then the director waits until no packet for the VIP has arrived for
+# QUIET_SECONDS (the routers have moved the traffic), at most SECONDS of wall-clock time. IPVS
+# adds its per-CPU packet counters into the totals it shows every 2 s (its estimator): a quiet
+# spell must outlast that period to mean no packet came, hence 3 s; and each poll costs time on a
+# slow host, hence the clock rather than a count of polls.
+QUIET_SECONDS=3
 bgp_withdraw() {
   bgp_gate withdraw
   say "VIP $VIP withdrawn from the routers: waiting for its traffic to leave this director"
+  start=$(date +%s)
   last=$(bgp_in_packets)
-  quiet=0
-  ticks=0
-  while [ "$quiet" -lt 5 ] && [ "$ticks" -lt $(($1 * 5)) ]; do
-    sleep 0.2
-    now=$(bgp_in_packets)
-    if [ "$now" = "$last" ]; then
-      quiet=$((quiet + 1))
-    else
-      quiet=0
-      last=$now
+  last_change=$start
+  now=$start
+  while [ $((now - last_change)) -lt "$QUIET_SECONDS" ] && [ $((now - start)) -lt "$1" ]; do
+    sleep 0.5
+    packets=$(bgp_in_packets)
+    now=$(date +%s)
+    if [ "$packets" != "$last" ]; then
+      last=$packets
+      last_change=$now
     fi
-    ticks=$((ticks + 1))
   done
-  if [ "$quiet" -ge 5 ]; then
-    say "no packet for VIP $VIP for 1 s after $((ticks / 5)) s: its traffic has left this director"
+  if [ $((now - last_change)) -ge "$QUIET_SECONDS" ]; then
+    say "no packet for VIP $VIP for ${QUIET_SECONDS} s after $((now - start)) s: its traffic has left this director"
   else
     say "packets for VIP $VIP still arrive after $1 s: a router keeps this director's path (check its BGP session)"
   fi
@@ -150,14 +167,22 @@ bgp_settled() {
   bgp_report | awk '$1 == "peer" { n++; if ($3 != "Established") bad = 1 } END { exit (n == 0 || bad) }'
 }
 
-# bgp_wait_sessions SECONDS: waits until bgp_settled, at most SECONDS (a new director's sessions and
-# first checks take seconds). Only where systemd runs the speaker.
+# bgp_wait_sessions SECONDS: waits until bgp_settled, at most SECONDS of wall-clock time (a new
+# director's sessions and first checks take seconds; each poll takes time too on a slow host).
+# Only where systemd runs the speaker. What was missing at the end is said (the report follows).
 bgp_wait_sessions() {
   [ -d /run/systemd/system ] || return 0
-  ticks=0
-  while [ "$ticks" -lt $(($1 * 5)) ] && ! bgp_settled; do
+  start=$(date +%s)
+  until bgp_settled; do
+    if [ $(($(date +%s) - start)) -ge "$1" ]; then
+      if bgp_gate_open; then
+        note "a BGP session of VIP $VIP is not established after $1 s"
+      else
+        note "VIP $VIP is not announced after $1 s: keepalived has not found a live real server yet (its checks)"
+      fi
+      return 0
+    fi
     sleep 0.2
-    ticks=$((ticks + 1))
   done
 }
 
