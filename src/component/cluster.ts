@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LvsDrClusterArgs } from "../args";
-import type { ClusterPlan, HostPlan } from "../core/plan";
+import type { ClusterPlan, HostPlan, RealServerPlan } from "../core/plan";
+import { modeOf } from "../core/modes";
 import { type Plan, PLATFORMS, type PlatformPlan } from "../platforms";
 import { pickOf, type Platform, type PlatformHost } from "../platforms/platform";
 import {
@@ -114,21 +115,33 @@ export class LvsDrCluster extends pulumi.ComponentResource {
         // without preemption, so the first keepalived to run takes the VIP; this makes it the
         // first director's.
         const rules: ReturnType<typeof directorRules>[] = [];
+        const setups = new Map([...realServerSetups, ...goneSetups]);
+        // Where a leaving director withdraws first and drains nothing (active-active: the others
+        // carry its connections on), its rules come after its drain hooks: a director's removal
+        // deletes its rules (the withdrawal) before its hooks, which then find nothing to drain. A
+        // hook deleted first would hold a server at weight 0 on that director alone while it still
+        // takes traffic, and its table would no longer be the others'. Elsewhere the hooks come
+        // after the rules (a destroy drains through them, then removes the table).
+        const hooksFirst = !modeOf(plan).drainsOnRemoval;
         plan.directors.forEach((director, i) => {
             const setup = directorSetup(checked, i, planned(director), host(director), this);
-            rules.push(directorRules(checked, i, planned(director), host(director), [setup, ...realServerSetups.values(), ...rules], this));
-        });
-        const setups = new Map([...realServerSetups, ...goneSetups]);
-        plan.directors.forEach((director, i) => {
             const hooks: pulumi.Resource[] = [];
-            [...plan.realServers, ...plan.goneRealServers].forEach((rs, j) => {
+            const hook = (rs: RealServerPlan, j: number, after: pulumi.Resource): void => {
                 // Each hook comes after the one HOOKS_AT_ONCE places before it on the same director: the
                 // engine runs at most that many of a director's hooks at once (a destroy deletes them
                 // in the reverse order), where all at once exceeds a director's processes and lock.
                 const before = j >= HOOKS_AT_ONCE ? [hooks[j - HOOKS_AT_ONCE]] : [];
                 hooks.push(realServerDrainHook(checked, planned(rs), host(rs), i, planned(director), host(director),
-                    [setups.get(rs) ?? noHost(rs), rules[i], ...before], this));
-            });
+                    [setups.get(rs) ?? noHost(rs), after, ...before], this));
+            };
+            const servers = [...plan.realServers, ...plan.goneRealServers];
+            if (hooksFirst) {
+                servers.forEach((rs, j) => hook(rs, j, setup));
+            }
+            rules.push(directorRules(checked, i, planned(director), host(director), [setup, ...realServerSetups.values(), ...rules, ...hooks], this));
+            if (!hooksFirst) {
+                servers.forEach((rs, j) => hook(rs, j, rules[i]));
+            }
         });
 
         this.vip = pulumi.output(plan.vip);

@@ -134,6 +134,17 @@ describe("active-active directors: a director joins or leaves", () => {
     });
 });
 
+describe("active-active directors: the order of a director's commands", () => {
+    it("its drain hooks come before its rules: a director's removal withdraws (the rules' delete) before the hooks, which then drain nothing", async () => {
+        const { wired } = await deploy(activeArgs());
+        // Elsewhere a hook comes after the rules (test/unit/cluster.test.ts).
+        assert.deepEqual(wired.get("web-rs-1-drain-director-east")!.dependsOn.sort(), ["web-director-east-setup", "web-rs-1-setup"]);
+        const rules = wired.get("web-director-east-rules")!.dependsOn;
+        assert.ok(["web-rs-0-drain-director-east", "web-rs-1-drain-director-east"].every((h) => rules.includes(h)), `the rules depend on ${rules.join(", ")}`);
+        assert.ok(!rules.some((r) => r.includes("drain-director-west")), "a director's rules wait for no other director's hooks");
+    });
+});
+
 describe("active-active directors: addresses", () => {
     it("takes a VIP outside hosts.subnet (the routers reach it through the directors, not by ARP); a pair does not", () => {
         const args = activeArgs();
