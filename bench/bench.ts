@@ -1,7 +1,8 @@
 /**
  * The benchmark's parts in order on a booted lab (a director VM `director` and real servers a, b,
- * c): the data path (DR, then HAProxy beside it), construction under mocks, the director's table
- * at scale, then the engine parts. Writes RESULT.json, RESULT.md and RESULT.svg into `outDir`.
+ * c; the pair's `director-1` too for part 5): the data path (DR, then HAProxy beside it),
+ * construction under mocks, the director's table at scale, the engine parts, then active-active
+ * directors. Writes RESULT.json, RESULT.md and RESULT.svg into `outDir`.
  * It asserts nothing about timing: it fails only when something did not work (a failed request,
  * a table that does not hold what was applied, a command that failed).
  */
@@ -9,6 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { activeActiveCells, activeActiveFigures } from "./active-active";
 import { type Cell, idle, measure, type Sample, SIZES, startProxy, stopProxy } from "./datapath";
 import { directorScale } from "./director-scale";
 import { engineBench } from "./engine";
@@ -18,8 +20,10 @@ import { figures, ratios } from "./stats";
 import { labLibvirtArgs } from "../lab/lab-libvirt";
 import type { Lab, LabCommand } from "../lab/harness/lab";
 import { VIP } from "../lab/harness/lab";
+import { ActiveActiveLab, DIRECTORS as AA_DIRECTORS, VIP as AA_VIP } from "../lab/harness/active-active";
+import { Stack } from "../lab/harness/stack";
 
-export const PARTS = ["datapath", "mocks", "director", "engine"] as const;
+export const PARTS = ["datapath", "mocks", "director", "engine", "activeactive"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -38,6 +42,12 @@ export interface BenchOptions {
     hooksAtOnce?: number;
     /** Real server counts to preview the addition of one to (or the smoke's preview from empty only). */
     engine: { preview: number[]; previewOnly?: boolean };
+    /**
+     * Part 5's cell (active-active directors; needs the lab's director pair booted, for three
+     * directors). The smoke run leaves it out: the VM suite's active-active checks run it at its
+     * smallest on the cluster they deployed (test/lab/active-active.test.ts).
+     */
+    activeActive?: { file: string; requests: number; concurrency: number; repetitions: number };
     log: (line: string) => void;
 }
 
@@ -56,6 +66,7 @@ export const FULL: Omit<BenchOptions, "outDir" | "log"> = {
     // 1,000 hooks at once exceed the lab director's process limit (a finding: README, Limits).
     destroySizes: [1, 64],
     engine: { preview: [2, 8] },
+    activeActive: { file: "1k.bin", requests: 300, concurrency: 8, repetitions: 3 },
 };
 
 /** The smoke run in `npm test`: every code path, smallest sizes, one repetition. */
@@ -100,7 +111,8 @@ function versions(lab: Lab): Record<string, string> {
 
 export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json: string; md: string; svg: string; result: BenchResult }> {
     const log = options.log;
-    const runs = (part: Part): boolean => options.parts === undefined || options.parts.includes(part);
+    const runs = (part: Part): boolean => (options.parts === undefined || options.parts.includes(part)) &&
+        (part !== "activeactive" || options.activeActive !== undefined);
     const image = labLibvirtArgs(lab.image, "192.168.77.0/24", []);
     const result: BenchResult = {
         kind: options.kind,
@@ -140,12 +152,37 @@ export async function runBench(lab: Lab, options: BenchOptions): Promise<{ json:
         result.engine = await engineBench(lab, "192.168.77.101", REAL_SERVERS, options.engine, log);
     }
 
+    if (runs("activeactive")) {
+        result.activeActive = await activeActivePart(lab, options.activeActive!, log);
+    }
+
     fs.mkdirSync(options.outDir, { recursive: true });
     // A run of some parts only is named after them, so that it never replaces a whole run's files.
     const json = path.join(options.outDir, `${[options.kind, ...(options.parts ?? [])].join("-")}.json`);
     fs.writeFileSync(json, JSON.stringify(result, null, 1) + "\n");
     const { md, svg } = writeReport(json);
     return { json, md, svg, result };
+}
+
+/** Part 5: three active-active directors through the engine (lab/harness/active-active.ts), then 3, 2 and 1 of them announcing. */
+async function activeActivePart(lab: Lab, o: NonNullable<BenchOptions["activeActive"]>, log: (line: string) => void): Promise<NonNullable<BenchResult["activeActive"]>> {
+    const stack = new Stack("bench-aa");
+    const aa = new ActiveActiveLab(lab, stack);
+    try {
+        log("active-active: the router, then pulumi up with three directors");
+        await aa.start();
+        await aa.deploy(AA_DIRECTORS);
+        await aa.untilHops(AA_DIRECTORS, 60000);
+        const samples = await activeActiveCells(lab, {
+            vip: AA_VIP, directors: AA_DIRECTORS, file: o.file, sizeBytes: SIZES.find((s) => s.file === o.file)!.sizeBytes,
+            requests: o.requests, concurrency: o.concurrency, repetitions: o.repetitions, announce: (d, on) => aa.announce(d, on, AA_DIRECTORS), log,
+        });
+        return { file: o.file, concurrency: o.concurrency, requests: o.requests, samples, cells: activeActiveFigures(samples) };
+    } finally {
+        await stack.reset();
+        stack.cleanup();
+        aa.cleanup();
+    }
 }
 
 /** Part 1: the cluster as the component deploys it (DR), HAProxy beside it on the director. */

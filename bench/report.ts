@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { ActiveActiveCell, ActiveActiveSample } from "./active-active";
 import type { Sample } from "./datapath";
 import type { DirectorScale } from "./director-scale";
 import type { EngineResults } from "./engine";
@@ -28,6 +29,8 @@ export interface BenchResult {
     /** `loaderSeconds`: an empty script through a host command's loader (runs before 0.2.0 lack it). */
     director?: { sshSeconds: number; loaderSeconds?: number; setupSeconds: number; results: DirectorScale[] };
     engine?: EngineResults;
+    /** Part 5: active-active directors behind the lab's router, 1 to 3 of them announcing. */
+    activeActive?: { file: string; concurrency: number; requests: number; samples: ActiveActiveSample[]; cells: ActiveActiveCell[] };
 }
 
 const SIZE_LABEL: Record<string, string> = { "1k.bin": "1 KiB", "1m.bin": "1 MiB", "big.bin": "20 MiB" };
@@ -135,6 +138,20 @@ export function markdown(r: BenchResult): string {
         }
         out.push("");
     }
+    if (r.activeActive) {
+        const a = r.activeActive;
+        const names = Object.keys(a.cells[0]?.cpuShare ?? {});
+        out.push(`**Active-active directors** (BGP to the lab's router, ECMP with the L4 hash, \`mh\`; ${a.requests} requests of ${label(a.file)}, ` +
+            `${a.concurrency} at a time, a new connection each, from a client behind the router; a director leaves by its health gate's closing). ` +
+            "CPU share: each director's part of the CPU all directors spent (an idle director's floor included); median over the repetitions.");
+        out.push("");
+        out.push(`| directors announcing | req/s | ${names.map((d) => `${d} CPU share`).join(" | ")} |`);
+        out.push(`| ---: | ---: | ${names.map(() => "---:").join(" | ")} |`);
+        for (const c of a.cells) {
+            out.push(`| ${c.directors} | ${sig(c.requestsPerSecond)} | ${names.map((d) => `${Math.round(100 * (c.cpuShare[d] ?? 0))}%`).join(" | ")} |`);
+        }
+        out.push("");
+    }
     for (const n of r.notes) {
         out.push(`> ${n}`);
     }
@@ -145,8 +162,8 @@ const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;"
 
 /**
  * The chart: per data path cell, DR and proxy bars of director tx per served byte and director CPU
- * per 1,000 requests (each panel on its own linear scale, values written on the bars), and
- * construction time against real servers under mocks.
+ * per 1,000 requests (each panel on its own linear scale, values written on the bars),
+ * construction time against real servers under mocks, and the active-active cells.
  */
 export function svg(r: BenchResult): string {
     const W = 900;
@@ -199,6 +216,30 @@ export function svg(r: BenchResult): string {
         }
         parts.push(`<text x="${80}" y="${top + h + 16}" font-size="11">0</text><text x="760" y="${top + h + 16}" font-size="11">${maxN} real servers</text>`);
         y = top + h + 30;
+    }
+    const aa = r.activeActive?.cells ?? [];
+    if (aa.length > 0) {
+        y += 30;
+        parts.push(`<text x="20" y="${y}" font-size="14">${esc("Active-active directors: requests/s and each director's share of the directors' CPU")}</text>`);
+        y += 10;
+        const max = Math.max(...aa.map((c) => c.requestsPerSecond), 1e-12);
+        const colours = ["#2b7bb9", "#d9822b", "#3a9a4a", "#9a3a8a"];
+        for (const c of aa) {
+            const w = Math.max(1, (c.requestsPerSecond / max) * 400);
+            parts.push(`<text x="20" y="${y + 14}" font-size="12">${esc(`${c.directors} director${c.directors === 1 ? "" : "s"}`)}</text>`);
+            parts.push(`<rect x="130" y="${y + 2}" width="${w.toFixed(1)}" height="12" fill="#2b7bb9"/>`);
+            parts.push(`<text x="${(135 + w).toFixed(1)}" y="${y + 12}" font-size="11">${esc(`${sig(c.requestsPerSecond)} req/s`)}</text>`);
+            // The CPU shares as one stacked bar of 200 px.
+            let x = 640;
+            Object.entries(c.cpuShare).forEach(([d, share], i) => {
+                const sw = share * 200;
+                parts.push(`<rect x="${x.toFixed(1)}" y="${y + 2}" width="${sw.toFixed(1)}" height="12" fill="${colours[i % colours.length]}"><title>${esc(`${d} ${Math.round(100 * share)}%`)}</title></rect>`);
+                x += sw;
+            });
+            y += 18;
+        }
+        parts.push(`<text x="640" y="${y + 12}" font-size="11">${esc(`CPU share: ${Object.keys(aa[0].cpuShare).join(", ")} (left to right)`)}</text>`);
+        y += 20;
     }
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y + 20}" font-family="sans-serif">\n` +
         `<rect width="100%" height="100%" fill="white"/>\n${parts.join("\n")}\n</svg>\n`;

@@ -2,8 +2,8 @@
  * `npm run bench` (after `npm run lab:up`): boots the lab's director and three real servers, runs
  * the benchmark (bench.ts) and writes bench/results/full.{json,md,svg}, then deletes the VMs.
  * `npm run bench -- --smoke` runs the smoke settings instead (what `npm test` runs on its own VMs)
- * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine`
- * runs only those; `--director-sizes 1,64,1000` sets part 2c's sizes (real servers; the director's
+ * into bench/results/smoke.*; `--out DIR` writes elsewhere; `--parts datapath,mocks,director,engine,activeactive`
+ * runs only those (`activeactive`, part 5, boots the director pair too); `--director-sizes 1,64,1000` sets part 2c's sizes (real servers; the director's
  * table, then a destroy of each size in `--destroy-sizes`, default 1,64: e.g. `npm run bench --
  * --parts director --director-sizes 1000 --destroy-sizes 1000`); the hooks run 32 at a time, as
  * the engine runs them; `--all-hooks-at-once` runs them all at once (1,000 exceed the lab director's
@@ -36,9 +36,11 @@ async function main(argv: string[]): Promise<void> {
     }
     const start = Date.now();
     const log = (line: string): void => console.log(`bench ${((Date.now() - start) / 1000).toFixed(0).padStart(5)} s  ${line}`);
-    const lab = new Lab({ pair: false });
+    // Part 5 (active-active) takes the pair's second director as its third.
+    const pair = parts === undefined ? !smoke : parts.includes("activeactive");
+    const lab = new Lab({ pair });
     try {
-        log("booting the lab's director and real servers a, b, c");
+        log(`booting the lab's director${pair ? " pair" : ""} and real servers a, b, c`);
         await lab.boot();
         const settings = smoke ? SMOKE : FULL;
         const { json, md, svg } = await runBench(lab, { ...settings, directorSizes: directorSizes ?? settings.directorSizes,

@@ -2,6 +2,10 @@
 # The main job, on this machine: `pulumi up` of the root project on the embedded lab.
 #
 #   lab/demo.sh up      (npm run demo)       set up what is missing, pulumi up --yes, show the result
+#   lab/demo.sh up --active-active           (npm run demo -- --active-active) three active-active
+#                                            directors behind a router (BGP, BFD, ECMP) instead of a
+#                                            pair; its drill destroys a director under 200 long-lived
+#                                            connections and prints resets and changed real servers
 #   lab/demo.sh drill   (npm run demo:drill) a failover drill on the deployed pair: kill the master
 #                                            under load, print the gap, the lost requests and the
 #                                            downloads that survived, then restart it
@@ -42,6 +46,11 @@ ensure_stack() {
   if ! pulumi_lab stack select "$STACK" >/dev/null 2>&1; then
     pulumi_lab stack init "$STACK"
   fi
+  if [ "${ACTIVE_ACTIVE:-}" = 1 ]; then
+    # Maglev hashing is what keeps a connection on its real server whichever director takes it.
+    pulumi_lab config set --stack "$STACK" activeActive true
+    pulumi_lab config set --stack "$STACK" scheduler mh
+  fi
   if [ ! -f "$KEY" ]; then
     mkdir -p "$(dirname "$KEY")"
     ssh-keygen -q -t ed25519 -N "" -C "lvsdr-$STACK" -f "$KEY"
@@ -54,6 +63,32 @@ ensure_stack() {
 }
 
 output() { pulumi_lab stack output --stack "$STACK" "$@"; }
+
+active_active() { [ "$(pulumi_lab config get --stack "$STACK" activeActive 2>/dev/null || true)" = true ]; }
+demo_aa() { node "$ROOT/build/lab/demo-active-active.js" "$@"; }
+list() { tr -d '[]" \n' | tr ',' ' '; }
+
+# show_active_active: the router in front of the directors (started once the VMs' network exists),
+# what it sees, and requests from the client behind it.
+show_active_active() {
+  local vip network bridge hosts
+  vip="$(output vip)"
+  network="$(output libvirtNetworkName)"
+  bridge="$(virsh -c qemu:///system net-info "$network" | awk '$1 == "Bridge:" { print $2 }')"
+  hosts="$(output directorAddresses --json | list) $(output realServerAddresses --json | list)"
+  step "the router (BGP, BFD, ECMP on the L4 hash) and a client behind it, in namespaces of the lab's"
+  # shellcheck disable=SC2086 # one argument per host
+  demo_aa up "$bridge" "$(pulumi_lab config get --stack "$STACK" labSubnet 2>/dev/null || echo 192.168.78.0/24)" "$KEY" $hosts
+  sleep 10
+  step "what the router sees, and $vip from the client"
+  demo_aa show "$vip"
+  step "next"
+  cat <<EOF
+active-active drill:    npm run demo:drill   (destroys a director under 200 long-lived connections)
+any pulumi command:     npm run pulumi -- <command> --stack $STACK   (e.g. stack output bgpStates)
+tear down:              npm run demo:down
+EOF
+}
 
 lab_ssh() {
   local address="$1"
@@ -102,11 +137,29 @@ EOF
 }
 
 up() {
+  if [ "${1:-}" = "--active-active" ]; then
+    ACTIVE_ACTIVE=1
+  fi
   prepare
   ensure_stack
   step "pulumi up"
   pulumi_lab up --yes --stack "$STACK"
-  show
+  if active_active; then
+    show_active_active
+  else
+    show
+  fi
+}
+
+# drill_active_active: a director destroyed under 200 long-lived connections; then started again.
+drill_active_active() {
+  local vip address domain
+  vip="$(output vip)"
+  # libvirtDomainNames lists the directors first, in the order of directorAddresses: the second.
+  address="$(output directorAddresses --json | list | awk '{ print $2 }')"
+  domain="$(output libvirtDomainNames --json | list | awk '{ print $2 }')"
+  step "drill: destroy director $address ($domain) under load"
+  demo_aa drill "$vip" "$KEY" "$domain" "$address"
 }
 
 # drill: the operator's failover drill. A client sends a request through the VIP every 100 ms and
@@ -115,6 +168,10 @@ up() {
 drill() {
   local vip directors domains d i master="" master_domain="" sha work t0 loop_pid
   cd "$ROOT"
+  if active_active; then
+    drill_active_active
+    return
+  fi
   vip="$(output vip)"
   directors="$(output directorAddresses --json | tr -d '[]" \n' | tr ',' ' ')"
   domains="$(output libvirtDomainNames --json | tr -d '[]" \n' | tr ',' ' ')"
@@ -174,13 +231,16 @@ down() {
     pulumi_lab destroy --yes --stack "$STACK"
     pulumi_lab stack rm --yes "$STACK"
   fi
+  if [ -f "$ROOT/build/lab/demo-active-active.js" ]; then
+    node "$ROOT/build/lab/demo-active-active.js" down
+  fi
   step "lab down"
   bash "$ROOT/lab/lab.sh" down
 }
 
 case "${1:-}" in
-up) up ;;
+up) up "${2:-}" ;;
 drill) drill ;;
 down) down ;;
-*) die "usage: lab/demo.sh up|drill|down" ;;
+*) die "usage: lab/demo.sh up [--active-active]|drill|down" ;;
 esac

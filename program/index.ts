@@ -22,19 +22,27 @@
  * keepMachine (VMs kept as they are, same names), memoryMiB (every VM's), labSubnet6 (an IPv6
  * subnet, e.g. fd78::/64: every lab VM then gets an IPv6 address too, at its IPv4 offset, and
  * vip6 can be served), composed (with hosts: each host's address comes from a resource of the
- * program, program/machine.ts, as machines another resource makes do).
+ * program, program/machine.ts, as machines another resource makes do), bgp (active-active
+ * directors, with hosts.directors: the component's `bgp` argument; output bgpStates), activeActive
+ * (on the lab: three active-active directors a, b, c, VIP 10.78.0.100, services 80 and 7000 with
+ * mh, peering with the router of `npm run demo -- --active-active`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { execFileSync } from "child_process";
 import * as path from "path";
 import {
-    type Forwarding, type LvsDrAwsArgs, LvsDrCluster, type LvsDrExistingHostsArgs, type LvsDrHostArgs, type LvsDrLibvirtArgs, type LvsDrServiceArgs,
+    type Forwarding, type LvsDrAwsArgs, type LvsDrBgpArgs, LvsDrCluster, type LvsDrExistingHostsArgs, type LvsDrHostArgs, type LvsDrLibvirtArgs, type LvsDrServiceArgs,
     type Scheduler,
 } from "../src";
 import { Machine } from "./machine";
 import { labImageFiles, labLibvirtArgs } from "../lab/lab-libvirt";
 
 const LAB_SUBNET = "192.168.78.0/24";
+/** The lab's active-active directors (`activeActive`), their VIP (outside the subnet: the lab's router reaches it by BGP) and ASNs. */
+const ACTIVE_ACTIVE_DIRECTORS = ["a", "b", "c"];
+const ACTIVE_ACTIVE_VIP = "10.78.0.100";
+const ACTIVE_ACTIVE_ASN = 65010;
+const ROUTER_ASN = 65000;
 
 /** The libvirt args of the embedded lab, with the image lab/image.sh built. */
 function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | undefined): LvsDrLibvirtArgs {
@@ -48,6 +56,7 @@ function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | und
         throw new Error("no platform is configured (hosts, libvirt or aws) and the lab image is missing: run `bash lab/lab.sh up`");
     }
     const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
+    const activeActive = config.getBoolean("activeActive") ?? false;
     const weights = config.getObject<number[]>("weights") ?? [];
     const directors = config.getNumber("directors", { min: 1, max: 2 }) ?? 2;
     // Lab VMs marked gone (LvsDrVmArgs.gone): "director", "backupDirector", "rs-<i>".
@@ -56,7 +65,11 @@ function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | und
     const kept = new Set(config.getObject<string[]>("keepMachine") ?? []);
     const flag = (role: string) => ({ ...(gone.has(role) ? { gone: true } : {}), ...(kept.has(role) ? { keepMachine: true } : {}) });
     const args = labLibvirtArgs(labImageFiles(image), subnet,
-        Array.from({ length: count }, (_, i) => ({ weight: weights[i], ...flag(`rs-${i}`) })), directors === 2, subnet6);
+        Array.from({ length: count }, (_, i) => ({ weight: weights[i], ...flag(`rs-${i}`) })), !activeActive && directors === 2, subnet6);
+    if (activeActive) {
+        // Three active-active directors, VMs <cluster>-director-a, -b, -c (gone and keepMachine: "director-a", ...).
+        return { ...args, directors: ACTIVE_ACTIVE_DIRECTORS.map((name) => ({ name, ...flag(`director-${name}`) })) };
+    }
     const memoryMiB = config.getNumber("memoryMiB");
     return {
         ...args,
@@ -88,13 +101,18 @@ export = async () => {
     const onLab = !hosts && !aws && config.getObject("libvirt") === undefined;
     const labSubnet = config.get("labSubnet", { pattern: /^\d+\.\d+\.\d+\.0\/24$/ }) ?? LAB_SUBNET;
     const libvirt = onLab ? labLibvirt(config, labSubnet, config.get("labSubnet6")) : config.getObject<LvsDrLibvirtArgs>("libvirt");
+    // Active-active directors: with hosts.directors (README, "Active-active directors"), or the
+    // lab's three (`activeActive`) peering with the router lab/demo-active-active.ts makes at the subnet's .254.
+    const activeActive = onLab && (config.getBoolean("activeActive") ?? false);
+    const bgp = config.getObject<LvsDrBgpArgs>("bgp") ??
+        (activeActive ? { asn: ACTIVE_ACTIVE_ASN, peers: [{ address: labSubnet.replace(/0\/24$/, "254"), asn: ROUTER_ASN }] } : undefined);
     // Config values are plain strings: the component refuses any that is not a scheduler/forwarding.
     const scheduler = config.get<Scheduler>("scheduler");
-    const services = (config.getObject<LvsDrServiceArgs[]>("services") ?? [{ port: 80 }])
-        .map((s) => ({ ...s, scheduler: s.scheduler ?? scheduler }));
+    const services = (config.getObject<LvsDrServiceArgs[]>("services") ?? [{ port: 80 }, ...(activeActive ? [{ port: 7000 }] : [])])
+        .map((s) => ({ ...s, scheduler: s.scheduler ?? scheduler ?? (bgp ? "mh" as const : undefined) }));
 
     const cluster = new LvsDrCluster(config.get("clusterName") ?? "lvsdr", {
-        vip: config.get("vip") ?? (onLab ? labSubnet.replace(/0\/24$/, "100") : config.require("vip")),
+        vip: config.get("vip") ?? (activeActive ? ACTIVE_ACTIVE_VIP : onLab ? labSubnet.replace(/0\/24$/, "100") : config.require("vip")),
         vip6: config.get("vip6"),
         services,
         forwarding: config.get<Forwarding>("forwarding"),
@@ -105,6 +123,7 @@ export = async () => {
             publicKey: config.get("sshPublicKey"),
             port: config.getNumber("sshPort"),
         },
+        bgp,
         hosts,
         libvirt,
         aws,
@@ -118,7 +137,8 @@ export = async () => {
         realServerAddresses: cluster.realServerAddresses,
         ipvsTable: cluster.ipvsTable,
         ipvsTables: cluster.ipvsTables,
-        ...(libvirt ? { libvirtDomainNames: cluster.libvirtDomainNames } : {}),
+        ...(bgp ? { bgpStates: cluster.bgpStates } : {}),
+        ...(libvirt ? { libvirtDomainNames: cluster.libvirtDomainNames, libvirtNetworkName: cluster.libvirtNetworkName } : {}),
         ...(aws ? { awsInstanceIds: cluster.awsInstanceIds } : {}),
     };
 };

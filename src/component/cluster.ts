@@ -48,7 +48,7 @@ export class LvsDrCluster extends pulumi.ComponentResource {
     readonly vip6: pulumi.Output<string | undefined>;
     /** The (first) director's address on the subnet. */
     readonly directorAddress: pulumi.Output<string>;
-    /** Every director's address: the director, then the backup director of a pair. */
+    /** Every director's address: the director, then the backup director of a pair; active-active directors in their list's order. */
     readonly directorAddresses: pulumi.Output<string[]>;
     /** The real servers' addresses, in the order given. */
     readonly realServerAddresses: pulumi.Output<string[]>;
