@@ -67,7 +67,10 @@ export function renderBirdConf(plan: ClusterPlan, bgp: BgpPlan, director: HostPl
         ...block("protocol kernel lvs_dr_gate", [
             `kernel table ${bgp.gateTable};`,
             "learn;",
-            "scan time 10;",
+            // BIRD learns the gate's changes from the kernel's notifications (tens of ms in the netns
+            // check); the scan is the bound where one is missed or late (a closed gate reached the lab's
+            // router 5 s after keepalived's quorum loss with scan time 10): a one-route table a second.
+            "scan time 1;",
             ...block("ipv4", [`import where net = ${plan.vip}/32;`, "export none;"]).map((l, i, all) => i === all.length - 1 ? `${l};` : l),
         ]),
         ...(bgp.bfd ? block("protocol bfd lvs_dr_bfd", [
