@@ -7,12 +7,11 @@
  * A director leaves the cell by its health gate's closing (what its quorum hooks do when its real
  * servers fail: the router withdraws its path) and comes back by its opening.
  */
-import * as path from "path";
 import type { ClientResult } from "./client";
 import { Sampler } from "./counters";
+import { client } from "./datapath";
 import type { Lab } from "../lab/harness/lab";
 import { CLIENT_NS } from "../lab/harness/router";
-import { run } from "../lab/harness/spawn";
 
 export interface ActiveActiveSample {
     /** The directors announcing the VIP in this cell. */
@@ -37,15 +36,6 @@ export interface ActiveActiveOptions {
     log: (line: string) => void;
 }
 
-/** The client in the namespace behind the router (build/bench/client.js). */
-async function client(url: string, requests: number, concurrency: number): Promise<ClientResult> {
-    const r = await run("ip", ["netns", "exec", CLIENT_NS, process.execPath, path.join(__dirname, "client.js"), url, String(requests), String(concurrency), "120"]);
-    if (r.status !== 0) {
-        throw new Error(`the bench client failed (exit ${r.status}): ${r.stderr}${r.error ? String(r.error) : ""}`);
-    }
-    return JSON.parse(r.stdout) as ClientResult;
-}
-
 /**
  * The cells, from every director announcing down to one (repetitions outermost); every director
  * announces again at the end. Fails on a failed request or a short body, as part 1 does.
@@ -62,7 +52,7 @@ export async function activeActiveCells(lab: Lab, o: ActiveActiveOptions): Promi
                 }
                 const samplers = o.directors.map((d) => new Sampler(lab.key, lab.address(d)));
                 await Promise.all(samplers.map((s) => s.start()));
-                const outcome = await client(url, o.requests, o.concurrency).then((r) => ({ r }), (e: unknown) => ({ e }));
+                const outcome = await client(url, o.requests, o.concurrency, CLIENT_NS).then((r) => ({ r }), (e: unknown) => ({ e }));
                 const deltas = await Promise.all(samplers.map((s) => s.stop()));
                 if ("e" in outcome) {
                     throw outcome.e;

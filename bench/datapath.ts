@@ -80,9 +80,9 @@ export function stopProxy(lab: Lab, director: string): void {
     lab.mustSsh(director, `if [ -e ${HAPROXY_DIR}/haproxy.pid ]; then kill "$(cat ${HAPROXY_DIR}/haproxy.pid)" 2>/dev/null || true; fi; rm -rf ${HAPROXY_DIR}`);
 }
 
-/** Runs the client in the lab namespace (build/bench/client.js). */
-async function client(url: string, requests: number, concurrency: number): Promise<ClientResult> {
-    const r = await run("ip", ["netns", "exec", NETNS, process.execPath, path.join(__dirname, "client.js"), url, String(requests), String(concurrency), "120"]);
+/** Runs the client in the lab namespace, or `netns` (build/bench/client.js). */
+export async function client(url: string, requests: number, concurrency: number, netns = NETNS): Promise<ClientResult> {
+    const r = await run("ip", ["netns", "exec", netns, process.execPath, path.join(__dirname, "client.js"), url, String(requests), String(concurrency), "120"]);
     if (r.status !== 0) {
         throw new Error(`the bench client failed (exit ${r.status}): ${r.stderr}${r.error ? String(r.error) : ""}`);
     }
