@@ -45,7 +45,7 @@ const ACTIVE_ACTIVE_ASN = 65010;
 const ROUTER_ASN = 65000;
 
 /** The libvirt args of the embedded lab, with the image lab/image.sh built. */
-function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | undefined): LvsDrLibvirtArgs {
+function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | undefined, activeActive: boolean): LvsDrLibvirtArgs {
     // This file runs from program/ (nodejs language host, ts-node) or from build/program/ (compiled,
     // hosted by lab/pulumi.ts); the repository root is one or two levels up.
     const repo = path.resolve(__dirname, "..", ...(path.basename(path.dirname(__dirname)) === "build" ? [".."] : []));
@@ -56,7 +56,6 @@ function labLibvirt(config: pulumi.Config, subnet: string, subnet6: string | und
         throw new Error("no platform is configured (hosts, libvirt or aws) and the lab image is missing: run `bash lab/lab.sh up`");
     }
     const count = config.getNumber("realServers", { min: 1, max: 50 }) ?? 3;
-    const activeActive = config.getBoolean("activeActive") ?? false;
     const weights = config.getObject<number[]>("weights") ?? [];
     const directors = config.getNumber("directors", { min: 1, max: 2 }) ?? 2;
     // Lab VMs marked gone (LvsDrVmArgs.gone): "director", "backupDirector", "rs-<i>".
@@ -100,10 +99,10 @@ export = async () => {
     const aws = config.getObject<LvsDrAwsArgs>("aws");
     const onLab = !hosts && !aws && config.getObject("libvirt") === undefined;
     const labSubnet = config.get("labSubnet", { pattern: /^\d+\.\d+\.\d+\.0\/24$/ }) ?? LAB_SUBNET;
-    const libvirt = onLab ? labLibvirt(config, labSubnet, config.get("labSubnet6")) : config.getObject<LvsDrLibvirtArgs>("libvirt");
+    const activeActive = onLab && (config.getBoolean("activeActive") ?? false);
+    const libvirt = onLab ? labLibvirt(config, labSubnet, config.get("labSubnet6"), activeActive) : config.getObject<LvsDrLibvirtArgs>("libvirt");
     // Active-active directors: with hosts.directors (README, "Active-active directors"), or the
     // lab's three (`activeActive`) peering with the router lab/demo-active-active.ts makes at the subnet's .254.
-    const activeActive = onLab && (config.getBoolean("activeActive") ?? false);
     const bgp = config.getObject<LvsDrBgpArgs>("bgp") ??
         (activeActive ? { asn: ACTIVE_ACTIVE_ASN, peers: [{ address: labSubnet.replace(/0\/24$/, "254"), asn: ROUTER_ASN }] } : undefined);
     // Config values are plain strings: the component refuses any that is not a scheduler/forwarding.

@@ -4,11 +4,10 @@
  * and b, behind the lab's router (./router.ts) with a client network behind it. Used by the VM
  * suite's active-active checks and by the benchmark's active-active part.
  */
-import { strict as assert } from "assert";
 import * as fs from "fs";
 import type { LvsDrBgpDirectorState } from "../../src/component/cluster";
 import { derivedGateTable } from "../../src/core/validation/bgp";
-import { sleep } from "./figures";
+import { until } from "./figures";
 import type { Lab } from "./lab";
 import { CLIENT_NET, Router, ROUTER_ADDRESS, ROUTER_ASN } from "./router";
 import { type EngineEvent, requireToolchain, type Stack } from "./stack";
@@ -102,15 +101,9 @@ export class ActiveActiveLab {
 
     /** Waits until the router's route to the VIP is via exactly `directors`; how long it took. */
     async untilHops(directors: string[], ms: number): Promise<number> {
-        const want = this.addresses(directors).join();
-        const t0 = Date.now();
-        while (this.router.nextHops(VIP).join() !== want) {
-            if (Date.now() - t0 > ms) {
-                assert.fail(`the router's route to ${VIP} is via ${this.router.nextHops(VIP).join(", ") || "nothing"}, not ${want}, after ${ms} ms:\n${this.router.sessions()}`);
-            }
-            await sleep(20);
-        }
-        return Date.now() - t0;
+        const want = this.addresses(directors).join(", ");
+        return until(`the router's route to ${VIP} (want: via ${want || "nothing"})`, () => this.router.nextHops(VIP).join(", "),
+            (v) => v === want, ms, 20, () => this.router.sessions());
     }
 
     /**

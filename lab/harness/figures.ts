@@ -1,3 +1,5 @@
+import { strict as assert } from "assert";
+
 /** What the VM suites measure: each figure printed as it comes and kept for the suite's summary. */
 export class Figures {
     readonly all: string[] = [];
@@ -16,4 +18,21 @@ export class Figures {
 
 export function sleep(ms: number): Promise<void> {
     return new Promise((ok) => setTimeout(ok, ms));
+}
+
+/**
+ * Polls `read` every `poll` ms until `ok` holds; how long it took. Past `ms` the check fails with
+ * the last value read, and `detail()` where given (read only then).
+ */
+export async function until<T>(what: string, read: () => T, ok: (v: T) => boolean, ms: number, poll = 20, detail?: () => string): Promise<number> {
+    const t0 = Date.now();
+    let v = read();
+    while (!ok(v)) {
+        if (Date.now() - t0 > ms) {
+            assert.fail(`${what}: still ${JSON.stringify(v)} after ${ms} ms${detail ? `:\n${detail()}` : ""}`);
+        }
+        await sleep(poll);
+        v = read();
+    }
+    return Date.now() - t0;
 }

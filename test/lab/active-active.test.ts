@@ -15,7 +15,7 @@
  * "Active-active directors"). Last in `npm run test:vms` before the provider's delete: it
  * destroys a VM.
  */
-import { Figures, sleep } from "../../lab/harness/figures";
+import { Figures, sleep, until } from "../../lab/harness/figures";
 import { strict as assert } from "assert";
 import { execFileSync, spawn, spawnSync } from "child_process";
 import * as path from "path";
@@ -141,19 +141,6 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         "add chain inet lvsdr_lab_checks out { type filter hook output priority 0; }; " +
         `add rule inet lvsdr_lab_checks out ip daddr { ${servers.map((n) => lab.address(n)).join(", ")} } meta l4proto tcp meta skuid 0 drop'`).trim();
     const passChecks = (director: string): void => void lab.mustSsh(director, "nft delete table inet lvsdr_lab_checks");
-
-    async function until<T>(what: string, read: () => T, ok: (v: T) => boolean, ms: number, poll = 20): Promise<number> {
-        const t0 = Date.now();
-        let v = read();
-        while (!ok(v)) {
-            if (Date.now() - t0 > ms) {
-                assert.fail(`${what}: still ${JSON.stringify(v)} after ${ms} ms`);
-            }
-            await sleep(poll);
-            v = read();
-        }
-        return Date.now() - t0;
-    }
 
     /** A real server's flap on one director: its checks fail there until keepalived takes it out, then pass until it is back. */
     async function flap(director: string, rs: string, out: (t: string) => boolean): Promise<string> {
