@@ -46,11 +46,6 @@ ensure_stack() {
   if ! pulumi_lab stack select "$STACK" >/dev/null 2>&1; then
     pulumi_lab stack init "$STACK"
   fi
-  if [ "${ACTIVE_ACTIVE:-}" = 1 ]; then
-    # Maglev hashing is what keeps a connection on its real server whichever director takes it.
-    pulumi_lab config set --stack "$STACK" activeActive true
-    pulumi_lab config set --stack "$STACK" scheduler mh
-  fi
   if [ ! -f "$KEY" ]; then
     mkdir -p "$(dirname "$KEY")"
     ssh-keygen -q -t ed25519 -N "" -C "lvsdr-$STACK" -f "$KEY"
@@ -59,6 +54,12 @@ ensure_stack() {
     pulumi_lab config set --stack "$STACK" --secret sshPrivateKey <"$KEY"
     pulumi_lab config set --stack "$STACK" sshPublicKey "$(cat "$KEY.pub")"
     pulumi_lab config set --stack "$STACK" scheduler rr
+  fi
+  # After the defaults above: a fresh stack's rr would otherwise replace mh.
+  if [ "${ACTIVE_ACTIVE:-}" = 1 ]; then
+    # Maglev hashing is what keeps a connection on its real server whichever director takes it.
+    pulumi_lab config set --stack "$STACK" activeActive true
+    pulumi_lab config set --stack "$STACK" scheduler mh
   fi
 }
 

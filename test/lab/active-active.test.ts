@@ -9,7 +9,8 @@
  * (withdrawn within the check bound, nothing reaches it after) after a real server flapped on
  * another director (0 changed: the fixed order; without inhibit_on_failure the tables diverge);
  * the router's hashing (hash-threshold against a resilient group, and L3 against L4); a planned
- * removal (`pulumi up`; 0 reset, no wait over 200 ms); a director destroyed (0 reset, 0 changed,
+ * removal (`pulumi up`; nothing reaches it once its rules are gone, the router's route changes
+ * once, 0 reset, a moved connection waits no longer than an unmoved one); a director destroyed (0 reset, 0 changed,
  * only its share stalls, for BFD's detection and a retransmission); without sloppy_tcp the moved
  * connections are reset; destroy. This is the mode's lifecycle through the engine (README,
  * "Active-active directors"). Last in `npm run test:vms` before the provider's delete: it
@@ -232,10 +233,31 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         assert.equal(table("director"), table("director-1"), "after the flap, director's table is not in director-1's order");
         const client = new Client(CONNECTIONS);
         await sleep(3000);
+        // The victim's clock against the host's (its journal is in its clock): the SSH round trip
+        // of least time of three, its middle.
+        const offsets = [0, 1, 2].map(() => {
+            const before = Date.now();
+            const theirs = 1000 * Number(lab.mustSsh(victim, "date +%s.%N").trim());
+            const after = Date.now();
+            return { offset: theirs - (before + after) / 2, rtt: after - before };
+        }).sort((a, b) => a.rtt - b.rtt)[0];
+        // The router's wire (kernel timestamps): the victim's BGP messages other than keepalives,
+        // and the requests the router sends it; the router's route changes.
+        const wire = await startCaptureToFile(ROUTER_NS, "eth0",
+            `(src host ${lab.address(victim)} and tcp port 179) or (ether dst ${lab.mac(victim)} and tcp dst port ${PORT} and src host ${CLIENT_ADDRESS})`, ["-tt"]);
+        const routeLog = spawn("ip", ["-n", ROUTER_NS, "-ts", "monitor", "route"], { stdio: ["ignore", "pipe", "ignore"] });
+        let routeChanges = "";
+        routeLog.stdout.on("data", (d: Buffer) => (routeChanges += d.toString()));
+        // The victim's own route changes (its gate table's), in its clock.
+        const gateLog = lab.mustSsh(victim, "setsid ip -ts monitor route >/run/lvsdr-lab-routes 2>&1 </dev/null & echo $!").trim();
         const t0 = Date.now();
         const dropAt = failChecks(victim, REAL_SERVERS);
-        const withdrawn = await untilHops(DIRECTORS.filter((d) => d !== victim), 20000);
+        await untilHops(DIRECTORS.filter((d) => d !== victim), 20000);
         const at = Date.now();
+        await sleep(1000);
+        routeLog.kill();
+        const gateChanges = lab.mustSsh(victim, `kill ${gateLog}; cat /run/lvsdr-lab-routes; rm -f /run/lvsdr-lab-routes`);
+        const frames = (await wire.stop()).trim().split("\n").map((l) => ({ t: 1000 * Number(l.split(" ")[0]), bgp: /\.179[ :]/.test(l), len: Number(/length (\d+)/.exec(l)?.[1] ?? 0) }));
         await sleep(STATS_MS);
         const packets = inPackets(victim);
         await sleep(6000);
@@ -250,15 +272,29 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         const lost = timeline.split("\n").filter((l) => l.includes("Lost quorum")).pop();
         assert.ok(lost !== undefined, `${victim}'s keepalived never lost quorum:\n${timeline}`);
         const quorumLostMs = Math.round(1000 * (Number(lost.split(" ")[0]) - Number(dropAt)));
+        const lostHost = 1000 * Number(lost.split(" ")[0]) - offsets.offset;
+        const updates = frames.filter((f) => f.bgp && f.len > 19 && f.t > lostHost - 2000).map((f) => f.t);
+        const lastRequest = Math.max(0, ...frames.filter((f) => !f.bgp && f.t < at + 500).map((f) => f.t));
+        const changes = routeChanges.split(/\n(?=\[)/).filter((c) => c.includes(` ${VIP} `) || c.includes(`] ${VIP} `));
+        // The gate's route deleted on the victim (`ip -ts`: its local time, UTC on the lab's VMs).
+        const closed = /\[(\S+)\] Deleted blackhole /.exec(gateChanges)?.[1];
+        const gateMs = closed ? Math.round(Date.parse(`${closed.slice(0, 23)}Z`) - 1000 * Number(lost.split(" ")[0])) : undefined;
+        figure(`${victim}'s withdrawal on the host's clock (its clock ${Math.round(offsets.offset)} ms off, ±${Math.round(offsets.rtt / 2)} ms), from its last quorum loss: its gate closed at ${gateMs ?? "?"} ms (its clock); ` +
+            `its BGP messages other than keepalives at ${updates.map((u) => `${Math.round(u - lostHost)} ms`).join(", ") || "none"}; ` +
+            `the router's last request to it at ${Math.round(lastRequest - lostHost)} ms; the poller saw the route change at ${Math.round(at - lostHost)} ms; the route's changes:\n${changes.join("\n")}\n` +
+            `${victim}'s route changes (its clock):\n${gateChanges}`);
         figure(`${victim}'s checks failing: keepalived lost quorum for the last service ${quorumLostMs} ms after the drop (check bound 6 s, and up to one check interval of phase), ` +
             `out of the router's paths ${at - t0} ms after the drop's command began (an SSH round trip earlier); ` +
             `${after} packets reached it in 6 s from ${STATS_MS / 1000} s after the withdrawal; back in the paths ${back} ms after the checks passed again; ` +
             `${s.resets} reset, ${s.changed} changed real server, longest wait ${s.maxGapMs} ms`);
         // The check bound, (retries + 1) x (interval + timeout) = 6 s, plus up to one interval (2 s)
-        // for a check's phase; the router's view adds the gate, BIRD's scan of it (1 s), BGP and a
-        // poller on a loaded host.
+        // for a check's phase. From keepalived's last quorum loss to the router's last request to
+        // the victim: the gate (keepalived starts it), BIRD's learning of it, BGP, the router;
+        // within 2.5 s on this loaded lab, give or take the clocks' comparison (half the SSH round trip).
         assert.ok(quorumLostMs <= 8000, `keepalived lost quorum ${quorumLostMs} ms after the drop`);
-        assert.ok(withdrawn <= quorumLostMs + 2500, `withdrawn ${withdrawn} ms after the drop's command returned, ${quorumLostMs} ms after the last quorum loss`);
+        assert.ok(lastRequest > 0, `the router's wire shows no request to ${victim} before the withdrawal`);
+        assert.ok(lastRequest - lostHost <= 2500 + offsets.rtt / 2,
+            `the router sent ${victim} its last request ${Math.round(lastRequest - lostHost)} ms after its last quorum loss (±${Math.round(offsets.rtt / 2)} ms)`);
         assert.equal(after, 0, "no packet may reach a director that withdrew");
         assert.deepEqual(s.ended, [], "no connection may end");
         assert.equal(s.changed, 0, "no connection may change its real server");
@@ -377,7 +413,7 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         await untilHops(DIRECTORS, 20000);
     });
 
-    it("a planned removal through `pulumi up` (c leaves): only its resources go; withdrawn first, then torn down; no connection reset or changed; c's connections wait no longer than untouched ones", async function () {
+    it("a planned removal through `pulumi up` (c leaves): only its resources go; withdrawn first, then torn down; the router's route changes once; no connection reset or changed; a moved connection waits no longer than an unmoved one", async function () {
         // From a settled cluster: every director's table whole again after the controls before
         // (a director announces once one server passes its checks; the others follow).
         for (const d of DIRECTORS) {
@@ -385,42 +421,72 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         }
         const client = new Client(CONNECTIONS);
         await sleep(6000);
-        const onC = new Set([...(await carriers())].filter(([, m]) => m === lab.mac("c")).map(([p]) => p));
         const sessionsBefore = router.sessions();
+        // The router's wire (kernel timestamps): every request it forwards, with the director it
+        // goes to (its MAC); and the router's route changes.
+        const wire = await startCaptureToFile(ROUTER_NS, "eth0", `src host ${CLIENT_ADDRESS} and tcp dst port ${PORT}`, ["-tt", "-e"]);
+        const routeLog = spawn("ip", ["-n", ROUTER_NS, "-ts", "monitor", "route"], { stdio: ["ignore", "pipe", "ignore"] });
+        let routeChanges = "";
+        routeLog.stdout.on("data", (d: Buffer) => (routeChanges += d.toString()));
         const t0 = Date.now();
         const { events, ms } = await aa.deploy(["director", "director-1"]);
         const t1 = Date.now();
         await sleep(3000);
         const report = await client.stop();
+        routeLog.kill();
+        const requests = (await wire.stop()).trim().split("\n").flatMap((l) => {
+            const m = /^(\d+\.\d+) .* > ([0-9a-f:]{17}),.* \d+\.\d+\.\d+\.\d+\.(\d+) > /.exec(l);
+            return m ? [{ t: Math.round(1000 * Number(m[1])), to: m[2], port: Number(m[3]) }] : [];
+        });
         const s = summary(report);
         const at = (t: number): string => `+${((t - t0) / 1000).toFixed(1)} s`;
         const steps = stepEvents(events).filter((e) => /-director-c(-|$)/.test(e.name)).map((e) => `${e.kind} ${e.op} ${e.name} ${at(e.timestamp * 1000)}`);
-        // The emulated real servers pause now and then for every connection alike: the baseline is
-        // the longest wait of the seconds before the update; a wait the removal caused outlasts it.
-        const baseline = Math.max(0, ...report.records.flatMap((c) => c.gaps.filter((g) => g.at < t0 - 200).map((g) => g.ms)));
-        const stalls = report.records.flatMap((c) => c.gaps.filter((g) => g.at >= t0 && g.at <= t1 && g.ms > baseline)
-            .map((g) => ({ port: c.localPort, onC: onC.has(c.localPort), at: g.at, ms: g.ms })));
-        const longest = Math.max(0, ...report.records.flatMap((c) => c.gaps.filter((g) => g.at >= t0 && g.at <= t1).map((g) => g.ms)));
-        figure(`removal of c under ${CONNECTIONS} connections (${onC.size} on c): pulumi up ${ms} ms (${applied(events).join(", ")}); ` +
-            `${s.resets} reset, ${s.changed} changed; the longest wait during the update ${longest} ms (baseline before it: ${baseline} ms); ` +
-            `${stalls.length} waits beyond the baseline${stalls.length ? `: ${stalls.slice(0, 8).map((x) => `${x.ms} ms at ${at(x.at)}${x.onC ? " (on c)" : ""}`).join(", ")}` : ""}; steps:\n${steps.join("\n")}\n` +
+        const cMac = lab.mac("c");
+        const directorsOf = new Map<number, Set<string>>();
+        for (const r of requests) {
+            directorsOf.set(r.port, (directorsOf.get(r.port) ?? new Set()).add(r.to));
+        }
+        const onC = new Set([...directorsOf].filter(([, d]) => d.has(cMac)).map(([p]) => p));
+        const moved = new Set([...directorsOf].filter(([, d]) => d.size > 1).map(([p]) => p));
+        // Withdrawn first: the router's last request to c, and none once c's rules are gone (the
+        // engine's timestamps are whole seconds: the withdrawal's quiet spell of 3 s covers that).
+        const rulesGone = Math.max(0, ...stepEvents(events).filter((e) => e.kind === "done" && e.name.endsWith("-director-c-rules")).map((e) => e.timestamp * 1000));
+        const toC = requests.filter((r) => r.to === cMac).map((r) => r.t);
+        const withdrawn = Math.max(0, ...toC);
+        const late = toC.filter((t) => t > rulesGone);
+        const vipRoutes = routeChanges.split(/\n(?=\[)/).filter((c) => new RegExp(`\\] (Deleted )?${VIP.replace(/\./g, "\\.")} `).test(c));
+        // Each connection's longest wait (from an answer to the next) that began in the move's
+        // window: from a second before the router's last request to c to 3 s after it.
+        const inMove = (g: { at: number }): boolean => g.at >= withdrawn - 1000 && g.at <= withdrawn + 3000;
+        const longestIn = (c: ConnsReport["records"][number], f: (g: { at: number }) => boolean): number => Math.max(0, ...c.gaps.filter(f).map((g) => g.ms));
+        const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(0.9 * (xs.length - 1))] ?? 0;
+        const group = (ports: (p: number) => boolean, f: (g: { at: number }) => boolean): number[] =>
+            report.records.filter((c) => ports(c.localPort)).map((c) => longestIn(c, f));
+        const movedP90 = p90(group((p) => moved.has(p), inMove));
+        const unmovedP90 = p90(group((p) => !moved.has(p), inMove));
+        const inUpdate = (g: { at: number }): boolean => g.at >= t0 && g.at <= t1;
+        figure(`removal of c under ${CONNECTIONS} connections (${onC.size} on c, ${moved.size} moved by the router): pulumi up ${ms} ms (${applied(events).join(", ")}); ` +
+            `${s.resets} reset, ${s.changed} changed; the router's last request to c at ${at(withdrawn)}, ${late.length} after c's rules were gone; ` +
+            `the VIP's route changed ${vipRoutes.length} time(s):\n${vipRoutes.join("\n")}\n` +
+            `each connection's longest wait, 90th percentile: in the move's window moved ${movedP90} ms, unmoved ${unmovedP90} ms; ` +
+            `over the whole update c's ${p90(group((p) => onC.has(p), inUpdate))} ms, the others' ${p90(group((p) => !onC.has(p), inUpdate))} ms; steps:\n${steps.join("\n")}\n` +
             `the router's sessions before:\n${sessionsBefore}and after:\n${router.sessions()}`);
         assert.deepEqual(applied(events).filter((c) => !/-director-c(-|$)/.test(c)), [], "the removal changed other resources than c's");
         assert.equal(router.nextHops(VIP).join(), addresses(["director", "director-1"]).join());
+        assert.ok(rulesGone > 0, "the engine reported no end of c's rules' deletion");
         assert.ok(onC.size > 0, "no connection was on c before its removal: the check shows nothing");
+        assert.equal(late.length, 0, `the router sent c ${late.length} requests after its rules were gone`);
+        // c's teardown (its BGP and BFD sessions end) must not stir the router: the route changes
+        // once, when the gate closes, to the two that stay.
+        assert.equal(vipRoutes.length, 1, `the VIP's route changed ${vipRoutes.length} times during the removal`);
+        assert.equal(s.resets, 0, `connections reset: ${s.ended.join(" ")}`);
         assert.deepEqual(s.ended, [], "no connection may end");
         assert.equal(s.changed, 0, "no connection may change its real server");
-        // The lab's emulated hosts pause every connection alike while the engine and the removal's
-        // commands load them (the longest waits of both groups are the same noise): a removal that
-        // cost c's connections would shift all of them. Each connection's longest wait during the
-        // update, the 90th percentile of c's against that of the connections it never touched:
-        // no more than 200 ms apart.
-        const longestOf = (c: ConnsReport["records"][number]): number => Math.max(0, ...c.gaps.filter((g) => g.at >= t0 && g.at <= t1).map((g) => g.ms));
-        const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(0.9 * (xs.length - 1))] ?? 0;
-        const cP90 = p90(report.records.filter((c) => onC.has(c.localPort)).map(longestOf));
-        const othersP90 = p90(report.records.filter((c) => !onC.has(c.localPort)).map(longestOf));
-        figure(`removal: the longest wait of each connection during the update, 90th percentile: c's ${cP90} ms, the untouched ones' ${othersP90} ms`);
-        assert.ok(cP90 <= othersP90 + 200, `c's connections waited ${cP90} ms (90th percentile) against ${othersP90} ms for the untouched ones`);
+        // The lab's emulated hosts pause every connection now and then while the engine and the
+        // removal's commands load them (waits of a second or two, all connections alike): what
+        // the move costs shows where it happens. The moved connections' longest waits in the
+        // move's window against the unmoved ones' in the same window: no more than 200 ms apart.
+        assert.ok(movedP90 <= unmovedP90 + 200, `moved connections waited ${movedP90} ms (90th percentile) in the move's window against ${unmovedP90} ms for the unmoved ones`);
     });
 
     it("kill a director under load: no connection is reset or changes real server; only its share stalls, for BFD's detection and a retransmission", async function () {

@@ -198,6 +198,11 @@ describe("active-active director's control plane: the health gate and the BGP sp
         await until("a release opens it again", () => hops().includes(`via ${DIRECTOR}`), 5000);
         gate("bgp_gate flush");
         await until("keepalived's stop (flush) closes it", () => hops() === "", 5000);
+        // An upgraded director: earlier versions marked a live service with an empty file.
+        gate(': > "$GATE_DIR/up/tcp-8080" && bgp_gate_apply');
+        await until("an earlier version's marker (an empty file) counts as up", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        gate("bgp_gate down tcp-8080");
+        await until("and its service's down closes the gate", () => hops() === "", 5000);
         console.log(`      figure: the router learned the VIP ${learned} ms after the gate opened, lost it ${withdrawn} ms after a withdrawal`);
     });
 

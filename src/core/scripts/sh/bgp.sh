@@ -7,11 +7,28 @@
 # The calling script sets: VIP, GATE_TABLE (the cluster's routing table), GATE_DIR (the gate's
 # state, under /run: a reboot starts closed until keepalived's checks pass), BIRD_SOCKET.
 
+# The gate's state, under GATE_DIR: a file per service of the VIP in up/ that says `up` or `down`
+# (an empty one, as earlier versions left, is `up`), and `withdrawn` while a planned removal is on.
+# keepalived runs the gate when a director's checks fail, when a busy or small host is slowest to
+# start programs: the state is read and written with the shell's own redirections, and the only
+# programs started are flock and ip.
+
+# bgp_gate_any_up: a service of the VIP has a live real server.
+bgp_gate_any_up() {
+  for f in "$GATE_DIR"/up/*; do
+    [ -f "$f" ] || continue
+    state=""
+    read -r state <"$f" || true
+    [ "$state" = down ] || return 0
+  done
+  return 1
+}
+
 # bgp_gate_apply: the VIP's route in the gate table while no withdrawal is on and a service of the
 # VIP has a live real server; none otherwise. The route is a blackhole: the BGP speaker only reads
 # it (the VIP itself is bound on lo, where IPVS takes its packets).
 bgp_gate_apply() {
-  if [ ! -e "$GATE_DIR/withdrawn" ] && [ -n "$(ls -A "$GATE_DIR/up" 2>/dev/null || true)" ]; then
+  if [ ! -e "$GATE_DIR/withdrawn" ] && bgp_gate_any_up; then
     ip route replace blackhole "$VIP/32" table "$GATE_TABLE"
   else
     ip route flush table "$GATE_TABLE"
@@ -23,14 +40,18 @@ bgp_gate_apply() {
 # the checks say), `release` (the rules applied again: the checks decide). keepalived may run
 # several hooks at once: one at a time, under the gate's lock.
 bgp_gate() {
-  mkdir -p "$GATE_DIR/up"
+  [ -d "$GATE_DIR/up" ] || mkdir -p "$GATE_DIR/up"
   exec 7>"$GATE_DIR/lock"
   flock 7
   case $1 in
-    up) : > "$GATE_DIR/up/$2" ;;
-    down) rm -f "$GATE_DIR/up/$2" ;;
-    flush) rm -f "$GATE_DIR/up/"* ;;
-    withdraw) : > "$GATE_DIR/withdrawn" ;;
+    up) echo up >"$GATE_DIR/up/$2" ;;
+    down) echo down >"$GATE_DIR/up/$2" ;;
+    flush)
+      for f in "$GATE_DIR"/up/*; do
+        [ ! -f "$f" ] || echo down >"$f"
+      done
+      ;;
+    withdraw) : >"$GATE_DIR/withdrawn" ;;
     release) rm -f "$GATE_DIR/withdrawn" ;;
     *) die "bgp_gate: unknown event $1" ;;
   esac
