@@ -266,7 +266,7 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         const back = await untilHops(DIRECTORS, 20000);
         await sleep(3000);
         const s = summary(await client.stop());
-        const timeline = lab.mustSsh(victim, `journalctl -o short-unix --no-pager --since=-60s -t Keepalived_healthcheckers | grep -E 'failed|quorum' | tail -n 12`);
+        const timeline = lab.mustSsh(victim, `journalctl -o short-unix --no-pager --since=-60s -t Keepalived_healthcheckers | grep -E 'failed|quorum|timer expired' | tail -n 14`);
         figure(`${victim}'s keepalived from the drop at ${dropAt} (its clock):\n${timeline}`);
         // Each service loses its quorum in its own checks' phase; the gate closes with the last.
         const lost = timeline.split("\n").filter((l) => l.includes("Lost quorum")).pop();
@@ -291,7 +291,15 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         // for a check's phase. From keepalived's last quorum loss to the router's last request to
         // the victim: the gate (keepalived starts it), BIRD's learning of it, BGP, the router;
         // within 2.5 s on this loaded lab, give or take the clocks' comparison (half the SSH round trip).
-        assert.ok(quorumLostMs <= 8000, `keepalived lost quorum ${quorumLostMs} ms after the drop`);
+        // Unless keepalived itself did not run: the emulated VM stalls now and then (keepalived
+        // logs "A thread timer expired N seconds ago"); its checks' clock stood still that long.
+        const stalledMs = Math.round(1000 * timeline.split("\n")
+            .filter((l) => Number(l.split(" ")[0]) >= Number(dropAt) && Number(l.split(" ")[0]) <= Number(lost.split(" ")[0]))
+            .map((l) => Number(/timer expired ([\d.]+) seconds ago/.exec(l)?.[1] ?? 0)).reduce((a, b) => a + b, 0));
+        if (stalledMs > 0) {
+            figure(`${victim}'s keepalived did not run for ${stalledMs} ms between the drop and its last quorum loss (its log: a timer expired late)`);
+        }
+        assert.ok(quorumLostMs <= 8000 + stalledMs, `keepalived lost quorum ${quorumLostMs} ms after the drop (stalled ${stalledMs} ms)`);
         assert.ok(lastRequest > 0, `the router's wire shows no request to ${victim} before the withdrawal`);
         assert.ok(lastRequest - lostHost <= 2500 + offsets.rtt / 2,
             `the router sent ${victim} its last request ${Math.round(lastRequest - lostHost)} ms after its last quorum loss (±${Math.round(offsets.rtt / 2)} ms)`);

@@ -206,6 +206,31 @@ describe("active-active director's control plane: the health gate and the BGP sp
         console.log(`      figure: the router learned the VIP ${learned} ms after the gate opened, lost it ${withdrawn} ms after a withdrawal`);
     });
 
+    it("a closed gate opens only once it has wanted to for its hold with no event between (a director that comes back announces its whole table); closing is at once", async function () {
+        await sessionUp(true);
+        const held = (event: string): string => gate(`HOLD_SECONDS=2; ${event}`);
+        held("bgp_gate up tcp-80");
+        await sleep(1200);
+        assert.equal(hops(), "", "the gate opened before its hold was over");
+        // Another service comes up during the hold (as a director's servers pass one by one): the hold starts again.
+        held("bgp_gate up tcp-443");
+        const second = Date.now();
+        await sleep(1200);
+        assert.equal(hops(), "", "an event during the hold did not start it again");
+        await until("the hold over, the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
+        const opened = Date.now() - second;
+        assert.ok(opened >= 1900, `the gate opened ${opened} ms after the last event (hold 2 s)`);
+        held("bgp_gate down tcp-80");
+        held("bgp_gate down tcp-443");
+        const closed = await until("the last service down closes the gate at once", () => hops() === "", 2000);
+        // Up and down again within the hold: it never opens.
+        held("bgp_gate up tcp-80");
+        held("bgp_gate down tcp-80");
+        await sleep(3000);
+        assert.equal(hops(), "", "a service that came up and went down within the hold opened the gate");
+        console.log(`      figure: hold 2 s: opened ${opened} ms after the last event; closed ${closed} ms after the last service went down`);
+    });
+
     it("a director that stops answering leaves the router's paths within BFD's detection (100 ms x 5)", async function () {
         await announced(true);
         await sleep(1000);

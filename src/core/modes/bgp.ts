@@ -11,9 +11,9 @@
  *
  * The health gate: keepalived runs the gate script (../scripts/sh/bgp.sh) when a service of the
  * VIP gains or loses its last live real server (its quorum hooks), and when keepalived stops;
- * the VIP's route sits in the cluster's gate table while a service is up, and the speaker
- * announces what that table holds. A planned removal closes the gate first and waits until the
- * routers have moved the traffic.
+ * the VIP's route sits in the cluster's gate table while a service is up (a closed gate opens after
+ * a hold: gateHoldSeconds), and the speaker announces what that table holds. A planned removal
+ * closes the gate first and waits until the routers have moved the traffic.
  */
 import { hostPrefix } from "../ip";
 import { bgpPaths } from "../names";
@@ -26,7 +26,7 @@ import type { DirectorModeModule } from "./mode";
 
 /** How long a planned removal waits at most for the routers to move the traffic, in seconds. */
 const WITHDRAW_SECONDS = 30;
-/** How long the rules wait at most for the sessions and the first checks, in seconds. */
+/** How long the rules wait at most for the sessions and the first checks, in seconds (and the gate's hold). */
 const SETTLE_SECONDS = 20;
 /** The line that starts the speaker's report in the rules' output, after the table. */
 export const BGP_REPORT_MARK = "lvs-dr bgp:";
@@ -37,11 +37,22 @@ export function gateKey(plan: Pick<ClusterPlan, "vip6">, vip: string, svc: Servi
     return mark === undefined ? `${svc.protocol}-${svc.port}` : `fwm-${mark}`;
 }
 
+/**
+ * How long a closed gate waits before it opens, in seconds: one check interval and timeout of the
+ * slowest service, by which every live real server has passed its check again. A director that
+ * comes back (its checks failed, it rebooted, it joined) then announces its whole table, the same
+ * as the others', not the first server that passed.
+ */
+export function gateHoldSeconds(plan: Pick<ClusterPlan, "services">): number {
+    return Math.max(0, ...plan.services.map((s) => s.healthCheck.intervalSeconds + s.healthCheck.timeoutSeconds));
+}
+
 /** The variables bgp.sh reads. */
 function gateVariables(plan: ClusterPlan, bgp: BgpPlan): string {
     const p = bgpPaths(plan.vip);
     return [
         `VIP=${shq(plan.vip)}`,
+        `HOLD_SECONDS=${gateHoldSeconds(plan)}`,
         `GATE_TABLE=${shq(bgp.gateTable)}`,
         `GATE_DIR=${shq(p.gateDir)}`,
         `BIRD_SOCKET=${shq(p.birdSocket)}`,
@@ -124,7 +135,7 @@ export function bgpMode(bgp: BgpPlan): DirectorModeModule {
             "unlock_keepalived",
             gateVariables(plan, bgp),
             "bgp_gate release",
-            call("bgp_wait_sessions", SETTLE_SECONDS),
+            call("bgp_wait_sessions", SETTLE_SECONDS + gateHoldSeconds(plan)),
             `{ echo ${shq(BGP_REPORT_MARK)}; bgp_report; } >&3`,
         ].join("\n"),
         leaveLines: (plan) => [gateVariables(plan, bgp), call("bgp_withdraw", WITHDRAW_SECONDS)].join("\n"),

@@ -8,10 +8,17 @@
 # state, under /run: a reboot starts closed until keepalived's checks pass), BIRD_SOCKET.
 
 # The gate's state, under GATE_DIR: a file per service of the VIP in up/ that says `up` or `down`
-# (an empty one, as earlier versions left, is `up`), and `withdrawn` while a planned removal is on.
+# (an empty one, as earlier versions left, is `up`); `withdrawn` while a planned removal is on;
+# `open` (yes or no) as the gate last applied it; `generation`, counted up by every event.
 # keepalived runs the gate when a director's checks fail, when a busy or small host is slowest to
-# start programs: the state is read and written with the shell's own redirections, and the only
-# programs started are flock and ip.
+# start programs: the state is read and written with the shell's own redirections, and closing
+# starts only flock and ip.
+#
+# The calling script also sets HOLD_SECONDS: the gate opens only once it has wanted to open for
+# that long with no event between (a check interval and timeout: every live real server has
+# passed its check again by then). A director that comes back opens with its whole table, not with
+# the first server that passed: the others' connections the routers move to it would otherwise be
+# sent to that server (mh-fallback) and reset. Closing is at once.
 
 # bgp_gate_any_up: a service of the VIP has a live real server.
 bgp_gate_any_up() {
@@ -24,25 +31,68 @@ bgp_gate_any_up() {
   return 1
 }
 
-# bgp_gate_apply: the VIP's route in the gate table while no withdrawal is on and a service of the
-# VIP has a live real server; none otherwise. The route is a blackhole: the BGP speaker only reads
-# it (the VIP itself is bound on lo, where IPVS takes its packets).
+# bgp_gate_read FILE: FILE's first line, or nothing, in `line` (no subshell: keepalived's hot path).
+bgp_gate_read() {
+  line=""
+  [ ! -f "$1" ] || read -r line <"$1" || true
+}
+
+# bgp_gate_apply [now]: the VIP's route in the gate table while no withdrawal is on and a service of
+# the VIP has a live real server; none otherwise. A closed gate opens HOLD_SECONDS later, through
+# `bgp_gate settle` in the background, unless `now` (the hold is over) or no hold is set. The route
+# is a blackhole: the BGP speaker only reads it (the VIP itself is bound on lo, where IPVS takes
+# its packets).
 bgp_gate_apply() {
   if [ ! -e "$GATE_DIR/withdrawn" ] && bgp_gate_any_up; then
-    ip route replace blackhole "$VIP/32" table "$GATE_TABLE"
+    bgp_gate_read "$GATE_DIR/open"
+    if [ "$line" = yes ]; then
+      return 0
+    fi
+    if [ "${1:-}" = now ] || [ "${HOLD_SECONDS:-0}" -eq 0 ]; then
+      ip route replace blackhole "$VIP/32" table "$GATE_TABLE"
+      echo yes >"$GATE_DIR/open"
+    else
+      bgp_gate_read "$GATE_DIR/generation"
+      # The settle holds none of the caller's descriptors while it waits: not the gate's lock (7),
+      # the host's (8) or keepalived's (9), nor the rules' report (3) an SSH session waits on.
+      (
+        exec 3>&- 7>&- 8>&- 9>&-
+        sleep "$HOLD_SECONDS"
+        bgp_gate settle "$line"
+      ) </dev/null >/dev/null 2>&1 &
+    fi
   else
     ip route flush table "$GATE_TABLE"
+    echo no >"$GATE_DIR/open"
   fi
 }
 
 # bgp_gate EVENT [KEY]: `up KEY` and `down KEY` (keepalived's quorum hooks of service KEY),
 # `flush` (keepalived stopped: no service is up), `withdraw` (a planned removal: closed whatever
-# the checks say), `release` (the rules applied again: the checks decide). keepalived may run
-# several hooks at once: one at a time, under the gate's lock.
+# the checks say), `release` (the rules applied again: the checks decide), `settle GENERATION`
+# (a hold is over: the gate opens if nothing happened since). keepalived may run several hooks at
+# once: one at a time, under the gate's lock.
 bgp_gate() {
+  # A hold that outlived the gate (the director's teardown removed it): nothing to open.
+  if [ "$1" = settle ] && [ ! -d "$GATE_DIR/up" ]; then
+    return 0
+  fi
   [ -d "$GATE_DIR/up" ] || mkdir -p "$GATE_DIR/up"
   exec 7>"$GATE_DIR/lock"
   flock 7
+  bgp_gate_read "$GATE_DIR/generation"
+  generation=$line
+  case $generation in
+    '' | *[!0-9]*) generation=0 ;;
+  esac
+  if [ "$1" = settle ]; then
+    if [ "$2" = "$generation" ]; then
+      bgp_gate_apply now
+    fi
+    exec 7>&-
+    return 0
+  fi
+  echo $((generation + 1)) >"$GATE_DIR/generation"
   case $1 in
     up) echo up >"$GATE_DIR/up/$2" ;;
     down) echo down >"$GATE_DIR/up/$2" ;;
