@@ -199,7 +199,7 @@ describe("active-active director's control plane: the health gate and the BGP sp
         gate("bgp_gate flush");
         await until("keepalived's stop (flush) closes it", () => hops() === "", 5000);
         // An upgraded director: earlier versions marked a live service with an empty file.
-        gate(': > "$GATE_DIR/up/tcp-8080" && bgp_gate_apply');
+        gate(': > "$GATE_DIR/up/tcp-8080" && bgp_gate release');
         await until("an earlier version's marker (an empty file) counts as up", () => hops().includes(`via ${DIRECTOR}`), 5000);
         gate("bgp_gate down tcp-8080");
         await until("and its service's down closes the gate", () => hops() === "", 5000);
@@ -220,8 +220,13 @@ describe("active-active director's control plane: the health gate and the BGP sp
         await until("the hold over, the router learns the VIP", () => hops().includes(`via ${DIRECTOR}`), 5000);
         const opened = Date.now() - second;
         assert.ok(opened >= 1900, `the gate opened ${opened} ms after the last event (hold 2 s)`);
+        // Closing waits for nothing: not for the gate's lock, held here for 5 s as an opening holds it.
+        gate('(flock 7; sleep 5) 7>"$GATE_DIR/lock" </dev/null >/dev/null 2>&1 &');
+        await sleep(200);
+        const downs = Date.now();
         held("bgp_gate down tcp-80");
         held("bgp_gate down tcp-443");
+        assert.ok(Date.now() - downs < 2000, `closing took ${Date.now() - downs} ms with the gate's lock held elsewhere`);
         const closed = await until("the last service down closes the gate at once", () => hops() === "", 2000);
         // Up and down again within the hold: it never opens.
         held("bgp_gate up tcp-80");

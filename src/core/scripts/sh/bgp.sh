@@ -9,16 +9,18 @@
 
 # The gate's state, under GATE_DIR: a file per service of the VIP in up/ that says `up` or `down`
 # (an empty one, as earlier versions left, is `up`); `withdrawn` while a planned removal is on;
-# `open` (yes or no) as the gate last applied it; `generation`, counted up by every event.
-# keepalived runs the gate when a director's checks fail, when a busy or small host is slowest to
-# start programs: the state is read and written with the shell's own redirections, and closing
-# starts only flock and ip.
+# `generation`, counted up by every event.
 #
-# The calling script also sets HOLD_SECONDS: the gate opens only once it has wanted to open for
-# that long with no event between (a check interval and timeout: every live real server has
-# passed its check again by then). A director that comes back opens with its whole table, not with
-# the first server that passed: the others' connections the routers move to it would otherwise be
-# sent to that server (mh-fallback) and reset. Closing is at once.
+# Closing is at once and waits for nothing: keepalived runs the gate when a director's checks fail,
+# when a busy or small host is slowest to start programs, so the state is read and written with
+# the shell's own redirections and closing starts one program, ip, and takes no lock.
+#
+# Opening waits: the calling script sets HOLD_SECONDS, and a closed gate opens only once it has
+# wanted to for that long with no event between (a check interval and timeout: every live real
+# server has passed its check again by then). A director that comes back announces its whole
+# table, not the first server that passed: the others' connections the routers move to it would
+# otherwise go to that server (mh-fallback) and be reset. Openings take the gate's lock, one at a
+# time, and look again after they opened: a closing between their look and their route wins.
 
 # bgp_gate_any_up: a service of the VIP has a live real server.
 bgp_gate_any_up() {
@@ -31,68 +33,67 @@ bgp_gate_any_up() {
   return 1
 }
 
-# bgp_gate_read FILE: FILE's first line, or nothing, in `line` (no subshell: keepalived's hot path).
-bgp_gate_read() {
-  line=""
-  [ ! -f "$1" ] || read -r line <"$1" || true
+# bgp_gate_wanted: no withdrawal is on and a service has a live real server.
+bgp_gate_wanted() {
+  [ ! -e "$GATE_DIR/withdrawn" ] && bgp_gate_any_up
 }
 
-# bgp_gate_apply [now]: the VIP's route in the gate table while no withdrawal is on and a service of
-# the VIP has a live real server; none otherwise. A closed gate opens HOLD_SECONDS later, through
-# `bgp_gate settle` in the background, unless `now` (the hold is over) or no hold is set. The route
-# is a blackhole: the BGP speaker only reads it (the VIP itself is bound on lo, where IPVS takes
-# its packets).
-bgp_gate_apply() {
-  if [ ! -e "$GATE_DIR/withdrawn" ] && bgp_gate_any_up; then
-    bgp_gate_read "$GATE_DIR/open"
-    if [ "$line" = yes ]; then
-      return 0
-    fi
-    if [ "${1:-}" = now ] || [ "${HOLD_SECONDS:-0}" -eq 0 ]; then
-      ip route replace blackhole "$VIP/32" table "$GATE_TABLE"
-      echo yes >"$GATE_DIR/open"
-    else
-      bgp_gate_read "$GATE_DIR/generation"
-      # The settle holds none of the caller's descriptors while it waits: not the gate's lock (7),
-      # the host's (8) or keepalived's (9), nor the rules' report (3) an SSH session waits on.
-      (
-        exec 3>&- 7>&- 8>&- 9>&-
-        sleep "$HOLD_SECONDS"
-        bgp_gate settle "$line"
-      ) </dev/null >/dev/null 2>&1 &
-    fi
-  else
-    ip route flush table "$GATE_TABLE"
-    echo no >"$GATE_DIR/open"
+# bgp_gate_generation: the current generation, in `generation` (no subshell).
+bgp_gate_generation() {
+  generation=""
+  [ ! -f "$GATE_DIR/generation" ] || read -r generation <"$GATE_DIR/generation" || true
+  case $generation in
+    '' | *[!0-9]*) generation=0 ;;
+  esac
+}
+
+# bgp_gate_close: the VIP's route out of the gate table.
+bgp_gate_close() {
+  ip route flush table "$GATE_TABLE"
+}
+
+# bgp_gate_open_now: the VIP's route in the gate table (a blackhole: the BGP speaker only reads
+# it; the VIP itself is bound on lo, where IPVS takes its packets); then a look again, as a
+# closing may have come between the caller's look and the route.
+bgp_gate_open_now() {
+  ip route replace blackhole "$VIP/32" table "$GATE_TABLE"
+  bgp_gate_wanted || bgp_gate_close
+}
+
+# bgp_gate_hold: `bgp_gate settle GENERATION` once HOLD_SECONDS are over, in the background; at
+# once without a hold.
+bgp_gate_hold() {
+  bgp_gate_generation
+  if [ "${HOLD_SECONDS:-0}" -eq 0 ]; then
+    bgp_gate settle "$generation"
+    return 0
   fi
+  # It holds none of the caller's descriptors while it waits: not the gate's lock (7), the
+  # host's (8) or keepalived's (9), nor the rules' report (3) an SSH session waits on.
+  (
+    exec 3>&- 7>&- 8>&- 9>&-
+    sleep "$HOLD_SECONDS"
+    bgp_gate settle "$generation"
+  ) </dev/null >/dev/null 2>&1 &
 }
 
 # bgp_gate EVENT [KEY]: `up KEY` and `down KEY` (keepalived's quorum hooks of service KEY),
 # `flush` (keepalived stopped: no service is up), `withdraw` (a planned removal: closed whatever
 # the checks say), `release` (the rules applied again: the checks decide), `settle GENERATION`
-# (a hold is over: the gate opens if nothing happened since). keepalived may run several hooks at
-# once: one at a time, under the gate's lock.
+# (a hold is over: the gate opens if it is still wanted and no opening event came since).
 bgp_gate() {
   # A hold that outlived the gate (the director's teardown removed it): nothing to open.
   if [ "$1" = settle ] && [ ! -d "$GATE_DIR/up" ]; then
     return 0
   fi
   [ -d "$GATE_DIR/up" ] || mkdir -p "$GATE_DIR/up"
-  exec 7>"$GATE_DIR/lock"
-  flock 7
-  bgp_gate_read "$GATE_DIR/generation"
-  generation=$line
-  case $generation in
-    '' | *[!0-9]*) generation=0 ;;
+  case $1 in
+    up | release)
+      # An opening event: a hold scheduled before it is void, its own starts now.
+      bgp_gate_generation
+      echo $((generation + 1)) >"$GATE_DIR/generation"
+      ;;
   esac
-  if [ "$1" = settle ]; then
-    if [ "$2" = "$generation" ]; then
-      bgp_gate_apply now
-    fi
-    exec 7>&-
-    return 0
-  fi
-  echo $((generation + 1)) >"$GATE_DIR/generation"
   case $1 in
     up) echo up >"$GATE_DIR/up/$2" ;;
     down) echo down >"$GATE_DIR/up/$2" ;;
@@ -103,9 +104,33 @@ bgp_gate() {
       ;;
     withdraw) : >"$GATE_DIR/withdrawn" ;;
     release) rm -f "$GATE_DIR/withdrawn" ;;
+    settle) ;;
     *) die "bgp_gate: unknown event $1" ;;
   esac
-  bgp_gate_apply
+  if ! bgp_gate_wanted; then
+    bgp_gate_close
+    # An opening event between the look above and the route, which saw the route still there:
+    # its hold starts here.
+    if bgp_gate_wanted; then
+      bgp_gate_hold
+    fi
+    return 0
+  fi
+  case $1 in
+    up | release | settle) ;;
+    # Still wanted: open, or opening once a hold is over.
+    *) return 0 ;;
+  esac
+  exec 7>"$GATE_DIR/lock"
+  flock 7
+  if [ "$1" = settle ]; then
+    bgp_gate_generation
+    if [ "$2" = "$generation" ]; then
+      bgp_gate_open_now
+    fi
+  elif ! bgp_gate_open; then
+    bgp_gate_hold
+  fi
   exec 7>&-
 }
 
