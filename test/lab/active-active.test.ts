@@ -470,14 +470,18 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(0.9 * (xs.length - 1))] ?? 0;
         const group = (ports: (p: number) => boolean, f: (g: { at: number }) => boolean): number[] =>
             report.records.filter((c) => ports(c.localPort)).map((c) => longestIn(c, f));
+        const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(0.5 * (xs.length - 1))] ?? 0;
         const movedP90 = p90(group((p) => moved.has(p), inMove));
         const unmovedP90 = p90(group((p) => !moved.has(p), inMove));
+        const movedMedian = median(group((p) => moved.has(p), inMove));
+        const unmovedMedian = median(group((p) => !moved.has(p), inMove));
         const inUpdate = (g: { at: number }): boolean => g.at >= t0 && g.at <= t1;
         figure(`removal of c under ${CONNECTIONS} connections (${onC.size} on c, ${moved.size} moved by the router): pulumi up ${ms} ms (${applied(events).join(", ")}); ` +
             `${s.resets} reset, ${s.changed} changed; the router's last request to c at ${at(withdrawn)}, ${late.length} after c's rules were gone; ` +
             `the VIP's route changed ${vipRoutes.length} time(s):\n${vipRoutes.join("\n")}\n` +
-            `each connection's longest wait, 90th percentile: in the move's window moved ${movedP90} ms, unmoved ${unmovedP90} ms; ` +
-            `over the whole update c's ${p90(group((p) => onC.has(p), inUpdate))} ms, the others' ${p90(group((p) => !onC.has(p), inUpdate))} ms; steps:\n${steps.join("\n")}\n` +
+            `each connection's longest wait in the move's window, median: moved ${movedMedian} ms, unmoved ${unmovedMedian} ms; 90th percentile: moved ${movedP90} ms, unmoved ${unmovedP90} ms; ` +
+            "90th percentile over the whole update: " +
+            `c's ${p90(group((p) => onC.has(p), inUpdate))} ms, the others' ${p90(group((p) => !onC.has(p), inUpdate))} ms; steps:\n${steps.join("\n")}\n` +
             `the router's sessions before:\n${sessionsBefore}and after:\n${router.sessions()}`);
         assert.deepEqual(applied(events).filter((c) => !/-director-c(-|$)/.test(c)), [], "the removal changed other resources than c's");
         assert.equal(router.nextHops(VIP).join(), addresses(["director", "director-1"]).join());
@@ -491,10 +495,13 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         assert.deepEqual(s.ended, [], "no connection may end");
         assert.equal(s.changed, 0, "no connection may change its real server");
         // The lab's emulated hosts pause every connection now and then while the engine and the
-        // removal's commands load them (waits of a second or two, all connections alike): what
-        // the move costs shows where it happens. The moved connections' longest waits in the
-        // move's window against the unmoved ones' in the same window: no more than 200 ms apart.
-        assert.ok(movedP90 <= unmovedP90 + 200, `moved connections waited ${movedP90} ms (90th percentile) in the move's window against ${unmovedP90} ms for the unmoved ones`);
+        // removal's commands load them (waits of a second or two, all connections alike; the 90th
+        // percentiles of the two groups in the move's window differed by up to 200 ms either way
+        // over five runs): what the move costs shows where it happens, in the typical connection.
+        // A move that cost the moved connections a lost packet (a retransmission, a second here)
+        // would shift their median by as much: the moved connections' median longest wait in the
+        // move's window against the unmoved ones', no more than 200 ms apart.
+        assert.ok(movedMedian <= unmovedMedian + 200, `moved connections waited ${movedMedian} ms (median) in the move's window against ${unmovedMedian} ms for the unmoved ones`);
     });
 
     it("kill a director under load: no connection is reset or changes real server; only its share stalls, for BFD's detection and a retransmission", async function () {
