@@ -9,14 +9,14 @@
 
 # The gate's state, under GATE_DIR: a file per service of the VIP in up/ that says `up` or `down`
 # (an empty one, as earlier versions left, is `up`); `withdrawn` while a planned removal is on;
-# `generation`, counted up by every event.
+# `generation`, counted up by every opening event (up, release).
 #
 # Closing is at once and waits for nothing: keepalived runs the gate when a director's checks fail,
 # when a busy or small host is slowest to start programs, so the state is read and written with
 # the shell's own redirections and closing starts one program, ip, and takes no lock.
 #
 # Opening waits: the calling script sets HOLD_SECONDS, and a closed gate opens only once it has
-# wanted to for that long with no event between (a check interval and timeout: every live real
+# wanted to for that long with no opening event between (a check interval and timeout: every live real
 # server has passed its check again by then). A director that comes back announces its whole
 # table, not the first server that passed: the others' connections the routers move to it would
 # otherwise go to that server (mh-fallback) and be reset. Openings take the gate's lock, one at a
