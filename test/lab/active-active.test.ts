@@ -101,6 +101,20 @@ async function carriers(ms = 1500): Promise<Map<number, string>> {
     return result;
 }
 
+/** The router's changes of the VIP's route from now on (`ip -ts monitor route`), each with its timestamp, once stopped. */
+function watchVipRoutes(): { stop(): string[] } {
+    const monitor = spawn("ip", ["-n", ROUTER_NS, "-ts", "monitor", "route"], { stdio: ["ignore", "pipe", "ignore"] });
+    let text = "";
+    monitor.stdout.on("data", (d: Buffer) => (text += d.toString()));
+    const vip = new RegExp(`\\] (Deleted )?${VIP.replace(/\./g, "\\.")} `);
+    return {
+        stop: () => {
+            monitor.kill();
+            return text.split(/\n(?=\[)/).filter((c) => vip.test(c));
+        },
+    };
+}
+
 /** What a client report says, in figures. */
 function summary(r: ConnsReport): { open: number; resets: number; ended: string[]; changed: number; maxGapMs: number; silent: number } {
     const ended = r.records.filter((c) => c.ended !== undefined).map((c) => `${c.localPort}:${c.ended}`);
@@ -245,9 +259,7 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         // and the requests the router sends it; the router's route changes.
         const wire = await startCaptureToFile(ROUTER_NS, "eth0",
             `(src host ${lab.address(victim)} and tcp port 179) or (ether dst ${lab.mac(victim)} and tcp dst port ${PORT} and src host ${CLIENT_ADDRESS})`, ["-tt"]);
-        const routeLog = spawn("ip", ["-n", ROUTER_NS, "-ts", "monitor", "route"], { stdio: ["ignore", "pipe", "ignore"] });
-        let routeChanges = "";
-        routeLog.stdout.on("data", (d: Buffer) => (routeChanges += d.toString()));
+        const routeLog = watchVipRoutes();
         // The victim's own route changes (its gate table's), in its clock.
         const gateLog = lab.mustSsh(victim, "setsid ip -ts monitor route >/run/lvsdr-lab-routes 2>&1 </dev/null & echo $!").trim();
         const t0 = Date.now();
@@ -255,7 +267,7 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         await untilHops(DIRECTORS.filter((d) => d !== victim), 20000);
         const at = Date.now();
         await sleep(1000);
-        routeLog.kill();
+        const vipRoutes = routeLog.stop();
         const gateChanges = lab.mustSsh(victim, `kill ${gateLog}; cat /run/lvsdr-lab-routes; rm -f /run/lvsdr-lab-routes`);
         const frames = (await wire.stop()).trim().split("\n").map((l) => ({ t: 1000 * Number(l.split(" ")[0]), bgp: /\.179[ :]/.test(l), len: Number(/length (\d+)/.exec(l)?.[1] ?? 0) }));
         await sleep(STATS_MS);
@@ -275,13 +287,12 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         const lostHost = 1000 * Number(lost.split(" ")[0]) - offsets.offset;
         const updates = frames.filter((f) => f.bgp && f.len > 19 && f.t > lostHost - 2000).map((f) => f.t);
         const lastRequest = Math.max(0, ...frames.filter((f) => !f.bgp && f.t < at + 500).map((f) => f.t));
-        const changes = routeChanges.split(/\n(?=\[)/).filter((c) => c.includes(` ${VIP} `) || c.includes(`] ${VIP} `));
         // The gate's route deleted on the victim (`ip -ts`: its local time, UTC on the lab's VMs).
         const closed = /\[(\S+)\] Deleted blackhole /.exec(gateChanges)?.[1];
         const gateMs = closed ? Math.round(Date.parse(`${closed.slice(0, 23)}Z`) - 1000 * Number(lost.split(" ")[0])) : undefined;
         figure(`${victim}'s withdrawal on the host's clock (its clock ${Math.round(offsets.offset)} ms off, ±${Math.round(offsets.rtt / 2)} ms), from its last quorum loss: its gate closed at ${gateMs ?? "?"} ms (its clock); ` +
             `its BGP messages other than keepalives at ${updates.map((u) => `${Math.round(u - lostHost)} ms`).join(", ") || "none"}; ` +
-            `the router's last request to it at ${Math.round(lastRequest - lostHost)} ms; the poller saw the route change at ${Math.round(at - lostHost)} ms; the route's changes:\n${changes.join("\n")}\n` +
+            `the router's last request to it at ${Math.round(lastRequest - lostHost)} ms; the poller saw the route change at ${Math.round(at - lostHost)} ms; the route's changes:\n${vipRoutes.join("\n")}\n` +
             `${victim}'s route changes (its clock):\n${gateChanges}`);
         figure(`${victim}'s checks failing: keepalived lost quorum for the last service ${quorumLostMs} ms after the drop (check bound 6 s, and up to one check interval of phase), ` +
             `out of the router's paths ${at - t0} ms after the drop's command began (an SSH round trip earlier); ` +
@@ -433,15 +444,13 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         // The router's wire (kernel timestamps): every request it forwards, with the director it
         // goes to (its MAC); and the router's route changes.
         const wire = await startCaptureToFile(ROUTER_NS, "eth0", `src host ${CLIENT_ADDRESS} and tcp dst port ${PORT}`, ["-tt", "-e"]);
-        const routeLog = spawn("ip", ["-n", ROUTER_NS, "-ts", "monitor", "route"], { stdio: ["ignore", "pipe", "ignore"] });
-        let routeChanges = "";
-        routeLog.stdout.on("data", (d: Buffer) => (routeChanges += d.toString()));
+        const routeLog = watchVipRoutes();
         const t0 = Date.now();
         const { events, ms } = await aa.deploy(["director", "director-1"]);
         const t1 = Date.now();
         await sleep(3000);
         const report = await client.stop();
-        routeLog.kill();
+        const vipRoutes = routeLog.stop();
         const requests = (await wire.stop()).trim().split("\n").flatMap((l) => {
             const m = /^(\d+\.\d+) .* > ([0-9a-f:]{17}),.* \d+\.\d+\.\d+\.\d+\.(\d+) > /.exec(l);
             return m ? [{ t: Math.round(1000 * Number(m[1])), to: m[2], port: Number(m[3]) }] : [];
@@ -462,7 +471,6 @@ describe("Active-active directors: BGP, ECMP and Maglev hashing under long-lived
         const toC = requests.filter((r) => r.to === cMac).map((r) => r.t);
         const withdrawn = Math.max(0, ...toC);
         const late = toC.filter((t) => t > rulesGone);
-        const vipRoutes = routeChanges.split(/\n(?=\[)/).filter((c) => new RegExp(`\\] (Deleted )?${VIP.replace(/\./g, "\\.")} `).test(c));
         // Each connection's longest wait (from an answer to the next) that began in the move's
         // window: from a second before the router's last request to c to 3 s after it.
         const inMove = (g: { at: number }): boolean => g.at >= withdrawn - 1000 && g.at <= withdrawn + 3000;
